@@ -1,0 +1,56 @@
+# Draftsmith — the usual targets. Every target installs what it needs first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+TOPIC ?= Why local language models matter for writers
+ARGS ?=
+
+.PHONY: install install-dev draft test lint format typecheck unit integration bench ui clean
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+## draft: write a post with the embedded model, e.g. make draft TOPIC="Sourdough for beginners"
+draft: install
+	$(PY) cli.py draft "$(TOPIC)" $(ARGS)
+
+## test: lint, type-check and run every test suite
+test: install-dev lint typecheck
+	$(PY) -m pytest
+
+unit: install-dev
+	$(PY) -m pytest tests/unit
+
+integration: install-dev
+	$(PY) -m pytest tests/integration
+
+lint: install-dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install-dev
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+typecheck: install-dev
+	$(PY) -m mypy
+
+bench: install-dev
+	$(PY) -m bench.run
+
+ui: install
+	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.headless true
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

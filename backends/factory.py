@@ -1,0 +1,97 @@
+"""``make_chat_model(settings)``: the one place where chat models are built."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+
+from backends.chat_formats import chat_format_for
+from backends.llama_cpp_chat import LlamaCppChatModel
+from backends.model_files import resolve_model_file
+from errors import ModelFileError
+from settings import Settings
+
+_LOAD_LOCK = threading.Lock()
+
+
+def make_chat_model(settings: Settings) -> BaseChatModel:
+    """Build the chat model the settings describe.
+
+    The in-process model is loaded once per process and file/runtime options, then shared.
+
+    Raises:
+        ModelFileError: the model file cannot be found, read or loaded.
+    """
+    if settings.backend == "openai":
+        return make_openai_model(settings)
+    path = resolve_model_file(settings)
+    llama = load_llama(path, settings.n_ctx, settings.n_threads, settings.n_batch, settings.seed, settings.chat_format)
+    return LlamaCppChatModel(
+        llama=llama,
+        model_name=path.name,
+        temperature=settings.temperature,
+        top_p=settings.top_p,
+        repeat_penalty=settings.repeat_penalty,
+        max_tokens=settings.max_tokens,
+        seed=settings.seed,
+        timeout=settings.request_timeout,
+    )
+
+
+def make_openai_model(settings: Settings) -> BaseChatModel:
+    """A chat model for an OpenAI-compatible server (llama.cpp server, vLLM, Ollama)."""
+    from langchain_openai import ChatOpenAI
+
+    key = settings.api_key.get_secret_value() if settings.api_key else "not-needed"
+    return ChatOpenAI(
+        base_url=settings.base_url,
+        model=settings.openai_model,
+        api_key=key,  # type: ignore[arg-type]
+        temperature=settings.temperature,
+        top_p=settings.top_p,
+        max_completion_tokens=settings.max_tokens,
+        seed=settings.seed,
+        timeout=settings.request_timeout,
+        max_retries=1,
+        stream_usage=True,
+        # llama.cpp's server and vLLM accept it; the tiny default model loops without it.
+        extra_body={"repeat_penalty": settings.repeat_penalty},
+    )
+
+
+def load_llama(
+    path: Path, n_ctx: int, n_threads: int, n_batch: int, seed: int, chat_format: str | None
+) -> Any:
+    """Load (once per process and argument set) a ``llama_cpp.Llama``."""
+    with _LOAD_LOCK:
+        return _load_llama_cached(str(path), n_ctx, n_threads, n_batch, seed, chat_format)
+
+
+@functools.cache
+def _load_llama_cached(
+    path: str, n_ctx: int, n_threads: int, n_batch: int, seed: int, chat_format: str | None
+) -> Any:
+    from llama_cpp import Llama
+
+    try:
+        llama = Llama(
+            model_path=path,
+            n_ctx=n_ctx,
+            n_threads=n_threads,
+            n_threads_batch=n_threads,
+            n_batch=n_batch,
+            seed=seed,
+            verbose=False,
+        )
+    except (ValueError, RuntimeError) as exc:
+        raise ModelFileError(
+            f"llama.cpp could not load {path}: {exc} (is it a complete, supported GGUF model?)"
+        ) from None
+    chosen = chat_format_for(llama.metadata, chat_format)
+    if chosen:
+        llama.chat_format = chosen
+    return llama

@@ -1,0 +1,189 @@
+"""A LangChain chat model over one shared in-process ``llama_cpp.Llama``.
+
+Why our own adapter: ``langchain-community`` is being sunset and its ``ChatLlamaCpp`` cannot share
+an existing ``Llama``. This one streams tokens (LangGraph's "messages" mode sees them), reports
+exact usage, honours JSON-schema grammars via ``response_format`` and serialises calls with a
+per-model lock because a ``Llama`` is not thread-safe.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import weakref
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages.ai import UsageMetadata
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import ConfigDict, Field
+
+from backends.chat_formats import formatter_for, stop_sequences_for, to_llama_messages
+
+_LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+def lock_for(llama: Any) -> threading.Lock:
+    """Return the one lock that serialises every call on ``llama`` across threads."""
+    with _LOCKS_GUARD:
+        lock = _LOCKS.get(llama)
+        if lock is None:
+            lock = _LOCKS[llama] = threading.Lock()
+        return lock
+
+
+class GenerationMonitor:
+    """A llama.cpp stopping criterion that counts tokens and enforces a deadline.
+
+    llama.cpp calls it once per sampled token, so the number of calls is the number of
+    generated tokens (the end-of-generation token included).
+    """
+
+    def __init__(self, deadline: float | None = None) -> None:
+        self.prompt_tokens = 0
+        self.completion_tokens = 0
+        self.deadline = deadline
+        self.timed_out = False
+
+    def __call__(self, input_ids: Sequence[int], logits: Any) -> bool:
+        self.completion_tokens += 1
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            self.timed_out = True
+            return True
+        return False
+
+
+class LlamaCppChatModel(BaseChatModel):
+    """Chat model backed by an in-process llama.cpp model.
+
+    Pass ``response_format={"type": "json_object", "schema": {...}}`` (e.g. via ``.bind``) to
+    constrain the reply with llama.cpp's JSON-schema grammar.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    llama: Any = Field(exclude=True, description="a llama_cpp.Llama (or a test double)")
+    model_name: str = "llama.cpp"
+    temperature: float = 0.3
+    top_p: float = 0.9
+    repeat_penalty: float = 1.15
+    max_tokens: int = 512
+    seed: int | None = 42
+    timeout: float | None = Field(default=None, description="seconds per call, waiting included")
+
+    @property
+    def _llm_type(self) -> str:
+        return "draftsmith-llama-cpp"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_name": self.model_name, "temperature": self.temperature, "top_p": self.top_p}
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        merged: AIMessageChunk | None = None
+        for chunk in self._stream(messages, stop=stop, run_manager=run_manager, **kwargs):
+            merged = chunk.message if merged is None else merged + chunk.message  # type: ignore[assignment]
+        assert merged is not None  # _stream always yields a final chunk
+        message = AIMessage(
+            content=merged.content,
+            usage_metadata=merged.usage_metadata,
+            response_metadata=merged.response_metadata,
+        )
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        started = time.monotonic()
+        finish_reason = "stop"
+        with lock_for(self.llama):
+            waited = time.monotonic() - started
+            monitor = GenerationMonitor(started + self.timeout if self.timeout else None)
+            request = self._completion_request(messages, stop, kwargs, monitor)
+            for piece in self.llama.create_completion(**request):
+                choice = piece["choices"][0]
+                text = choice.get("text")
+                if text:
+                    chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+                    if run_manager is not None:
+                        run_manager.on_llm_new_token(text, chunk=chunk)
+                    yield chunk
+                finish_reason = choice.get("finish_reason") or finish_reason
+        if monitor.timed_out:
+            finish_reason = "timeout"
+        yield ChatGenerationChunk(
+            message=AIMessageChunk(
+                content="",
+                usage_metadata=UsageMetadata(
+                    input_tokens=monitor.prompt_tokens,
+                    output_tokens=monitor.completion_tokens,
+                    total_tokens=monitor.prompt_tokens + monitor.completion_tokens,
+                ),
+                response_metadata={
+                    "finish_reason": finish_reason,
+                    "model_name": self.model_name,
+                    "queue_seconds": round(waited, 3),
+                    "seconds": round(time.monotonic() - started, 3),
+                },
+            )
+        )
+
+    def _completion_request(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        extra: dict[str, Any],
+        monitor: GenerationMonitor,
+    ) -> dict[str, Any]:
+        """Format the chat into prompt tokens and build ``Llama.create_completion`` arguments."""
+        from llama_cpp import LlamaGrammar, StoppingCriteriaList
+        from llama_cpp.llama_grammar import JSON_GBNF
+
+        formatted = formatter_for(self.llama)(messages=to_llama_messages(messages))
+        prompt = self.llama.tokenize(
+            formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special, special=True
+        )
+        monitor.prompt_tokens = len(prompt)
+        criteria = StoppingCriteriaList([monitor])
+        if formatted.stopping_criteria is not None:
+            criteria.extend(formatted.stopping_criteria)
+        template_stops = formatted.stop if isinstance(formatted.stop, list) else [formatted.stop]
+        request: dict[str, Any] = {
+            "prompt": prompt,
+            "stream": True,
+            "stopping_criteria": criteria,
+            "temperature": extra.pop("temperature", self.temperature),
+            "top_p": extra.pop("top_p", self.top_p),
+            "repeat_penalty": extra.pop("repeat_penalty", self.repeat_penalty),
+            "max_tokens": extra.pop("max_tokens", self.max_tokens),
+            "seed": extra.pop("seed", self.seed),
+            "stop": [
+                *(stop or []),
+                *(s for s in template_stops if s),
+                *stop_sequences_for(getattr(self.llama, "chat_format", None)),
+            ],
+        }
+        response_format = extra.pop("response_format", None)
+        if response_format is not None and "schema" in response_format:
+            request["grammar"] = LlamaGrammar.from_json_schema(json.dumps(response_format["schema"]), verbose=False)
+        elif response_format is not None:
+            request["grammar"] = LlamaGrammar.from_string(JSON_GBNF, verbose=False)
+        unknown = [key for key in extra if not key.startswith("ls_")]  # ls_*: LangSmith tracing hints
+        if unknown:
+            raise TypeError(f"unsupported arguments for the llama.cpp chat model: {sorted(unknown)}")
+        return request

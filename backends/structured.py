@@ -1,0 +1,101 @@
+"""Grammar-constrained structured output for any of our chat models.
+
+Both backends take the same request shape: the in-process adapter passes ``response_format`` to
+llama.cpp, and the OpenAI-compatible model sends it in the request body, where llama.cpp's
+server honours ``{"type": "json_object", "schema": ...}`` (it ignores ``json_schema``).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_openai import ChatOpenAI
+from pydantic import BaseModel, ValidationError
+
+from errors import BackendError
+
+T = TypeVar("T", bound=BaseModel)
+RETRY_SEED_STEP = 7919
+
+
+class StructuredOutputError(BackendError):
+    """The model's reply did not validate against the schema (after the allowed retries)."""
+
+
+def json_schema_for(schema: type[BaseModel]) -> dict[str, Any]:
+    """The schema's JSON schema with ``$ref``s inlined, so every grammar converter accepts it."""
+    raw = schema.model_json_schema()
+    definitions = raw.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                name = node["$ref"].rsplit("/", 1)[-1]
+                return inline(copy.deepcopy(definitions[name]))
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    inlined: dict[str, Any] = inline(raw)
+    return inlined
+
+
+def response_format_for(schema: type[BaseModel]) -> dict[str, Any]:
+    """The ``response_format`` value that makes llama.cpp follow ``schema``."""
+    return {"type": "json_object", "schema": json_schema_for(schema)}
+
+
+def bind_schema(model: BaseChatModel, schema: type[BaseModel]) -> Any:
+    """Return ``model`` bound so that its replies follow ``schema``'s JSON grammar."""
+    response_format = response_format_for(schema)
+    if isinstance(model, ChatOpenAI):
+        # extra_body bypasses the client's own response_format handling, which would rewrite
+        # the request into the json_schema form that llama.cpp's server ignores.
+        return model.bind(extra_body={**(model.extra_body or {}), "response_format": response_format})
+    return model.bind(response_format=response_format)
+
+
+def parse_reply(text: str, schema: type[T]) -> T:
+    """Validate a JSON reply against ``schema``.
+
+    Raises:
+        StructuredOutputError: the text is not valid JSON for the schema.
+    """
+    try:
+        return schema.model_validate_json(text.strip())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise StructuredOutputError(
+            f"model reply is not a valid {schema.__name__}: {first.get('msg')} at "
+            f"{'.'.join(str(p) for p in first.get('loc', ())) or 'top level'}"
+        ) from None
+
+
+def invoke_structured(
+    model: BaseChatModel, schema: type[T], messages: Sequence[BaseMessage], retries: int = 1
+) -> tuple[T, AIMessage]:
+    """Ask for a ``schema`` object, validate it, and retry up to ``retries`` times.
+
+    Returns:
+        The validated object and the raw reply (for usage accounting).
+
+    Raises:
+        StructuredOutputError: no attempt produced a valid object; callers choose a fallback.
+    """
+    bound = bind_schema(model, schema)
+    error: StructuredOutputError | None = None
+    for attempt in range(retries + 1):
+        # A retry with the same seed would replay the same tokens, so each attempt gets its own.
+        runnable = bound if attempt == 0 else bound.bind(seed=RETRY_SEED_STEP * attempt)
+        reply = runnable.invoke(list(messages))
+        try:
+            return parse_reply(str(reply.content), schema), reply
+        except StructuredOutputError as exc:
+            error = exc
+    assert error is not None
+    raise error

@@ -1,0 +1,90 @@
+"""All configuration in one object: environment (``DRAFTSMITH_*``), then CLI flags or UI widgets.
+
+Example:
+    settings = load_settings(n_threads=2, temperature=0.2)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from errors import BadInputError
+
+Backend = Literal["llama_cpp", "openai"]
+
+
+class Settings(BaseSettings):
+    """Model backend and generation settings. Invalid values fail early, naming the field."""
+
+    model_config = SettingsConfigDict(env_prefix="DRAFTSMITH_", extra="forbid", validate_default=True)
+
+    backend: Backend = "llama_cpp"
+
+    # Model file for the in-process backend: embedded default unless one of these is set.
+    model_path: Path | None = None
+    hf_repo: str | None = None
+    hf_file: str | None = None
+    chat_format: str | None = Field(
+        default=None, description="llama.cpp chat format; default: from the GGUF metadata"
+    )
+
+    # OpenAI-compatible server (llama.cpp server, vLLM, Ollama).
+    base_url: str | None = None
+    openai_model: str = "default"
+    api_key: SecretStr | None = None
+    request_timeout: float = Field(default=300.0, gt=0, le=3600)
+
+    # llama.cpp runtime.
+    n_ctx: int = Field(default=8192, ge=512, le=131072)
+    n_threads: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
+    n_batch: int = Field(default=512, ge=8, le=8192)
+
+    # Sampling.
+    temperature: float = Field(default=0.3, ge=0.0, le=2.0)
+    top_p: float = Field(default=0.9, gt=0.0, le=1.0)
+    repeat_penalty: float = Field(default=1.15, ge=1.0, le=2.0)
+    max_tokens: int = Field(default=512, ge=1, le=32768)
+    seed: int = Field(default=42, ge=0)
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> Settings:
+        if self.hf_file and not self.hf_repo:
+            raise ValueError("hf_file needs hf_repo (the hub repository that holds the file)")
+        if self.hf_repo and not self.hf_file:
+            raise ValueError("hf_repo needs hf_file (the .gguf file name inside the repository)")
+        if self.model_path and self.hf_repo:
+            raise ValueError("give either model_path or hf_repo/hf_file, not both")
+        if self.backend == "openai" and not self.base_url:
+            raise ValueError("backend 'openai' needs base_url, e.g. http://127.0.0.1:8080/v1")
+        if self.base_url and not self.base_url.startswith(("http://", "https://")):
+            raise ValueError(f"base_url must start with http:// or https://, got {self.base_url!r}")
+        if self.max_tokens >= self.n_ctx:
+            raise ValueError(f"max_tokens ({self.max_tokens}) must be below n_ctx ({self.n_ctx})")
+        return self
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from the environment plus explicit overrides (``None`` means "not given").
+
+    Raises:
+        BadInputError: one line naming the first invalid field and why.
+    """
+    given = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        raise BadInputError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """Turn a pydantic error into one line: ``invalid <field>: <reason>``."""
+    first = exc.errors()[0]
+    field = ".".join(str(part) for part in first.get("loc", ())) or "settings"
+    reason = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    extra = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"invalid {field}: {reason}{extra}"
