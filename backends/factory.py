@@ -29,7 +29,9 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
     if settings.backend == "openai":
         return make_openai_model(settings)
     path = resolve_model_file(settings)
-    llama = load_llama(path, settings.n_ctx, settings.n_threads, settings.n_batch, settings.seed, settings.chat_format)
+    llama = load_llama(
+        path, settings.n_ctx, settings.n_threads, settings.n_batch, settings.seed, settings.chat_format
+    )
     return LlamaCppChatModel(
         llama=llama,
         model_name=path.name,

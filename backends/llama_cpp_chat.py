@@ -38,20 +38,25 @@ def lock_for(llama: Any) -> threading.Lock:
 
 
 class GenerationMonitor:
-    """A llama.cpp stopping criterion that counts tokens and enforces a deadline.
+    """A llama.cpp stopping criterion that counts generated tokens and enforces a deadline.
 
-    llama.cpp calls it once per sampled token, so the number of calls is the number of
-    generated tokens (the end-of-generation token included).
+    llama.cpp calls it after sampling each token with the prompt plus every sampled token, so
+    the longest sequence seen, minus the prompt, is the number of tokens generated (the
+    end-of-generation token included: it cost a forward pass like any other).
     """
 
-    def __init__(self, deadline: float | None = None) -> None:
-        self.prompt_tokens = 0
-        self.completion_tokens = 0
+    def __init__(self, prompt_tokens: int, deadline: float | None = None) -> None:
+        self.prompt_tokens = prompt_tokens
+        self.longest = prompt_tokens
         self.deadline = deadline
         self.timed_out = False
 
+    @property
+    def completion_tokens(self) -> int:
+        return self.longest - self.prompt_tokens
+
     def __call__(self, input_ids: Sequence[int], logits: Any) -> bool:
-        self.completion_tokens += 1
+        self.longest = max(self.longest, len(input_ids))
         if self.deadline is not None and time.monotonic() > self.deadline:
             self.timed_out = True
             return True
@@ -113,8 +118,11 @@ class LlamaCppChatModel(BaseChatModel):
         finish_reason = "stop"
         with lock_for(self.llama):
             waited = time.monotonic() - started
-            monitor = GenerationMonitor(started + self.timeout if self.timeout else None)
-            request = self._completion_request(messages, stop, kwargs, monitor)
+            request = self._completion_request(messages, stop, kwargs)
+            monitor = GenerationMonitor(
+                len(request["prompt"]), started + self.timeout if self.timeout else None
+            )
+            request["stopping_criteria"].insert(0, monitor)
             for piece in self.llama.create_completion(**request):
                 choice = piece["choices"][0]
                 text = choice.get("text")
@@ -148,7 +156,6 @@ class LlamaCppChatModel(BaseChatModel):
         messages: list[BaseMessage],
         stop: list[str] | None,
         extra: dict[str, Any],
-        monitor: GenerationMonitor,
     ) -> dict[str, Any]:
         """Format the chat into prompt tokens and build ``Llama.create_completion`` arguments."""
         from llama_cpp import LlamaGrammar, StoppingCriteriaList
@@ -158,8 +165,7 @@ class LlamaCppChatModel(BaseChatModel):
         prompt = self.llama.tokenize(
             formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special, special=True
         )
-        monitor.prompt_tokens = len(prompt)
-        criteria = StoppingCriteriaList([monitor])
+        criteria = StoppingCriteriaList()
         if formatted.stopping_criteria is not None:
             criteria.extend(formatted.stopping_criteria)
         template_stops = formatted.stop if isinstance(formatted.stop, list) else [formatted.stop]
@@ -180,7 +186,9 @@ class LlamaCppChatModel(BaseChatModel):
         }
         response_format = extra.pop("response_format", None)
         if response_format is not None and "schema" in response_format:
-            request["grammar"] = LlamaGrammar.from_json_schema(json.dumps(response_format["schema"]), verbose=False)
+            request["grammar"] = LlamaGrammar.from_json_schema(
+                json.dumps(response_format["schema"]), verbose=False
+            )
         elif response_format is not None:
             request["grammar"] = LlamaGrammar.from_string(JSON_GBNF, verbose=False)
         unknown = [key for key in extra if not key.startswith("ls_")]  # ls_*: LangSmith tracing hints

@@ -70,7 +70,9 @@ def download_from_hub(repo: str, filename: str, download: Downloader | None = No
 def check_gguf(path: Path) -> Path:
     """Check that ``path`` is a readable GGUF file, else raise a one-line ModelFileError."""
     if not path.exists():
-        raise ModelFileError(f"model file not found: {path} (check the path, or omit --model to use the embedded model)")
+        raise ModelFileError(
+            f"model file not found: {path} (check the path, or omit --model to use the embedded model)"
+        )
     if path.is_dir():
         raise ModelFileError(f"model path is a directory: {path} (pass the .gguf file inside it)")
     if not os.access(path, os.R_OK):

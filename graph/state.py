@@ -1,0 +1,175 @@
+"""The graph state and the schemas agents exchange. Data only: no logic beyond validation."""
+
+from __future__ import annotations
+
+import operator
+import unicodedata
+from typing import Annotated, Literal, TypedDict
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SearchMode = Literal["auto", "web", "local", "off"]
+AgentName = Literal["researcher", "outliner", "writer", "editor", "critic"]
+AGENTS: tuple[AgentName, ...] = ("researcher", "outliner", "writer", "editor", "critic")
+MAX_ROUNDS = 5
+MAX_TOPIC_CHARS = 300
+
+
+class DraftRequest(BaseModel):
+    """What the person asked for. Invalid values fail here, before any model is loaded."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    topic: str = Field(min_length=3, max_length=MAX_TOPIC_CHARS)
+    audience: str = Field(default="curious general readers", min_length=1, max_length=200)
+    tone: str = Field(default="friendly and clear", min_length=1, max_length=100)
+    words: int = Field(default=600, ge=150, le=5000, description="target length of the post")
+    rounds: int = Field(default=3, ge=1, le=MAX_ROUNDS, description="maximum writing rounds")
+    threshold: float = Field(default=8.0, ge=1.0, le=10.0, description="overall score that ends the loop")
+    search: SearchMode = "auto"
+    sources_dir: str | None = None
+    feedback: str = Field(default="", max_length=2000, description="the author's notes for the writer")
+
+    @field_validator("topic", "audience", "tone", "feedback", mode="before")
+    @classmethod
+    def _clean_text(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in value):
+            raise ValueError("contains control characters; type plain text")
+        return " ".join(value.split())
+
+
+class Source(BaseModel):
+    """A numbered source in the run's registry; ``id`` is what ``[n]`` refers to."""
+
+    id: int = Field(ge=1)
+    title: str
+    url: str
+    text: str = Field(description="the extracted text the citation check compares against")
+    origin: Literal["web", "local"] = "web"
+
+
+class Note(BaseModel):
+    """A short research note tied to the source it came from."""
+
+    source_id: int
+    text: str
+
+
+class SearchQueries(BaseModel):
+    """Researcher output (grammar-constrained)."""
+
+    queries: list[Annotated[str, Field(min_length=3, max_length=100)]] = Field(min_length=1, max_length=3)
+
+
+ShortText = Annotated[str, Field(min_length=3, max_length=160)]
+
+
+class OutlineSection(BaseModel):
+    heading: str = Field(min_length=3, max_length=90)
+    key_points: list[ShortText] = Field(min_length=1, max_length=4)
+    source_ids: list[int] = Field(default_factory=list, max_length=4)
+
+
+class Outline(BaseModel):
+    """Outliner output (grammar-constrained): body sections; the writer adds intro and conclusion."""
+
+    title: str = Field(min_length=5, max_length=110)
+    sections: list[OutlineSection] = Field(min_length=3, max_length=6)
+
+
+# An enum, not ge/le: llama.cpp's JSON-schema grammar enforces enums but not integer bounds.
+Score = Literal[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+
+
+class RubricScores(BaseModel):
+    """The critic's rubric, each 1-10."""
+
+    grounding: Score = Field(description="claims supported by the numbered sources")
+    structure: Score = Field(description="follows the outline, clear sections")
+    clarity: Score = Field(description="easy to read, no repetition")
+    depth: Score = Field(description="specific, useful content")
+    style: Score = Field(description="fits audience, tone and length")
+
+
+class CritiqueReply(BaseModel):
+    """What the critic model must return (grammar-constrained)."""
+
+    scores: RubricScores
+    issues: list[ShortText] = Field(default_factory=list, max_length=5)
+    gaps: list[ShortText] = Field(default_factory=list, max_length=3, description="questions needing research")
+
+
+class DraftMetrics(BaseModel):
+    """Objective measurements of a draft, computed in code (not by the model)."""
+
+    words: int
+    sections: int
+    repeated_sentence_ratio: float
+    length_ratio: float = Field(description="words / target words")
+    citations: int
+    citation_support: float | None = None
+
+
+class Critique(BaseModel):
+    """The critic's verdict: model rubric plus objective metrics, folded into ``overall``."""
+
+    scores: RubricScores
+    overall: float = Field(ge=0.0, le=10.0)
+    issues: list[str] = Field(default_factory=list)
+    gaps: list[str] = Field(default_factory=list)
+    metrics: DraftMetrics
+    fallback: bool = Field(default=False, description="the model's reply was unusable; loop ends")
+
+
+class RoundRecord(BaseModel):
+    """One finished round: the edited draft and its critique."""
+
+    round: int = Field(ge=1, le=MAX_ROUNDS)
+    title: str
+    markdown: str
+    critique: Critique
+
+
+class StepTelemetry(BaseModel):
+    """Per agent step: time and tokens."""
+
+    agent: AgentName
+    round: int
+    seconds: float
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    calls: int = 0
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.completion_tokens / self.seconds if self.seconds > 0 else 0.0
+
+
+def merge_sources(existing: list[Source], new: list[Source]) -> list[Source]:
+    """Registry reducer: keep ids stable, add sources whose id is new."""
+    known = {source.id for source in existing}
+    return existing + [source for source in new if source.id not in known]
+
+
+class DraftState(TypedDict, total=False):
+    """LangGraph state. ``rounds`` grows by one record per critique; its length is the round counter."""
+
+    request: DraftRequest
+    queries: list[str]
+    sources: Annotated[list[Source], merge_sources]
+    notes: list[Note]
+    outline: Outline
+    sections: list[str]
+    draft: str
+    critique: Critique
+    rounds: Annotated[list[RoundRecord], operator.add]
+    degraded: bool
+    warnings: Annotated[list[str], operator.add]
+    telemetry: Annotated[list[StepTelemetry], operator.add]
+
+
+def completed_rounds(state: DraftState) -> int:
+    """How many rounds have been critiqued so far."""
+    return len(state.get("rounds", []))
