@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
+from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -50,6 +51,9 @@ class Settings(BaseSettings):
     repeat_penalty: float = Field(default=1.15, ge=1.0, le=2.0)
     max_tokens: int = Field(default=512, ge=1, le=32768)
     seed: int = Field(default=42, ge=0)
+
+    # Where runs are checkpointed and logs are written.
+    data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("draftsmith", appauthor=False)))
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:

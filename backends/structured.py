@@ -50,9 +50,18 @@ def response_format_for(schema: type[BaseModel]) -> dict[str, Any]:
     return {"type": "json_object", "schema": json_schema_for(schema)}
 
 
-def bind_schema(model: BaseChatModel, schema: type[BaseModel]) -> Any:
-    """Return ``model`` bound so that its replies follow ``schema``'s JSON grammar."""
-    response_format = response_format_for(schema)
+def bind_schema(
+    model: BaseChatModel, schema: type[BaseModel], json_schema: dict[str, Any] | None = None
+) -> Any:
+    """Return ``model`` bound so that its replies follow ``schema``'s JSON grammar.
+
+    ``json_schema`` replaces the schema's own (e.g. a tighter one); replies are still validated
+    against ``schema``.
+    """
+    if json_schema is None:
+        response_format = response_format_for(schema)
+    else:
+        response_format = {"type": "json_object", "schema": json_schema}
     if isinstance(model, ChatOpenAI):
         # extra_body bypasses the client's own response_format handling, which would rewrite
         # the request into the json_schema form that llama.cpp's server ignores.
@@ -77,9 +86,16 @@ def parse_reply(text: str, schema: type[T]) -> T:
 
 
 def invoke_structured(
-    model: BaseChatModel, schema: type[T], messages: Sequence[BaseMessage], retries: int = 1
+    model: BaseChatModel,
+    schema: type[T],
+    messages: Sequence[BaseMessage],
+    retries: int = 1,
+    json_schema: dict[str, Any] | None = None,
+    **call_options: Any,
 ) -> tuple[T, AIMessage]:
     """Ask for a ``schema`` object, validate it, and retry up to ``retries`` times.
+
+    ``call_options`` (e.g. ``max_tokens``) go to every model call.
 
     Returns:
         The validated object and the raw reply (for usage accounting).
@@ -87,12 +103,12 @@ def invoke_structured(
     Raises:
         StructuredOutputError: no attempt produced a valid object; callers choose a fallback.
     """
-    bound = bind_schema(model, schema)
+    bound = bind_schema(model, schema, json_schema)
     error: StructuredOutputError | None = None
     for attempt in range(retries + 1):
         # A retry with the same seed would replay the same tokens, so each attempt gets its own.
         runnable = bound if attempt == 0 else bound.bind(seed=RETRY_SEED_STEP * attempt)
-        reply = runnable.invoke(list(messages))
+        reply = runnable.invoke(list(messages), **call_options)
         try:
             return parse_reply(str(reply.content), schema), reply
         except StructuredOutputError as exc:

@@ -98,7 +98,9 @@ class CritiqueReply(BaseModel):
 
     scores: RubricScores
     issues: list[ShortText] = Field(default_factory=list, max_length=5)
-    gaps: list[ShortText] = Field(default_factory=list, max_length=3, description="questions needing research")
+    gaps: list[ShortText] = Field(
+        default_factory=list, max_length=3, description="questions needing research"
+    )
 
 
 class DraftMetrics(BaseModel):
@@ -147,6 +149,13 @@ class StepTelemetry(BaseModel):
         return self.completion_tokens / self.seconds if self.seconds > 0 else 0.0
 
 
+class Section(BaseModel):
+    """One part of a draft: the intro has an empty heading."""
+
+    heading: str = ""
+    body: str
+
+
 def merge_sources(existing: list[Source], new: list[Source]) -> list[Source]:
     """Registry reducer: keep ids stable, add sources whose id is new."""
     known = {source.id for source in existing}
@@ -161,7 +170,7 @@ class DraftState(TypedDict, total=False):
     sources: Annotated[list[Source], merge_sources]
     notes: list[Note]
     outline: Outline
-    sections: list[str]
+    sections: list[Section]
     draft: str
     critique: Critique
     rounds: Annotated[list[RoundRecord], operator.add]

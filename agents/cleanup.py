@@ -1,0 +1,159 @@
+"""Text hygiene for small models: they loop, repeat sentences and chat about the task.
+
+Every function here is deterministic and cheap; the writer and editor run them on each
+generated section, and the metrics reuse the same sentence splitting.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+_CHATTER = re.compile(
+    r"^(sure|certainly|of course|okay|ok|here is|here's|here are|as an ai|i hope this|"
+    r"note:|edited text|revised|the edited|the revised|section:|title:)\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[a-z0-9']+")
+NEAR_DUPLICATE = 0.8
+ECHO_SHARE = 0.7
+_LOOP_NGRAM = 5
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split prose into sentences (simple rules; good enough for English blog prose)."""
+    flat = " ".join(text.split())
+    return [part.strip() for part in _SENTENCE_END.split(flat) if part.strip()]
+
+
+def sentence_key(sentence: str) -> frozenset[str]:
+    """The words of a sentence, for near-duplicate comparison."""
+    return frozenset(_WORD.findall(re.sub(r"\[\d+\]", "", sentence.lower())))
+
+
+def is_near_duplicate(key: frozenset[str], seen: list[frozenset[str]]) -> bool:
+    """True when ``key`` shares at least 80% of words (Jaccard) with an earlier sentence."""
+    if len(key) < 3:
+        return False
+    return any(len(key & other) / len(key | other) >= NEAR_DUPLICATE for other in seen if other)
+
+
+def drop_repeated_sentences(text: str, seen: list[frozenset[str]] | None = None) -> str:
+    """Remove sentences that repeat (or nearly repeat) an earlier one, in this text or in ``seen``.
+
+    ``seen`` is updated in place, so one list carried across sections dedupes a whole draft.
+    """
+    seen = [] if seen is None else seen
+    kept: list[str] = []
+    for paragraph in text.split("\n\n"):
+        sentences = []
+        for sentence in split_sentences(paragraph):
+            key = sentence_key(sentence)
+            if is_near_duplicate(key, seen):
+                continue
+            seen.append(key)
+            sentences.append(sentence)
+        if sentences:
+            kept.append(" ".join(sentences))
+    return "\n\n".join(kept)
+
+
+def cut_loop(text: str) -> str:
+    """Cut the text where a 5-word sequence occurs for the third time (a generation loop)."""
+    words = text.split(" ")
+    counts: dict[tuple[str, ...], int] = {}
+    for index in range(len(words) - _LOOP_NGRAM + 1):
+        gram = tuple(word.lower() for word in words[index : index + _LOOP_NGRAM])
+        counts[gram] = counts.get(gram, 0) + 1
+        if counts[gram] == 3:
+            return " ".join(words[:index]).rstrip()
+    return text
+
+
+def drop_echoed_instructions(text: str, prompt: str) -> str:
+    """Drop sentences that repeat the prompt's own instructions (small models echo them)."""
+    instructions = [sentence_key(s) for s in split_sentences(prompt) if len(sentence_key(s)) >= 3]
+    kept = []
+    for paragraph in text.split("\n\n"):
+        sentences = [
+            s for s in split_sentences(paragraph) if not _overlaps_instruction(sentence_key(s), instructions)
+        ]
+        if sentences:
+            kept.append(" ".join(sentences))
+    return "\n\n".join(kept)
+
+
+def _overlaps_instruction(key: frozenset[str], instructions: list[frozenset[str]]) -> bool:
+    if len(key) < 3:
+        return False
+    return any(len(key & other) / len(key) >= ECHO_SHARE for other in instructions)
+
+
+def tidy_heading(heading: str) -> str:
+    """A heading without numbering ("2. ", "Section 3:") or markdown marks."""
+    heading = re.sub(r"^[#\s]*(section\s+)?\d+[.):]\s*", "", heading.strip(), flags=re.IGNORECASE)
+    return heading.strip(" #*_\"'")
+
+
+def strip_chatter(text: str) -> str:
+    """Drop headings, list markers the prompt did not ask for, and lines talking about the task."""
+    lines = []
+    for line in text.strip().splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#") or stripped in {"<<<", ">>>", "```"}:
+            continue
+        stripped = re.sub(r"<<<|>>>|>><<<", " ", stripped).strip()
+        stripped = re.sub(r"(^|\s)\d{1,2}\.\s+(?=[A-Z])", r"\1", stripped)  # stray list numbering
+        if _CHATTER.match(stripped) and len(stripped) < 120:
+            continue
+        lines.append(stripped)
+    paragraphs = "\n".join(lines).split("\n\n")
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
+
+
+def drop_unfinished_sentence(text: str) -> str:
+    """Drop a trailing sentence fragment (a generation cut off by its token cap)."""
+    stripped = text.rstrip()
+    if not stripped or stripped[-1] in ".!?\"')]":
+        return stripped
+    cut = max(stripped.rfind(mark) for mark in (". ", "! ", "? ", ".\n", "!\n", "?\n"))
+    return stripped[: cut + 1] if cut > 0 else stripped
+
+
+def keep_known_citations(text: str, known_ids: set[int]) -> str:
+    """Remove ``[n]`` markers that do not name a known source (all of them when there are none)."""
+
+    def replace(match: re.Match[str]) -> str:
+        return match.group(0) if int(match.group(1)) in known_ids else ""
+
+    cleaned = re.sub(r"\s?\[(\d+)\]", replace, text)
+    return re.sub(r" +([.,;:!?])", r"\1", cleaned)
+
+
+def clean_section(
+    text: str, known_ids: set[int], seen: list[frozenset[str]] | None = None, prompt: str = ""
+) -> str:
+    """The full hygiene pass the writer and editor apply to one generated section."""
+    text = strip_chatter(text)
+    if prompt:
+        text = drop_echoed_instructions(text, prompt)
+    text = cut_loop(text)
+    text = drop_unfinished_sentence(text)
+    text = keep_known_citations(text, known_ids)
+    return drop_repeated_sentences(text, seen)
+
+
+def repeated_sentence_ratio(text: str) -> float:
+    """Share of sentences that repeat or nearly repeat an earlier sentence (0 = none)."""
+    sentences = [s for s in split_sentences(re.sub(r"^#.*$", "", text, flags=re.MULTILINE)) if s]
+    if not sentences:
+        return 0.0
+    seen: list[frozenset[str]] = []
+    repeats = 0
+    for sentence in sentences:
+        key = sentence_key(sentence)
+        if is_near_duplicate(key, seen):
+            repeats += 1
+        else:
+            seen.append(key)
+    return repeats / len(sentences)

@@ -1,0 +1,66 @@
+"""Objective measurements of a draft, and how they adjust the critic's score."""
+
+from __future__ import annotations
+
+import re
+
+from agents.cleanup import repeated_sentence_ratio
+from agents.markdown import render_markdown, word_count
+from graph.state import DraftMetrics, DraftRequest, Outline, Section, Source
+from tools.citations import citation_support
+
+LENGTH_TOLERANCE = 0.2
+_CITATION = re.compile(r"\[(\d+)\]")
+
+
+def measure_draft(
+    request: DraftRequest, outline: Outline, sections: list[Section], sources: list[Source]
+) -> DraftMetrics:
+    """Words, sections, repetition, length vs target, citations and their support rate."""
+    markdown = render_markdown(outline.title, sections)
+    words = word_count(sections)
+    support = citation_support(markdown, {s.id: s.text for s in sources}) if sources else None
+    return DraftMetrics(
+        words=words,
+        sections=sum(1 for s in sections if s.heading),
+        repeated_sentence_ratio=round(repeated_sentence_ratio(markdown), 3),
+        length_ratio=round(words / request.words, 3),
+        citations=len(_CITATION.findall(markdown)),
+        citation_support=None if support is None or support.rate is None else round(support.rate, 3),
+    )
+
+
+def objective_findings(metrics: DraftMetrics, outline: Outline, has_sources: bool) -> tuple[float, list[str]]:
+    """Penalty points (0-10) and plain-language issues from the measurements."""
+    penalty, issues = 0.0, []
+    if metrics.repeated_sentence_ratio > 0:
+        penalty += min(3.0, 10 * metrics.repeated_sentence_ratio)
+        issues.append(
+            f"{metrics.repeated_sentence_ratio:.0%} of sentences repeat earlier ones: say each thing once"
+        )
+    deviation = abs(metrics.length_ratio - 1)
+    if deviation > LENGTH_TOLERANCE:
+        penalty += min(2.0, (deviation - LENGTH_TOLERANCE) * 5)
+        direction = "short of" if metrics.length_ratio < 1 else "over"
+        issues.append(f"the draft is {deviation:.0%} {direction} the target length: adjust it")
+    expected = len(outline.sections) + 1  # body sections plus the conclusion
+    if metrics.sections < expected:
+        penalty += 1.0
+        issues.append(f"only {metrics.sections} of {expected} planned sections have text")
+    if has_sources and metrics.citations == 0:
+        penalty += 1.0
+        issues.append("no claim cites a source: cite the research notes as [n]")
+    if metrics.citation_support is not None and metrics.citation_support < 0.5:
+        penalty += (0.5 - metrics.citation_support) * 4
+        issues.append(f"only {metrics.citation_support:.0%} of citations are backed by their source text")
+    return penalty, issues
+
+
+def describe(metrics: DraftMetrics, target_words: int) -> str:
+    """The measurements in one line, for the critic's prompt."""
+    support = "n/a" if metrics.citation_support is None else f"{metrics.citation_support:.0%}"
+    return (
+        f"{metrics.words} words (target {target_words}), {metrics.sections} sections, "
+        f"{metrics.repeated_sentence_ratio:.0%} repeated sentences, {metrics.citations} citations "
+        f"({support} supported by their sources)."
+    )

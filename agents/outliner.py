@@ -1,0 +1,100 @@
+"""Outliner: research notes (and, later, the critique) -> a structured outline."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+
+from agents.cleanup import tidy_heading
+from agents.prompts import bullet_list, messages_for, render, shared_context
+from backends.structured import StructuredOutputError, invoke_structured, json_schema_for
+from graph.state import DraftRequest, DraftState, Outline, OutlineSection
+
+WORDS_PER_SECTION = 150
+OUTLINE_MAX_TOKENS = 450
+KEY_POINT_CHARS = 90
+
+
+def make_outliner(model: BaseChatModel) -> Callable[[DraftState], dict]:
+    """Build the outliner node: a grammar-constrained outline, with a safe fallback."""
+
+    def outliner(state: DraftState) -> dict:
+        request = state["request"]
+        previous = state.get("outline")
+        critique = state.get("critique")
+        revision = ""
+        if previous is not None and critique is not None:
+            revision = render(
+                "outliner",
+                "revision",
+                previous=json.dumps(previous.model_dump(), ensure_ascii=False),
+                issues=bullet_list(critique.issues + critique.gaps),
+            )
+        count = section_count(request.words)
+        task = render("outliner", "outline", sections=count, revision=revision)
+        sources = state.get("sources", [])
+        system = shared_context(request, state.get("notes", []), sources)
+        warnings: list[str] = []
+        try:
+            outline, _ = invoke_structured(
+                model,
+                Outline,
+                messages_for(system, task),
+                json_schema=outline_schema(count),
+                max_tokens=OUTLINE_MAX_TOKENS,
+            )
+        except StructuredOutputError as exc:
+            outline = previous or fallback_outline(request)
+            warnings.append(f"outliner reply was unusable ({exc}); using a simple outline")
+        return {"outline": tidy_outline(outline, {s.id for s in sources}, count), "warnings": warnings}
+
+    return outliner
+
+
+def section_count(words: int) -> int:
+    """Body sections for a target length: 3 for short posts, up to 6."""
+    return max(3, min(6, round(words / WORDS_PER_SECTION) - 1))
+
+
+def outline_schema(count: int) -> dict[str, Any]:
+    """The Outline JSON schema with exactly ``count`` sections and short key points (fewer tokens)."""
+    schema = json_schema_for(Outline)
+    sections = schema["properties"]["sections"]
+    sections["minItems"] = sections["maxItems"] = count
+    sections["items"]["properties"]["key_points"].update(maxItems=3)
+    sections["items"]["properties"]["key_points"]["items"]["maxLength"] = KEY_POINT_CHARS
+    return schema
+
+
+def tidy_outline(outline: Outline, known_ids: set[int], count: int = 6) -> Outline:
+    """Tidy headings, drop unknown source ids, duplicate headings and sections beyond ``count``."""
+    seen: set[str] = set()
+    sections = []
+    for section in outline.sections[:count]:
+        heading = tidy_heading(section.heading) or section.heading.strip()
+        if heading.lower() in seen:  # small models repeat headings: name it after its first point
+            heading = tidy_heading(section.key_points[0])[:KEY_POINT_CHARS].rstrip(" .").capitalize()
+        seen.add(heading.lower())
+        ids = [i for i in dict.fromkeys(section.source_ids) if i in known_ids]
+        sections.append(section.model_copy(update={"heading": heading, "source_ids": ids}))
+    return outline.model_copy(
+        update={"title": tidy_heading(outline.title) or outline.title, "sections": sections}
+    )
+
+
+def fallback_outline(request: DraftRequest) -> Outline:
+    """A generic but sound outline used when the model cannot produce one."""
+    topic = request.topic
+    return Outline(
+        title=topic[:110] if len(topic) >= 5 else f"About {topic}",
+        sections=[
+            OutlineSection(
+                heading="Why it matters", key_points=[f"why {topic} matters to {request.audience}"]
+            ),
+            OutlineSection(heading="How it works", key_points=[f"the key ideas behind {topic}"]),
+            OutlineSection(heading="Getting started", key_points=[f"practical first steps with {topic}"]),
+        ],
+    )

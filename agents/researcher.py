@@ -1,0 +1,101 @@
+"""Researcher: topic (or the critic's gaps) -> search queries -> numbered sources and short notes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from langchain_core.language_models import BaseChatModel
+
+from agents.cleanup import split_sentences
+from agents.prompts import bullet_list, messages_for, render, shared_context
+from backends.structured import StructuredOutputError, invoke_structured
+from graph.state import DraftState, Note, SearchQueries, Source, completed_rounds
+from tools.base import SearchTool
+
+RESULTS_PER_QUERY = 3
+MAX_SOURCES = 12
+NOTE_SENTENCES = 3
+_WORD = re.compile(r"[a-z0-9]{3,}")
+
+
+def make_researcher(model: BaseChatModel, search: SearchTool) -> Callable[[DraftState], dict]:
+    """Build the researcher node.
+
+    Args:
+        model: chat model that proposes queries (skipped when search is off).
+        search: the search tool; it reports trouble as ``degraded`` instead of raising.
+    """
+
+    def researcher(state: DraftState) -> dict:
+        request = state["request"]
+        if request.search == "off":
+            return {"queries": [], "notes": state.get("notes", [])}
+        gaps = state["critique"].gaps if completed_rounds(state) and "critique" in state else []
+        queries = propose_queries(model, state, gaps)
+        known = list(state.get("sources", []))
+        new_sources: list[Source] = []
+        warnings: list[str] = []
+        degraded = state.get("degraded", False)
+        for query in queries:
+            report = search.search(query, RESULTS_PER_QUERY)
+            degraded = degraded or report.degraded
+            warnings.extend(w for w in report.warnings if w not in warnings)
+            for document in report.documents:
+                if len(known) + len(new_sources) >= MAX_SOURCES:
+                    break
+                if any(s.url == document.url and s.text == document.text for s in known + new_sources):
+                    continue
+                new_sources.append(
+                    Source(
+                        id=len(known) + len(new_sources) + 1,
+                        title=document.title or document.url,
+                        url=document.url,
+                        text=document.text,
+                        origin=document.origin,
+                    )
+                )
+        all_sources = known + new_sources
+        notes = [Note(source_id=s.id, text=note_for(s.text, [request.topic, *queries])) for s in all_sources]
+        if not all_sources and request.search != "off":
+            warnings.append("research found no sources: the draft is written without citations")
+            degraded = True
+        return {
+            "queries": queries,
+            "sources": new_sources,
+            "notes": [note for note in notes if note.text],
+            "degraded": degraded,
+            "warnings": warnings,
+        }
+
+    return researcher
+
+
+def propose_queries(model: BaseChatModel, state: DraftState, gaps: list[str]) -> list[str]:
+    """Ask the model for queries; fall back to the topic (and the gaps) if its reply is unusable."""
+    request = state["request"]
+    focus = f"Focus on these open questions:\n{bullet_list(gaps)}" if gaps else ""
+    task = render("researcher", "queries", focus=focus)
+    system = shared_context(request, state.get("notes", []), state.get("sources", []))
+    try:
+        reply, _ = invoke_structured(model, SearchQueries, messages_for(system, task), max_tokens=120)
+        queries = [" ".join(q.split()) for q in reply.queries if q.strip()]
+    except StructuredOutputError:
+        queries = []
+    fallback = gaps or [request.topic]
+    unique = list(dict.fromkeys(queries or fallback))
+    return unique[:3]
+
+
+def note_for(text: str, focus: list[str], sentences: int = NOTE_SENTENCES) -> str:
+    """The sentences of ``text`` that share the most words with the focus, in their original order."""
+    wanted = set(_WORD.findall(" ".join(focus).lower()))
+    candidates = [s for s in split_sentences(text) if 20 <= len(s) <= 400]
+    if not candidates:
+        return " ".join(text.split())[:300]
+    ranked = sorted(
+        range(len(candidates)),
+        key=lambda i: (-len(wanted & set(_WORD.findall(candidates[i].lower()))), i),
+    )
+    chosen = sorted(ranked[:sentences])
+    return " ".join(candidates[i] for i in chosen)

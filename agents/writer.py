@@ -1,0 +1,78 @@
+"""Writer: outline + notes -> a draft written section by section; later rounds revise it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from langchain_core.language_models import BaseChatModel
+
+from agents.cleanup import clean_section
+from agents.markdown import render_markdown
+from agents.prompts import bullet_list, messages_for, render, shared_context
+from graph.state import DraftRequest, DraftState, Outline, Section
+
+INTRO_SHARE = 0.12
+CONCLUSION_SHARE = 0.1
+CONCLUSION_HEADING = "Conclusion"
+TOKENS_PER_WORD = 1.35
+
+
+def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
+    """Build the writer node. Each section is one short generation (small models stay on track)."""
+
+    def writer(state: DraftState) -> dict:
+        request, outline = state["request"], state["outline"]
+        previous = {s.heading.lower(): s for s in state.get("sections", [])}
+        critique = state.get("critique")
+        issues = (critique.issues if critique else []) + ([request.feedback] if request.feedback else [])
+        known_ids = {s.id for s in state.get("sources", [])}
+        system = shared_context(request, state.get("notes", []), state.get("sources", []))
+        citing = render("writer", "cite") if known_ids else render("writer", "nocite")
+        seen: list[frozenset[str]] = []
+
+        def write(heading: str, template: str, length: int, **values: object) -> Section:
+            old = previous.get(heading.lower())
+            if old is not None and critique is not None:
+                template, values = "revise", {"text": old.body, "issues": bullet_list(issues)}
+            fill = {
+                "heading": heading or "introduction",
+                "title": outline.title,
+                "length": length,
+                "citing": citing,
+            }
+            task = render("writer", template, **fill, **values)
+            instructions = render("writer", template, **fill, **{**values, "text": ""})
+            reply = model.invoke(messages_for(system, task), max_tokens=max_tokens_for(length))
+            body = clean_section(str(reply.content), known_ids, seen, prompt=instructions)
+            if not body and old is not None:
+                body = old.body  # a failed rewrite must not lose the section
+            return Section(heading=heading, body=body)
+
+        lengths = section_lengths(request, outline)
+        headings = ", ".join(s.heading for s in outline.sections)
+        sections = [write("", "intro", lengths[0], headings=headings)]
+        for index, planned in enumerate(outline.sections):
+            covered = ", ".join(s.heading for s in outline.sections[:index]) or "nothing yet"
+            points = bullet_list(planned.key_points)
+            if planned.source_ids:
+                points += "\nUseful notes: " + ", ".join(f"[{i}]" for i in planned.source_ids)
+            sections.append(
+                write(planned.heading, "section", lengths[index + 1], points=points, covered=covered)
+            )
+        sections.append(write(CONCLUSION_HEADING, "conclusion", lengths[-1]))
+        return {"sections": sections, "draft": render_markdown(outline.title, sections)}
+
+    return writer
+
+
+def section_lengths(request: DraftRequest, outline: Outline) -> list[int]:
+    """Target words for the intro, each body section and the conclusion."""
+    intro = max(40, round(request.words * INTRO_SHARE))
+    conclusion = max(40, round(request.words * CONCLUSION_SHARE))
+    body = max(60, round((request.words - intro - conclusion) / len(outline.sections)))
+    return [intro, *[body] * len(outline.sections), conclusion]
+
+
+def max_tokens_for(words: int) -> int:
+    """A token cap with room to finish the last sentence (the cleanup drops a cut-off one)."""
+    return round(words * TOKENS_PER_WORD) + 16

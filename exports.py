@@ -1,0 +1,71 @@
+"""Turn a result into what the author takes away (Markdown, HTML, JSON) and write files safely."""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+from markdown_it import MarkdownIt
+
+from errors import BadInputError
+from graph.result import DraftResult
+
+ExportFormat = Literal["md", "html", "json"]
+
+
+def to_markdown(result: DraftResult) -> str:
+    """The final post as Markdown."""
+    return result.markdown
+
+
+def to_html(result: DraftResult) -> str:
+    """A standalone HTML page. Raw HTML in the markdown is escaped, never passed through."""
+    renderer = MarkdownIt("commonmark", {"html": False, "linkify": False})
+    body = renderer.render(result.markdown)
+    return (
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{html.escape(result.title)}</title>\n"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        "<style>body{max-width:42rem;margin:2rem auto;padding:0 1rem;font:18px/1.6 Georgia,serif}</style>\n"
+        f"</head>\n<body>\n<article>\n{body}</article>\n</body>\n</html>\n"
+    )
+
+
+def to_json(result: DraftResult) -> str:
+    """The full result object as JSON."""
+    return result.model_dump_json(indent=2)
+
+
+def render(result: DraftResult, fmt: ExportFormat) -> str:
+    """The result in the given format."""
+    return {"md": to_markdown, "html": to_html, "json": to_json}[fmt](result)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file and a rename: never a half-written file.
+
+    Raises:
+        BadInputError: the folder does not exist or cannot be written.
+    """
+    path = path.expanduser()
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise BadInputError(
+            f"cannot write {path}: folder {folder} does not exist (create it or pick another --out)"
+        )
+    if path.is_dir():
+        raise BadInputError(f"cannot write {path}: it is a directory (give a file name, e.g. {path}/post.md)")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise BadInputError(f"cannot write to {folder}: {exc.strerror} (pick another --out)") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise BadInputError(f"cannot write {path}: {exc.strerror} (pick another --out)") from None

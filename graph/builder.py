@@ -1,0 +1,38 @@
+"""``build_graph``: the five agents wired as a LangGraph StateGraph (uncompiled)."""
+
+from __future__ import annotations
+
+from langchain_core.language_models import BaseChatModel
+from langgraph.graph import END, START, StateGraph
+
+from agents.critic import make_critic
+from agents.editor import make_editor
+from agents.outliner import make_outliner
+from agents.researcher import make_researcher
+from agents.writer import make_writer
+from graph.routing import route_after_critique
+from graph.state import DraftState
+from graph.telemetry import instrument
+from tools.base import SearchTool
+
+
+def build_graph(model: BaseChatModel, search: SearchTool) -> StateGraph:
+    """researcher → outliner → writer → editor → critic, then the critic's verdict routes.
+
+    Each caller compiles it with its own checkpointer (CLI/UI: SQLite; LangGraph server: its own).
+    """
+    graph = StateGraph(DraftState)
+    graph.add_node("researcher", instrument("researcher", make_researcher(model, search)))
+    graph.add_node("outliner", instrument("outliner", make_outliner(model)))
+    graph.add_node("writer", instrument("writer", make_writer(model)))
+    graph.add_node("editor", instrument("editor", make_editor(model)))
+    graph.add_node("critic", instrument("critic", make_critic(model)))
+    graph.add_edge(START, "researcher")
+    graph.add_edge("researcher", "outliner")
+    graph.add_edge("outliner", "writer")
+    graph.add_edge("writer", "editor")
+    graph.add_edge("editor", "critic")
+    graph.add_conditional_edges(
+        "critic", route_after_critique, {"researcher": "researcher", "writer": "writer", "__end__": END}
+    )
+    return graph

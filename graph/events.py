@@ -1,0 +1,71 @@
+"""Typed events the core yields while a run goes; every front end renders the same stream."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+from graph.result import DraftResult, SourceRef
+from graph.state import AgentName, RubricScores
+
+
+class RunStarted(BaseModel):
+    kind: Literal["run_started"] = "run_started"
+    run_id: str
+    topic: str
+    backend: str
+    model: str
+    max_rounds: int
+
+
+class AgentStarted(BaseModel):
+    kind: Literal["agent_started"] = "agent_started"
+    agent: AgentName
+    round: int
+
+
+class TokenStreamed(BaseModel):
+    kind: Literal["token"] = "token"
+    agent: AgentName
+    round: int
+    text: str
+
+
+class AgentFinished(BaseModel):
+    kind: Literal["agent_finished"] = "agent_finished"
+    agent: AgentName
+    round: int
+    seconds: float
+    prompt_tokens: int
+    completion_tokens: int
+
+
+class SourceFound(BaseModel):
+    kind: Literal["source_found"] = "source_found"
+    source: SourceRef
+
+
+class RoundScored(BaseModel):
+    kind: Literal["round_scored"] = "round_scored"
+    round: int
+    overall: float
+    scores: RubricScores
+    issues: list[str]
+    gaps: list[str]
+    words: int
+
+
+class RunWarning(BaseModel):
+    kind: Literal["warning"] = "warning"
+    message: str
+
+
+class Done(BaseModel):
+    kind: Literal["done"] = "done"
+    result: DraftResult
+
+
+Event = (
+    RunStarted | AgentStarted | TokenStreamed | AgentFinished | SourceFound | RoundScored | RunWarning | Done
+)

@@ -1,0 +1,96 @@
+"""A scripted stand-in for the whole agent team: replies chosen by which agent is asking.
+
+Use ``team = FakeTeam(critic_scores=[6, 9])``; ``team.model`` is a ScriptedChatModel whose
+every call is recorded. Writer and editor replies have the requested length, in unique sentences.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any
+
+from langchain_core.messages import BaseMessage
+
+from tests.fakes import ScriptedChatModel
+
+WORDS = ["river", "garden", "lantern", "harbor", "meadow", "violin", "copper", "orchard", "canyon", "pepper"]
+
+
+def agent_of(messages: list[BaseMessage]) -> str:
+    """Which agent sent this prompt (the task message names the role)."""
+    match = re.search(r"You are the (researcher|outliner|writer|editor|critic)", messages[-1].text)
+    if not match:
+        raise AssertionError(f"prompt names no agent: {messages[-1].text[:200]}")
+    return match.group(1)
+
+
+def prose(words: int, seed: int, cite: int | None = None) -> str:
+    """``words`` words of distinct sentences (no repetition), optionally citing ``[cite]``."""
+    sentences, counter = [], itertools.count(seed * 1000)
+    total = 0
+    while total < words:
+        n = next(counter)
+        picks = [WORDS[(n // 10**k) % 10] for k in range(4)]
+        sentence = f"The {picks[0]} near the {picks[1]} shaped {picks[2]} number {n} and {picks[3]} work"
+        if cite is not None:
+            sentence += f" [{cite}]"
+        sentences.append(sentence + ".")
+        total += len(sentence.split())
+    return " ".join(sentences)
+
+
+class FakeTeam:
+    """Scripted agents. ``critic_scores``: one rubric value per round (all five items get it)."""
+
+    def __init__(
+        self,
+        critic_scores: list[int] | None = None,
+        gaps: list[list[str]] | None = None,
+        critic_replies: list[Any] | None = None,
+        outline: Any = None,
+        cite: int | None = None,
+    ) -> None:
+        self.critic_scores = list(critic_scores or [5])
+        self.gaps = list(gaps or [])
+        self.critic_replies = list(critic_replies or [])
+        self.outline = outline
+        self.cite = cite
+        self.writes = itertools.count(1)
+        self.model = ScriptedChatModel(default_reply=self.reply)
+
+    def prompts_of(self, agent: str) -> list[str]:
+        return [
+            text
+            for (messages, _), text in zip(self.model.calls, self.model.prompts)
+            if agent_of(messages) == agent
+        ]
+
+    def reply(self, messages: list[BaseMessage]) -> Any:
+        agent = agent_of(messages)
+        task = messages[-1].text
+        if agent == "researcher":
+            return {"queries": ["first query", "second query"]}
+        if agent == "outliner":
+            if self.outline is not None:
+                return self.outline
+            count = int(re.search(r"and (\d+) body sections", task).group(1))  # type: ignore[union-attr]
+            return {
+                "title": "A Scripted Post",
+                "sections": [
+                    {"heading": f"Part {WORDS[i].title()}", "key_points": [f"point {i}"], "source_ids": [1]}
+                    for i in range(count)
+                ],
+            }
+        if agent == "critic":
+            if self.critic_replies:
+                return self.critic_replies.pop(0)
+            score = self.critic_scores.pop(0) if len(self.critic_scores) > 1 else self.critic_scores[0]
+            gaps = self.gaps.pop(0) if self.gaps else []
+            return {
+                "scores": dict.fromkeys(("grounding", "structure", "clarity", "depth", "style"), score),
+                "issues": ["make it livelier"],
+                "gaps": gaps,
+            }
+        length = int(re.search(r"about (\d+) words", task, re.IGNORECASE).group(1))  # type: ignore[union-attr]
+        return prose(length, next(self.writes), self.cite)
