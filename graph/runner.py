@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from graph.events import (
     SourceFound,
     TokenStreamed,
 )
-from graph.result import DraftResult, SourceRef, build_result
+from graph.result import DraftResult, RunStatus, SourceRef, build_result
 from graph.state import AGENTS, MAX_ROUNDS, DraftRequest, DraftState, RoundRecord, Source, StepTelemetry
 from settings import Settings
 from tools.base import SearchTool
@@ -47,6 +47,7 @@ def stream_draft(
     *,
     run_id: str | None = None,
     checkpointer: BaseCheckpointSaver | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Iterator[Event]:
     """Draft a post, yielding events as the agents work; the last event is ``Done``.
 
@@ -57,6 +58,8 @@ def stream_draft(
         search: injected search tool; default: built from ``request.search``.
         run_id: checkpoint thread id; default: a new id.
         checkpointer: default: the SQLite run store in ``settings.data_dir``.
+        should_stop: polled between events; when it returns True the run stops cleanly and
+            ``Done`` carries the best finished round with status ``"stopped"``.
 
     Raises:
         DraftsmithError: bad input (exit code 2) or a runtime failure (exit code 1), one line each.
@@ -78,19 +81,26 @@ def stream_draft(
         graph = build_graph(model, search).compile(checkpointer=saver)
         config: Any = {"configurable": {"thread_id": run_id}, "recursion_limit": RECURSION_LIMIT}
         current = {"agent": "researcher", "round": 1}
+        status: RunStatus = "completed"
+        stream = graph.stream({"request": request}, config, stream_mode=["custom", "messages", "updates"])
         try:
-            for mode, payload in graph.stream(
-                {"request": request}, config, stream_mode=["custom", "messages", "updates"]
-            ):
+            for mode, payload in stream:
                 yield from _events_for(mode, payload, current)
+                if should_stop is not None and should_stop():
+                    status = "stopped"
+                    break
         except DraftsmithError:
             raise
         except Exception as exc:  # a model or tool failure: one line for the user
             raise BackendError(
                 f"{current['agent']} failed in round {current['round']}: {_one_line(exc)}"
             ) from exc
+        finally:
+            stream.close()
         state: DraftState = graph.get_state(config).values  # type: ignore[assignment]
-    yield Done(result=build_result(state, run_id=run_id, backend=backend, model=model_name))
+    if not state.get("rounds"):
+        raise DraftsmithError("the run was stopped before its first draft was scored; nothing to show yet")
+    yield Done(result=build_result(state, run_id=run_id, backend=backend, model=model_name, status=status))
 
 
 def draft(request: DraftRequest, settings: Settings, **kwargs: Any) -> DraftResult:

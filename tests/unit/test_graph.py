@@ -211,3 +211,28 @@ def test_runs_are_checkpointed_in_the_local_run_store(settings):
     with connection:
         checkpoint = saver.get_tuple({"configurable": {"thread_id": events[0].run_id}})
     assert checkpoint is not None and len(checkpoint.checkpoint["channel_values"]["rounds"]) == 1
+
+
+def test_stopping_keeps_the_best_finished_round(settings):
+    team = FakeTeam(critic_scores=[4, 6, 5])
+    scored: list[int] = []
+
+    def stop_after_second_round() -> bool:
+        return len(scored) >= 2
+
+    events = []
+    for event in stream_draft(
+        DraftRequest(topic="Brewing tea", rounds=5, threshold=10, search="off"),
+        settings,
+        chat_model=team.model,
+        search=NoSearch(),
+        checkpointer=InMemorySaver(),
+        should_stop=stop_after_second_round,
+    ):
+        events.append(event)
+        if event.kind == "round_scored":
+            scored.append(event.round)
+    result = events[-1].result
+    assert result.status == "stopped"
+    assert [r.round for r in result.rounds] == [1, 2] and result.best_round == 2
+    assert len(team.prompts_of("critic")) == 2
