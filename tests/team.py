@@ -62,7 +62,7 @@ class FakeTeam:
     def prompts_of(self, agent: str) -> list[str]:
         return [
             text
-            for (messages, _), text in zip(self.model.calls, self.model.prompts)
+            for (messages, _), text in zip(self.model.calls, self.model.prompts, strict=True)
             if agent_of(messages) == agent
         ]
 
