@@ -7,7 +7,6 @@ Exit codes: 0 success, 2 bad input, 1 runtime failure (details in the log file i
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 import time
 import traceback
@@ -81,7 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "draft":
             return run_draft(args)
     except DraftsmithError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        details = f" (details in {write_crash_log(exc)})" if exc.exit_code == 1 else ""
+        print(f"error: {exc}{details}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -179,9 +179,10 @@ def write_crash_log(exc: BaseException) -> Path:
     except (DraftsmithError, OSError):
         folder = Path(".")
     path = folder / "draftsmith.log"
-    logging.basicConfig(filename=path, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    logging.error("unexpected failure\n%s", "".join(traceback.format_exception(exc)))
-    return path
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    with path.open("a", encoding="utf-8") as log:
+        log.write(f"{stamp} run failed\n{''.join(traceback.format_exception(exc))}\n")
+    return path.resolve()
 
 
 class NullProgress:

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from platformdirs import user_data_dir
+from platformdirs import user_cache_dir, user_data_dir
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -54,6 +54,15 @@ class Settings(BaseSettings):
 
     # Where runs are checkpointed and logs are written.
     data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("draftsmith", appauthor=False)))
+
+    # Research.
+    cache_dir: Path = Field(default_factory=lambda: Path(user_cache_dir("draftsmith", appauthor=False)))
+    search_cache: bool = True
+    search_min_interval: float = Field(default=1.0, ge=0.0, le=60.0, description="seconds between queries")
+    fetch_pages: bool = Field(default=True, description="fetch and extract the top web results")
+    allow_hosts: frozenset[str] = Field(
+        default=frozenset(), description="hosts the page fetcher may reach even if private (e.g. an intranet)"
+    )
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:

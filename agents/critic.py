@@ -28,7 +28,7 @@ def make_critic(model: BaseChatModel) -> Callable[[DraftState], dict]:
     def critic(state: DraftState) -> dict:
         request, outline, sections = state["request"], state["outline"], state["sections"]
         sources = state.get("sources", [])
-        metrics = measure_draft(request, outline, sections, sources)
+        metrics, weak_citations = measure_draft(request, outline, sections, sources)
         feedback = f"The author asked for: {request.feedback}" if request.feedback else ""
         task = render(
             "critic",
@@ -39,6 +39,7 @@ def make_critic(model: BaseChatModel) -> Callable[[DraftState], dict]:
         )
         system = shared_context(request, state.get("notes", []), sources)
         penalty, measured_issues = objective_findings(metrics, outline, bool(sources))
+        measured_issues += weak_citations
         warnings = []
         try:
             reply, _ = invoke_structured(

@@ -7,20 +7,26 @@ import re
 from agents.cleanup import repeated_sentence_ratio
 from agents.markdown import render_markdown, word_count
 from graph.state import DraftMetrics, DraftRequest, Outline, Section, Source
-from tools.citations import citation_support
+from tools.citations import citation_support, weak_citation_issues
 
 LENGTH_TOLERANCE = 0.2
+WEAK_CITATIONS_SHOWN = 3
 _CITATION = re.compile(r"\[(\d+)\]")
 
 
 def measure_draft(
     request: DraftRequest, outline: Outline, sections: list[Section], sources: list[Source]
-) -> DraftMetrics:
-    """Words, sections, repetition, length vs target, citations and their support rate."""
+) -> tuple[DraftMetrics, list[str]]:
+    """Words, sections, repetition, length vs target, citations and their support rate.
+
+    Returns:
+        The metrics, and issue lines naming citations their source text does not support.
+    """
     markdown = render_markdown(outline.title, sections)
     words = word_count(sections)
     support = citation_support(markdown, {s.id: s.text for s in sources}) if sources else None
-    return DraftMetrics(
+    weak = weak_citation_issues(support, limit=WEAK_CITATIONS_SHOWN) if support is not None else []
+    metrics = DraftMetrics(
         words=words,
         sections=sum(1 for s in sections if s.heading),
         repeated_sentence_ratio=round(repeated_sentence_ratio(markdown), 3),
@@ -28,6 +34,7 @@ def measure_draft(
         citations=len(_CITATION.findall(markdown)),
         citation_support=None if support is None or support.rate is None else round(support.rate, 3),
     )
+    return metrics, weak
 
 
 def objective_findings(metrics: DraftMetrics, outline: Outline, has_sources: bool) -> tuple[float, list[str]]:

@@ -16,6 +16,7 @@ from graph.state import DraftRequest, DraftState, Outline, OutlineSection
 WORDS_PER_SECTION = 150
 OUTLINE_MAX_TOKENS = 450
 KEY_POINT_CHARS = 90
+RESERVED_HEADINGS = {"introduction", "intro", "conclusion", "research notes", "references", "summary"}
 
 
 def make_outliner(model: BaseChatModel) -> Callable[[DraftState], dict]:
@@ -71,11 +72,12 @@ def outline_schema(count: int) -> dict[str, Any]:
 
 def tidy_outline(outline: Outline, known_ids: set[int], count: int = 6) -> Outline:
     """Tidy headings, drop unknown source ids, duplicate headings and sections beyond ``count``."""
-    seen: set[str] = set()
+    seen: set[str] = {tidy_heading(outline.title).lower()}
     sections = []
     for section in outline.sections[:count]:
         heading = tidy_heading(section.heading) or section.heading.strip()
-        if heading.lower() in seen:  # small models repeat headings: name it after its first point
+        if heading.lower() in seen or heading.lower() in RESERVED_HEADINGS:
+            # small models repeat headings or echo prompt words: name the section after its first point
             heading = tidy_heading(section.key_points[0])[:KEY_POINT_CHARS].rstrip(" .").capitalize()
         seen.add(heading.lower())
         ids = [i for i in dict.fromkeys(section.source_ids) if i in known_ids]

@@ -14,6 +14,7 @@ from graph.state import DraftState, Note, SearchQueries, Source, completed_round
 from tools.base import SearchTool
 
 RESULTS_PER_QUERY = 3
+MAX_QUERIES = 3
 MAX_SOURCES = 12
 NOTE_SENTENCES = 3
 _WORD = re.compile(r"[a-z0-9]{3,}")
@@ -82,9 +83,9 @@ def propose_queries(model: BaseChatModel, state: DraftState, gaps: list[str]) ->
         queries = [" ".join(q.split()) for q in reply.queries if q.strip()]
     except StructuredOutputError:
         queries = []
-    fallback = gaps or [request.topic]
-    unique = list(dict.fromkeys(queries or fallback))
-    return unique[:3]
+    # The plain topic (or the gaps) always leads: a small model's queries can miss every source.
+    anchors = gaps[:2] if gaps else [request.topic]
+    return list(dict.fromkeys([*anchors, *queries]))[:MAX_QUERIES]
 
 
 def note_for(text: str, focus: list[str], sentences: int = NOTE_SENTENCES) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import secrets
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -66,12 +66,20 @@ def stream_draft(
     """
     from backends.factory import make_chat_model
 
-    model = chat_model if chat_model is not None else make_chat_model(settings)
     if search is None:
         from tools.factory import make_search_tool
 
-        sources_dir = Path(request.sources_dir) if request.sources_dir else None
-        search = make_search_tool(request.search, sources_dir)
+        sources_dir = Path(request.sources_dir).expanduser() if request.sources_dir else None
+        search = make_search_tool(
+            request.search,
+            sources_dir,
+            cache_path=settings.cache_dir / "search-cache.sqlite3",
+            use_cache=settings.search_cache,
+            min_interval=settings.search_min_interval,
+            allow_hosts=settings.allow_hosts,
+            fetch_pages=settings.fetch_pages,
+        )
+    model = chat_model if chat_model is not None else make_chat_model(settings)
     run_id = run_id or new_run_id()
     backend, model_name = settings.backend, describe_model(model)
     yield RunStarted(
@@ -82,7 +90,10 @@ def stream_draft(
         config: Any = {"configurable": {"thread_id": run_id}, "recursion_limit": RECURSION_LIMIT}
         current = {"agent": "researcher", "round": 1}
         status: RunStatus = "completed"
-        stream = graph.stream({"request": request}, config, stream_mode=["custom", "messages", "updates"])
+        stream = cast(
+            Generator[Any, None, None],
+            graph.stream({"request": request}, config, stream_mode=["custom", "messages", "updates"]),
+        )
         try:
             for mode, payload in stream:
                 yield from _events_for(mode, payload, current)

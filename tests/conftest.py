@@ -11,6 +11,13 @@ import pytest
 from tests.fakes import ScriptedChatModel
 
 
+@pytest.fixture(autouse=True)
+def private_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep every test away from the user's run store, search cache and logs."""
+    monkeypatch.setenv("DRAFTSMITH_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    monkeypatch.setenv("DRAFTSMITH_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture
 def scripted_model() -> Callable[..., ScriptedChatModel]:
     """Factory: ``scripted_model("reply 1", Outline(...), default_reply="...")``."""

@@ -1,0 +1,79 @@
+"""``cli.py draft`` end to end with the real embedded model, in a subprocess like a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+ROOT = Path(__file__).resolve().parents[2]
+NOTES = ROOT / "tests" / "data" / "notes"
+
+
+def draft(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DRAFTSMITH_DATA_DIR": str(tmp_path / "data"),
+        "DRAFTSMITH_CACHE_DIR": str(tmp_path / "c"),
+    }
+    return subprocess.run(
+        [sys.executable, "cli.py", "draft", *args, "--json", "--quiet"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_two_rounds_without_search_make_a_structured_post(tmp_path):
+    run = draft(
+        tmp_path,
+        "Why local language models matter for writers",
+        "--rounds",
+        "2",
+        "--search",
+        "off",
+        "--threshold",
+        "10",
+    )
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    markdown = result["markdown"]
+    assert re.match(r"# \S", markdown)
+    assert len(re.findall(r"^## \S", markdown, re.MULTILINE)) >= 3
+    assert [r["round"] for r in result["rounds"]] == [1, 2]
+    assert all(0 <= r["critique"]["overall"] <= 10 for r in result["rounds"])
+    assert not re.search(r"\[\d+\]", markdown) and "References" not in markdown
+    assert result["totals"]["completion_tokens"] > 300
+
+
+def test_local_sources_are_cited_and_every_citation_resolves(tmp_path):
+    run = draft(
+        tmp_path,
+        "Baking sourdough bread at home",
+        "--rounds",
+        "1",
+        "--search",
+        "local",
+        "--sources",
+        str(NOTES),
+        "--words",
+        "400",
+    )
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert {Path(s["url"]).parent for s in result["sources"]} == {NOTES}
+    markdown = result["markdown"]
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", markdown.split("## References")[0])}
+    references = markdown.split("## References")[1] if "## References" in markdown else ""
+    listed = re.findall(r"^(\d+)\. .*$", references, re.MULTILINE)
+    assert cited == {int(n) for n in listed}  # every [n] resolves and nothing uncited is listed
+    assert all(str(NOTES) in line for line in references.strip().splitlines())

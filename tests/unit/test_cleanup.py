@@ -1,0 +1,84 @@
+"""Text hygiene for small models."""
+
+from agents.cleanup import (
+    clean_section,
+    cut_loop,
+    drop_echoed_instructions,
+    drop_repeated_sentences,
+    drop_unfinished_sentence,
+    keep_known_citations,
+    repeated_sentence_ratio,
+    split_sentences,
+    strip_chatter,
+    tidy_heading,
+)
+
+
+def test_split_sentences():
+    assert split_sentences("Tea is old. It came from China! Is it good? Yes [1].") == [
+        "Tea is old.",
+        "It came from China!",
+        "Is it good?",
+        "Yes [1].",
+    ]
+
+
+def test_repeated_and_nearly_repeated_sentences_are_dropped_across_calls():
+    seen: list[frozenset[str]] = []
+    first = drop_repeated_sentences(
+        "Green tea is steamed. Black tea is oxidised. Green tea is steamed.", seen
+    )
+    assert first == "Green tea is steamed. Black tea is oxidised."
+    second = drop_repeated_sentences("Black tea is fully oxidised. Oolong sits in between the two.", seen)
+    assert second == "Oolong sits in between the two."  # 4 of 5 words shared: a near repeat
+    third = drop_repeated_sentences("Oolong sits in between the two!", seen)
+    assert third == ""
+
+
+def test_repeated_sentence_ratio():
+    assert (
+        repeated_sentence_ratio("# T\n\nA cat sat down. A dog ran off. A cat sat down. A cat sat down.")
+        == 0.5
+    )
+    assert repeated_sentence_ratio("One idea here. Another idea there.") == 0.0
+    assert repeated_sentence_ratio("") == 0.0
+
+
+def test_a_generation_loop_is_cut():
+    text = "Tea is good and tea is warm. " + "and tea is warm and " * 5
+    cut = cut_loop(text)
+    assert cut.count("tea is warm") <= 3 and cut.startswith("Tea is good")
+    assert cut_loop("no loop here at all") == "no loop here at all"
+
+
+def test_chatter_headings_and_markers_are_stripped():
+    text = "Sure! Here's the section:\n## Heading\n<<<\nTea grew in China. 2. Then it spread.\n>>>"
+    assert strip_chatter(text) == "Tea grew in China. Then it spread."
+
+
+def test_an_unfinished_last_sentence_is_dropped():
+    assert drop_unfinished_sentence("Tea is old. It came from") == "Tea is old."
+    assert drop_unfinished_sentence("Tea is old [1].") == "Tea is old [1]."
+    assert drop_unfinished_sentence("no end at all") == "no end at all"
+
+
+def test_unknown_citations_are_removed():
+    assert keep_known_citations("Tea is old [1]. It is good [7].", {1}) == "Tea is old [1]. It is good."
+    assert keep_known_citations("Tea is old [1].", set()) == "Tea is old."
+
+
+def test_echoed_instructions_are_dropped():
+    prompt = "You are the writer. Write about 120 words of plain prose. No heading."
+    text = "Tea is a drink. Write about 120 words of plain prose. Many people love it."
+    assert drop_echoed_instructions(text, prompt) == "Tea is a drink. Many people love it."
+
+
+def test_headings_lose_numbering():
+    assert tidy_heading("2. How it works") == "How it works"
+    assert tidy_heading("## Section 3: Brewing") == "Brewing"
+    assert tidy_heading("**Why tea**") == "Why tea"
+
+
+def test_clean_section_runs_the_whole_pass():
+    raw = "Certainly!\nTea is old [1]. Tea is old [1]. It is cheap [4]. And then"
+    assert clean_section(raw, {1}) == "Tea is old [1]. It is cheap."
