@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -130,4 +131,4 @@ def test_a_model_failure_is_one_line_with_a_log_file(capsys, monkeypatch):
     assert err.startswith("error: outliner failed in round 1: the model fell over (details in ")
     assert err.count("\n") == 1
     log = err.rsplit("details in ", 1)[1].rstrip(")\n")
-    assert "RuntimeError: the model fell over" in open(log).read()
+    assert "RuntimeError: the model fell over" in Path(log).read_text()
