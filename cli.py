@@ -1,7 +1,12 @@
-"""Draftsmith on the command line: ``python cli.py draft "TOPIC" [options]``.
+"""Draftsmith on the command line.
+
+    python cli.py draft "TOPIC" [options]   draft a post (progress on stderr, post on stdout or --out)
+    python cli.py runs                      list past runs
+    python cli.py show RUN_ID [--round N]   print a stored draft
+    python cli.py resume RUN_ID             continue an interrupted, stopped or paused run
 
 Exit codes: 0 success, 2 bad input, 1 runtime failure (details in the log file it names),
-130 interrupted. Progress goes to stderr; the post (or ``--json``) goes to stdout or ``--out``.
+130 interrupted (the run is checkpointed: resume it).
 """
 
 from __future__ import annotations
@@ -10,17 +15,18 @@ import argparse
 import sys
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from pydantic import ValidationError
 
 from errors import BadInputError, DraftsmithError
-from settings import describe_validation_error, load_settings
+from settings import Settings, describe_validation_error, load_settings
 
 if TYPE_CHECKING:
     from exports import ExportFormat
+    from graph.result import DraftResult
 
 BACKENDS = {"llamacpp": "llama_cpp", "openai": "openai"}
 
@@ -29,7 +35,7 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse that reports bad arguments in one line (exit code 2) instead of the usage block."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"error: {message} (see: python cli.py {self.prog.split()[-1]} --help)\n")
+        self.exit(2, f"error: {message} (see: python {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,12 +46,41 @@ def build_parser() -> argparse.ArgumentParser:
     post = draft.add_argument_group("the post")
     post.add_argument("--rounds", type=int, default=3, help="maximum writing rounds, 1-5 (default 3)")
     post.add_argument(
-        "--threshold", type=float, default=8.0, help="overall score 1-10 that ends the loop (default 8)"
+        "--threshold", type=float, default=8.0, help="score 1-10 that ends the loop (default 8)"
     )
     post.add_argument("--audience", default=None, help="who reads it (default: curious general readers)")
     post.add_argument("--tone", default=None, help="e.g. 'friendly and clear' (default)")
     post.add_argument("--words", type=int, default=600, help="target length in words (default 600)")
-    model = draft.add_argument_group("the model")
+    add_model_options(draft)
+    research = draft.add_argument_group("research")
+    research.add_argument(
+        "--search", choices=["auto", "web", "local", "off"], default="auto", help="default: auto"
+    )
+    research.add_argument(
+        "--sources", type=Path, default=None, help="folder of your own .md/.txt/.html files"
+    )
+    steer = draft.add_argument_group("steering and budgets")
+    steer.add_argument("--review-outline", action="store_true", help="pause to approve or edit the outline")
+    steer.add_argument("--feedback", action="store_true", help="pause before each new round for your notes")
+    steer.add_argument("--max-seconds", type=float, default=None, help="stop after this much agent time")
+    steer.add_argument("--max-tokens", type=int, default=None, help="stop after this many generated tokens")
+    add_output_options(draft)
+
+    resume = commands.add_parser("resume", help="continue an interrupted, stopped or paused run")
+    resume.add_argument("run_id")
+    add_model_options(resume)
+    add_output_options(resume)
+
+    commands.add_parser("runs", help="list past runs")
+    show = commands.add_parser("show", help="print a stored draft")
+    show.add_argument("run_id")
+    show.add_argument("--round", type=int, default=None, help="that round's draft (default: the best)")
+    show.add_argument("--format", choices=["md", "html", "json"], default="md")
+    return parser
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    model = parser.add_argument_group("the model")
     model.add_argument("--backend", choices=sorted(BACKENDS), default=None, help="default: llamacpp")
     model.add_argument(
         "--model", type=Path, default=None, help="a .gguf file (default: embedded SmolLM2-135M)"
@@ -57,68 +92,140 @@ def build_parser() -> argparse.ArgumentParser:
     )
     model.add_argument("--openai-model", default=None, help="model name on that server")
     model.add_argument("--threads", type=int, default=None, help="CPU threads for llama.cpp")
-    research = draft.add_argument_group("research")
-    research.add_argument(
-        "--search", choices=["auto", "web", "local", "off"], default="auto", help="default: auto"
-    )
-    research.add_argument(
-        "--sources", type=Path, default=None, help="folder of your own .md/.txt/.html sources"
-    )
-    output = draft.add_argument_group("output")
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    output = parser.add_argument_group("output")
     output.add_argument("--out", type=Path, default=None, help="write the post to this file")
     output.add_argument(
         "--format", choices=["md", "html", "json"], default=None, help="default: from --out, else md"
     )
     output.add_argument("--json", action="store_true", help="print the full result object as JSON")
     output.add_argument("--quiet", action="store_true", help="no progress display")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    commands = {"draft": run_draft, "resume": run_resume, "runs": run_runs, "show": run_show}
     try:
-        if args.command == "draft":
-            return run_draft(args)
+        return commands[args.command](args)
     except DraftsmithError as exc:
         details = f" (details in {write_crash_log(exc)})" if exc.exit_code == 1 else ""
         print(f"error: {exc}{details}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(
+            "interrupted; the run is checkpointed: continue it with python cli.py resume RUN_ID",
+            file=sys.stderr,
+        )
         return 130
     except Exception as exc:  # never a traceback on the terminal: log it, print one line
-        log = write_crash_log(exc)
-        print(f"error: unexpected failure: {exc} (details in {log})", file=sys.stderr)
+        print(f"error: unexpected failure: {exc} (details in {write_crash_log(exc)})", file=sys.stderr)
         return 1
-    return 2
 
 
 def run_draft(args: argparse.Namespace) -> int:
-    from exports import render, write_atomically
     from graph.runner import stream_draft
 
-    settings = load_settings(
-        backend=BACKENDS.get(args.backend) if args.backend else None,
-        model_path=args.model,
-        hf_repo=args.hf_repo,
-        hf_file=args.hf_file,
-        base_url=args.base_url,
-        openai_model=args.openai_model,
-        n_threads=args.threads,
-    )
+    settings = settings_from(args)
     request = make_request(args)
-    fmt: ExportFormat = args.format or ("json" if args.json else format_from_suffix(args.out))
-    if args.out is not None:
-        check_output_path(args.out)
+    check_output_path(args.out)
+    return drive(lambda: stream_draft(request, settings), settings, args)
+
+
+def run_resume(args: argparse.Namespace) -> int:
+    from graph.runner import resume_draft, run_snapshot
+    from graph.store import open_run_index
+
+    index = open_run_index(load_settings().data_dir)
+    try:
+        stored = index.get(args.run_id)
+    finally:
+        index.connection.close()
+    settings = settings_from(args, stored.model_settings if stored else {})
+    check_output_path(args.out)
+    snapshot = run_snapshot(args.run_id, settings)
+    from graph.runner import pending_pause
+    from terminal import answer_pause
+
+    pause = pending_pause(snapshot)
+    answer = None
+    if pause is not None:
+        go, answer = answer_pause(pause, args.run_id)
+        if not go:
+            return 0
+    return drive(lambda: resume_draft(args.run_id, settings, answer=answer), settings, args)
+
+
+def run_runs(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from graph.store import open_run_index
+    from terminal import runs_table
+
+    index = open_run_index(load_settings().data_dir)
+    try:
+        runs = index.list()
+    finally:
+        index.connection.close()
+    if not runs:
+        print("no runs yet: start one with python cli.py draft TOPIC", file=sys.stderr)
+        return 0
+    Console(highlight=False, width=None if sys.stdout.isatty() else 140).print(runs_table(runs))
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from exports import render
+    from graph.runner import load_result
+
+    result = load_result(args.run_id, load_settings())
+    if args.round is None:
+        print(render(result, args.format))
+        return 0
+    record = next((r for r in result.rounds if r.round == args.round), None)
+    if record is None:
+        done = ", ".join(str(r.round) for r in result.rounds)
+        raise BadInputError(f"run {args.run_id} has no round {args.round} (rounds: {done})")
+    print(record.markdown)
+    return 0
+
+
+def drive(start: Any, settings: Settings, args: argparse.Namespace) -> int:
+    """Render a run's events; answer pauses at the terminal and continue; write the result."""
+    from graph.runner import resume_draft
+    from terminal import NullProgress, Progress, answer_pause
+
     progress = NullProgress() if args.quiet else Progress()
-    result = None
+    result: DraftResult | None = None
+    events: Iterator[Any] = start()
     with progress:
-        for event in stream_draft(request, settings):
-            progress.show(event)
-            if event.kind == "done":
-                result = event.result
+        while True:
+            pause = None
+            for event in events:
+                progress.show(event)
+                if event.kind == "done":
+                    result = event.result
+                elif event.kind == "input_needed":
+                    pause = event
+            if pause is None:
+                break
+            progress.pause()
+            go, answer = answer_pause(pause.pause, pause.run_id)
+            if not go:
+                return 0
+            events = resume_draft(pause.run_id, settings, answer=answer)
     if result is None:
         raise DraftsmithError("the run ended without a result")
+    emit(result, args)
+    return 0
+
+
+def emit(result: DraftResult, args: argparse.Namespace) -> None:
+    """Print and/or write the result in the chosen format."""
+    from exports import render, write_atomically
+
+    fmt: ExportFormat = args.format or ("json" if args.json else format_from_suffix(args.out))
     text = render(result, fmt)
     if args.out is not None:
         write_atomically(args.out, text)
@@ -128,7 +235,21 @@ def run_draft(args: argparse.Namespace) -> int:
         print(render(result, "json"))
     elif args.out is None or args.json:
         print(text)
-    return 0
+
+
+def settings_from(args: argparse.Namespace, stored: dict[str, Any] | None = None) -> Settings:
+    """Settings from the environment, a resumed run's model settings, then the flags given."""
+    flags = {
+        "backend": BACKENDS.get(args.backend) if args.backend else None,
+        "model_path": args.model,
+        "hf_repo": args.hf_repo,
+        "hf_file": args.hf_file,
+        "base_url": args.base_url,
+        "openai_model": args.openai_model,
+        "n_threads": args.threads,
+    }
+    given = {key: value for key, value in flags.items() if value is not None}
+    return load_settings(**{**(stored or {}), **given})
 
 
 def make_request(args: argparse.Namespace) -> Any:
@@ -143,6 +264,10 @@ def make_request(args: argparse.Namespace) -> Any:
         "threshold": args.threshold,
         "search": args.search,
         "sources_dir": str(args.sources) if args.sources else None,
+        "review_outline": args.review_outline,
+        "ask_feedback": args.feedback,
+        "max_seconds": args.max_seconds,
+        "max_tokens": args.max_tokens,
     }
     try:
         return DraftRequest(**{key: value for key, value in given.items() if value is not None})
@@ -156,10 +281,12 @@ def format_from_suffix(out: Path | None) -> ExportFormat:
     return formats.get(suffix, "md")
 
 
-def check_output_path(out: Path) -> None:
+def check_output_path(out: Path | None) -> None:
     """Fail before the run, not after it, when the output cannot be written."""
     import os
 
+    if out is None:
+        return
     folder = out.expanduser().parent
     if not folder.is_dir():
         raise BadInputError(
@@ -183,83 +310,6 @@ def write_crash_log(exc: BaseException) -> Path:
     with path.open("a", encoding="utf-8") as log:
         log.write(f"{stamp} run failed\n{''.join(traceback.format_exception(exc))}\n")
     return path.resolve()
-
-
-class NullProgress:
-    """Progress display that shows nothing (``--quiet``)."""
-
-    def __enter__(self) -> NullProgress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def show(self, event: Any) -> None:
-        return None
-
-
-class Progress:
-    """A live status line on stderr: round, agent, tokens/s, elapsed; a log line per finished step."""
-
-    def __init__(self) -> None:
-        from rich.console import Console
-
-        self.console = Console(stderr=True, highlight=False)
-        self.status: Any = None
-        self.started = time.monotonic()
-        self.max_rounds = 1
-        self.agent, self.round, self.tokens, self.agent_started = "starting", 1, 0, time.monotonic()
-
-    def __enter__(self) -> Progress:
-        self.status = self.console.status("loading the model…")
-        self.status.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.status.__exit__(*exc)
-
-    def show(self, event: Any) -> None:
-        kind = event.kind
-        if kind == "run_started":
-            self.max_rounds = event.max_rounds
-            self.console.print(f"run {event.run_id} · {event.backend} · {event.model}")
-        elif kind == "agent_started":
-            self.agent, self.round, self.tokens, self.agent_started = (
-                event.agent,
-                event.round,
-                0,
-                time.monotonic(),
-            )
-        elif kind == "token":
-            self.tokens += 1
-        elif kind == "agent_finished":
-            rate = event.completion_tokens / event.seconds if event.seconds else 0.0
-            self.console.print(
-                f"  round {event.round}  {event.agent:<10} {event.seconds:6.1f} s  "
-                f"{event.completion_tokens:5d} tokens  {rate:5.0f} tok/s"
-            )
-        elif kind == "round_scored":
-            self.console.print(
-                f"[bold]round {event.round} scored {event.overall:.1f}/10[/] ({event.words} words)"
-            )
-        elif kind == "warning":
-            self.console.print(f"[yellow]warning:[/] {event.message}")
-        elif kind == "done":
-            result = event.result
-            flag = " · research degraded" if result.degraded else ""
-            self.console.print(
-                f"[green]done[/] in {time.monotonic() - self.started:.0f} s · best round {result.best_round} "
-                f"scored {result.score:.1f}/10 · {result.totals.completion_tokens} tokens{flag}"
-            )
-        self._refresh()
-
-    def _refresh(self) -> None:
-        elapsed = time.monotonic() - self.started
-        in_agent = time.monotonic() - self.agent_started
-        rate = self.tokens / in_agent if in_agent > 0 else 0.0
-        self.status.update(
-            f"round {self.round}/{self.max_rounds} · {self.agent} · {rate:.0f} tok/s · {elapsed:.0f} s"
-        )
 
 
 if __name__ == "__main__":

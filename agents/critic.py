@@ -15,7 +15,15 @@ from langchain_core.language_models import BaseChatModel
 from agents.metrics import describe, measure_draft, objective_findings
 from agents.prompts import messages_for, render, shared_context
 from backends.structured import StructuredOutputError, invoke_structured
-from graph.state import Critique, CritiqueReply, DraftState, RoundRecord, RubricScores, completed_rounds
+from graph.state import (
+    Critique,
+    CritiqueReply,
+    DraftState,
+    RoundRecord,
+    RubricScores,
+    author_notes,
+    completed_rounds,
+)
 
 CRITIC_MAX_TOKENS = 400
 DRAFT_CHARS = 9000
@@ -29,7 +37,8 @@ def make_critic(model: BaseChatModel) -> Callable[[DraftState], dict]:
         request, outline, sections = state["request"], state["outline"], state["sections"]
         sources = state.get("sources", [])
         metrics, weak_citations = measure_draft(request, outline, sections, sources)
-        feedback = f"The author asked for: {request.feedback}" if request.feedback else ""
+        notes = author_notes(state)
+        feedback = f"The author asked for: {' '.join(notes)} Check that the draft does this." if notes else ""
         task = render(
             "critic",
             "critique",

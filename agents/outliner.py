@@ -50,7 +50,8 @@ def make_outliner(model: BaseChatModel) -> Callable[[DraftState], dict]:
         except StructuredOutputError as exc:
             outline = previous or fallback_outline(request)
             warnings.append(f"outliner reply was unusable ({exc}); using a simple outline")
-        return {"outline": tidy_outline(outline, {s.id for s in sources}, count), "warnings": warnings}
+        tidy = tidy_outline(outline, {s.id for s in sources}, count)
+        return {"outline": tidy, "outline_reviewed": False, "warnings": warnings}
 
     return outliner
 

@@ -9,7 +9,7 @@ from langchain_core.language_models import BaseChatModel
 from agents.cleanup import clean_section
 from agents.markdown import render_markdown
 from agents.prompts import bullet_list, messages_for, render, shared_context
-from graph.state import DraftRequest, DraftState, Outline, Section
+from graph.state import DraftRequest, DraftState, Outline, Section, author_notes
 
 INTRO_SHARE = 0.12
 CONCLUSION_SHARE = 0.1
@@ -24,7 +24,7 @@ def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
         request, outline = state["request"], state["outline"]
         previous = {s.heading.lower(): s for s in state.get("sections", [])}
         critique = state.get("critique")
-        issues = (critique.issues if critique else []) + ([request.feedback] if request.feedback else [])
+        issues = (critique.issues if critique else []) + [f"the author asks: {n}" for n in author_notes(state)]
         known_ids = {s.id for s in state.get("sources", [])}
         system = shared_context(request, state.get("notes", []), state.get("sources", []))
         citing = render("writer", "cite") if known_ids else render("writer", "nocite")

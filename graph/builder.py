@@ -10,6 +10,7 @@ from agents.editor import make_editor
 from agents.outliner import make_outliner
 from agents.researcher import make_researcher
 from agents.writer import make_writer
+from graph.human import with_human_pauses
 from graph.routing import route_after_critique
 from graph.state import DraftState
 from graph.telemetry import instrument
@@ -24,7 +25,7 @@ def build_graph(model: BaseChatModel, search: SearchTool) -> StateGraph:
     graph = StateGraph(DraftState)
     graph.add_node("researcher", instrument("researcher", make_researcher(model, search)))
     graph.add_node("outliner", instrument("outliner", make_outliner(model)))
-    graph.add_node("writer", instrument("writer", make_writer(model)))
+    graph.add_node("writer", instrument("writer", with_human_pauses(make_writer(model))))
     graph.add_node("editor", instrument("editor", make_editor(model)))
     graph.add_node("critic", instrument("critic", make_critic(model)))
     graph.add_edge(START, "researcher")

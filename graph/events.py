@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from graph.human import Pause
 from graph.result import DraftResult, SourceRef
 from graph.state import AgentName, RubricScores
 
@@ -61,11 +62,27 @@ class RunWarning(BaseModel):
     message: str
 
 
+class InputNeeded(BaseModel):
+    """The run paused for the author (outline review or notes); answer with ``resume_draft``."""
+
+    kind: Literal["input_needed"] = "input_needed"
+    run_id: str
+    pause: Pause
+
+
 class Done(BaseModel):
     kind: Literal["done"] = "done"
     result: DraftResult
 
 
 Event = (
-    RunStarted | AgentStarted | TokenStreamed | AgentFinished | SourceFound | RoundScored | RunWarning | Done
+    RunStarted
+    | AgentStarted
+    | TokenStreamed
+    | AgentFinished
+    | SourceFound
+    | RoundScored
+    | RunWarning
+    | InputNeeded
+    | Done
 )

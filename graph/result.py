@@ -10,7 +10,7 @@ from graph.routing import best_round
 from graph.state import DraftRequest, DraftState, RoundRecord, Source, StepTelemetry
 from tools.citations import finalize_references, strip_citations
 
-RunStatus = Literal["completed", "stopped"]
+RunStatus = Literal["completed", "stopped", "budget_stopped"]
 
 
 class SourceRef(BaseModel):

@@ -29,6 +29,16 @@ class DraftRequest(BaseModel):
     search: SearchMode = "auto"
     sources_dir: str | None = None
     feedback: str = Field(default="", max_length=2000, description="the author's notes for the writer")
+    review_outline: bool = Field(default=False, description="pause after the outliner for approval or edits")
+    ask_feedback: bool = Field(
+        default=False, description="pause before each new round for the author's notes"
+    )
+    max_seconds: float | None = Field(
+        default=None, gt=0, description="agent time budget; first round always ends"
+    )
+    max_tokens: int | None = Field(
+        default=None, gt=0, description="generated-token budget; first round always ends"
+    )
 
     @field_validator("topic", "audience", "tone", "feedback", mode="before")
     @classmethod
@@ -170,6 +180,9 @@ class DraftState(TypedDict, total=False):
     sources: Annotated[list[Source], merge_sources]
     notes: list[Note]
     outline: Outline
+    outline_reviewed: bool
+    feedback: str
+    feedback_round: int
     sections: list[Section]
     draft: str
     critique: Critique
@@ -182,3 +195,9 @@ class DraftState(TypedDict, total=False):
 def completed_rounds(state: DraftState) -> int:
     """How many rounds have been critiqued so far."""
     return len(state.get("rounds", []))
+
+
+def author_notes(state: DraftState) -> list[str]:
+    """What the author asked for: the request's feedback and notes given between rounds."""
+    notes = [state["request"].feedback, state.get("feedback", "")]
+    return [note for note in notes if note]

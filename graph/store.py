@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
+import time
 from pathlib import Path
+from typing import Any, Literal
 
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
@@ -15,7 +19,7 @@ from graph import state as state_schemas
 STORE_FILE = "runs.sqlite3"
 
 
-def open_run_store(data_dir: Path) -> tuple[SqliteSaver, sqlite3.Connection]:
+def open_run_store(data_dir: Path, timeout: float = 5.0) -> tuple[SqliteSaver, sqlite3.Connection]:
     """Open (creating if needed) the checkpoint database; refuse a corrupt or locked one.
 
     Raises:
@@ -30,7 +34,7 @@ def open_run_store(data_dir: Path) -> tuple[SqliteSaver, sqlite3.Connection]:
         ) from None
     path = data_dir / STORE_FILE
     try:
-        connection = sqlite3.connect(path, check_same_thread=False, timeout=10)
+        connection = sqlite3.connect(path, check_same_thread=False, timeout=timeout)
         connection.execute("PRAGMA journal_mode=WAL")
         status = connection.execute("PRAGMA quick_check").fetchone()[0]
     except sqlite3.DatabaseError as exc:
@@ -43,7 +47,13 @@ def open_run_store(data_dir: Path) -> tuple[SqliteSaver, sqlite3.Connection]:
             f"the run store {path} is corrupt ({status}); move it aside to start a fresh history"
         )
     saver = SqliteSaver(connection, serde=serializer())
-    saver.setup()
+    try:
+        saver.setup()
+    except sqlite3.DatabaseError as exc:
+        connection.close()
+        raise DraftsmithError(
+            f"the run store {path} cannot be used ({exc}); close other runs or move it aside"
+        ) from None
     return saver, connection
 
 
@@ -61,3 +71,129 @@ def state_types() -> list[tuple[str, str]]:
         and issubclass(value, BaseModel)
         and value.__module__ == state_schemas.__name__
     ]
+
+
+RunState = Literal["running", "paused", "completed", "stopped", "budget_stopped", "failed"]
+
+
+class RunInfo(BaseModel):
+    """One line of run history."""
+
+    run_id: str
+    topic: str
+    started: float
+    updated: float
+    status: str
+    rounds: int
+    best_score: float | None
+    pid: int
+    model_settings: dict[str, Any]
+
+    @property
+    def shown_status(self) -> str:
+        """``interrupted`` for a run marked running whose process is gone (Ctrl-C, kill -9, reboot)."""
+        if self.status == "running" and not _process_alive(self.pid):
+            return "interrupted"
+        return self.status
+
+    @property
+    def resumable(self) -> bool:
+        return self.shown_status in {"interrupted", "paused", "stopped", "budget_stopped", "failed"}
+
+
+class RunIndex:
+    """A small table of runs beside LangGraph's checkpoints, for listing and resuming."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+        with connection:
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS draftsmith_runs (run_id TEXT PRIMARY KEY, topic TEXT,"
+                " started REAL, updated REAL, status TEXT, rounds INTEGER, best_score REAL, pid INTEGER,"
+                " model_settings TEXT)"
+            )
+
+    def start(self, run_id: str, topic: str, model_settings: dict[str, Any]) -> None:
+        """Record a new run, or mark a resumed one running again in this process."""
+        now = time.time()
+        self._write(
+            "INSERT INTO draftsmith_runs VALUES (?, ?, ?, ?, 'running', 0, NULL, ?, ?) "
+            "ON CONFLICT(run_id) DO UPDATE SET status='running', updated=excluded.updated,"
+            " pid=excluded.pid",
+            (run_id, topic, now, now, os.getpid(), json.dumps(model_settings)),
+        )
+
+    def update(
+        self,
+        run_id: str,
+        *,
+        status: RunState | None = None,
+        rounds: int | None = None,
+        best_score: float | None = None,
+    ) -> None:
+        """Change the status and/or round count and best score of a run."""
+        self._write(
+            "UPDATE draftsmith_runs SET status=COALESCE(?, status), rounds=COALESCE(?, rounds),"
+            " best_score=COALESCE(?, best_score), updated=? WHERE run_id=?",
+            (status, rounds, best_score, time.time(), run_id),
+        )
+
+    def _write(self, sql: str, parameters: tuple[Any, ...]) -> None:
+        try:
+            with self.connection:
+                self.connection.execute(sql, parameters)
+        except sqlite3.DatabaseError as exc:
+            raise DraftsmithError(
+                f"the run store cannot be written ({exc}); is another program holding it?"
+            ) from None
+
+    def get(self, run_id: str) -> RunInfo | None:
+        row = self.connection.execute(
+            f"SELECT {_COLUMNS} FROM draftsmith_runs WHERE run_id=?", (run_id,)
+        ).fetchone()
+        return _info(row) if row else None
+
+    def list(self, limit: int = 50) -> list[RunInfo]:
+        """Most recent runs first."""
+        rows = self.connection.execute(
+            f"SELECT {_COLUMNS} FROM draftsmith_runs ORDER BY started DESC LIMIT ?", (limit,)
+        ).fetchall()
+        return [_info(row) for row in rows]
+
+
+_COLUMNS = "run_id, topic, started, updated, status, rounds, best_score, pid, model_settings"
+
+
+def _info(row: tuple[Any, ...]) -> RunInfo:
+    names = _COLUMNS.split(", ")
+    values = dict(zip(names, row, strict=True))
+    values["model_settings"] = json.loads(values["model_settings"] or "{}")
+    return RunInfo(**values)
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def open_run_index(data_dir: Path, timeout: float = 5.0) -> RunIndex:
+    """The run history table, on its own connection (the checkpointer's is used from worker threads)."""
+    path = data_dir / STORE_FILE
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return RunIndex(sqlite3.connect(path, check_same_thread=False, timeout=timeout))
+    except OSError as exc:
+        raise BadInputError(
+            f"cannot create the data directory {data_dir}: {exc.strerror} (set DRAFTSMITH_DATA_DIR)"
+        ) from None
+    except sqlite3.DatabaseError as exc:
+        raise DraftsmithError(
+            f"the run store {path} cannot be used ({exc}); move it aside to start a fresh history"
+        ) from None

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.outputs import LLMResult
 from langchain_core.tracers.context import register_configure_hook
-from langgraph.config import get_stream_writer
+from langgraph.config import get_config, get_stream_writer
 
 from graph.state import AgentName, DraftState, StepTelemetry, completed_rounds
 
@@ -60,10 +60,20 @@ class Node(Protocol):
     def __call__(self, state: DraftState) -> dict[str, Any]: ...
 
 
+STOP_CHECK = "draftsmith_should_stop"
+
+
+class StopRequested(Exception):
+    """Raised before a node starts when the run should stop; the last checkpoint stays resumable."""
+
+
 def instrument(agent: AgentName, node: Callable[[DraftState], dict]) -> Node:
-    """Wrap a node: announce its start on the custom stream, add a StepTelemetry to its update."""
+    """Wrap a node: stop if asked, announce its start on the custom stream, add its StepTelemetry."""
 
     def run(state: DraftState) -> dict[str, Any]:
+        should_stop = get_config().get("configurable", {}).get(STOP_CHECK)
+        if should_stop is not None and should_stop():
+            raise StopRequested(agent)
         round_number = completed_rounds(state) + 1
         get_stream_writer()({"event": "agent_started", "agent": agent, "round": round_number})
         started = time.perf_counter()
