@@ -72,19 +72,25 @@ def outline_schema(count: int) -> dict[str, Any]:
 
 
 def tidy_outline(outline: Outline, known_ids: set[int], count: int = 6) -> Outline:
-    """Tidy headings, drop unknown source ids, duplicate headings and sections beyond ``count``."""
+    """Tidy headings, drop unknown source ids, duplicate headings and sections beyond ``count``.
+
+    The result is validated again, so what goes into the state always satisfies the schema.
+    """
     seen: set[str] = {tidy_heading(outline.title).lower()}
     sections = []
-    for section in outline.sections[:count]:
-        heading = tidy_heading(section.heading) or section.heading.strip()
-        if heading.lower() in seen or heading.lower() in RESERVED_HEADINGS:
+    for number, section in enumerate(outline.sections[:count], 1):
+        heading = tidy_heading(section.heading)
+        if heading.lower() in seen or heading.lower() in RESERVED_HEADINGS or len(heading) < 3:
             # small models repeat headings or echo prompt words: name the section after its first point
             heading = tidy_heading(section.key_points[0])[:KEY_POINT_CHARS].rstrip(" .").capitalize()
+        if heading.lower() in seen or len(heading) < 3:
+            heading = f"Part {number}"
         seen.add(heading.lower())
         ids = [i for i in dict.fromkeys(section.source_ids) if i in known_ids]
-        sections.append(section.model_copy(update={"heading": heading, "source_ids": ids}))
-    return outline.model_copy(
-        update={"title": tidy_heading(outline.title) or outline.title, "sections": sections}
+        sections.append({**section.model_dump(), "heading": heading, "source_ids": ids})
+    title = tidy_heading(outline.title)
+    return Outline.model_validate(
+        {"title": title if len(title) >= 5 else outline.title, "sections": sections}
     )
 
 

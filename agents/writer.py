@@ -24,7 +24,9 @@ def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
         request, outline = state["request"], state["outline"]
         previous = {s.heading.lower(): s for s in state.get("sections", [])}
         critique = state.get("critique")
-        issues = (critique.issues if critique else []) + [f"the author asks: {n}" for n in author_notes(state)]
+        issues = (critique.issues if critique else []) + [
+            f"the author asks: {n}" for n in author_notes(state)
+        ]
         known_ids = {s.id for s in state.get("sources", [])}
         system = shared_context(request, state.get("notes", []), state.get("sources", []))
         citing = render("writer", "cite") if known_ids else render("writer", "nocite")

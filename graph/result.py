@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from graph.packaging import Packaging, package
 from graph.routing import best_round
 from graph.state import DraftRequest, DraftState, RoundRecord, Source, StepTelemetry
 from tools.citations import finalize_references, strip_citations
@@ -49,6 +51,8 @@ class DraftResult(BaseModel):
     search_mode: str
     degraded: bool
     warnings: list[str]
+    packaging: Packaging
+    created: str = Field(description="ISO date-time the result was built")
 
     @property
     def score(self) -> float:
@@ -93,4 +97,6 @@ def build_result(
         search_mode=request.search,
         degraded=bool(state.get("degraded", False)),
         warnings=list(dict.fromkeys(state.get("warnings", []))),
+        packaging=package(best.title, markdown),
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
     )

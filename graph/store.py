@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from errors import BadInputError, DraftsmithError
 from graph import state as state_schemas
@@ -57,9 +57,33 @@ def open_run_store(data_dir: Path, timeout: float = 5.0) -> tuple[SqliteSaver, s
     return saver, connection
 
 
+class StateSerializer(JsonPlusSerializer):
+    """LangGraph's serialiser, allowed to restore our state schemas, re-validating them on load.
+
+    The msgpack path rebuilds pydantic objects without validation, which leaves nested models
+    as plain dicts (``outline.sections[0]`` would be a dict); validating again restores them.
+    """
+
+    def loads_typed(self, data: tuple[str, bytes]) -> Any:
+        return _revalidated(super().loads_typed(data))
+
+
+def _revalidated(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        try:
+            return type(value).model_validate(value.model_dump())
+        except ValidationError:  # stored before a schema tightened: keep what was stored
+            return value
+    if isinstance(value, list):
+        return [_revalidated(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _revalidated(item) for key, item in value.items()}
+    return value
+
+
 def serializer() -> JsonPlusSerializer:
     """Checkpoint serialiser that may restore our own state schemas, and nothing else custom."""
-    return JsonPlusSerializer(allowed_msgpack_modules=state_types())
+    return StateSerializer(allowed_msgpack_modules=state_types())
 
 
 def state_types() -> list[tuple[str, str]]:

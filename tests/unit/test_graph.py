@@ -12,7 +12,7 @@ from graph.builder import build_graph
 from graph.events import Done
 from graph.routing import best_round, route_after_critique
 from graph.runner import draft, stream_draft
-from graph.state import AGENTS, DraftRequest
+from graph.state import AGENTS, DraftRequest, OutlineSection
 from settings import load_settings
 from tests.team import FakeTeam
 from tools.base import Document, NoSearch, SearchReport, StaticSearch
@@ -236,3 +236,23 @@ def test_stopping_keeps_the_best_finished_round(settings):
     assert result.status == "stopped"
     assert [r.round for r in result.rounds] == [1, 2] and result.best_round == 2
     assert len(team.prompts_of("critic")) == 2
+
+
+def test_messy_outlines_are_tidied_into_valid_ones():
+    from agents.outliner import tidy_outline
+    from graph.state import Outline
+
+    messy = Outline.model_construct(
+        title="## 1. Tea at home",
+        sections=[
+            OutlineSection(heading="2. Tea at home", key_points=["why tea"]),
+            OutlineSection(heading="Research notes", key_points=["..."]),
+            OutlineSection(heading="Brewing", key_points=["water"]),
+            OutlineSection(heading="Brewing", key_points=["brewing"], source_ids=[1, 9, 1]),
+        ],
+    )
+    tidy = tidy_outline(messy, known_ids={1}, count=4)
+    assert tidy.title == "Tea at home"
+    assert [s.heading for s in tidy.sections] == ["Why tea", "Part 2", "Brewing", "Part 4"]
+    assert tidy.sections[3].source_ids == [1]
+    Outline.model_validate(tidy.model_dump())
