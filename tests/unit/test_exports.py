@@ -92,7 +92,8 @@ def test_meta_description_is_cut_at_a_word_boundary():
 
 def test_tags_prefer_title_and_headings():
     markdown = (
-        "# Green tea basics\n\nWater matters. Water temperature too.\n\n## Steeping green tea\n\nSteep briefly."
+        "# Green tea basics\n\nWater matters. Water temperature too.\n\n"
+        "## Steeping green tea\n\nSteep briefly."
     )
     tags = tags_for("Green tea basics", markdown)
     assert tags[:2] == ["green", "tea"] and 3 <= len(tags) <= 6
