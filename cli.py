@@ -51,6 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
     post.add_argument("--audience", default=None, help="who reads it (default: curious general readers)")
     post.add_argument("--tone", default=None, help="e.g. 'friendly and clear' (default)")
     post.add_argument("--words", type=int, default=600, help="target length in words (default 600)")
+    post.add_argument(
+        "--voice",
+        type=Path,
+        action="append",
+        default=None,
+        metavar="FILE",
+        help="a post you wrote, whose voice the writer imitates (repeatable)",
+    )
     add_model_options(draft)
     research = draft.add_argument_group("research")
     research.add_argument(
@@ -70,6 +78,20 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("run_id")
     add_model_options(resume)
     add_output_options(resume)
+
+    batch = commands.add_parser("batch", help="draft every topic in a file (one per line)")
+    batch.add_argument("topics", type=Path, help="a text file, one topic per line (# starts a comment)")
+    batch.add_argument("--out", type=Path, required=True, help="folder for the posts (created if missing)")
+    batch.add_argument("--concurrency", type=int, default=1, help="runs at once (OpenAI-compatible backend)")
+    batch.add_argument("--rounds", type=int, default=3)
+    batch.add_argument("--threshold", type=float, default=8.0)
+    batch.add_argument("--words", type=int, default=600)
+    batch.add_argument("--audience", default=None)
+    batch.add_argument("--tone", default=None)
+    batch.add_argument("--search", choices=["auto", "web", "local", "off"], default="auto")
+    batch.add_argument("--sources", type=Path, default=None)
+    add_model_options(batch)
+    batch.add_argument("--quiet", action="store_true", help="only the summary")
 
     commands.add_parser("runs", help="list past runs")
     show = commands.add_parser("show", help="print a stored draft")
@@ -106,7 +128,13 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    commands = {"draft": run_draft, "resume": run_resume, "runs": run_runs, "show": run_show}
+    commands = {
+        "draft": run_draft,
+        "resume": run_resume,
+        "runs": run_runs,
+        "show": run_show,
+        "batch": run_batch,
+    }
     try:
         return commands[args.command](args)
     except DraftsmithError as exc:
@@ -155,6 +183,63 @@ def run_resume(args: argparse.Namespace) -> int:
         if not go:
             return 0
     return drive(lambda: resume_draft(args.run_id, settings, answer=answer), settings, args)
+
+
+def run_batch(args: argparse.Namespace) -> int:
+    """Exit code 0 when every topic succeeded, 3 when some failed, 1 when all failed."""
+    from rich.console import Console
+
+    from graph import batch
+    from terminal import batch_table
+
+    if args.concurrency < 1 or args.concurrency > 32:
+        raise BadInputError(f"invalid concurrency: {args.concurrency} (use 1-32)")
+    try:
+        topics = batch.read_topics(args.topics.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInputError(
+            f"cannot read topics file {args.topics}: {exc} (give a UTF-8 text file)"
+        ) from None
+    if not topics:
+        raise BadInputError(f"no topics in {args.topics} (write one topic per line)")
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInputError(f"cannot create {args.out}: {exc.strerror} (pick another --out)") from None
+    settings = settings_from(args)
+    options = {
+        key: value
+        for key, value in {
+            "rounds": args.rounds,
+            "threshold": args.threshold,
+            "words": args.words,
+            "audience": args.audience,
+            "tone": args.tone,
+            "search": args.search,
+            "sources_dir": str(args.sources) if args.sources else None,
+        }.items()
+        if value is not None
+    }
+
+    def report(outcome: batch.BatchOutcome) -> None:
+        if args.quiet:
+            return
+        if outcome.status == "done":
+            print(
+                f"[line {outcome.line}] done in {outcome.seconds:.0f} s, score {outcome.score}: "
+                f"{outcome.path}",
+                file=sys.stderr,
+            )
+        else:
+            print(f"[line {outcome.line}] failed: {outcome.error}", file=sys.stderr)
+
+    started = time.monotonic()
+    outcomes = batch.run_batch(topics, options, settings, args.out, args.concurrency, on_outcome=report)
+    Console(highlight=False, width=None if sys.stdout.isatty() else 140).print(batch_table(outcomes))
+    failed = sum(outcome.status == "failed" for outcome in outcomes)
+    minutes = (time.monotonic() - started) / 60
+    print(f"{len(outcomes) - failed} of {len(outcomes)} drafted in {minutes:.1f} min", file=sys.stderr)
+    return 0 if failed == 0 else 1 if failed == len(outcomes) else 3
 
 
 def run_runs(args: argparse.Namespace) -> int:
@@ -268,11 +353,31 @@ def make_request(args: argparse.Namespace) -> Any:
         "ask_feedback": args.feedback,
         "max_seconds": args.max_seconds,
         "max_tokens": args.max_tokens,
+        "voice_sample": read_voice_sample(args.voice) if args.voice else None,
     }
     try:
         return DraftRequest(**{key: value for key, value in given.items() if value is not None})
     except ValidationError as exc:
         raise BadInputError(describe_validation_error(exc)) from None
+
+
+def read_voice_sample(paths: list[Path], limit: int = 4000) -> str:
+    """The author's sample posts as one plain-text excerpt (headings and control characters dropped)."""
+    texts = []
+    for path in paths:
+        try:
+            raw = path.expanduser().read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise BadInputError(f"voice sample not found: {path} (check the path)") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BadInputError(f"cannot read voice sample {path}: {exc} (give a UTF-8 text file)") from None
+        lines = [line for line in raw.splitlines() if not line.lstrip().startswith(("#", "---"))]
+        texts.append(" ".join(" ".join(lines).split()))
+    sample = " ".join(text for text in texts if text)
+    sample = "".join(ch for ch in sample if ch.isprintable())[:limit]
+    if not sample:
+        raise BadInputError(f"the voice sample {paths[0]} has no text (give a post you wrote)")
+    return sample
 
 
 def format_from_suffix(out: Path | None) -> ExportFormat:

@@ -197,3 +197,17 @@ def runs_table(runs: list[Any]) -> Table:
         best = "" if run.best_score is None else f"{run.best_score:.1f}"
         table.add_row(run.run_id, run.topic[:50], started, run.shown_status, str(run.rounds), best)
     return table
+
+
+def batch_table(outcomes: list[Any]) -> Table:
+    """One row per topic: line, status, seconds, score, file or error."""
+    table = Table(title="batch", title_justify="left")
+    for column in ("line", "topic", "status", "seconds", "score", "output"):
+        table.add_column(column, overflow="fold")
+    for outcome in outcomes:
+        score = "" if outcome.score is None else f"{outcome.score:.1f}"
+        output = outcome.path if outcome.status == "done" else outcome.error
+        table.add_row(
+            str(outcome.line), outcome.topic[:40], outcome.status, f"{outcome.seconds:.0f}", score, output
+        )
+    return table

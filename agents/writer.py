@@ -15,6 +15,7 @@ INTRO_SHARE = 0.12
 CONCLUSION_SHARE = 0.1
 CONCLUSION_HEADING = "Conclusion"
 TOKENS_PER_WORD = 1.35
+VOICE_CHARS = 700
 
 
 def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
@@ -30,6 +31,8 @@ def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
         known_ids = {s.id for s in state.get("sources", [])}
         system = shared_context(request, state.get("notes", []), state.get("sources", []))
         citing = render("writer", "cite") if known_ids else render("writer", "nocite")
+        if request.voice_sample:
+            citing += "\n" + render("writer", "voice", sample=request.voice_sample[:VOICE_CHARS])
         seen: list[frozenset[str]] = []
 
         def write(heading: str, template: str, length: int, **values: object) -> Section:

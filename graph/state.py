@@ -29,6 +29,7 @@ class DraftRequest(BaseModel):
     search: SearchMode = "auto"
     sources_dir: str | None = None
     feedback: str = Field(default="", max_length=2000, description="the author's notes for the writer")
+    voice_sample: str = Field(default="", max_length=4000, description="the author's own writing to imitate")
     review_outline: bool = Field(default=False, description="pause after the outliner for approval or edits")
     ask_feedback: bool = Field(
         default=False, description="pause before each new round for the author's notes"
@@ -40,7 +41,7 @@ class DraftRequest(BaseModel):
         default=None, gt=0, description="generated-token budget; first round always ends"
     )
 
-    @field_validator("topic", "audience", "tone", "feedback", mode="before")
+    @field_validator("topic", "audience", "tone", "feedback", "voice_sample", mode="before")
     @classmethod
     def _clean_text(cls, value: object) -> object:
         if not isinstance(value, str):

@@ -14,7 +14,7 @@ from langchain_core.outputs import LLMResult
 from langchain_core.tracers.context import register_configure_hook
 from langgraph.config import get_config, get_stream_writer
 
-from graph.state import AgentName, DraftState, StepTelemetry, completed_rounds
+from graph.state import AgentName, DraftRequest, DraftState, StepTelemetry, completed_rounds
 
 
 class UsageCounter(BaseCallbackHandler):
@@ -74,11 +74,15 @@ def instrument(agent: AgentName, node: Callable[[DraftState], dict]) -> Node:
         should_stop = get_config().get("configurable", {}).get(STOP_CHECK)
         if should_stop is not None and should_stop():
             raise StopRequested(agent)
+        coerced = {}
+        if isinstance(state.get("request"), dict):  # a LangGraph server passes plain JSON input
+            coerced["request"] = DraftRequest.model_validate(state["request"])
+            state = {**state, **coerced}  # type: ignore[typeddict-item]
         round_number = completed_rounds(state) + 1
         get_stream_writer()({"event": "agent_started", "agent": agent, "round": round_number})
         started = time.perf_counter()
         with count_usage() as usage:
-            update = dict(node(state))
+            update = {**coerced, **node(state)}
         update["telemetry"] = [
             StepTelemetry(
                 agent=agent,

@@ -1,0 +1,123 @@
+"""Batch drafting: many topics, each its own checkpointed run; a failed topic never stops the others."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Literal
+
+from langchain_core.language_models import BaseChatModel
+from pydantic import BaseModel, ValidationError
+
+from errors import DraftsmithError
+from graph.state import DraftRequest
+from settings import Settings, describe_validation_error
+
+
+class BatchOutcome(BaseModel):
+    """What happened to one topic."""
+
+    line: int
+    topic: str
+    status: Literal["done", "failed"]
+    seconds: float = 0.0
+    score: float | None = None
+    path: str | None = None
+    run_id: str | None = None
+    error: str | None = None
+
+
+def read_topics(text: str) -> list[tuple[int, str]]:
+    """(line number, topic) for each non-empty line that is not a ``#`` comment."""
+    return [
+        (n, line.strip())
+        for n, line in enumerate(text.splitlines(), 1)
+        if line.strip() and not line.startswith("#")
+    ]
+
+
+def run_batch(
+    topics: list[tuple[int, str]],
+    options: dict[str, Any],
+    settings: Settings,
+    out_dir: Path,
+    concurrency: int = 1,
+    chat_model: BaseChatModel | None = None,
+    on_outcome: Callable[[BatchOutcome], None] | None = None,
+) -> list[BatchOutcome]:
+    """Draft every topic and write ``<out_dir>/<slug>.md``; return one outcome per topic, in order.
+
+    With the in-process backend runs queue on the one model, so ``concurrency`` is capped at 1;
+    with an OpenAI-compatible server up to ``concurrency`` runs go at once.
+    """
+    from backends.factory import make_chat_model
+
+    model = chat_model if chat_model is not None else make_chat_model(settings)
+    workers = concurrency if settings.backend == "openai" or chat_model is not None else 1
+    used_names: set[str] = set()
+    lock = threading.Lock()
+
+    def one(item: tuple[int, str]) -> BatchOutcome:
+        outcome = draft_one(item, options, settings, model, out_dir, used_names, lock)
+        if on_outcome is not None:
+            with lock:
+                on_outcome(outcome)
+        return outcome
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        return list(pool.map(one, topics))
+
+
+def draft_one(
+    item: tuple[int, str],
+    options: dict[str, Any],
+    settings: Settings,
+    model: BaseChatModel,
+    out_dir: Path,
+    used_names: set[str],
+    lock: threading.Lock,
+) -> BatchOutcome:
+    """Draft one topic; every failure becomes an outcome with a one-line error."""
+    from exports import to_markdown, write_atomically
+    from graph.runner import draft
+
+    line, topic = item
+    started = time.monotonic()
+    try:
+        request = DraftRequest(topic=topic, **options)
+        result = draft(request, settings, chat_model=model)
+        with lock:
+            name = unique_name(result.packaging.slug, used_names)
+        path = out_dir / f"{name}.md"
+        write_atomically(path, to_markdown(result))
+        return BatchOutcome(
+            line=line,
+            topic=topic,
+            status="done",
+            seconds=round(time.monotonic() - started, 1),
+            score=result.score,
+            path=str(path),
+            run_id=result.run_id,
+        )
+    except ValidationError as exc:
+        error = describe_validation_error(exc)
+    except DraftsmithError as exc:
+        error = str(exc)
+    except Exception as exc:  # one topic's crash must not stop the batch
+        error = f"unexpected failure: {exc}"
+    return BatchOutcome(
+        line=line, topic=topic, status="failed", seconds=round(time.monotonic() - started, 1), error=error
+    )
+
+
+def unique_name(slug: str, used: set[str]) -> str:
+    """``slug``, or ``slug-2``, ``slug-3``… when two topics get the same title."""
+    name, number = slug, 1
+    while name in used:
+        number += 1
+        name = f"{slug}-{number}"
+    used.add(name)
+    return name

@@ -1,0 +1,48 @@
+"""Batch mode with a scripted team: bad topics fail alone, names stay unique, exit codes tell."""
+
+from __future__ import annotations
+
+import pytest
+
+import cli
+from graph.batch import read_topics, unique_name
+from tests.team import FakeTeam
+
+
+def test_topics_file_skips_blank_lines_and_comments():
+    assert read_topics("# posts\nTea\n\n  Coffee  \n#skip\n") == [(2, "Tea"), (4, "Coffee")]
+
+
+def test_unique_names():
+    used: set[str] = set()
+    assert [unique_name("a", used) for _ in range(3)] == ["a", "a-2", "a-3"]
+
+
+def test_one_bad_topic_does_not_stop_the_others(tmp_path, monkeypatch, capsys):
+    team = FakeTeam(critic_scores=[9])
+    monkeypatch.setattr("backends.factory.make_chat_model", lambda settings: team.model)
+    topics = tmp_path / "topics.txt"
+    topics.write_text("Brewing green tea\nab\nRoasting coffee at home\n")
+    out = tmp_path / "posts"
+    code = cli.main(["batch", str(topics), "--out", str(out), "--rounds", "1", "--search", "off"])
+    captured = capsys.readouterr()
+    assert code == 3  # partial failure
+    assert sorted(p.name for p in out.iterdir()) == ["a-scripted-post-2.md", "a-scripted-post.md"]
+    assert "[line 2] failed: invalid topic" in captured.err
+    assert "2 of 3 drafted" in captured.err
+
+
+def test_all_topics_failing_exits_1_and_a_missing_file_exits_2(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("backends.factory.make_chat_model", lambda settings: FakeTeam().model)
+    topics = tmp_path / "topics.txt"
+    topics.write_text("x\ny\n")
+    assert cli.main(["batch", str(topics), "--out", str(tmp_path / "o"), "--quiet"]) == 1
+    assert cli.main(["batch", str(tmp_path / "none.txt"), "--out", str(tmp_path / "o")]) == 2
+    assert "cannot read topics file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("concurrency", ["0", "99"])
+def test_concurrency_is_checked(tmp_path, capsys, concurrency):
+    topics = tmp_path / "t.txt"
+    topics.write_text("Tea\n")
+    assert cli.main(["batch", str(topics), "--out", str(tmp_path), "--concurrency", concurrency]) == 2
