@@ -130,11 +130,30 @@ def keep_known_citations(text: str, known_ids: set[int]) -> str:
     return re.sub(r" +([.,;:!?])", r"\1", cleaned)
 
 
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\]\((?:[^)(]|\([^)]*\))*\)")
+_URL = re.compile(r"(?:https?|ftp|file|javascript|data):[^\s)\]>]+|www\.[^\s)\]>]+", re.IGNORECASE)
+_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+
+
+def strip_links_and_markup(text: str) -> str:
+    """Remove images, links (keeping their text), bare URLs and HTML tags from generated prose.
+
+    The post cites sources only as ``[n]``; the References list is built from the source registry,
+    so no address the model writes (possibly copied from a hostile page) reaches the reader.
+    """
+    text = _IMAGE.sub("", text)
+    text = _LINK.sub(r"\1", text)
+    text = _TAG.sub("", text)
+    text = _URL.sub("", text)
+    return re.sub(r"[ \t]{2,}", " ", text)
+
+
 def clean_section(
     text: str, known_ids: set[int], seen: list[frozenset[str]] | None = None, prompt: str = ""
 ) -> str:
     """The full hygiene pass the writer and editor apply to one generated section."""
-    text = strip_chatter(text)
+    text = strip_links_and_markup(strip_chatter(text))
     if prompt:
         text = drop_echoed_instructions(text, prompt)
     text = cut_loop(text)

@@ -18,6 +18,17 @@ MAX_QUERIES = 3
 MAX_SOURCES = 12
 NOTE_SENTENCES = 3
 _WORD = re.compile(r"[a-z0-9]{3,}")
+_INJECTION = re.compile(
+    r"ignore (all |any |the |your )?(previous|prior|above|earlier)|disregard|system prompt|new instructions"
+    r"|you are (now )?(a|an|the|chatgpt|an ai)\b|as an ai|assistant:|system:|<\s*/?\s*(script|img|iframe)"
+    r"|https?://|www\.|!\[|\]\(|```|\b(insert|include|add) (this|the following|a) (link|url|phrase)",
+    re.IGNORECASE,
+)
+
+
+def looks_like_injection(sentence: str) -> bool:
+    """True for text that addresses the model or smuggles links/markup (kept out of notes)."""
+    return bool(_INJECTION.search(sentence))
 
 
 def make_researcher(model: BaseChatModel, search: SearchTool) -> Callable[[DraftState], dict]:
@@ -89,11 +100,15 @@ def propose_queries(model: BaseChatModel, state: DraftState, gaps: list[str]) ->
 
 
 def note_for(text: str, focus: list[str], sentences: int = NOTE_SENTENCES) -> str:
-    """The sentences of ``text`` that share the most words with the focus, in their original order."""
+    """The sentences of ``text`` that share the most words with the focus, in their original order.
+
+    Sentences that look like instructions to a model, or carry links or markup, are never taken:
+    source text is data, and a hostile page must not steer the writer.
+    """
     wanted = set(_WORD.findall(" ".join(focus).lower()))
-    candidates = [s for s in split_sentences(text) if 20 <= len(s) <= 400]
+    candidates = [s for s in split_sentences(text) if 20 <= len(s) <= 400 and not looks_like_injection(s)]
     if not candidates:
-        return " ".join(text.split())[:300]
+        return ""
     ranked = sorted(
         range(len(candidates)),
         key=lambda i: (-len(wanted & set(_WORD.findall(candidates[i].lower()))), i),

@@ -23,6 +23,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import ConfigDict, Field
 
 from backends.chat_formats import formatter_for, stop_sequences_for, to_llama_messages
+from errors import BadInputError
 
 _LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
 _LOCKS_GUARD = threading.Lock()
@@ -61,6 +62,26 @@ class GenerationMonitor:
             self.timed_out = True
             return True
         return False
+
+
+MIN_REPLY_TOKENS = 16
+
+
+def fit_to_context(prompt_tokens: int, max_tokens: int, llama: Any) -> int:
+    """Clip ``max_tokens`` to the room left in the context window.
+
+    Raises:
+        BadInputError: the prompt alone (plus a minimal reply) does not fit.
+    """
+    n_ctx = llama.n_ctx() if hasattr(llama, "n_ctx") else None
+    if n_ctx is None:
+        return max_tokens
+    if prompt_tokens + MIN_REPLY_TOKENS > n_ctx:
+        raise BadInputError(
+            f"the prompt ({prompt_tokens} tokens) does not fit the model's context window ({n_ctx} tokens): "
+            "raise DRAFTSMITH_N_CTX or use a model with a larger context"
+        )
+    return min(max_tokens, n_ctx - prompt_tokens)
 
 
 class LlamaCppChatModel(BaseChatModel):
@@ -176,7 +197,7 @@ class LlamaCppChatModel(BaseChatModel):
             "temperature": extra.pop("temperature", self.temperature),
             "top_p": extra.pop("top_p", self.top_p),
             "repeat_penalty": extra.pop("repeat_penalty", self.repeat_penalty),
-            "max_tokens": extra.pop("max_tokens", self.max_tokens),
+            "max_tokens": fit_to_context(len(prompt), extra.pop("max_tokens", self.max_tokens), self.llama),
             "seed": extra.pop("seed", self.seed),
             "stop": [
                 *(stop or []),

@@ -320,7 +320,8 @@ class _Run:
             raise
         except Exception as exc:  # a model or tool failure: one line for the user
             agent, round_number = self.current["agent"], self.current["round"]
-            raise BackendError(f"{agent} failed in round {round_number}: {_one_line(exc)}") from exc
+            reason = describe_failure(exc, self.settings)
+            raise BackendError(f"{agent} failed in round {round_number}: {reason}") from exc
         finally:
             stream.close()
 
@@ -435,6 +436,21 @@ def _events_for_update(update: dict[str, Any]) -> Iterator[Event]:
             gaps=critique.gaps,
             words=critique.metrics.words,
         )
+
+
+def describe_failure(exc: BaseException, settings: Settings) -> str:
+    """One line saying what went wrong, naming the server for connection trouble."""
+    import openai
+
+    url, timeout = settings.base_url, settings.request_timeout
+    cause: BaseException | None = exc
+    while cause is not None:  # client libraries wrap the transport error; look down the chain
+        if isinstance(cause, openai.APITimeoutError):
+            return f"the model server at {url} did not answer within {timeout:.0f} s"
+        if isinstance(cause, openai.APIConnectionError):
+            return f"cannot reach the model server at {url} (is it running? check --base-url)"
+        cause = cause.__cause__
+    return _one_line(exc)
 
 
 def _one_line(exc: BaseException) -> str:
