@@ -67,7 +67,6 @@ def outline_schema(count: int) -> dict[str, Any]:
     sections = schema["properties"]["sections"]
     sections["minItems"] = sections["maxItems"] = count
     sections["items"]["properties"]["key_points"].update(maxItems=3)
-    sections["items"]["properties"]["key_points"]["items"]["maxLength"] = KEY_POINT_CHARS
     return schema
 
 

@@ -26,8 +26,15 @@ class StructuredOutputError(BackendError):
     """The model's reply did not validate against the schema (after the allowed retries)."""
 
 
+GRAMMAR_UNFRIENDLY = frozenset({"minLength", "maxLength", "pattern"})
+
+
 def json_schema_for(schema: type[BaseModel]) -> dict[str, Any]:
-    """The schema's JSON schema with ``$ref``s inlined, so every grammar converter accepts it."""
+    """The schema's JSON schema for a grammar: ``$ref``s inlined, string-length limits dropped.
+
+    llama.cpp's grammar sampler crawls on bounded string repetitions (``{3,160}``), so string
+    lengths are left to pydantic validation (our schemas clip over-long text).
+    """
     raw = schema.model_json_schema()
     definitions = raw.pop("$defs", {})
 
@@ -36,7 +43,7 @@ def json_schema_for(schema: type[BaseModel]) -> dict[str, Any]:
             if "$ref" in node:
                 name = node["$ref"].rsplit("/", 1)[-1]
                 return inline(copy.deepcopy(definitions[name]))
-            return {key: inline(value) for key, value in node.items()}
+            return {key: inline(value) for key, value in node.items() if key not in GRAMMAR_UNFRIENDLY}
         if isinstance(node, list):
             return [inline(item) for item in node]
         return node

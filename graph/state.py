@@ -6,7 +6,7 @@ import operator
 import unicodedata
 from typing import Annotated, Literal, TypedDict
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 SearchMode = Literal["auto", "web", "local", "off"]
 AgentName = Literal["researcher", "outliner", "writer", "editor", "critic"]
@@ -68,17 +68,29 @@ class Note(BaseModel):
     text: str
 
 
+def _clip(limit: int) -> BeforeValidator:
+    """Cut over-long model text instead of rejecting it (the grammar does not bound lengths)."""
+    return BeforeValidator(
+        lambda value: " ".join(value.split())[:limit].rstrip() if isinstance(value, str) else value
+    )
+
+
+# Lengths are enforced here, not in the grammar: llama.cpp's grammar sampler slows down by orders
+# of magnitude on string-length repetitions like {3,160} (measured: 0.5 tokens/s on an outline).
+Clipped100 = Annotated[str, _clip(100), Field(min_length=3, max_length=100)]
+ShortText = Annotated[str, _clip(160), Field(min_length=3, max_length=160)]
+Heading = Annotated[str, _clip(90), Field(min_length=3, max_length=90)]
+Title = Annotated[str, _clip(110), Field(min_length=5, max_length=110)]
+
+
 class SearchQueries(BaseModel):
     """Researcher output (grammar-constrained)."""
 
-    queries: list[Annotated[str, Field(min_length=3, max_length=100)]] = Field(min_length=1, max_length=3)
-
-
-ShortText = Annotated[str, Field(min_length=3, max_length=160)]
+    queries: list[Clipped100] = Field(min_length=1, max_length=3)
 
 
 class OutlineSection(BaseModel):
-    heading: str = Field(min_length=3, max_length=90)
+    heading: Heading
     key_points: list[ShortText] = Field(min_length=1, max_length=4)
     source_ids: list[int] = Field(default_factory=list, max_length=4)
 
@@ -86,7 +98,7 @@ class OutlineSection(BaseModel):
 class Outline(BaseModel):
     """Outliner output (grammar-constrained): body sections; the writer adds intro and conclusion."""
 
-    title: str = Field(min_length=5, max_length=110)
+    title: Title
     sections: list[OutlineSection] = Field(min_length=3, max_length=6)
 
 

@@ -20,7 +20,12 @@ ROOT = Path(__file__).resolve().parents[2]
 SMALL = {"rounds": 1, "search": "off", "words": 150}
 
 
-def test_two_sessions_on_one_model_and_a_cli_run_all_finish(embedded_model, tmp_path):
+def test_two_sessions_on_one_model_and_a_cli_run_all_finish(tmp_path):
+    # One thread per process: llama.cpp threads spin while they wait, so oversubscribing the
+    # 2 cores with two 2-thread processes slows both down many times over.
+    from backends.factory import make_chat_model
+
+    shared_model = make_chat_model(load_settings(n_threads=1, n_ctx=4096, max_tokens=256))
     env = {
         **os.environ,
         "DRAFTSMITH_DATA_DIR": str(tmp_path / "cli"),
@@ -40,6 +45,8 @@ def test_two_sessions_on_one_model_and_a_cli_run_all_finish(embedded_model, tmp_
             "150",
             "--quiet",
             "--json",
+            "--threads",
+            "1",
         ],
         cwd=ROOT,
         env=env,
@@ -52,7 +59,7 @@ def test_two_sessions_on_one_model_and_a_cli_run_all_finish(embedded_model, tmp_
 
     def session(topic: str) -> None:
         try:
-            results[topic] = draft(DraftRequest(topic=topic, **SMALL), settings, chat_model=embedded_model)
+            results[topic] = draft(DraftRequest(topic=topic, **SMALL), settings, chat_model=shared_model)
         except Exception as exc:  # recorded and asserted below
             results[topic] = exc
 

@@ -25,7 +25,20 @@ class Plan(BaseModel):
 def test_json_schema_inlines_references():
     schema = json_schema_for(Plan)
     assert "$defs" not in schema and "$ref" not in str(schema)
-    assert schema["properties"]["sections"]["items"]["properties"]["heading"]["maxLength"] == 80
+    heading = schema["properties"]["sections"]["items"]["properties"]["heading"]
+    assert heading["type"] == "string" and "maxLength" not in heading  # lengths: pydantic's job
+    assert schema["properties"]["sections"]["minItems"] == 1  # list bounds stay in the grammar
+
+
+def test_our_schemas_clip_over_long_text_instead_of_failing():
+    from graph.state import Outline
+
+    long = "word " * 100
+    outline = Outline.model_validate(
+        {"title": long, "sections": [{"heading": long, "key_points": [long]} for _ in range(3)]}
+    )
+    assert len(outline.title) <= 110 and len(outline.sections[0].heading) <= 90
+    assert len(outline.sections[0].key_points[0]) <= 160
 
 
 def test_parse_reply_validates_and_explains():
