@@ -22,6 +22,7 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, Field
 
+from backends.cancel import GenerationCancelled, StopCheck, current_stop_check
 from backends.chat_formats import formatter_for, stop_sequences_for, to_llama_messages
 from errors import BadInputError
 
@@ -46,11 +47,15 @@ class GenerationMonitor:
     end-of-generation token included: it cost a forward pass like any other).
     """
 
-    def __init__(self, prompt_tokens: int, deadline: float | None = None) -> None:
+    def __init__(
+        self, prompt_tokens: int, deadline: float | None = None, should_stop: StopCheck | None = None
+    ) -> None:
         self.prompt_tokens = prompt_tokens
         self.longest = prompt_tokens
         self.deadline = deadline
+        self.should_stop = should_stop
         self.timed_out = False
+        self.cancelled = False
 
     @property
     def completion_tokens(self) -> int:
@@ -60,6 +65,9 @@ class GenerationMonitor:
         self.longest = max(self.longest, len(input_ids))
         if self.deadline is not None and time.monotonic() > self.deadline:
             self.timed_out = True
+            return True
+        if self.should_stop is not None and self.should_stop():
+            self.cancelled = True
             return True
         return False
 
@@ -141,7 +149,7 @@ class LlamaCppChatModel(BaseChatModel):
             waited = time.monotonic() - started
             request = self._completion_request(messages, stop, kwargs)
             monitor = GenerationMonitor(
-                len(request["prompt"]), started + self.timeout if self.timeout else None
+                len(request["prompt"]), started + self.timeout if self.timeout else None, current_stop_check()
             )
             request["stopping_criteria"].insert(0, monitor)
             for piece in self.llama.create_completion(**request):
@@ -153,6 +161,8 @@ class LlamaCppChatModel(BaseChatModel):
                         run_manager.on_llm_new_token(text, chunk=chunk)
                     yield chunk
                 finish_reason = choice.get("finish_reason") or finish_reason
+        if monitor.cancelled:
+            raise GenerationCancelled("stopped while generating")
         if monitor.timed_out:
             finish_reason = "timeout"
         yield ChatGenerationChunk(

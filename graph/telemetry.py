@@ -14,6 +14,7 @@ from langchain_core.outputs import LLMResult
 from langchain_core.tracers.context import register_configure_hook
 from langgraph.config import get_config, get_stream_writer
 
+from backends.cancel import stop_check
 from graph.state import AgentName, DraftRequest, DraftState, StepTelemetry, completed_rounds
 
 
@@ -81,7 +82,7 @@ def instrument(agent: AgentName, node: Callable[[DraftState], dict]) -> Node:
         round_number = completed_rounds(state) + 1
         get_stream_writer()({"event": "agent_started", "agent": agent, "round": round_number})
         started = time.perf_counter()
-        with count_usage() as usage:
+        with count_usage() as usage, stop_check(should_stop):
             update = {**coerced, **node(state)}
         update["telemetry"] = [
             StepTelemetry(

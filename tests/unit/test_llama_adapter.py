@@ -129,3 +129,18 @@ def test_calls_on_one_model_are_serialised_across_threads():
         thread.join()
     assert len(llama.requests) == 4
     assert llama.max_active == 1
+
+
+def test_a_stop_request_ends_a_running_generation():
+    from backends.cancel import GenerationCancelled, stop_check
+
+    llama = FakeLlama(["w"] * 100, chat_format="llama-3")
+    calls = {"n": 0}
+
+    def stop_after_five_tokens() -> bool:
+        calls["n"] += 1
+        return calls["n"] > 5
+
+    with stop_check(stop_after_five_tokens), pytest.raises(GenerationCancelled):
+        LlamaCppChatModel(llama=llama, max_tokens=100).invoke(MESSAGES)
+    assert calls["n"] == 6

@@ -92,7 +92,7 @@ def test_hub_failure_is_one_actionable_line():
 
     settings = load_settings(hf_repo="org/repo", hf_file="m.gguf")
     message = one_line_error(lambda: resolve_model_file(settings, download=failing_download))
-    assert "org/repo" in message and "name resolution" in message and "--model" in message
+    assert "org/repo" in message and "name resolution" in message and "local .gguf model file" in message
 
 
 def test_hub_file_must_be_gguf():

@@ -1,0 +1,224 @@
+"""The real page in Debian's headless Chromium: a 1-round draft with the embedded model.
+
+Starts ``streamlit run app.py`` on a free 127.0.0.1 port with a temporary data folder, types a
+topic that carries HTML, waits for the draft, checks its title and sections are visible and that
+nothing in the topic ran, and saves a screenshot in the test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import free_port
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(1200)]
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+DRAFT_TIMEOUT = 600  # seconds; a 1-round run takes ~40 s on an idle 2-core machine, minutes under load
+STOP_TIMEOUT = 240  # seconds from Stop to the result: the agent step in flight finishes first
+HOSTILE = "<img src=x onerror=alert(1)> <script>alert(2)</script>"
+TOPIC = f"Tea for beginners {HOSTILE}"
+# Records any dialog the page tries to open instead of blocking on it.
+DIALOG_SPY = """
+window.__dialogs = [];
+for (const name of ['alert', 'confirm', 'prompt']) {
+  window[name] = (...args) => { window.__dialogs.push(name + ':' + args.join(' ')); };
+}
+"""
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+    pytest.skip("Debian chromium and chromium-driver are not installed", allow_module_level=True)
+
+from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    """The app on a free localhost port, shared by this module's tests; its log is printed."""
+    tmp_path = tmp_path_factory.mktemp("server")
+    port = free_port()
+    env = {**os.environ, "DRAFTSMITH_DATA_DIR": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1"}
+    log_path = tmp_path / "streamlit.log"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, process, log_path)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        print(log_path.read_text()[-3000:])
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen[Any], log_path: Path, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"streamlit exited early:\n{log_path.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read() == b"ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"streamlit did not become healthy in {seconds} s")
+
+
+@pytest.fixture
+def browser(tmp_path) -> Iterator[Any]:
+    """Headless Debian Chromium with a fresh profile and no background network traffic."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        "--window-size=1280,2200",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def fill_form(browser: Any, url: str, topic: str, rounds: int, words: int | None = None) -> None:
+    """Open the page, type the topic, pick the rounds (and words), turn research off.
+
+    With ``words`` the threshold goes to 10 too, so that no round is good enough to end the loop.
+    """
+    browser.get(url)
+    field = WebDriverWait(browser, 60).until(
+        ec.element_to_be_clickable((By.CSS_SELECTOR, ".st-key-topic input"))
+    )
+    browser.execute_script(DIALOG_SPY)
+    field.send_keys(topic)
+    slider = browser.find_element(By.CSS_SELECTOR, ".st-key-rounds input[type=range]")
+    browser.execute_script("arguments[0].focus()", slider)
+    browser.switch_to.active_element.send_keys(Keys.HOME, *[Keys.ARROW_RIGHT] * (rounds - 1))
+    assert slider.get_attribute("value") == str(rounds)
+    if words is not None:
+        box = browser.find_element(By.CSS_SELECTOR, ".st-key-words input")
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys(str(words), Keys.TAB)
+        threshold = browser.find_element(By.CSS_SELECTOR, ".st-key-threshold input[type=range]")
+        browser.execute_script("arguments[0].focus()", threshold)
+        browser.switch_to.active_element.send_keys(Keys.END)
+    [search_off] = [
+        option
+        for option in browser.find_elements(By.CSS_SELECTOR, ".st-key-search [data-testid=stRadioOption]")
+        if option.text.startswith("Off")
+    ]
+    search_off.click()
+
+
+def page_text(browser: Any) -> str:
+    return str(browser.find_element(By.TAG_NAME, "body").text)
+
+
+def test_a_one_round_draft_in_a_real_browser(server, browser, tmp_path):
+    fill_form(browser, server, TOPIC, rounds=1)
+    clicked = time.monotonic()
+    browser.find_element(By.CSS_SELECTOR, ".st-key-submit button").click()
+    WebDriverWait(browser, 60).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".st-key-stop button")))
+    submit = browser.find_element(By.CSS_SELECTOR, ".st-key-submit button")
+    assert not submit.is_enabled()  # one run at a time per page
+    title = WebDriverWait(browser, DRAFT_TIMEOUT).until(
+        ec.visibility_of_element_located((By.CSS_SELECTOR, ".st-key-draft h1"))
+    )
+    seconds = time.monotonic() - clicked
+    time.sleep(1)  # let the last deltas paint before the screenshot
+    screenshot = tmp_path / "draft.png"
+    assert browser.save_screenshot(str(screenshot)) and screenshot.stat().st_size > 10_000
+
+    sections = [h for h in browser.find_elements(By.CSS_SELECTOR, ".st-key-draft h2") if h.is_displayed()]
+    assert title.text.strip()
+    assert len(sections) >= 3 and all(h.text.strip() for h in sections)
+
+    # The topic's HTML is shown as text and nothing in it ran.
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert  # noqa: B018
+    assert browser.execute_script("return window.__dialogs") == []
+    assert browser.find_elements(By.CSS_SELECTOR, "img[src='x']") == []
+    scripts = browser.execute_script("return [...document.scripts].map(s => s.textContent).join(' ')")
+    assert "alert(2)" not in scripts
+    body = page_text(browser)
+    assert f"Topic: {TOPIC}" in body
+
+    first_token = re.search(r"first token after ([\d.]+) s", body)
+    model_time = re.search(r"([\d.]+) s of model time", body)
+    assert first_token and model_time, body
+    timings = {
+        "click_to_draft_s": round(seconds, 1),
+        "model_time_s": float(model_time[1]),
+        "ui_overhead_s": round(seconds - float(model_time[1]), 1),
+        "click_to_first_token_s": float(first_token[1]),
+    }
+    (tmp_path / "timings.json").write_text(json.dumps(timings))
+    print(f"screenshot: {screenshot}\ntimings: {timings}")
+
+
+def test_stop_keeps_the_best_finished_round(server, browser, tmp_path):
+    fill_form(browser, server, "Composting at home", rounds=3, words=150)
+    browser.find_element(By.CSS_SELECTOR, ".st-key-submit button").click()
+    WebDriverWait(browser, DRAFT_TIMEOUT).until(lambda b: "scored" in page_text(b))
+    browser.find_element(By.CSS_SELECTOR, ".st-key-stop button").click()
+    WebDriverWait(browser, 30).until(lambda b: "Stopping after the current step" in page_text(b))
+    title = WebDriverWait(browser, STOP_TIMEOUT).until(
+        ec.visibility_of_element_located((By.CSS_SELECTOR, ".st-key-draft h1"))
+    )
+    assert title.text.strip()
+    assert "Stopped early: showing the best finished round" in page_text(browser)
+    labels = [tab.text for tab in browser.find_elements(By.CSS_SELECTOR, "[role=tab]")]
+    assert 1 <= len([label for label in labels if label.startswith("Round")]) < 3, labels
+    browser.save_screenshot(str(tmp_path / "stopped.png"))

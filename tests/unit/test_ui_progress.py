@@ -1,0 +1,99 @@
+"""The progress tracker folds the core's events into what the live panel shows."""
+
+from __future__ import annotations
+
+from graph.events import AgentFinished, AgentStarted, RoundScored, RunStarted, RunWarning, TokenStreamed
+from graph.state import RubricScores
+from ui.progress import STREAM_TAIL_CHARS, ProgressTracker, StepView, round_label, step_line
+
+SCORES = RubricScores(grounding=5, structure=5, clarity=5, depth=5, style=5)
+
+
+def started(clicked: float = 100.0, began: float = 102.0) -> ProgressTracker:
+    tracker = ProgressTracker(created=clicked)
+    tracker.start(began)
+    tracker.add(
+        RunStarted(run_id="r1", topic="Tea", backend="llama_cpp", model="m.gguf", max_rounds=2), began
+    )
+    return tracker
+
+
+def test_the_current_agent_streams_and_reports_its_rate():
+    tracker = started()
+    tracker.add(AgentStarted(agent="writer", round=1), 103.0)
+    for index in range(10):
+        tracker.add(TokenStreamed(agent="writer", round=1, text=f"w{index} "), 103.5)
+    view = tracker.view(now=105.0)
+    assert view.agent == "writer" and view.round == 1 and view.max_rounds == 2
+    assert view.streamed.startswith("w0 ") and view.streamed.endswith("w9 ")
+    assert view.rate == 5.0  # 10 tokens in the 2 s since the writer started
+    assert view.elapsed == 3.0 and view.queued_for == 2.0
+    assert view.first_token_after == 3.5  # measured from the click
+    assert [s.agent for s in view.rounds[0].steps] == ["writer"] and view.rounds[0].steps[0].running
+
+
+def test_finished_steps_and_scored_rounds():
+    tracker = started()
+    tracker.add(AgentStarted(agent="critic", round=1), 103.0)
+    tracker.add(TokenStreamed(agent="critic", round=1, text="{}"), 103.1)
+    tracker.add(
+        AgentFinished(agent="critic", round=1, seconds=4.0, prompt_tokens=50, completion_tokens=20), 107.0
+    )
+    tracker.add(RoundScored(round=1, overall=6.5, scores=SCORES, issues=[], gaps=[], words=480), 107.0)
+    view = tracker.view(now=108.0)
+    step = view.rounds[0].steps[0]
+    assert not step.running and step.seconds == 4.0 and step.tokens == 20 and step.rate == 5.0
+    assert view.rounds[0].finished and view.rounds[0].overall == 6.5
+    assert view.agent is None and view.streamed == "" and view.rate == 0.0
+
+
+def test_a_new_agent_starts_with_an_empty_stream():
+    tracker = started()
+    tracker.add(AgentStarted(agent="writer", round=1), 103.0)
+    tracker.add(TokenStreamed(agent="writer", round=1, text="old text"), 103.0)
+    tracker.add(AgentStarted(agent="editor", round=1), 104.0)
+    tracker.add(TokenStreamed(agent="editor", round=1, text="new"), 104.5)
+    assert tracker.view(105.0).streamed == "new"
+
+
+def test_the_stream_keeps_only_a_bounded_tail():
+    tracker = started()
+    tracker.add(AgentStarted(agent="writer", round=1), 103.0)
+    for _ in range(5000):
+        tracker.add(TokenStreamed(agent="writer", round=1, text="abcd "), 103.0)
+    tracker.add(TokenStreamed(agent="writer", round=1, text="END"), 103.0)
+    view = tracker.view(104.0)
+    assert len(view.streamed) == STREAM_TAIL_CHARS and view.streamed.endswith("END")
+    assert sum(len(piece) for piece in tracker._streamed) <= 4 * STREAM_TAIL_CHARS + 5
+    assert view.tokens == 5001
+
+
+def test_a_queued_run_reports_its_wait():
+    tracker = ProgressTracker(created=10.0)
+    view = tracker.view(now=14.0)
+    assert view.queued_for == 4.0 and view.elapsed == 0.0 and view.rounds == []
+
+
+def test_warnings_are_kept_once_each():
+    tracker = started()
+    for _ in range(2):
+        tracker.add(RunWarning(message="web search failed"), 103.0)
+    assert tracker.view(104.0).warnings == ["web search failed"]
+
+
+def test_views_are_copies():
+    tracker = started()
+    tracker.add(AgentStarted(agent="writer", round=1), 103.0)
+    view = tracker.view(104.0)
+    view.rounds[0].steps[0].running = False
+    assert tracker.view(104.0).rounds[0].steps[0].running
+
+
+def test_labels():
+    assert step_line(StepView(agent="writer", round=1)) == "**writer** — working…"
+    done = StepView(agent="editor", round=1, running=False, seconds=2.0, tokens=100)
+    assert step_line(done) == "**editor** — 2.0 s · 100 tokens · 50 tok/s"
+    tracker = started()
+    tracker.add(AgentStarted(agent="writer", round=2), 103.0)
+    record = tracker.view(104.0).rounds[0]
+    assert round_label(record, 2, "writer") == "Round 2/2 · writer working…"

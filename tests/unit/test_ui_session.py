@@ -1,0 +1,261 @@
+"""Form values to settings and requests, uploads, and background runs: stop, queue, failure."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from errors import BadInputError, DraftsmithError
+from settings import load_settings
+from tests.team import FakeTeam, agent_of
+from tools.base import NoSearch
+from ui import session
+from ui.session import DraftJob, ModelForm, PreparedRun, RunForm, RunGate
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("DRAFTSMITH_DATA_DIR", str(tmp_path / "data"))
+
+
+def prepared(team: FakeTeam, tmp_path: Path, **request: Any) -> PreparedRun:
+    form = RunForm(topic="Brewing tea", search="off", **request)
+    settings = load_settings(data_dir=tmp_path / "data")
+    return PreparedRun(session.request_from(form), settings, team.model, NoSearch(), time.monotonic())
+
+
+def on_critic(team: FakeTeam, action: Callable[[], None]) -> None:
+    """Run ``action`` (in the run's thread) each time the critic is asked."""
+    reply = team.reply
+
+    def reply_and_act(messages):
+        if agent_of(messages) == "critic":
+            action()
+        return reply(messages)
+
+    team.model.default_reply = reply_and_act
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize(
+    ("form", "expected"),
+    [
+        (ModelForm(), {"backend": "llama_cpp", "model_path": None, "hf_repo": None}),
+        (ModelForm(source="path", model_path=" /m/x.gguf "), {"model_path": Path("/m/x.gguf")}),
+        (
+            ModelForm(source="hub", hf_repo="org/r", hf_file="f.gguf"),
+            {"hf_repo": "org/r", "hf_file": "f.gguf"},
+        ),
+        (
+            ModelForm(source="openai", base_url="http://127.0.0.1:8080/v1", openai_model="qwen"),
+            {"backend": "openai", "openai_model": "qwen"},
+        ),
+        (ModelForm(threads=3, temperature=0.7), {"n_threads": 3, "temperature": 0.7}),
+    ],
+)
+def test_settings_from_the_sidebar(form, expected):
+    settings = session.settings_from(form)
+    assert {key: getattr(settings, key) for key in expected} == expected
+
+
+def test_fields_of_other_sources_are_ignored():
+    settings = session.settings_from(ModelForm(source="embedded", model_path="/nope.gguf", base_url="x"))
+    assert settings.model_path is None and settings.base_url is None
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        (ModelForm(source="path"), "invalid model_path"),
+        (ModelForm(source="hub", hf_file="f.gguf"), "invalid hf_repo"),
+        (ModelForm(source="openai", base_url="   "), "invalid base_url"),
+        (ModelForm(source="openai", base_url="127.0.0.1:8080"), "base_url must start with http"),
+        (ModelForm(temperature=5.0), "invalid temperature"),
+    ],
+)
+def test_bad_model_settings_name_the_field(form, message):
+    with pytest.raises(BadInputError, match=message):
+        session.settings_from(form)
+
+
+def test_request_from_the_form(tmp_path):
+    request = session.request_from(RunForm(topic="  Tea   at home ", rounds=2, search="local"), tmp_path)
+    assert request.topic == "Tea at home" and request.rounds == 2 and request.sources_dir == str(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        (RunForm(topic="ab"), "invalid topic"),
+        (RunForm(topic="Tea", words=10), "invalid words"),
+        (RunForm(topic="Tea", search="local"), "needs source files"),
+        (RunForm(topic="Tea", search="everywhere"), "invalid search"),
+    ],
+)
+def test_bad_requests_name_the_field(form, message):
+    with pytest.raises(BadInputError, match=message):
+        session.request_from(form)
+
+
+def test_uploads_are_saved_under_safe_names():
+    folder = session.save_uploads([("../../evil.md", b"a"), ("notes.txt", b"b"), ("NOTES.txt", b"c")])
+    assert folder is not None
+    try:
+        assert sorted(p.name for p in folder.iterdir()) == ["2-NOTES.txt", "evil.md", "notes.txt"]
+        assert (folder / "evil.md").read_bytes() == b"a"
+    finally:
+        session.remove_folder(folder)
+    assert session.save_uploads([]) is None
+
+
+def test_uploads_must_be_text_notes():
+    with pytest.raises(BadInputError, match=r"not a \.md, \.txt or \.html"):
+        session.save_uploads([("photo.png", b"\x89PNG")])
+
+
+def test_a_failed_preparation_leaves_no_uploads_behind(monkeypatch):
+    folders: list[Path] = []
+    real_save = session.save_uploads
+    monkeypatch.setattr(
+        session, "save_uploads", lambda files: folders.append(real_save(files)) or folders[-1]
+    )
+    with pytest.raises(BadInputError, match="invalid model_path"):
+        session.prepare_run(RunForm(topic="Tea", search="local"), ModelForm(source="path"), [("a.md", b"x")])
+    assert folders and not folders[0].exists()
+
+
+def test_the_model_cache_key_tells_keys_apart_without_showing_them():
+    one = session.model_cache_key(load_settings(base_url="http://h/v1", backend="openai", api_key="s3cret-1"))
+    two = session.model_cache_key(load_settings(base_url="http://h/v1", backend="openai", api_key="s3cret-2"))
+    assert one != two and "s3cret" not in one
+    assert session.model_cache_key(load_settings(data_dir="/a")) == session.model_cache_key(
+        load_settings(data_dir="/b")
+    )
+
+
+def test_a_job_runs_in_the_background_and_keeps_the_result(tmp_path):
+    team = FakeTeam(critic_scores=[5, 6])
+    job = DraftJob(prepared(team, tmp_path, rounds=2, threshold=10), RunGate()).start()
+    assert job.wait(30)
+    assert job.error is None and job.result is not None and job.result.status == "completed"
+    assert [r.round for r in job.result.rounds] == [1, 2]
+    view = job.view()
+    assert [r.overall is not None for r in view.rounds] == [True, True]
+    assert view.first_token_after is not None and view.tokens > 0
+
+
+def test_stop_ends_cleanly_and_keeps_the_best_finished_round(tmp_path):
+    team = FakeTeam(critic_scores=[6, 4, 4, 4])
+    job = DraftJob(prepared(team, tmp_path, rounds=5, threshold=10), RunGate())
+    critiques: list[int] = []
+
+    def stop_at_second_critique() -> None:
+        critiques.append(1)
+        if len(critiques) == 2:
+            job.request_stop()
+
+    on_critic(team, stop_at_second_critique)
+    job.run()
+    assert job.stop_requested and job.result is not None
+    assert job.result.status == "stopped" and [r.round for r in job.result.rounds] == [1, 2]
+    assert job.result.best_round == 1
+    assert len(team.prompts_of("critic")) == 2
+
+
+def test_stopping_before_the_first_round_explains_there_is_nothing_yet(tmp_path):
+    team = FakeTeam()
+    job = DraftJob(prepared(team, tmp_path), RunGate())
+    job.request_stop()
+    job.run()
+    assert job.result is None and "stopped before its first draft" in (job.error or "")
+
+
+def test_a_second_run_is_queued_until_the_first_leaves(tmp_path):
+    gate = RunGate()
+    assert gate.try_enter()  # another session is drafting
+    job = DraftJob(prepared(FakeTeam(critic_scores=[9]), tmp_path, rounds=1), gate).start()
+    wait_for(lambda: job.state == "queued")
+    time.sleep(0.3)
+    assert not job.finished and job.view().queued_for > 0
+    gate.leave()
+    assert job.wait(30) and job.result is not None
+    assert job.view().queued_for >= 0.3
+    assert not gate.busy
+
+
+def test_a_queued_run_can_be_stopped_without_touching_the_gate(tmp_path):
+    gate = RunGate()
+    assert gate.try_enter()
+    team = FakeTeam()
+    job = DraftJob(prepared(team, tmp_path), gate).start()
+    wait_for(lambda: job.state == "queued")
+    job.request_stop()
+    assert job.wait(5) and job.result is None and "stopped while queued" in (job.error or "")
+    assert gate.busy and team.model.calls == []
+    gate.leave()
+
+
+def test_a_run_nobody_watches_stops_itself(tmp_path):
+    now = [1000.0]
+    team = FakeTeam(critic_scores=[4])
+    job = DraftJob(prepared(team, tmp_path, rounds=5, threshold=10), RunGate(), clock=lambda: now[0])
+
+    def leave_the_page() -> None:
+        now[0] += session.ABANDON_AFTER_SECONDS + 1
+
+    on_critic(team, leave_the_page)
+    job.run()
+    assert job.result is not None and job.result.status == "stopped" and len(job.result.rounds) == 1
+
+
+def test_a_failing_model_is_one_line_and_frees_the_gate(tmp_path):
+    team = FakeTeam()
+
+    def broken(messages):
+        raise RuntimeError("llama.cpp decode failed\nstack...")
+
+    team.model.default_reply = broken
+    gate = RunGate()
+    job = DraftJob(prepared(team, tmp_path), gate)
+    job.run()
+    assert job.result is None and job.error is not None and "decode failed" in job.error
+    assert "\n" not in job.error and not gate.busy and job.finished
+
+
+def test_an_unexpected_failure_is_reported_not_raised(tmp_path, monkeypatch):
+    def explode(*args: Any, **kwargs: Any):
+        raise KeyError("boom")
+
+    monkeypatch.setattr("graph.runner.stream_draft", explode)
+    job = DraftJob(prepared(FakeTeam(), tmp_path), RunGate())
+    job.run()
+    assert job.error is not None and job.error.startswith("unexpected failure")
+    assert not isinstance(job.error, DraftsmithError)
+
+
+def test_the_model_is_built_once_per_process_and_settings(monkeypatch):
+    built: list[Any] = []
+
+    def fake_make_chat_model(settings):
+        built.append(settings)
+        return FakeTeam().model
+
+    monkeypatch.setattr("backends.factory.make_chat_model", fake_make_chat_model)
+    session._shared_model.clear()
+    try:
+        first = session.chat_model_for(load_settings(data_dir="/a"))
+        again = session.chat_model_for(load_settings(data_dir="/b"))
+        warmer = session.chat_model_for(load_settings(temperature=0.9))
+    finally:
+        session._shared_model.clear()
+    assert first is again and warmer is not first and len(built) == 2

@@ -1,0 +1,350 @@
+"""Runs behind the page: form values to request and settings, the shared model, queued runs.
+
+A run goes in a background thread (``DraftJob``) so that Streamlit's rerun on a button click
+cannot kill it: the page polls the job, and the Stop button sets an event the core polls
+through ``should_stop``. A process-wide ``RunGate`` lets one run draft at a time; the others
+wait and the page says they are queued.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import streamlit as st
+from langchain_core.language_models import BaseChatModel
+from pydantic import ValidationError
+
+from errors import BadInputError, DraftsmithError
+from graph.result import DraftResult
+from graph.state import DraftRequest
+from settings import Settings, describe_validation_error, load_settings
+from tools.base import SearchTool
+from tools.local_corpus import SUPPORTED_SUFFIXES
+from ui.progress import ProgressTracker, ProgressView
+
+ModelSource = Literal["embedded", "path", "hub", "openai"]
+JobState = Literal["starting", "queued", "running", "finished"]
+SOURCE_SUFFIXES: tuple[str, ...] = tuple(sorted(SUPPORTED_SUFFIXES))
+ABANDON_AFTER_SECONDS = 120.0
+"""A run nobody has looked at for this long (tab closed, page reloaded) stops itself."""
+
+log = logging.getLogger("draftsmith.ui")
+
+
+@dataclass(frozen=True)
+class ModelForm:
+    """The sidebar's model settings as typed by the user (empty string = not given)."""
+
+    source: ModelSource = "embedded"
+    model_path: str = ""
+    hf_repo: str = ""
+    hf_file: str = ""
+    base_url: str = ""
+    openai_model: str = ""
+    api_key: str = ""
+    threads: int | None = None
+    temperature: float | None = None
+
+
+@dataclass(frozen=True)
+class RunForm:
+    """The main form's values."""
+
+    topic: str
+    audience: str = "curious general readers"
+    tone: str = "friendly and clear"
+    words: int = 600
+    rounds: int = 3
+    threshold: float = 8.0
+    search: str = "auto"
+    feedback: str = ""
+
+
+@dataclass
+class PreparedRun:
+    """Everything a run needs, checked before it starts."""
+
+    request: DraftRequest
+    settings: Settings
+    model: BaseChatModel
+    search: SearchTool
+    clicked: float
+    sources_dir: Path | None = None
+
+
+def settings_from(form: ModelForm) -> Settings:
+    """Settings for the chosen model source; the environment fills the rest.
+
+    Raises:
+        BadInputError: a required field is empty or a value is invalid (one line).
+    """
+    overrides: dict[str, Any] = {"n_threads": form.threads, "temperature": form.temperature}
+    if form.source == "path":
+        overrides["model_path"] = _required(form.model_path, "model_path", "enter the path of a .gguf file")
+    elif form.source == "hub":
+        overrides["hf_repo"] = _required(form.hf_repo, "hf_repo", "enter the hub repository, e.g. org/name")
+        overrides["hf_file"] = _required(form.hf_file, "hf_file", "enter the .gguf file name")
+    elif form.source == "openai":
+        overrides["backend"] = "openai"
+        overrides["base_url"] = _required(
+            form.base_url, "base_url", "enter the server address, e.g. http://127.0.0.1:8080/v1"
+        )
+        overrides["openai_model"] = form.openai_model.strip() or None
+        overrides["api_key"] = form.api_key.strip() or None
+    return load_settings(**overrides)
+
+
+def _required(value: str, name: str, hint: str) -> str:
+    if not value.strip():
+        raise BadInputError(f"invalid {name}: {hint}")
+    return value.strip()
+
+
+def request_from(form: RunForm, sources_dir: Path | None = None) -> DraftRequest:
+    """The draft request for the form values.
+
+    Raises:
+        BadInputError: one line naming the invalid field.
+    """
+    if form.search == "local" and sources_dir is None:
+        raise BadInputError("invalid search: 'local' needs source files; upload .md, .txt or .html notes")
+    try:
+        return DraftRequest(
+            topic=form.topic,
+            audience=form.audience,
+            tone=form.tone,
+            words=form.words,
+            rounds=form.rounds,
+            threshold=form.threshold,
+            search=form.search,  # type: ignore[arg-type]  # validated by the model
+            feedback=form.feedback,
+            sources_dir=str(sources_dir) if sources_dir else None,
+        )
+    except ValidationError as exc:
+        raise BadInputError(describe_validation_error(exc)) from None
+
+
+def chat_model_for(settings: Settings) -> BaseChatModel:
+    """The chat model the settings describe, built once per process and settings.
+
+    Tests replace this function to inject a fake model.
+
+    Raises:
+        ModelFileError: the model file cannot be found or loaded.
+    """
+    return _shared_model(model_cache_key(settings), settings)
+
+
+@st.cache_resource(show_spinner=False)
+def _shared_model(key: str, _settings: Settings) -> BaseChatModel:
+    from backends.factory import make_chat_model
+
+    return make_chat_model(_settings)
+
+
+def model_cache_key(settings: Settings) -> str:
+    """What identifies a built model: every setting but the data folder (the key as a digest)."""
+    values = settings.model_dump(mode="json", exclude={"data_dir", "api_key"})
+    secret = settings.api_key.get_secret_value() if settings.api_key else ""
+    values["api_key"] = hashlib.sha256(secret.encode()).hexdigest()[:16] if secret else None
+    return json.dumps(values, sort_keys=True)
+
+
+def search_for(request: DraftRequest) -> SearchTool:
+    """The search tool for the request's mode (tests replace this to simulate the web).
+
+    Raises:
+        BadInputError: the mode or the sources folder is unusable.
+    """
+    from tools.factory import make_search_tool
+
+    return make_search_tool(request.search, Path(request.sources_dir) if request.sources_dir else None)
+
+
+def save_uploads(files: Sequence[tuple[str, bytes]]) -> Path | None:
+    """Write uploaded source files into a new temporary folder; None when there are none.
+
+    Raises:
+        BadInputError: a file is not .md, .txt or .html.
+    """
+    if not files:
+        return None
+    for name, _ in files:
+        if not name.lower().endswith(SOURCE_SUFFIXES):
+            raise BadInputError(f"invalid sources: {name!r} is not a .md, .txt or .html file")
+    folder = Path(tempfile.mkdtemp(prefix="draftsmith-sources-"))
+    used: set[str] = set()
+    for index, (name, data) in enumerate(files):
+        safe = Path(name.replace("\\", "/")).name.lstrip(".") or f"source-{index}.txt"
+        if safe.lower() in used:
+            safe = f"{index}-{safe}"
+        used.add(safe.lower())
+        (folder / safe).write_bytes(data)
+    return folder
+
+
+def prepare_run(form: RunForm, model_form: ModelForm, uploads: Sequence[tuple[str, bytes]]) -> PreparedRun:
+    """Check the form and the settings, save the uploads and load the model; start nothing.
+
+    Raises:
+        DraftsmithError: the first problem, in one line; nothing is left behind.
+    """
+    clicked = time.monotonic()
+    sources_dir = save_uploads(uploads)
+    try:
+        request = request_from(form, sources_dir)
+        settings = settings_from(model_form)
+        search = search_for(request)
+        model = chat_model_for(settings)
+    except BaseException:
+        remove_folder(sources_dir)
+        raise
+    return PreparedRun(request, settings, model, search, clicked, sources_dir)
+
+
+def remove_folder(folder: Path | None) -> None:
+    """Delete a temporary folder, ignoring one that is already gone."""
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class RunGate:
+    """Lets one run draft at a time across every session of this process; the others wait."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    @property
+    def busy(self) -> bool:
+        """Whether a run holds the gate now."""
+        return self._lock.locked()
+
+    def try_enter(self) -> bool:
+        """Enter at once if the gate is free."""
+        return self._lock.acquire(blocking=False)
+
+    def enter(self, cancelled: Callable[[], bool], poll_seconds: float = 0.2) -> bool:
+        """Wait for the gate; give up (False) as soon as ``cancelled()`` turns True."""
+        while not self._lock.acquire(timeout=poll_seconds):
+            if cancelled():
+                return False
+        return True
+
+    def leave(self) -> None:
+        """Let the next run in."""
+        self._lock.release()
+
+
+@st.cache_resource(show_spinner=False)
+def run_gate() -> RunGate:
+    """The one gate of this server process."""
+    return RunGate()
+
+
+@dataclass
+class DraftJob:
+    """One run in a background thread, polled by the page.
+
+    Args:
+        prepared: the checked request, settings, model and search tool.
+        gate: admits one run at a time.
+        clock: monotonic clock (tests may pass their own).
+    """
+
+    prepared: PreparedRun
+    gate: RunGate
+    clock: Callable[[], float] = time.monotonic
+    state: JobState = "starting"
+    result: DraftResult | None = None
+    error: str | None = None
+    stop_requested: bool = False
+    _stop: threading.Event = field(default_factory=threading.Event, repr=False)
+    _done: threading.Event = field(default_factory=threading.Event, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _tracker: ProgressTracker = field(init=False, repr=False)
+    _last_seen: float = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._tracker = ProgressTracker(self.prepared.clicked)
+        self._last_seen = self.clock()
+
+    @property
+    def finished(self) -> bool:
+        """Whether the run has ended, with a result or an error."""
+        return self._done.is_set()
+
+    def start(self) -> DraftJob:
+        """Start the run in a daemon thread and return at once."""
+        threading.Thread(target=self.run, name="draftsmith-run", daemon=True).start()
+        return self
+
+    def run(self) -> None:
+        """Wait for the gate, stream the draft, keep the result or a one-line error."""
+        from graph.runner import stream_draft
+
+        prepared = self.prepared
+        try:
+            if not self.gate.try_enter():
+                self.state = "queued"
+                if not self.gate.enter(self.should_stop):
+                    self.error = "stopped while queued: no draft was started"
+                    return
+            try:
+                self.state = "running"
+                with self._lock:
+                    self._tracker.start(self.clock())
+                events = stream_draft(
+                    prepared.request,
+                    prepared.settings,
+                    prepared.model,
+                    prepared.search,
+                    should_stop=self.should_stop,
+                )
+                for event in events:
+                    with self._lock:
+                        self._tracker.add(event, self.clock())
+                    if event.kind == "done":
+                        self.result = event.result
+            finally:
+                self.gate.leave()
+        except DraftsmithError as exc:
+            self.error = str(exc)
+        except Exception as exc:  # the page shows one line; the server log keeps the traceback
+            log.exception("draft run failed")
+            self.error = f"unexpected failure: {exc}"
+        finally:
+            remove_folder(prepared.sources_dir)
+            self.state = "finished"
+            self._done.set()
+
+    def should_stop(self) -> bool:
+        """Polled by the core between events: Stop was clicked, or nobody watches any more."""
+        return self._stop.is_set() or self.clock() - self._last_seen > ABANDON_AFTER_SECONDS
+
+    def request_stop(self) -> None:
+        """Ask the run to end after the current step, keeping the best finished round."""
+        self.stop_requested = True
+        self._stop.set()
+
+    def touch(self) -> None:
+        """Record that a page is still watching this run."""
+        self._last_seen = self.clock()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the run ends (or ``timeout`` passes); True when it ended."""
+        return self._done.wait(timeout)
+
+    def view(self) -> ProgressView:
+        """The progress so far."""
+        with self._lock:
+            return self._tracker.view(self.clock())
