@@ -46,7 +46,7 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
 
 def make_openai_model(settings: Settings) -> BaseChatModel:
     """A chat model for an OpenAI-compatible server (llama.cpp server, vLLM, Ollama)."""
-    from langchain_openai import ChatOpenAI
+    from backends.openai_compat import CompatibleChatOpenAI as ChatOpenAI
 
     key = settings.api_key.get_secret_value() if settings.api_key else "not-needed"
     return ChatOpenAI(

@@ -64,3 +64,15 @@ def test_inconsistent_values_fail_early(overrides, fragment):
 def test_unknown_setting_is_rejected():
     with pytest.raises(BadInputError, match="invalid colour"):
         load_settings(colour="blue")
+
+
+def test_openai_requests_carry_max_tokens_for_older_servers():
+    from langchain_core.messages import HumanMessage
+
+    from backends.factory import make_chat_model
+    from settings import load_settings
+
+    model = make_chat_model(load_settings(backend="openai", base_url="http://127.0.0.1:9/v1", max_tokens=300))
+    payload = model._get_request_payload([HumanMessage("hi")], max_tokens=120)  # type: ignore[attr-defined]
+    assert payload["max_tokens"] == payload["max_completion_tokens"] == 120
+    assert model._get_request_payload([HumanMessage("hi")])["max_tokens"] == 300  # type: ignore[attr-defined]
