@@ -57,7 +57,7 @@ def test_batch_of_three_with_one_invalid_topic(llama_server, tmp_path):
     minutes = (time.monotonic() - started) / 60
     assert run.returncode == 3, run.stderr
     posts = sorted((tmp_path / "posts").iterdir())
-    assert len(posts) == 2
+    assert len(posts) == 2, run.stderr
     for post in posts:
         _, header, body = post.read_text().split("---\n", 2)
         assert yaml.safe_load(header)["title"] and body.lstrip().startswith("# ")
