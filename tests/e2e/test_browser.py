@@ -213,7 +213,10 @@ def test_stop_keeps_the_best_finished_round(server, browser, tmp_path):
     browser.find_element(By.CSS_SELECTOR, ".st-key-submit button").click()
     WebDriverWait(browser, DRAFT_TIMEOUT).until(lambda b: "scored" in page_text(b))
     browser.find_element(By.CSS_SELECTOR, ".st-key-stop button").click()
-    WebDriverWait(browser, 30).until(lambda b: "Stopping after the current step" in page_text(b))
+    # Stop now also ends the running generation, so the "Stopping…" notice may be gone at once.
+    WebDriverWait(browser, 30).until(
+        lambda b: "Stopping after the current step" in page_text(b) or "Stopped early" in page_text(b)
+    )
     title = WebDriverWait(browser, STOP_TIMEOUT).until(
         ec.visibility_of_element_located((By.CSS_SELECTOR, ".st-key-draft h1"))
     )
