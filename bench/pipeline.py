@@ -1,0 +1,87 @@
+"""One benchmark scenario in-process: a full draft on the real model, with its engine counters."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from bench.engine import EvalCounter, perf_reset, perf_snapshot
+from graph.state import DraftRequest
+from settings import Settings
+
+
+class Scenario(BaseModel):
+    """What one benchmark run drafts."""
+
+    name: str
+    topic: str
+    words: int = 600
+    rounds: int = 3
+    threshold: float = 10.0
+    search: str = "off"
+    sources_dir: str | None = None
+    reference: str | None = None
+
+
+def run_scenario(scenario: Scenario, settings: Settings) -> dict[str, Any]:
+    """Load the model, draft once, and return the result plus timings and engine counters."""
+    from backends.factory import make_chat_model
+    from graph.runner import draft, new_run_id
+    from tools.factory import make_search_tool
+
+    started = time.perf_counter()
+    model: Any = make_chat_model(settings)
+    load_seconds = time.perf_counter() - started
+    counter = EvalCounter(model.llama)
+    sources_dir = Path(scenario.sources_dir) if scenario.sources_dir else None
+    search = make_search_tool(scenario.search, sources_dir)  # type: ignore[arg-type]
+    request = DraftRequest(
+        topic=scenario.topic,
+        words=scenario.words,
+        rounds=scenario.rounds,
+        threshold=scenario.threshold,
+        search=scenario.search,  # type: ignore[arg-type]
+        sources_dir=scenario.sources_dir,
+    )
+    run_id = new_run_id()
+    perf_reset(model.llama)
+    started = time.perf_counter()
+    result = draft(request, settings, chat_model=model, search=search, run_id=run_id)
+    wall = time.perf_counter() - started
+    perf = perf_snapshot(model.llama)
+    outline_headings, source_texts = run_details(settings.data_dir, run_id, result.best_round)
+    return {
+        "load_seconds": round(load_seconds, 3),
+        "wall_seconds": round(wall, 3),
+        "evals": counter.as_dict(),
+        "perf": perf.model_dump() if perf else None,
+        "result": result.model_dump(mode="json"),
+        "outline_headings": outline_headings,
+        "source_texts": {str(key): text for key, text in source_texts.items()},
+    }
+
+
+def run_details(data_dir: Path, run_id: str, best_round: int) -> tuple[list[str], dict[int, str]]:
+    """From the run's checkpoints: the outline headings the best round followed, and source texts.
+
+    The result object carries neither; the checkpoint right after the best round was scored holds
+    the outline that round's writer used (a later round may re-plan).
+    """
+    from graph.store import open_run_store
+
+    saver, connection = open_run_store(data_dir)
+    try:
+        history = list(saver.list({"configurable": {"thread_id": run_id}}))
+    finally:
+        connection.close()
+    states = [item.checkpoint["channel_values"] for item in reversed(history)]  # oldest first
+    headings: list[str] = []
+    for values in states:
+        if len(values.get("rounds", [])) == best_round and "outline" in values:
+            headings = [section.heading for section in values["outline"].sections]
+            break
+    sources = states[-1].get("sources", []) if states else []
+    return headings, {source.id: source.text for source in sources}

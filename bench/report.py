@@ -1,0 +1,337 @@
+"""Derived numbers and the markdown summary of a benchmark results document (pure functions)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from bench.engine import per_second, reuse_rate
+from bench.quality import evaluate_run
+from graph.state import AGENTS
+
+
+def summarise(document: dict[str, Any]) -> dict[str, Any]:
+    """Per-draft derived numbers (speed vs the engine, reuse, time split, quality)."""
+    engine = (document.get("engine") or {}).get("engine")
+    return {
+        "drafts": [summarise_draft(run, engine) for run in document.get("scenarios", []) if "result" in run]
+    }
+
+
+def summarise_draft(run: dict[str, Any], engine: dict[str, Any] | None) -> dict[str, Any]:
+    """The headline numbers of one draft run."""
+    result, evals, wall = run["result"], run["evals"], run["wall_seconds"]
+    completion = result["totals"]["completion_tokens"]
+    effective = completion / wall if wall else 0.0
+    raw = engine["gen_tokens_per_second"] if engine else None
+    pp = engine["prompt_tokens_per_second"] if engine else None
+    reused = evals["prompt_submitted"] - evals["prompt_evaluated"]
+    engine_seconds = evals["prompt_seconds"] + evals["decode_seconds"]
+    return {
+        "name": run["name"],
+        "rounds": len(result["rounds"]),
+        "words_target": result["request"]["words"],
+        "wall_s": round(wall, 1),
+        "load_s": run["load_seconds"],
+        "calls": result["totals"]["calls"],
+        "completion_tokens": completion,
+        "prompt_tokens": result["totals"]["prompt_tokens"],
+        "prompt_evaluated": evals["prompt_evaluated"],
+        "reuse_rate": evals["reuse_rate"],
+        "reuse_saved_s_est": round(reused / pp, 1) if pp else None,
+        "effective_tps": round(effective, 1),
+        "raw_tps": raw,
+        "ratio": round(effective / raw, 3) if raw else None,
+        "engine_prompt_s": evals["prompt_seconds"],
+        "engine_decode_s": evals["decode_seconds"],
+        "decode_tps_in_run": per_second(evals["generated_evaluated"], evals["decode_seconds"]),
+        "other_s": round(wall - engine_seconds, 1),
+        "peak_rss_mb": run["peak_rss_mb"],
+        "other_cpu_cores": run["other_cpu_cores"],
+        "quality": evaluate_run(run).model_dump(),
+        "per_agent": add_engine_counts(
+            group_telemetry(result["telemetry"], "agent"), result["telemetry"], evals.get("per_call")
+        ),
+        "per_round": group_telemetry(result["telemetry"], "round"),
+    }
+
+
+def group_telemetry(steps: Iterable[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """Seconds, calls and tokens summed per agent or per round."""
+    groups: dict[Any, dict[str, Any]] = {}
+    for step in steps:
+        group = groups.setdefault(
+            step[key],
+            {key: step[key], "seconds": 0.0, "calls": 0, "prompt_tokens": 0, "completion_tokens": 0},
+        )
+        for field in ("seconds", "calls", "prompt_tokens", "completion_tokens"):
+            group[field] += step[field]
+    ordered = sorted(groups.values(), key=lambda g: AGENTS.index(g[key]) if key == "agent" else g[key])
+    for group in ordered:
+        group["seconds"] = round(group["seconds"], 2)
+    return ordered
+
+
+def add_engine_counts(
+    agents: list[dict[str, Any]], steps: Sequence[dict[str, Any]], per_call: Sequence[dict[str, Any]] | None
+) -> list[dict[str, Any]]:
+    """Add each agent's evaluated prompt tokens, reuse rate and engine seconds.
+
+    Model calls run one at a time in step order, so the first ``calls`` records belong to the
+    first telemetry step, and so on. Left unchanged when the counts do not line up.
+    """
+    if per_call is None or sum(step["calls"] for step in steps) != len(per_call):
+        return agents
+    totals: dict[str, dict[str, float]] = {}
+    position = 0
+    for step in steps:
+        total = totals.setdefault(step["agent"], {"submitted": 0, "evaluated": 0, "engine_s": 0.0})
+        for call in per_call[position : position + step["calls"]]:
+            total["submitted"] += call["submitted"]
+            total["evaluated"] += call["evaluated"]
+            total["engine_s"] += call["prompt_seconds"] + call["decode_seconds"]
+        position += step["calls"]
+    for agent in agents:
+        total = totals.get(agent["agent"], {"submitted": 0, "evaluated": 0, "engine_s": 0.0})
+        agent["prompt_evaluated"] = int(total["evaluated"])
+        agent["reuse_rate"] = reuse_rate(int(total["submitted"]), int(total["evaluated"]))
+        agent["engine_s"] = round(total["engine_s"], 2)
+    return agents
+
+
+# --- markdown -----------------------------------------------------------------------------
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A markdown table."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(_cell(value) for value in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _pct(value: float | None, digits: int = 0) -> str:
+    return "n/a" if value is None else f"{value:.{digits}%}"
+
+
+def render(document: dict[str, Any]) -> str:
+    """The whole markdown summary."""
+    drafts = document["summary"]["drafts"]
+    parts = ["## Draftsmith benchmark", "", _context_line(document), ""]
+    if document.get("engine"):
+        parts += ["### Engine ceiling (raw llama.cpp, in-process)", "", engine_table(document["engine"]), ""]
+    if drafts:
+        parts += ["### Pipeline speed", "", speed_table(drafts), ""]
+        parts += ["### Draft quality", "", quality_table(drafts), ""]
+        parts += ["### Per round", "", round_table(drafts), ""]
+        for draft in drafts[:2]:
+            parts += [f"### Per agent: {draft['name']}", "", agent_table(draft), ""]
+        parts += [_progress_line(drafts)]
+    for failure in document.get("failures", []):
+        parts += ["", f"**{failure['name']} failed:** {failure['error'].splitlines()[0]}"]
+    return "\n".join(parts).rstrip()
+
+
+def _context_line(document: dict[str, Any]) -> str:
+    machine = document["machine"]
+    return (
+        f"{document['created']} · {machine['cpus']} CPUs · llama-cpp-python {machine['llama_cpp_python']} · "
+        f"load average start {document['load_average_start']} → end {document['load_average_end']}"
+    )
+
+
+def engine_table(run: dict[str, Any]) -> str:
+    """Raw prompt/generation speed and the adapter's overhead."""
+    engine = run["engine"]
+    headers = [
+        "threads",
+        "batch",
+        f"prompt tok/s ({engine['prompt_tokens']} tok)",
+        f"gen tok/s (raw, {engine['gen_tokens']} tok)",
+        "decode tok/s (llama.cpp perf)",
+        "adapter gen tok/s",
+        "adapter overhead",
+        "model load s",
+        "peak RSS MB",
+        "other CPU load (cores)",
+    ]
+    row = [
+        engine["n_threads"],
+        engine["n_batch"],
+        engine["prompt_tokens_per_second"],
+        engine["gen_tokens_per_second"],
+        engine["decode_tokens_per_second"],
+        engine["adapter_tokens_per_second"],
+        f"{engine['adapter_overhead_pct']:+.1f}%",
+        engine["load_seconds"],
+        run["peak_rss_mb"],
+        run["other_cpu_cores"],
+    ]
+    return table(headers, [row])
+
+
+def speed_table(drafts: list[dict[str, Any]]) -> str:
+    """Wall time, tokens, effective speed vs raw, prompt reuse and where the time went."""
+    headers = [
+        "scenario",
+        "rounds",
+        "words",
+        "wall s",
+        "calls",
+        "gen tok",
+        "eff. gen tok/s",
+        "vs raw",
+        "prompt tok submitted",
+        "evaluated",
+        "reuse",
+        "saved s (est.)",
+        "engine prompt s",
+        "engine decode s",
+        "decode tok/s in run",
+        "other s",
+        "peak RSS MB",
+        "other CPU load",
+    ]
+    rows = [
+        [
+            d["name"],
+            d["rounds"],
+            d["words_target"],
+            d["wall_s"],
+            d["calls"],
+            d["completion_tokens"],
+            d["effective_tps"],
+            _pct(d["ratio"]),
+            d["prompt_tokens"],
+            d["prompt_evaluated"],
+            _pct(d["reuse_rate"]),
+            d["reuse_saved_s_est"],
+            round(d["engine_prompt_s"], 1),
+            round(d["engine_decode_s"], 1),
+            d["decode_tps_in_run"],
+            d["other_s"],
+            d["peak_rss_mb"],
+            d["other_cpu_cores"],
+        ]
+        for d in drafts
+    ]
+    return table(headers, rows)
+
+
+def quality_table(drafts: list[dict[str, Any]]) -> str:
+    """The quality metrics of each final draft."""
+    headers = [
+        "scenario",
+        "structure",
+        "words / target",
+        "rep. sentences",
+        "rep. 3-grams",
+        "citation support",
+        "critic per round",
+        "best - first",
+        "Flesch",
+        "ROUGE-1 / ROUGE-L",
+        "entity recall",
+    ]
+    rows = []
+    for d in drafts:
+        q = d["quality"]
+        reference = q.get("reference")
+        rows.append(
+            [
+                d["name"],
+                _pct(q["structure"]["score"]) + _missing(q["structure"]),
+                f"{q['words']} / {q['target_words']}",
+                _pct(q["repeated_sentence_ratio"], 1),
+                _pct(q["repeated_3gram_ratio"], 1),
+                _pct(q["citation_support"]),
+                " → ".join(f"{s:g}" for s in q["progress"]["scores"]),
+                f"{q['progress']['gain']:+g}",
+                q["flesch_reading_ease"],
+                f"{reference['rouge_1']:.3f} / {reference['rouge_l']:.3f}" if reference else "n/a",
+                _pct(reference["entity_recall"]) if reference else "n/a",
+            ]
+        )
+    return table(headers, rows)
+
+
+def _missing(structure: dict[str, Any]) -> str:
+    failed = [
+        name
+        for name, ok in (
+            ("title", structure["title"]),
+            ("intro", structure["intro"]),
+            ("sections", not structure["missing_sections"]),
+            ("distinct headings", not structure["duplicate_headings"]),
+            ("conclusion", structure["conclusion"]),
+            ("references", structure["references"] or not structure["references_required"]),
+        )
+        if not ok
+    ]
+    return f" (missing: {', '.join(failed)})" if failed else ""
+
+
+def round_table(drafts: list[dict[str, Any]]) -> str:
+    """Cost per round: seconds, prompt and generated tokens (flat = no context blow-up)."""
+    headers = ["scenario", "seconds per round", "prompt tok per round", "gen tok per round"]
+    rows = [
+        [
+            d["name"],
+            " / ".join(f"{r['seconds']:.1f}" for r in d["per_round"]),
+            " / ".join(str(r["prompt_tokens"]) for r in d["per_round"]),
+            " / ".join(str(r["completion_tokens"]) for r in d["per_round"]),
+        ]
+        for d in drafts
+    ]
+    return table(headers, rows)
+
+
+def agent_table(draft: dict[str, Any]) -> str:
+    """Seconds, share of wall time, calls, tokens, prompt reuse and engine seconds per agent."""
+    headers = [
+        "agent",
+        "seconds",
+        "share",
+        "calls",
+        "prompt tok",
+        "evaluated",
+        "reuse",
+        "gen tok",
+        "gen tok/s",
+        "engine s",
+        "non-engine s",
+    ]
+    rows = []
+    for a in draft["per_agent"]:
+        engine = a.get("engine_s")
+        rows.append(
+            [
+                a["agent"],
+                a["seconds"],
+                _pct(a["seconds"] / draft["wall_s"]) if draft["wall_s"] else "n/a",
+                a["calls"],
+                a["prompt_tokens"],
+                a.get("prompt_evaluated"),
+                _pct(a.get("reuse_rate")),
+                a["completion_tokens"],
+                round(a["completion_tokens"] / a["seconds"], 1) if a["seconds"] else "n/a",
+                engine,
+                None if engine is None else round(a["seconds"] - engine, 2),
+            ]
+        )
+    return table(headers, rows)
+
+
+def _progress_line(drafts: list[dict[str, Any]]) -> str:
+    multi = [d for d in drafts if d["rounds"] > 1]
+    helped = sum(1 for d in multi if d["quality"]["progress"]["last_not_worse"])
+    return (
+        f"Last round scored at least the first round's score in {helped} of {len(multi)} multi-round drafts."
+    )
