@@ -3,7 +3,8 @@
 Why our own adapter: ``langchain-community`` is being sunset and its ``ChatLlamaCpp`` cannot share
 an existing ``Llama``. This one streams tokens (LangGraph's "messages" mode sees them), reports
 exact usage, honours JSON-schema grammars via ``response_format`` and serialises calls with a
-per-model lock because a ``Llama`` is not thread-safe.
+per-model lock because a ``Llama`` is not thread-safe. Every generation runs on the process's one
+llama.cpp engine thread (see ``backends.engine_thread``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pydantic import ConfigDict, Field
 
 from backends.cancel import GenerationCancelled, StopCheck, current_stop_check
 from backends.chat_formats import formatter_for, stop_sequences_for, to_llama_messages
+from backends.engine_thread import stream_on_engine
 from errors import BadInputError
 
 _LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
@@ -152,7 +154,7 @@ class LlamaCppChatModel(BaseChatModel):
                 len(request["prompt"]), started + self.timeout if self.timeout else None, current_stop_check()
             )
             request["stopping_criteria"].insert(0, monitor)
-            for piece in self.llama.create_completion(**request):
+            for piece in stream_on_engine(lambda: self.llama.create_completion(**request)):
                 choice = piece["choices"][0]
                 text = choice.get("text")
                 if text:

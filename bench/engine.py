@@ -14,6 +14,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel
 
+from backends.engine_thread import run_on_engine
 from settings import Settings
 
 GEN_TOKENS = 300
@@ -269,12 +270,15 @@ def measure_engine(
     model: Any = make_chat_model(settings)
     load_seconds = time.perf_counter() - started
     llama = model.llama
-    measure_prompt(llama, min(prompt_tokens, 64), 0)  # warm-up: first-call allocations
-    prompt_seconds = min(measure_prompt(llama, prompt_tokens, variant) for variant in range(1, repeats + 1))
+    # Raw calls run on the engine thread too: llama.cpp slows down once two threads compute.
+    run_on_engine(measure_prompt, llama, min(prompt_tokens, 64), 0)  # warm-up allocations
+    prompt_seconds = min(
+        run_on_engine(measure_prompt, llama, prompt_tokens, variant) for variant in range(1, repeats + 1)
+    )
     raw, adapter, decode = [], [], []
     for _ in range(repeats):
         perf_reset(llama)
-        raw.append(measure_raw_generation(llama, settings, gen_tokens))
+        raw.append(run_on_engine(measure_raw_generation, llama, settings, gen_tokens))
         perf = perf_snapshot(llama)
         if perf is not None and perf.decode_ms > 0:
             decode.append(perf.decode_tokens / (perf.decode_ms / 1000))

@@ -108,6 +108,7 @@ class FakeLlama:
         self.add_bos: list[bool] = []
         self.active = 0
         self.max_active = 0
+        self.threads: list[int] = []  # the thread each generation ran on
         self._guard = threading.Lock()
 
     def tokenize(self, text: bytes, add_bos: bool = True, special: bool = False) -> list[int]:
@@ -126,6 +127,7 @@ class FakeLlama:
 
     def create_completion(self, **request: Any) -> Iterator[dict[str, Any]]:
         self.requests.append(request)
+        self.threads.append(threading.get_ident())
         with self._guard:
             self.active += 1
             self.max_active = max(self.max_active, self.active)
