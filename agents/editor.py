@@ -1,7 +1,11 @@
-"""Editor: tightens each section, then a deterministic pass removes repetition across the draft.
+"""Editor: tightens the sections that need it, then deterministic passes fix the whole draft.
 
-A small model sometimes makes text worse; an edit is kept only when it keeps the citations and
-most of the length, and does not add repetition.
+A section is sent to the model only when it runs long for its planned length or repeats itself:
+rewriting a section that is already short and clean costs a full generation and, with a small
+model, tends to make it shorter and vaguer. A small model sometimes makes text worse, so an edit
+is kept only when it keeps the citations and most of the length, and does not add repetition.
+Then repetition across sections is removed and every citation is checked against the sources
+(``agents.attribution``).
 """
 
 from __future__ import annotations
@@ -11,14 +15,16 @@ from collections.abc import Callable
 
 from langchain_core.language_models import BaseChatModel
 
+from agents.attribution import SourceIndex, attribute_section
 from agents.cleanup import clean_section, repeated_sentence_ratio
 from agents.markdown import render_markdown
 from agents.prompts import messages_for, render, shared_context
-from agents.writer import max_tokens_for
-from graph.state import DraftState, Section
+from agents.writer import CONCLUSION_HEADING, max_tokens_for, section_lengths
+from graph.state import DraftRequest, DraftState, Outline, Section
 
 MIN_KEPT_LENGTH = 0.6
-TIGHTER = 0.9
+TOO_LONG = 1.2  # a section this much over its planned length gets tightened
+REPETITIVE = 0.12  # ... as does one where this share of its 3-word sequences repeat
 _CITATION = re.compile(r"\[(\d+)\]")
 
 
@@ -29,11 +35,16 @@ def make_editor(model: BaseChatModel) -> Callable[[DraftState], dict]:
         request, outline = state["request"], state["outline"]
         known_ids = {s.id for s in state.get("sources", [])}
         system = shared_context(request, state.get("notes", []), state.get("sources", []))
+        planned = planned_lengths(request, outline)
         edited: list[Section] = []
         for section in state["sections"]:
             if not section.body:
                 continue
-            length = round(len(section.body.split()) * TIGHTER)
+            target = planned.get(section.heading.lower())
+            if not needs_edit(section.body, target):
+                edited.append(section)
+                continue
+            length = min(target or len(section.body.split()), len(section.body.split()))
             task = render("editor", "edit", title=outline.title, text=section.body, length=length)
             instructions = render("editor", "edit", title=outline.title, text="", length=length)
             reply = model.invoke(messages_for(system, task), max_tokens=max_tokens_for(length))
@@ -41,9 +52,33 @@ def make_editor(model: BaseChatModel) -> Callable[[DraftState], dict]:
             body = candidate if edit_is_better(section.body, candidate) else section.body
             edited.append(Section(heading=section.heading, body=body))
         edited = dedupe_across_sections(edited, known_ids)
+        if state.get("sources"):
+            index = SourceIndex({source.id: source.text for source in state["sources"]})
+            edited = [Section(heading=s.heading, body=attribute_section(s.body, index)) for s in edited]
         return {"sections": edited, "draft": render_markdown(outline.title, edited)}
 
     return editor
+
+
+def planned_lengths(request: DraftRequest, outline: Outline) -> dict[str, int]:
+    """Planned words per section, by lower-case heading ("" is the introduction)."""
+    lengths = section_lengths(request, outline)
+    headings = ["", *(section.heading for section in outline.sections), CONCLUSION_HEADING]
+    return {heading.lower(): length for heading, length in zip(headings, lengths, strict=True)}
+
+
+def needs_edit(body: str, planned: int | None) -> bool:
+    """True when a section runs long for its plan or repeats its own phrases."""
+    if planned is not None and len(body.split()) > planned * TOO_LONG:
+        return True
+    return repeated_trigram_share(body) > REPETITIVE
+
+
+def repeated_trigram_share(text: str) -> float:
+    """Share of the text's 3-word sequences that already occurred earlier in it."""
+    words = [word.strip(".,;:!?\"'()").lower() for word in text.split()]
+    grams = [tuple(words[i : i + 3]) for i in range(len(words) - 2)]
+    return (len(grams) - len(set(grams))) / len(grams) if grams else 0.0
 
 
 def edit_is_better(original: str, candidate: str) -> bool:

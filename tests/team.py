@@ -25,8 +25,9 @@ def agent_of(messages: list[BaseMessage]) -> str:
     return match.group(1)
 
 
-def prose(words: int, seed: int, cite: int | None = None) -> str:
-    """``words`` words of distinct sentences (no repetition), optionally citing ``[cite]``."""
+def prose(words: int, seed: int, cite: int | None = None, quote: str = "") -> str:
+    """``words`` words of distinct sentences (no repetition), optionally citing ``[cite]``;
+    ``quote`` (a few words of that source's note) makes the citations supported."""
     sentences, counter = [], itertools.count(seed * 1000)
     total = 0
     while total < words:
@@ -34,10 +35,13 @@ def prose(words: int, seed: int, cite: int | None = None) -> str:
         picks = [WORDS[(n // 10**k) % 10] for k in range(4)]
         sentence = f"The {picks[0]} near the {picks[1]} shaped {picks[2]} number {n} and {picks[3]} work"
         if cite is not None:
-            sentence += f" [{cite}]"
+            sentence += f"{', as ' + quote if quote else ''} [{cite}]"
         sentences.append(sentence + ".")
         total += len(sentence.split())
     return " ".join(sentences)
+
+
+QUOTE_WORDS = 8
 
 
 class FakeTeam:
@@ -93,4 +97,12 @@ class FakeTeam:
                 "gaps": gaps,
             }
         length = int(re.search(r"about (\d+) words", task, re.IGNORECASE).group(1))  # type: ignore[union-attr]
-        return prose(length, next(self.writes), self.cite)
+        return prose(length, next(self.writes), self.cite, note_quote(messages[0].text, self.cite))
+
+
+def note_quote(system: str, source_id: int | None) -> str:
+    """The first words of research note ``[source_id]`` in the shared context ("" if absent)."""
+    if source_id is None:
+        return ""
+    match = re.search(rf"^\[{source_id}\] \(.*?\) (.+)$", system, re.MULTILINE)
+    return " ".join(match.group(1).rstrip(".").split()[:QUOTE_WORDS]) if match else ""

@@ -1,0 +1,84 @@
+"""Citations a reader can trust: every ``[n]`` points at a source whose text backs the sentence.
+
+Small models put citation numbers almost at random. After editing, each sentence is compared
+with every source (the same lexical overlap the citation check uses): a marker whose source
+does not support its sentence moves to the source that does, or is dropped; an uncited sentence
+that closely matches one source gets that source's number. Sentences are never rewritten.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agents.cleanup import split_sentences
+from tools.citations import DEFAULT_SUPPORT_THRESHOLD, cited_ids
+from tools.citations import split_sentences as source_sentences
+from tools.text import content_words
+
+SUPPORTED = DEFAULT_SUPPORT_THRESHOLD
+ADD_CITATION = 0.5  # an uncited sentence gets a marker only when it matches a source this well
+MIN_CLAIM_WORDS = 5
+WINDOW = 3  # source sentences per comparison window, as in the citation check
+_MARKER = re.compile(r"\s*\[\s*\d{1,4}(?:\s*[,;–-]\s*\d{1,4})*\s*\](?![(:])")
+_END = re.compile(r"[.!?]+[\"')]*$")
+
+
+class SourceIndex:
+    """The content words of every window of ``WINDOW`` sentences of every source."""
+
+    def __init__(self, texts: dict[int, str]) -> None:
+        self.windows: dict[int, list[set[str]]] = {}
+        for source_id, text in texts.items():
+            sentences = source_sentences(text) or [text]
+            starts = range(max(1, len(sentences) - WINDOW + 1))
+            self.windows[source_id] = [content_words(" ".join(sentences[i : i + WINDOW])) for i in starts]
+
+    def support(self, claim_words: set[str], source_id: int) -> float:
+        """Share of the claim's content words found in the source's best window (0 if unknown)."""
+        if not claim_words or source_id not in self.windows:
+            return 0.0
+        return max(len(claim_words & window) / len(claim_words) for window in self.windows[source_id])
+
+    def best(self, claim_words: set[str]) -> tuple[int | None, float]:
+        """The source that supports the claim best, and how well."""
+        scored = [(self.support(claim_words, source_id), source_id) for source_id in self.windows]
+        if not scored:
+            return None, 0.0
+        score, source_id = max(scored, key=lambda item: (item[0], -item[1]))
+        return source_id, score
+
+
+def attribute_section(body: str, index: SourceIndex) -> str:
+    """``body`` with each sentence's citations checked against the sources (see module doc)."""
+    paragraphs = []
+    for paragraph in body.split("\n\n"):
+        sentences = [attribute_sentence(sentence, index) for sentence in split_sentences(paragraph)]
+        paragraphs.append(" ".join(s for s in sentences if s))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def attribute_sentence(sentence: str, index: SourceIndex) -> str:
+    """One sentence with the citations its sources support (unchanged when they all do)."""
+    cited = cited_ids(sentence)
+    claim = " ".join(_MARKER.sub("", sentence).split())
+    words = content_words(claim)
+    kept = [source_id for source_id in cited if index.support(words, source_id) >= SUPPORTED]
+    if kept == cited and (cited or len(words) < MIN_CLAIM_WORDS):
+        return sentence
+    best, score = index.best(words)
+    if not kept and best is not None and score >= (SUPPORTED if cited else ADD_CITATION):
+        kept = [best]
+    if not cited and not kept:
+        return sentence
+    return with_markers(claim, kept)
+
+
+def with_markers(claim: str, ids: list[int]) -> str:
+    """``claim`` with ``[a, b]`` placed before its closing punctuation (no marker for no ids)."""
+    if not ids:
+        return claim
+    marker = f" [{', '.join(str(i) for i in sorted(ids))}]"
+    end = _END.search(claim)
+    if end is None:
+        return claim + marker
+    return claim[: end.start()] + marker + claim[end.start() :]

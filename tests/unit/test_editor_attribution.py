@@ -1,0 +1,92 @@
+"""The editor edits only sections that need it, and every kept citation is backed by its source."""
+
+from agents.attribution import SourceIndex, attribute_section, attribute_sentence, with_markers
+from agents.editor import make_editor, needs_edit, repeated_trigram_share
+from graph.state import DraftRequest, Outline, OutlineSection, Section, Source
+from tests.fakes import ScriptedChatModel
+
+SOURCES = {
+    1: "Green tea leaves are steamed or pan-fired soon after picking to stop oxidation.",
+    2: "Black tea is fully oxidised before drying, which gives it a darker colour and stronger taste.",
+}
+INDEX = SourceIndex(SOURCES)
+LONG = (
+    "Assam grows in a river valley with heavy monsoon rain. Its leaves are large and dark. "
+    "Darjeeling sits high in the hills, where cool nights slow the growth. Ceylon estates "
+    "pick all year round. Kenya now exports more black tea than any other country. "
+    "Most bags hold broken leaf, which brews quickly."
+)
+
+
+def test_a_supported_citation_is_left_exactly_as_written():
+    sentence = "Green tea leaves are steamed soon after picking [1]."
+    assert attribute_sentence(sentence, INDEX) == sentence
+
+
+def test_a_citation_to_the_wrong_source_moves_to_the_one_that_supports_it():
+    sentence = "Black tea is fully oxidised before drying [1]."
+    assert attribute_sentence(sentence, INDEX) == "Black tea is fully oxidised before drying [2]."
+
+
+def test_a_citation_no_source_supports_is_dropped():
+    sentence = "Many people enjoy a quiet afternoon with friends [2]."
+    assert attribute_sentence(sentence, INDEX) == "Many people enjoy a quiet afternoon with friends."
+
+
+def test_an_uncited_sentence_gets_a_marker_only_when_it_closely_matches_a_source():
+    close = "Black tea is fully oxidised, which gives it a stronger taste."
+    assert attribute_sentence(close, INDEX) == close[:-1] + " [2]."
+    loose = "Tea culture differs a great deal between countries and families."
+    assert attribute_sentence(loose, INDEX) == loose
+    short = "Tea is oxidised."
+    assert attribute_sentence(short, INDEX) == short
+
+
+def test_a_section_keeps_its_paragraphs_and_supported_markers():
+    body = "Green tea leaves are steamed soon after picking [1]. Dogs bark [1].\n\nBlack tea is oxidised [2]."
+    assert attribute_section(body, INDEX) == (
+        "Green tea leaves are steamed soon after picking [1]. Dogs bark.\n\nBlack tea is oxidised [2]."
+    )
+
+
+def test_markers_go_before_the_closing_punctuation():
+    assert with_markers("Tea is old.", [2, 1]) == "Tea is old [1, 2]."
+    assert with_markers("Tea is old", [3]) == "Tea is old [3]"
+    assert with_markers("Is tea old?", []) == "Is tea old?"
+
+
+def test_only_long_or_repetitive_sections_need_an_edit():
+    clean = LONG
+    assert not needs_edit(clean, planned=60)
+    assert needs_edit(clean, planned=30)  # 50 words for a 30-word plan
+    loop = "the river runs to the sea and " * 8
+    assert repeated_trigram_share(loop) > 0.5
+    assert needs_edit(loop, planned=100)
+
+
+def test_the_editor_sends_only_sections_that_need_it_and_fixes_citations():
+    outline = Outline(
+        title="All about tea",
+        sections=[
+            OutlineSection(heading=heading, key_points=["point"]) for heading in ("Green", "Black", "Brewing")
+        ],
+    )
+    request = DraftRequest(topic="Tea", words=300)
+    short = "Green tea leaves are steamed soon after picking [2]. It tastes fresh."
+    long = LONG
+    model = ScriptedChatModel(replies=["Black tea is fully oxidised before drying."])
+    editor = make_editor(model)
+    update = editor(
+        {
+            "request": request,
+            "outline": outline,
+            "sources": [Source(id=i, title="s", url=f"https://e/{i}", text=t) for i, t in SOURCES.items()],
+            "sections": [Section(heading="Green", body=short), Section(heading="", body=long)],
+        }
+    )
+    assert len(model.calls) == 1 and "Assam grows in a river valley" in model.prompts[0]
+    bodies = {section.heading: section.body for section in update["sections"]}
+    assert bodies["Green"] == "Green tea leaves are steamed soon after picking [1]. It tastes fresh."
+    assert (
+        bodies[""] == long
+    )  # a 52-word intro planned at 40 words was sent; the edit lost too much length, so the original stays
