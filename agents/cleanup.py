@@ -14,6 +14,11 @@ _CHATTER = re.compile(
     r"note:|edited text|revised|the edited|the revised|section:|title:)\b",
     re.IGNORECASE,
 )
+_META = re.compile(
+    r"\b(the critic|critic said|weak citations?|overlap \d|citations are backed|the target length|"
+    r"research notes?|the author asks|plain prose|no heading)\b",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"[a-z0-9']+")
 NEAR_DUPLICATE = 0.8
 ECHO_SHARE = 0.7
@@ -71,12 +76,15 @@ def cut_loop(text: str) -> str:
 
 
 def drop_echoed_instructions(text: str, prompt: str) -> str:
-    """Drop sentences that repeat the prompt's own instructions (small models echo them)."""
+    """Drop sentences that repeat the prompt's own instructions or talk about the task (the
+    critic, citations, word counts): small models echo them."""
     instructions = [sentence_key(s) for s in split_sentences(prompt) if len(sentence_key(s)) >= 3]
     kept = []
     for paragraph in text.split("\n\n"):
         sentences = [
-            s for s in split_sentences(paragraph) if not _overlaps_instruction(sentence_key(s), instructions)
+            s
+            for s in split_sentences(paragraph)
+            if not _META.search(s) and not _overlaps_instruction(sentence_key(s), instructions)
         ]
         if sentences:
             kept.append(" ".join(sentences))

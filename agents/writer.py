@@ -25,7 +25,7 @@ def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
         request, outline = state["request"], state["outline"]
         previous = {s.heading.lower(): s for s in state.get("sections", [])}
         critique = state.get("critique")
-        issues = (critique.issues if critique else []) + [
+        issues = [i for i in (critique.issues if critique else []) if not is_citation_detail(i)] + [
             f"the author asks: {n}" for n in author_notes(state)
         ]
         known_ids = {s.id for s in state.get("sources", [])}
@@ -68,6 +68,12 @@ def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
         return {"sections": sections, "draft": render_markdown(outline.title, sections)}
 
     return writer
+
+
+def is_citation_detail(issue: str) -> bool:
+    """Per-sentence citation findings quote the draft; small models copy them into the text, and
+    the editor's attribution pass fixes citations anyway, so the writer does not see them."""
+    return issue.startswith(("weak citation", "citation ["))
 
 
 def section_lengths(request: DraftRequest, outline: Outline) -> list[int]:

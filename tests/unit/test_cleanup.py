@@ -82,3 +82,19 @@ def test_headings_lose_numbering():
 def test_clean_section_runs_the_whole_pass():
     raw = "Certainly!\nTea is old [1]. Tea is old [1]. It is cheap [4]. And then"
     assert clean_section(raw, {1}) == "Tea is old [1]. It is cheap."
+
+
+def test_sentences_about_the_task_are_dropped_even_when_they_do_not_echo_the_prompt():
+    text = (
+        'Tea is a drink. The critic said: "Why it matters" - only 17% of citations are backed by '
+        "their source text. Many people love it."
+    )
+    assert drop_echoed_instructions(text, "You are the writer.") == "Tea is a drink. Many people love it."
+
+
+def test_the_writer_does_not_see_per_sentence_citation_findings():
+    from agents.writer import is_citation_detail
+
+    assert is_citation_detail('weak citation [1] (overlap 0.00): "Why it matters"')
+    assert is_citation_detail('citation [4] points to no source: "Tea"')
+    assert not is_citation_detail("the draft is 28% short of the target length: adjust it")
