@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import re
 
-from agents.cleanup import split_sentences
-from tools.citations import DEFAULT_SUPPORT_THRESHOLD, cited_ids
-from tools.citations import split_sentences as source_sentences
+from tools.citations import DEFAULT_SUPPORT_THRESHOLD, cited_ids, split_sentences
 from tools.text import content_words
 
 SUPPORTED = DEFAULT_SUPPORT_THRESHOLD
@@ -29,7 +27,7 @@ class SourceIndex:
     def __init__(self, texts: dict[int, str]) -> None:
         self.windows: dict[int, list[set[str]]] = {}
         for source_id, text in texts.items():
-            sentences = source_sentences(text) or [text]
+            sentences = split_sentences(text) or [text]
             starts = range(max(1, len(sentences) - WINDOW + 1))
             self.windows[source_id] = [content_words(" ".join(sentences[i : i + WINDOW])) for i in starts]
 
@@ -49,10 +47,15 @@ class SourceIndex:
 
 
 def attribute_section(body: str, index: SourceIndex) -> str:
-    """``body`` with each sentence's citations checked against the sources (see module doc)."""
+    """``body`` with each sentence's citations checked against the sources (see module doc).
+
+    Sentences are split exactly as the citation check splits them, so what this pass keeps is
+    what the check counts as supported.
+    """
     paragraphs = []
     for paragraph in body.split("\n\n"):
-        sentences = [attribute_sentence(sentence, index) for sentence in split_sentences(paragraph)]
+        flat = " ".join(paragraph.split())
+        sentences = [attribute_sentence(sentence, index) for sentence in split_sentences(flat)]
         paragraphs.append(" ".join(s for s in sentences if s))
     return "\n\n".join(p for p in paragraphs if p)
 

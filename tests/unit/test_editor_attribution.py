@@ -90,3 +90,26 @@ def test_the_editor_sends_only_sections_that_need_it_and_fixes_citations():
     assert (
         bodies[""] == long
     )  # a 52-word intro planned at 40 words was sent; the edit lost too much length, so the original stays
+
+
+def test_after_attribution_the_citation_check_finds_every_citation_supported():
+    import random
+
+    from tools.citations import citation_support
+
+    pieces = [
+        "Green tea leaves are steamed soon after picking",
+        "black tea is fully oxidised before drying",
+        "Dogs bark at night",
+        "e.g. stronger taste comes from oxidation",
+        "[2] Many people enjoy tea with friends",
+        "Pan-fired leaves stop oxidation early",
+    ]
+    rng = random.Random(7)
+    for _ in range(50):
+        sentences = [
+            f"{rng.choice(pieces)}{rng.choice(['', ' [1]', ' [2]', ' [1, 2]', ' [9]'])}." for _ in range(6)
+        ]
+        body = " ".join(sentences)
+        report = citation_support(attribute_section(body, INDEX), SOURCES)
+        assert report.rate in (None, 1.0), (body, report.weak_claims)
