@@ -26,6 +26,7 @@ from graph.state import (
 )
 
 CRITIC_MAX_TOKENS = 400
+CRITIC_TEMPERATURE = 0.0  # the same draft gets the same scores, so rounds compare fairly
 DRAFT_CHARS = 9000
 FALLBACK_SCORE = 5
 
@@ -52,7 +53,11 @@ def make_critic(model: BaseChatModel) -> Callable[[DraftState], dict]:
         warnings = []
         try:
             reply, _ = invoke_structured(
-                model, CritiqueReply, messages_for(system, task), max_tokens=CRITIC_MAX_TOKENS
+                model,
+                CritiqueReply,
+                messages_for(system, task),
+                max_tokens=CRITIC_MAX_TOKENS,
+                temperature=CRITIC_TEMPERATURE,
             )
             scores, issues, gaps, fallback = reply.scores, reply.issues, reply.gaps, False
         except StructuredOutputError as exc:

@@ -92,6 +92,11 @@ def parse_reply(text: str, schema: type[T]) -> T:
         ) from None
 
 
+def _sampling(options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` without a zero temperature (so the model's own sampling temperature applies)."""
+    return {k: v for k, v in options.items() if not (k == "temperature" and v == 0)}
+
+
 def invoke_structured(
     model: BaseChatModel,
     schema: type[T],
@@ -114,8 +119,10 @@ def invoke_structured(
     error: StructuredOutputError | None = None
     for attempt in range(retries + 1):
         # A retry with the same seed would replay the same tokens, so each attempt gets its own.
+        # Greedy decoding (temperature 0) would replay them whatever the seed: retries sample.
         runnable = bound if attempt == 0 else bound.bind(seed=RETRY_SEED_STEP * attempt)
-        reply = runnable.invoke(list(messages), **call_options)
+        options = call_options if attempt == 0 else _sampling(call_options)
+        reply = runnable.invoke(list(messages), **options)
         try:
             return parse_reply(str(reply.content), schema), reply
         except StructuredOutputError as exc:

@@ -14,7 +14,7 @@ from graph.routing import best_round, route_after_critique
 from graph.runner import draft, stream_draft
 from graph.state import AGENTS, DraftRequest, OutlineSection
 from settings import load_settings
-from tests.team import FakeTeam
+from tests.team import FakeTeam, agent_of
 from tools.base import Document, NoSearch, SearchReport, StaticSearch
 
 
@@ -256,3 +256,10 @@ def test_messy_outlines_are_tidied_into_valid_ones():
     assert [s.heading for s in tidy.sections] == ["Why tea", "Part 2", "Brewing", "Part 4"]
     assert tidy.sections[3].source_ids == [1]
     Outline.model_validate(tidy.model_dump())
+
+
+def test_the_critic_scores_greedily_so_the_same_draft_gets_the_same_scores(tmp_path):
+    team = FakeTeam(critic_scores=[9])
+    draft(DraftRequest(topic="Tea", rounds=1), load_settings(data_dir=tmp_path), chat_model=team.model)
+    critic_calls = [kwargs for messages, kwargs in team.model.calls if agent_of(messages) == "critic"]
+    assert critic_calls and all(kwargs["temperature"] == 0.0 for kwargs in critic_calls)

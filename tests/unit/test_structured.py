@@ -82,3 +82,10 @@ def test_openai_models_get_the_schema_in_the_request_body():
     assert body["response_format"]["type"] == "json_object"
     assert body["response_format"]["schema"]["title"] == "Plan"
     assert body["repeat_penalty"] == load_settings().repeat_penalty
+
+
+def test_a_greedy_first_attempt_is_retried_with_sampling(scripted_model):
+    model = scripted_model("{broken", {"title": "T", "sections": [{"heading": "H"}]})
+    invoke_structured(model, Plan, [HumanMessage("plan")], retries=1, temperature=0.0, max_tokens=9)
+    assert model.calls[0][1]["temperature"] == 0.0
+    assert "temperature" not in model.calls[1][1] and model.calls[1][1]["max_tokens"] == 9
