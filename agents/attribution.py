@@ -66,13 +66,14 @@ def attribute_sentence(sentence: str, index: SourceIndex) -> str:
     claim = " ".join(_MARKER.sub("", sentence).split())
     words = content_words(claim)
     kept = [source_id for source_id in cited if index.support(words, source_id) >= SUPPORTED]
-    if kept == cited and (cited or len(words) < MIN_CLAIM_WORDS):
+    leading_marker = sentence.lstrip().startswith("[")  # would read as citing the heading above
+    if kept == cited and not leading_marker and (cited or len(words) < MIN_CLAIM_WORDS):
         return sentence
     best, score = index.best(words)
     if not kept and best is not None and score >= (SUPPORTED if cited else ADD_CITATION):
         kept = [best]
     if not cited and not kept:
-        return sentence
+        return sentence if not leading_marker else claim
     return with_markers(claim, kept)
 
 

@@ -1,7 +1,9 @@
 """Critic: scores the draft on the rubric (grammar-constrained) and folds in objective measurements.
 
 ``overall`` = mean of the five rubric scores minus penalties for measured problems (repetition,
-length off target, missing sections, missing or unsupported citations). A reply that cannot be
+length off target, missing sections, missing or unsupported citations). Grounding and structure
+are measured (``agents.metrics.measured_rubric``); the model judges clarity, depth and style.
+A reply that cannot be
 validated yields a fallback critique that ends the loop.
 """
 
@@ -12,7 +14,7 @@ from statistics import mean
 
 from langchain_core.language_models import BaseChatModel
 
-from agents.metrics import describe, measure_draft, objective_findings
+from agents.metrics import describe, measure_draft, measured_rubric, objective_findings
 from agents.prompts import messages_for, render, shared_context
 from backends.structured import StructuredOutputError, invoke_structured
 from graph.state import (
@@ -59,7 +61,8 @@ def make_critic(model: BaseChatModel) -> Callable[[DraftState], dict]:
                 max_tokens=CRITIC_MAX_TOKENS,
                 temperature=CRITIC_TEMPERATURE,
             )
-            scores, issues, gaps, fallback = reply.scores, reply.issues, reply.gaps, False
+            scores = measured_rubric(reply.scores, metrics, outline, bool(sources))
+            issues, gaps, fallback = reply.issues, reply.gaps, False
         except StructuredOutputError as exc:
             scores = RubricScores.model_validate(dict.fromkeys(RubricScores.model_fields, FALLBACK_SCORE))
             issues, gaps, fallback = [], [], True

@@ -6,7 +6,7 @@ import re
 
 from agents.cleanup import repeated_sentence_ratio
 from agents.markdown import render_markdown, word_count
-from graph.state import DraftMetrics, DraftRequest, Outline, Section, Source
+from graph.state import DraftMetrics, DraftRequest, Outline, RubricScores, Section, Source
 from tools.citations import citation_support, weak_citation_issues
 
 LENGTH_TOLERANCE = 0.2
@@ -61,6 +61,35 @@ def objective_findings(metrics: DraftMetrics, outline: Outline, has_sources: boo
         penalty += (0.5 - metrics.citation_support) * 4
         issues.append(f"only {metrics.citation_support:.0%} of citations are backed by their source text")
     return penalty, issues
+
+
+UNSOURCED_GROUNDING = 5  # nothing to be grounded in: neutral, so rounds compare on the rest
+
+
+def measured_rubric(
+    judged: RubricScores, metrics: DraftMetrics, outline: Outline, has_sources: bool
+) -> RubricScores:
+    """The rubric with the items code can measure set from measurements.
+
+    Structure is the share of planned sections (body plus conclusion) that have text; grounding
+    is the share of citations their source supports (1 when a sourced draft cites nothing, a
+    neutral 5 without sources). Clarity, depth and style stay the model's judgement: a small
+    model's rubric is close to a fixed pattern, and measurable items should not depend on it.
+    """
+    expected = len(outline.sections) + 1
+    structure = _scale(min(1.0, metrics.sections / expected))
+    if not has_sources:
+        grounding = UNSOURCED_GROUNDING
+    elif metrics.citations == 0 or metrics.citation_support is None:
+        grounding = 1
+    else:
+        grounding = _scale(metrics.citation_support)
+    return judged.model_copy(update={"structure": structure, "grounding": grounding})
+
+
+def _scale(share: float) -> int:
+    """A 0..1 share as a 1..10 score."""
+    return max(1, min(10, round(1 + 9 * share)))
 
 
 def describe(metrics: DraftMetrics, target_words: int) -> str:

@@ -48,9 +48,14 @@ def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
             task = render("writer", template, **fill, **values)
             instructions = render("writer", template, **fill, **{**values, "text": ""})
             reply = model.invoke(messages_for(system, task), max_tokens=max_tokens_for(length))
-            body = clean_section(str(reply.content), known_ids, seen, prompt=instructions)
-            if not body and old is not None:
-                body = old.body  # a failed rewrite must not lose the section
+            if old is not None and template == "revise":
+                seen_before = list(seen)
+                body = clean_section(str(reply.content), known_ids, seen, prompt=instructions)
+                if not revision_keeps_length(old.body, body, length):
+                    seen[:] = seen_before  # a failed or shrunken rewrite must not lose the section
+                    body = clean_section(old.body, known_ids, seen)
+            else:
+                body = clean_section(str(reply.content), known_ids, seen, prompt=instructions)
             return Section(heading=heading, body=body)
 
         lengths = section_lengths(request, outline)
@@ -68,6 +73,18 @@ def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
         return {"sections": sections, "draft": render_markdown(outline.title, sections)}
 
     return writer
+
+
+LENGTH_SLACK = 0.1
+
+
+def revision_keeps_length(old: str, new: str, planned: int) -> bool:
+    """Accept a rewrite unless it is empty or strays further from the planned length than the
+    text it replaces (by more than 10% of the plan): small models shrink text they revise."""
+    old_words, new_words = len(old.split()), len(new.split())
+    if new_words == 0:
+        return False
+    return abs(new_words - planned) <= abs(old_words - planned) + LENGTH_SLACK * planned
 
 
 def is_citation_detail(issue: str) -> bool:

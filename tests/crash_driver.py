@@ -20,7 +20,7 @@ def slow_team() -> FakeTeam:
     reply = team.reply
 
     def slow(messages):  # type: ignore[no-untyped-def]
-        time.sleep(0.06)
+        time.sleep(0.12)
         return reply(messages)
 
     team.model.default_reply = slow

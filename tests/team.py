@@ -7,6 +7,7 @@ every call is recorded. Writer and editor replies have the requested length, in 
 from __future__ import annotations
 
 import itertools
+import random
 import re
 from typing import Any
 
@@ -15,6 +16,11 @@ from langchain_core.messages import BaseMessage
 from tests.fakes import ScriptedChatModel
 
 WORDS = ["river", "garden", "lantern", "harbor", "meadow", "violin", "copper", "orchard", "canyon", "pepper"]
+EXTRA_WORDS = (
+    "anchor basket candle desert engine falcon glacier hammer island jacket kettle ladder "
+    "mirror needle oyster pillow quarry rocket saddle timber tunnel velvet wagon yarrow"
+)
+VOCAB = [*WORDS, *EXTRA_WORDS.split()]
 
 
 def agent_of(messages: list[BaseMessage]) -> str:
@@ -32,7 +38,7 @@ def prose(words: int, seed: int, cite: int | None = None, quote: str = "") -> st
     total = 0
     while total < words:
         n = next(counter)
-        picks = [WORDS[(n // 10**k) % 10] for k in range(4)]
+        picks = random.Random(n).sample(VOCAB, 4)  # varied enough to survive the repetition cleanup
         sentence = f"The {picks[0]} near the {picks[1]} shaped {picks[2]} number {n} and {picks[3]} work"
         if cite is not None:
             sentence += f"{', as ' + quote if quote else ''} [{cite}]"

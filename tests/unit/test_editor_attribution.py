@@ -113,3 +113,49 @@ def test_after_attribution_the_citation_check_finds_every_citation_supported():
         body = " ".join(sentences)
         report = citation_support(attribute_section(body, INDEX), SOURCES)
         assert report.rate in (None, 1.0), (body, report.weak_claims)
+
+
+def test_a_marker_opening_a_section_moves_to_the_end_of_its_sentence():
+    body = "[1] Green tea leaves are steamed soon after picking. It tastes fresh."
+    assert (
+        attribute_section(body, INDEX)
+        == "Green tea leaves are steamed soon after picking [1]. It tastes fresh."
+    )
+
+
+def test_a_revision_may_not_drift_further_from_the_planned_length():
+    from agents.writer import revision_keeps_length
+
+    words = lambda n: " ".join(["word"] * n)  # noqa: E731
+    assert revision_keeps_length(words(80), words(100), planned=100)
+    assert revision_keeps_length(words(100), words(95), planned=100)
+    assert not revision_keeps_length(words(100), words(70), planned=100)
+    assert not revision_keeps_length(words(100), "", planned=100)
+    assert revision_keeps_length(words(40), words(35), planned=100)  # within 10% of the plan
+
+
+def test_measured_items_of_the_rubric_replace_the_models_guess():
+    from agents.metrics import measured_rubric
+    from graph.state import DraftMetrics, RubricScores
+
+    judged = RubricScores(grounding=10, structure=2, clarity=3, depth=4, style=5)
+    outline = Outline(
+        title="A title",
+        sections=[OutlineSection(heading=h, key_points=["a point"]) for h in ("Alpha", "Beta", "Gamma")],
+    )
+
+    def metrics(sections: int, citations: int, support: float | None) -> DraftMetrics:
+        return DraftMetrics(
+            words=600,
+            sections=sections,
+            repeated_sentence_ratio=0,
+            length_ratio=1,
+            citations=citations,
+            citation_support=support,
+        )
+
+    full = measured_rubric(judged, metrics(4, 4, 0.75), outline, has_sources=True)
+    assert (full.grounding, full.structure, full.clarity, full.depth, full.style) == (8, 10, 3, 4, 5)
+    assert measured_rubric(judged, metrics(2, 0, None), outline, has_sources=True).grounding == 1
+    assert measured_rubric(judged, metrics(2, 0, None), outline, has_sources=True).structure == 6
+    assert measured_rubric(judged, metrics(4, 0, None), outline, has_sources=False).grounding == 5

@@ -187,8 +187,9 @@ def test_the_stream_reports_every_agent_with_time_and_tokens(settings):
     assert events[0].kind == "run_started" and isinstance(events[-1], Done)
     finished = [e for e in events if e.kind == "agent_finished"]
     assert [e.agent for e in finished] == list(AGENTS)
-    assert all(e.completion_tokens > 0 for e in finished if e.agent != "researcher")
-    assert {e.agent for e in events if e.kind == "token"} >= {"outliner", "writer", "editor", "critic"}
+    # the editor leaves clean sections of the planned length alone: no model call, no tokens
+    assert all(e.completion_tokens > 0 for e in finished if e.agent not in {"researcher", "editor"})
+    assert {e.agent for e in events if e.kind == "token"} >= {"outliner", "writer", "critic"}
     assert [e.round for e in events if e.kind == "round_scored"] == [1]
     totals = events[-1].result.totals
     assert totals.calls == len(team.model.calls)
