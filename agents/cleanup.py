@@ -19,6 +19,7 @@ _META = re.compile(
     r"research notes?|the author asks|plain prose|no heading)\b",
     re.IGNORECASE,
 )
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
 _WORD = re.compile(r"[a-z0-9']+")
 NEAR_DUPLICATE = 0.8
 ECHO_SHARE = 0.7
@@ -167,7 +168,17 @@ def clean_section(
     text = cut_loop(text)
     text = drop_unfinished_sentence(text)
     text = keep_known_citations(text, known_ids)
-    return drop_repeated_sentences(text, seen)
+    return drop_repeated_sentences(drop_wordless_sentences(text), seen)
+
+
+def drop_wordless_sentences(text: str) -> str:
+    """Drop sentences with fewer than two words of letters ("... [10.11.]", "1. 2. 3.")."""
+    kept = []
+    for paragraph in text.split("\n\n"):
+        sentences = [s for s in split_sentences(paragraph) if len(_LETTERS.findall(s)) >= 2]
+        if sentences:
+            kept.append(" ".join(sentences))
+    return "\n\n".join(kept)
 
 
 def repeated_sentence_ratio(text: str) -> float:

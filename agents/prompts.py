@@ -46,9 +46,18 @@ def research_block(notes: list[Note], sources: list[Source]) -> str:
     ]
     for note in notes:
         title = _one_line(titles.get(note.source_id, "source"))[:80]
-        lines.append(f"[{note.source_id}] ({title}) {_one_line(note.text)[:NOTE_CHARS]}")
+        lines.append(f"[{note.source_id}] ({title}) {note_text(note.text, title)[:NOTE_CHARS]}")
     lines.append(">>>")
     return "\n".join(lines)
+
+
+def note_text(text: str, title: str) -> str:
+    """A note on one line, without markdown heading marks or a leading copy of its title
+    (small models copy ``# Heading`` fragments from notes into the prose)."""
+    flat = _one_line(re.sub(r"(^|\s)#{1,6}(?=\s)", " ", text))
+    if title and flat.lower().startswith(title.lower()):
+        flat = flat[len(title) :].lstrip(" :.-")
+    return flat
 
 
 def shared_context(request: DraftRequest, notes: list[Note], sources: list[Source]) -> str:

@@ -98,3 +98,20 @@ def test_the_writer_does_not_see_per_sentence_citation_findings():
     assert is_citation_detail('weak citation [1] (overlap 0.00): "Why it matters"')
     assert is_citation_detail('citation [4] points to no source: "Tea"')
     assert not is_citation_detail("the draft is 28% short of the target length: adjust it")
+
+
+def test_sentences_without_words_are_dropped():
+    from agents.cleanup import drop_wordless_sentences
+
+    assert drop_wordless_sentences(".... [10.11.]") == ""
+    assert drop_wordless_sentences("Tea is old. [10.11.]") == "Tea is old."
+    assert drop_wordless_sentences("1. 2. 3.\n\nIt is. Fine tea.") == "It is. Fine tea."
+
+
+def test_notes_lose_heading_marks_and_their_repeated_title():
+    from agents.prompts import note_text
+
+    assert note_text("# What to leave out\nMeat and dairy attract pests.", "What to leave out") == (
+        "Meat and dairy attract pests."
+    )
+    assert note_text("Keep it ## moist", "Moisture") == "Keep it moist"
