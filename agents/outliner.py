@@ -12,10 +12,13 @@ from agents.cleanup import tidy_heading
 from agents.prompts import bullet_list, messages_for, render, shared_context
 from backends.structured import StructuredOutputError, invoke_structured, json_schema_for
 from graph.state import DraftRequest, DraftState, Outline, OutlineSection
+from tools.text import content_words
 
 WORDS_PER_SECTION = 150
 OUTLINE_MAX_TOKENS = 450
 KEY_POINT_CHARS = 90
+OFF_TOPIC_ATTEMPTS = 2
+RETRY_SEED = 7001
 RESERVED_HEADINGS = {"introduction", "intro", "conclusion", "research notes", "references", "summary"}
 
 
@@ -39,21 +42,43 @@ def make_outliner(model: BaseChatModel) -> Callable[[DraftState], dict]:
         sources = state.get("sources", [])
         system = shared_context(request, state.get("notes", []), sources)
         warnings: list[str] = []
-        try:
-            outline, _ = invoke_structured(
-                model,
-                Outline,
-                messages_for(system, task),
-                json_schema=outline_schema(count),
-                max_tokens=OUTLINE_MAX_TOKENS,
-            )
-        except StructuredOutputError as exc:
+        outline: Outline | None = None
+        for attempt in range(OFF_TOPIC_ATTEMPTS):
+            try:
+                outline, _ = invoke_structured(
+                    model,
+                    Outline,
+                    messages_for(system, task),
+                    json_schema=outline_schema(count),
+                    max_tokens=OUTLINE_MAX_TOKENS,
+                    **({"seed": RETRY_SEED + attempt} if attempt else {}),
+                )
+            except StructuredOutputError as exc:
+                outline = None
+                warnings.append(f"outliner reply was unusable ({exc}); using a simple outline")
+                break
+            if is_on_topic(outline, request.topic):
+                break
+        if outline is None or not is_on_topic(outline, request.topic):
+            if outline is not None:
+                warnings.append("the outliner's plan was off topic; using a simple outline")
             outline = previous or fallback_outline(request)
-            warnings.append(f"outliner reply was unusable ({exc}); using a simple outline")
         tidy = tidy_outline(outline, {s.id for s in sources}, count)
         return {"outline": tidy, "outline_reviewed": False, "warnings": warnings}
 
     return outliner
+
+
+def topic_overlap(text: str, topic: str) -> int:
+    """How many of the topic's content words (stemmed) occur in ``text``."""
+    return len(content_words(topic) & content_words(text))
+
+
+def is_on_topic(outline: Outline, topic: str) -> bool:
+    """True when the plan's words share at least two of the topic's content words (one for a
+    one-word topic): small models sometimes plan a generic post about something else."""
+    plan = " ".join([outline.title, *(s.heading + " " + " ".join(s.key_points) for s in outline.sections)])
+    return topic_overlap(plan, topic) >= min(2, len(content_words(topic)))
 
 
 def section_count(words: int) -> int:

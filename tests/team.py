@@ -85,10 +85,15 @@ class FakeTeam:
             if self.outline is not None:
                 return self.outline
             count = int(re.search(r"and (\d+) body sections", task).group(1))  # type: ignore[union-attr]
+            topic = re.search(r"^Topic: (.*)$", messages[0].text, re.MULTILINE).group(1)  # type: ignore[union-attr]
             return {
                 "title": "A Scripted Post",
                 "sections": [
-                    {"heading": f"Part {WORDS[i].title()}", "key_points": [f"point {i}"], "source_ids": [1]}
+                    {
+                        "heading": f"Part {WORDS[i].title()}",
+                        "key_points": [f"point {i} on {topic}"],
+                        "source_ids": [1],
+                    }
                     for i in range(count)
                 ],
             }
