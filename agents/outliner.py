@@ -9,9 +9,9 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from agents.cleanup import tidy_heading
-from agents.prompts import bullet_list, messages_for, render, shared_context
+from agents.prompts import bullet_list, messages_for, note_text, render, shared_context
 from backends.structured import StructuredOutputError, invoke_structured, json_schema_for
-from graph.state import DraftRequest, DraftState, Outline, OutlineSection
+from graph.state import DraftRequest, DraftState, Note, Outline, OutlineSection, Source
 from tools.text import content_words
 
 WORDS_PER_SECTION = 150
@@ -62,7 +62,7 @@ def make_outliner(model: BaseChatModel) -> Callable[[DraftState], dict]:
         if outline is None or not is_on_topic(outline, request.topic):
             if outline is not None:
                 warnings.append("the outliner's plan was off topic; using a simple outline")
-            outline = previous or fallback_outline(request)
+            outline = previous or fallback_outline(request, state.get("notes", []), sources, count)
         tidy = tidy_outline(outline, {s.id for s in sources}, count)
         return {"outline": tidy, "outline_reviewed": False, "warnings": warnings}
 
@@ -118,11 +118,30 @@ def tidy_outline(outline: Outline, known_ids: set[int], count: int = 6) -> Outli
     )
 
 
-def fallback_outline(request: DraftRequest) -> Outline:
-    """A generic but sound outline used when the model cannot produce one."""
+def fallback_outline(
+    request: DraftRequest,
+    notes: list[Note] | None = None,
+    sources: list[Source] | None = None,
+    count: int = 3,
+) -> Outline:
+    """A sound outline for when the model cannot produce one: a section per researched source
+    (heading = its title, key point = its note, citing it), else a generic three-part plan."""
     topic = request.topic
+    title = topic[:110] if len(topic) >= 5 else f"About {topic}"
+    titles = {source.id: tidy_heading(source.title) for source in sources or []}
+    sections: list[OutlineSection] = []
+    used: set[str] = set()
+    for note in notes or []:
+        heading = titles.get(note.source_id, "")[:KEY_POINT_CHARS]
+        if len(heading) < 3 or heading.lower() in used or len(sections) == count:
+            continue
+        used.add(heading.lower())
+        point = note_text(note.text, heading)[:KEY_POINT_CHARS] or heading
+        sections.append(OutlineSection(heading=heading, key_points=[point], source_ids=[note.source_id]))
+    if len(sections) >= 3:
+        return Outline(title=title, sections=sections)
     return Outline(
-        title=topic[:110] if len(topic) >= 5 else f"About {topic}",
+        title=title,
         sections=[
             OutlineSection(
                 heading="Why it matters", key_points=[f"why {topic} matters to {request.audience}"]

@@ -43,3 +43,22 @@ def test_a_plan_that_stays_off_topic_is_replaced_by_a_simple_one_with_a_warning(
     update = make_outliner(model)({"request": DraftRequest(topic=TOPIC, words=450)})
     assert update["outline"].title == TOPIC
     assert any("off topic" in warning for warning in update["warnings"])
+
+
+def test_the_simple_outline_is_built_from_the_research_when_there_is_some():
+    from agents.outliner import fallback_outline
+    from graph.state import Note, Source
+
+    sources = [
+        Source(id=i, title=f"# {name}", url=f"/notes/{i}.md", text="...", origin="local")
+        for i, name in enumerate(["Feeding", "Temperature", "Troubleshooting"], 1)
+    ]
+    notes = [
+        Note(source_id=i, text=f"{s.title}\nA fact about {s.title[2:].lower()}.")
+        for i, s in enumerate(sources, 1)
+    ]
+    outline = fallback_outline(DraftRequest(topic=TOPIC), notes, sources, count=3)
+    assert [s.heading for s in outline.sections] == ["Feeding", "Temperature", "Troubleshooting"]
+    assert [s.source_ids for s in outline.sections] == [[1], [2], [3]]
+    assert outline.sections[0].key_points == ["A fact about feeding."]
+    assert fallback_outline(DraftRequest(topic=TOPIC)).sections[0].heading == "Why it matters"
