@@ -20,7 +20,7 @@ def slow_team() -> FakeTeam:
     reply = team.reply
 
     def slow(messages):  # type: ignore[no-untyped-def]
-        time.sleep(0.12)
+        time.sleep(0.2)  # a run of ~19 calls outlasts the latest kill (2 s)
         return reply(messages)
 
     team.model.default_reply = slow
