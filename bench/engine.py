@@ -62,6 +62,7 @@ class CallCounts(BaseModel):
     generated: int = 0
     prompt_seconds: float = 0.0
     decode_seconds: float = 0.0
+    generation_seconds: float = 0.0  # end of the prompt eval to the end of the last token's eval
 
 
 class EvalCounter:
@@ -75,6 +76,7 @@ class EvalCounter:
     def __init__(self, llama: Any) -> None:
         self.per_call: list[CallCounts] = []
         self._prompt_pending = False
+        self._prompt_done = 0.0
         self._wrap(llama)
 
     def _wrap(self, llama: Any) -> None:
@@ -94,13 +96,16 @@ class EvalCounter:
 
     def _record(self, tokens: int, seconds: float) -> None:
         call = self.per_call[-1] if self.per_call else CallCounts()
+        now = time.perf_counter()
         if self._prompt_pending:
             call.evaluated += tokens
             call.prompt_seconds += seconds
             self._prompt_pending = False
+            self._prompt_done = now
         else:
             call.generated += tokens
             call.decode_seconds += seconds
+            call.generation_seconds = now - self._prompt_done
 
     def as_dict(self) -> dict[str, Any]:
         """Totals, the reuse rate, engine seconds and the per-call counts, JSON-ready."""
@@ -113,6 +118,7 @@ class EvalCounter:
             "generated_evaluated": totals.generated,
             "prompt_seconds": round(totals.prompt_seconds, 3),
             "decode_seconds": round(totals.decode_seconds, 3),
+            "generation_seconds": round(totals.generation_seconds, 3),
             "per_call": [call.model_dump() for call in self.per_call],
         }
 
@@ -125,6 +131,7 @@ def sum_counts(calls: Sequence[CallCounts]) -> CallCounts:
         generated=sum(c.generated for c in calls),
         prompt_seconds=sum(c.prompt_seconds for c in calls),
         decode_seconds=sum(c.decode_seconds for c in calls),
+        generation_seconds=sum(c.generation_seconds for c in calls),
     )
 
 

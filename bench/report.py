@@ -45,6 +45,8 @@ def summarise_draft(run: dict[str, Any], engine: dict[str, Any] | None) -> dict[
         "engine_prompt_s": evals["prompt_seconds"],
         "engine_decode_s": evals["decode_seconds"],
         "decode_tps_in_run": per_second(evals["generated_evaluated"], evals["decode_seconds"]),
+        "generation_tps": generation_tps(evals),
+        "generation_ratio": _ratio(generation_tps(evals), raw),
         "other_s": round(wall - engine_seconds, 1),
         "peak_rss_mb": run["peak_rss_mb"],
         "other_cpu_cores": run["other_cpu_cores"],
@@ -54,6 +56,18 @@ def summarise_draft(run: dict[str, Any], engine: dict[str, Any] | None) -> dict[
         ),
         "per_round": group_telemetry(result["telemetry"], "round"),
     }
+
+
+def generation_tps(evals: dict[str, Any]) -> float | None:
+    """Tokens/s while generating: each call timed from its first sampled token to its last
+    (sampling, grammar and Python included; prompt processing not) — the pipeline's counterpart
+    of the raw first-to-last-token measurement."""
+    seconds = evals.get("generation_seconds")
+    return per_second(evals["generated_evaluated"], seconds) if seconds else None
+
+
+def _ratio(value: float | None, raw: float | None) -> float | None:
+    return round(value / raw, 3) if value and raw else None
 
 
 def group_telemetry(steps: Iterable[dict[str, Any]], key: str) -> list[dict[str, Any]]:
@@ -195,6 +209,8 @@ def speed_table(drafts: list[dict[str, Any]]) -> str:
         "engine prompt s",
         "engine decode s",
         "decode tok/s in run",
+        "gen-phase tok/s",
+        "gen-phase vs raw",
         "other s",
         "peak RSS MB",
         "other CPU load",
@@ -216,6 +232,8 @@ def speed_table(drafts: list[dict[str, Any]]) -> str:
             round(d["engine_prompt_s"], 1),
             round(d["engine_decode_s"], 1),
             d["decode_tps_in_run"],
+            d.get("generation_tps"),
+            _pct(d.get("generation_ratio")),
             d["other_s"],
             d["peak_rss_mb"],
             d["other_cpu_cores"],

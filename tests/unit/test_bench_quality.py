@@ -350,3 +350,29 @@ def test_engine_counts_are_attributed_to_agents_in_call_order():
     assert (writer["prompt_evaluated"], writer["reuse_rate"], writer["engine_s"]) == (20, 0.5, 3.0)
     unmatched = add_engine_counts(group_telemetry(steps, "agent"), steps, calls[:3])
     assert "reuse_rate" not in unmatched[0]
+
+
+def test_generation_time_runs_from_the_prompt_to_the_last_token_and_excludes_the_prompt():
+    import time
+
+    from bench.report import generation_tps
+
+    class SlowSampling(PrefixCachingLlama):
+        def generate(self, tokens, new_tokens=2):
+            for token in super().generate(tokens, new_tokens):
+                time.sleep(0.05)  # sampling and Python between evals count as generation
+                yield token
+
+        def eval(self, tokens):
+            if len(tokens) > 1:
+                time.sleep(0.2)  # a slow prompt does not
+            super().eval(tokens)
+
+    llama = SlowSampling()
+    counter = EvalCounter(llama)
+    list(llama.generate(list(range(10)), new_tokens=3))
+    counts = counter.as_dict()
+    assert 0.14 <= counts["generation_seconds"] < 0.2 + 0.14
+    assert counts["prompt_seconds"] >= 0.2
+    assert generation_tps(counts) == round(3 / counts["generation_seconds"], 1)
+    assert generation_tps({"generated_evaluated": 0, "generation_seconds": 0}) is None
