@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     n_ctx: int = Field(default=8192, ge=512, le=131072)
     n_threads: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
     n_batch: int = Field(default=512, ge=8, le=8192)
+    flash_attn: bool = False
 
     # Sampling.
     temperature: float = Field(default=0.3, ge=0.0, le=2.0)

@@ -30,7 +30,13 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
         return make_openai_model(settings)
     path = resolve_model_file(settings)
     llama = load_llama(
-        path, settings.n_ctx, settings.n_threads, settings.n_batch, settings.seed, settings.chat_format
+        path,
+        settings.n_ctx,
+        settings.n_threads,
+        settings.n_batch,
+        settings.seed,
+        settings.chat_format,
+        flash_attn=settings.flash_attn,
     )
     return LlamaCppChatModel(
         llama=llama,
@@ -66,16 +72,22 @@ def make_openai_model(settings: Settings) -> BaseChatModel:
 
 
 def load_llama(
-    path: Path, n_ctx: int, n_threads: int, n_batch: int, seed: int, chat_format: str | None
+    path: Path,
+    n_ctx: int,
+    n_threads: int,
+    n_batch: int,
+    seed: int,
+    chat_format: str | None,
+    flash_attn: bool = False,
 ) -> Any:
     """Load (once per process and argument set) a ``llama_cpp.Llama``."""
     with _LOAD_LOCK:
-        return _load_llama_cached(str(path), n_ctx, n_threads, n_batch, seed, chat_format)
+        return _load_llama_cached(str(path), n_ctx, n_threads, n_batch, seed, chat_format, flash_attn)
 
 
 @functools.cache
 def _load_llama_cached(
-    path: str, n_ctx: int, n_threads: int, n_batch: int, seed: int, chat_format: str | None
+    path: str, n_ctx: int, n_threads: int, n_batch: int, seed: int, chat_format: str | None, flash_attn: bool
 ) -> Any:
     from llama_cpp import Llama
 
@@ -86,6 +98,7 @@ def _load_llama_cached(
             n_threads=n_threads,
             n_threads_batch=n_threads,
             n_batch=n_batch,
+            flash_attn=flash_attn,
             seed=seed,
             verbose=False,
         )
