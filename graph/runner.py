@@ -120,13 +120,24 @@ def resume_draft(
     if not values:
         raise BadInputError(f"no run {run_id} in {settings.data_dir} (list runs with: python cli.py runs)")
     pause = pending_pause(snapshot)
-    if not snapshot.next and pause is None:
+    if not snapshot.next and pause is None and not _killed_while_finishing(run_id, settings):
         raise BadInputError(f"run {run_id} already finished (see it with: python cli.py show {run_id})")
     request = values["request"]
     search = search if search is not None else search_tool_for(request, settings)
     run = _Run(settings, chat_model, search, checkpointer, run_id, should_stop, resumed=values)
     graph_input: Any = Command(resume=check_answer(pause, answer)) if pause is not None else None
     yield from run.execute(request, graph_input)
+
+
+def _killed_while_finishing(run_id: str, settings: Settings) -> bool:
+    """True when the graph finished but the run index still says running: the process died
+    between the last checkpoint and the index update. Resuming then only finishes the record."""
+    index = open_run_index(settings.data_dir)
+    try:
+        info = index.get(run_id)
+    finally:
+        index.connection.close()
+    return info is not None and info.status == "running"
 
 
 def run_snapshot(run_id: str, settings: Settings, checkpointer: BaseCheckpointSaver | None = None) -> Any:

@@ -192,3 +192,21 @@ def test_cli_lists_shows_and_resumes_runs(capsys, monkeypatch, settings):
     assert "has no round 4 (rounds: 1, 2)" in capsys.readouterr().err
     assert cli.main(["runs"]) == 0
     assert "completed" in capsys.readouterr().out
+
+
+def test_a_run_killed_after_its_last_checkpoint_but_before_its_record_was_closed_finishes_on_resume(settings):
+    team = FakeTeam(critic_scores=[9])
+    done = start(team, settings, rounds=1)[-1]
+    run_id = done.result.run_id
+    index = open_run_index(settings.data_dir)
+    index.update(run_id, status="running")  # as if killed right after the final checkpoint
+    index.connection.close()
+    calls = len(team.model.calls)
+    events = resume(team, settings, run_id)
+    assert events[-1].kind == "done" and events[-1].result.markdown == done.result.markdown
+    assert len(team.model.calls) == calls  # nothing ran again
+    index = open_run_index(settings.data_dir)
+    assert index.get(run_id).status == "completed"
+    index.connection.close()
+    with pytest.raises(BadInputError, match="already finished"):
+        resume(team, settings, run_id)
