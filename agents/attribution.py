@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import re
 
-from tools.citations import DEFAULT_SUPPORT_THRESHOLD, cited_ids, split_sentences
+from tools.citations import DEFAULT_SUPPORT_THRESHOLD, cited_ids, split_sentences, strip_citations
 from tools.text import content_words
 
 SUPPORTED = DEFAULT_SUPPORT_THRESHOLD
 ADD_CITATION = 0.5  # an uncited sentence gets a marker only when it matches a source this well
 MIN_CLAIM_WORDS = 5
 WINDOW = 3  # source sentences per comparison window, as in the citation check
-_MARKER = re.compile(r"\s*\[\s*\d{1,4}(?:\s*[,;–-]\s*\d{1,4})*\s*\](?![(:])")
 _END = re.compile(r"[.!?]+[\"')]*$")
 
 
@@ -63,7 +62,7 @@ def attribute_section(body: str, index: SourceIndex) -> str:
 def attribute_sentence(sentence: str, index: SourceIndex) -> str:
     """One sentence with the citations its sources support (unchanged when they all do)."""
     cited = cited_ids(sentence)
-    claim = " ".join(_MARKER.sub("", sentence).split())
+    claim = " ".join(strip_citations(sentence).split())
     words = content_words(claim)
     kept = [source_id for source_id in cited if index.support(words, source_id) >= SUPPORTED]
     leading_marker = sentence.lstrip().startswith("[")  # would read as citing the heading above

@@ -18,30 +18,29 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama-engine")
-_ENGINE_THREAD: list[int] = []  # the engine thread's ident, once known
+_engine_ident: int | None = None  # set by the engine thread itself when it starts
 
 
-def _remember_engine_thread() -> None:
-    if not _ENGINE_THREAD:
-        _ENGINE_THREAD.append(threading.get_ident())
+def _mark_engine_thread() -> None:
+    global _engine_ident
+    _engine_ident = threading.get_ident()
+
+
+_EXECUTOR = ThreadPoolExecutor(
+    max_workers=1, thread_name_prefix="llama-engine", initializer=_mark_engine_thread
+)
 
 
 def on_engine_thread() -> bool:
     """True when the caller is the engine thread itself."""
-    return bool(_ENGINE_THREAD) and _ENGINE_THREAD[0] == threading.get_ident()
+    return threading.get_ident() == _engine_ident
 
 
 def run_on_engine(function: Callable[..., T], *args: Any) -> T:
     """Call ``function(*args)`` on the engine thread and return its result (or raise its error)."""
     if on_engine_thread():
         return function(*args)
-
-    def task() -> T:
-        _remember_engine_thread()
-        return function(*args)
-
-    return _EXECUTOR.submit(task).result()
+    return _EXECUTOR.submit(function, *args).result()
 
 
 class _End:
@@ -64,7 +63,6 @@ def stream_on_engine(make_items: Callable[[], Iterator[T]]) -> Iterator[T]:
     abandoned = threading.Event()
 
     def produce() -> None:
-        _remember_engine_thread()
         try:
             iterator = make_items()
             try:

@@ -92,9 +92,12 @@ def parse_reply(text: str, schema: type[T]) -> T:
         ) from None
 
 
-def _sampling(options: dict[str, Any]) -> dict[str, Any]:
-    """``options`` without a zero temperature (so the model's own sampling temperature applies)."""
-    return {k: v for k, v in options.items() if not (k == "temperature" and v == 0)}
+def _retry_options(options: dict[str, Any], attempt: int) -> dict[str, Any]:
+    """``options`` for retry ``attempt``: a seed of its own, and no zero temperature (so the
+    model's own sampling temperature applies)."""
+    retry = {k: v for k, v in options.items() if not (k == "temperature" and v == 0)}
+    retry["seed"] = int(options.get("seed") or 0) + RETRY_SEED_STEP * attempt
+    return retry
 
 
 def invoke_structured(
@@ -118,11 +121,11 @@ def invoke_structured(
     bound = bind_schema(model, schema, json_schema)
     error: StructuredOutputError | None = None
     for attempt in range(retries + 1):
-        # A retry with the same seed would replay the same tokens, so each attempt gets its own.
-        # Greedy decoding (temperature 0) would replay them whatever the seed: retries sample.
-        runnable = bound if attempt == 0 else bound.bind(seed=RETRY_SEED_STEP * attempt)
-        options = call_options if attempt == 0 else _sampling(call_options)
-        reply = runnable.invoke(list(messages), **options)
+        # A retry with the same seed would replay the same tokens, so each attempt gets its own
+        # (offset from the caller's seed, if any). Greedy decoding (temperature 0) would replay
+        # them whatever the seed: retries sample.
+        options = call_options if attempt == 0 else _retry_options(call_options, attempt)
+        reply = bound.invoke(list(messages), **options)
         try:
             return parse_reply(str(reply.content), schema), reply
         except StructuredOutputError as exc:

@@ -8,6 +8,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,13 +49,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real ``llama_cpp.server`` with the embedded model on a free 127.0.0.1 port; yields its /v1 URL."""
+def start_llama_server(port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    """Start ``llama_cpp.server`` with the embedded model on 127.0.0.1:``port`` and wait until it
+    answers (fails the test if it exits or takes over 120 s); output goes to ``log_path``."""
     from backends.model_files import embedded_model_path
 
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
     command = [
         sys.executable,
         "-m",
@@ -74,18 +73,25 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     ]
     with log_path.open("w") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 120
+    while True:
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    urllib.request.urlopen(f"{url}/models", timeout=2).read()
-                    break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        pytest.fail(f"llama.cpp server did not start; see {log_path}")
-                    time.sleep(0.5)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2).read()
+            return process
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"llama.cpp server did not start; see {log_path}")
+            time.sleep(0.5)
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``llama_cpp.server`` with the embedded model on a free 127.0.0.1 port; yields its /v1 URL."""
+    port = free_port()
+    process = start_llama_server(port, tmp_path_factory.mktemp("server") / "server.log")
+    try:
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

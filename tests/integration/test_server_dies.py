@@ -8,45 +8,14 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from backends.model_files import embedded_model_path
-from tests.conftest import free_port
+from tests.conftest import free_port, start_llama_server
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def start_server(port: int, log: Path) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable,
-        "-m",
-        "llama_cpp.server",
-        "--model",
-        str(embedded_model_path()),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--n_ctx",
-        "8192",
-        "--n_threads",
-        "2",
-        "--model_alias",
-        "smollm2",
-    ]
-    process = subprocess.Popen(command, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2).read()
-            return process
-        except OSError:
-            assert process.poll() is None and time.monotonic() < deadline, f"server did not start: {log}"
-            time.sleep(0.5)
 
 
 def test_a_dying_server_is_a_clean_error_and_the_run_resumes(tmp_path):
@@ -59,7 +28,7 @@ def test_a_dying_server_is_a_clean_error_and_the_run_resumes(tmp_path):
         "DRAFTSMITH_REQUEST_TIMEOUT": "60",
     }
     backend = ["--backend", "openai", "--base-url", url, "--openai-model", "smollm2"]
-    server = start_server(port, tmp_path / "server1.log")
+    server = start_llama_server(port, tmp_path / "server1.log")
     run = subprocess.Popen(
         [
             sys.executable,
@@ -101,7 +70,7 @@ def test_a_dying_server_is_a_clean_error_and_the_run_resumes(tmp_path):
     assert "failed in round 1" in err and "details in" in err
     run_id = next(logs.glob("2*.jsonl")).stem
 
-    server = start_server(port, tmp_path / "server2.log")
+    server = start_llama_server(port, tmp_path / "server2.log")
     try:
         resumed = subprocess.run(
             [sys.executable, "cli.py", "resume", run_id, "--json", "--quiet", *backend],

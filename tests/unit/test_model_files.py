@@ -115,3 +115,21 @@ def test_real_hub_client_is_called_with_offline_mode(monkeypatch):
     finally:
         monkeypatch.delenv("HF_HUB_OFFLINE")
         importlib.reload(huggingface_hub.constants)
+
+
+def test_llama_cpp_settings_reach_the_loaded_model(monkeypatch, tmp_path):
+    import llama_cpp
+
+    from backends import factory
+
+    seen: dict = {}
+
+    class RecordingLlama:
+        def __init__(self, **kwargs):
+            self.metadata: dict = {}
+            seen.update(kwargs)
+
+    monkeypatch.setattr(llama_cpp, "Llama", RecordingLlama)
+    factory._load_llama_cached.__wrapped__(str(tmp_path / "m.gguf"), 1024, 2, 64, 5, None, True)
+    assert (seen["n_ctx"], seen["n_threads"], seen["n_batch"], seen["seed"]) == (1024, 2, 64, 5)
+    assert seen["flash_attn"] is True

@@ -89,3 +89,9 @@ def test_a_greedy_first_attempt_is_retried_with_sampling(scripted_model):
     invoke_structured(model, Plan, [HumanMessage("plan")], retries=1, temperature=0.0, max_tokens=9)
     assert model.calls[0][1]["temperature"] == 0.0
     assert "temperature" not in model.calls[1][1] and model.calls[1][1]["max_tokens"] == 9
+
+
+def test_a_retry_offsets_the_callers_own_seed(scripted_model):
+    model = scripted_model("{broken", {"title": "T", "sections": [{"heading": "H"}]})
+    invoke_structured(model, Plan, [HumanMessage("plan")], retries=1, seed=7001)
+    assert [kwargs["seed"] for _, kwargs in model.calls] == [7001, 7001 + RETRY_SEED_STEP]
