@@ -23,6 +23,7 @@ from agents.writer import CONCLUSION_HEADING, max_tokens_for, section_lengths
 from graph.state import DraftRequest, DraftState, Outline, Section
 
 MIN_KEPT_LENGTH = 0.6
+MIN_PLANNED_SHARE = 0.85  # an edit may not cut a section below this share of its plan
 TOO_LONG = 1.2  # a section this much over its planned length gets tightened
 REPETITIVE = 0.12  # ... as does one where this share of its 3-word sequences repeat
 _CITATION = re.compile(r"\[(\d+)\]")
@@ -49,7 +50,7 @@ def make_editor(model: BaseChatModel) -> Callable[[DraftState], dict]:
             instructions = render("editor", "edit", title=outline.title, text="", length=length)
             reply = model.invoke(messages_for(system, task), max_tokens=max_tokens_for(length))
             candidate = clean_section(str(reply.content), known_ids, prompt=instructions)
-            body = candidate if edit_is_better(section.body, candidate) else section.body
+            body = candidate if edit_is_better(section.body, candidate, target) else section.body
             edited.append(Section(heading=section.heading, body=body))
         edited = dedupe_across_sections(edited, known_ids)
         if state.get("sources"):
@@ -81,9 +82,14 @@ def repeated_trigram_share(text: str) -> float:
     return (len(grams) - len(set(grams))) / len(grams) if grams else 0.0
 
 
-def edit_is_better(original: str, candidate: str) -> bool:
-    """Accept an edit that keeps every citation, most of the length and adds no repetition."""
-    if not candidate or len(candidate.split()) < MIN_KEPT_LENGTH * len(original.split()):
+def edit_is_better(original: str, candidate: str, planned: int | None = None) -> bool:
+    """Accept an edit that keeps every citation, most of the length (and, with a plan, does not
+    cut the section well below its planned words) and adds no repetition."""
+    words = len(original.split())
+    floor = MIN_KEPT_LENGTH * words
+    if planned is not None:
+        floor = max(floor, min(words, MIN_PLANNED_SHARE * planned))
+    if not candidate or len(candidate.split()) < floor:
         return False
     if set(_CITATION.findall(original)) - set(_CITATION.findall(candidate)):
         return False

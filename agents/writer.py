@@ -16,6 +16,8 @@ CONCLUSION_SHARE = 0.1
 CONCLUSION_HEADING = "Conclusion"
 TOKENS_PER_WORD = 1.35
 VOICE_CHARS = 700
+TOO_SHORT = 0.3  # a new section under this share of its planned words is asked for again
+RETRY_SEED = 9001
 
 
 def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
@@ -47,15 +49,26 @@ def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
             }
             task = render("writer", template, **fill, **values)
             instructions = render("writer", template, **fill, **{**values, "text": ""})
-            reply = model.invoke(messages_for(system, task), max_tokens=max_tokens_for(length))
+            messages = messages_for(system, task)
+            seen_before = list(seen)
+            reply = model.invoke(messages, max_tokens=max_tokens_for(length))
+            body = clean_section(str(reply.content), known_ids, seen, prompt=instructions)
             if old is not None and template == "revise":
-                seen_before = list(seen)
-                body = clean_section(str(reply.content), known_ids, seen, prompt=instructions)
                 if not revision_keeps_length(old.body, body, length):
                     seen[:] = seen_before  # a failed or shrunken rewrite must not lose the section
                     body = clean_section(old.body, known_ids, seen)
-            else:
-                body = clean_section(str(reply.content), known_ids, seen, prompt=instructions)
+            elif len(body.split()) < TOO_SHORT * length:
+                # Greedy-ish sampling with a fixed seed replays the same failure (e.g. an intro
+                # that only lists the headings, which the cleanup removes): ask once more.
+                seen[:] = seen_before
+                again = model.invoke(messages, max_tokens=max_tokens_for(length), seed=RETRY_SEED)
+                retried = clean_section(str(again.content), known_ids, list(seen), prompt=instructions)
+                body = clean_section(
+                    retried if len(retried.split()) > len(body.split()) else str(reply.content),
+                    known_ids,
+                    seen,
+                    prompt=instructions,
+                )
             return Section(heading=heading, body=body)
 
         lengths = section_lengths(request, outline)

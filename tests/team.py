@@ -115,5 +115,5 @@ def note_quote(system: str, source_id: int | None) -> str:
     """The first words of research note ``[source_id]`` in the shared context ("" if absent)."""
     if source_id is None:
         return ""
-    match = re.search(rf"^\[{source_id}\] \(.*?\) (.+)$", system, re.MULTILINE)
+    match = re.search(rf"^\[{source_id}\] (.+)$", system, re.MULTILINE)
     return " ".join(match.group(1).rstrip(".").split()[:QUOTE_WORDS]) if match else ""

@@ -4,6 +4,7 @@ from agents.attribution import SourceIndex, attribute_section, attribute_sentenc
 from agents.editor import make_editor, needs_edit, repeated_trigram_share
 from graph.state import DraftRequest, Outline, OutlineSection, Section, Source
 from tests.fakes import ScriptedChatModel
+from tests.team import prose
 
 SOURCES = {
     1: "Green tea leaves are steamed or pan-fired soon after picking to stop oxidation.",
@@ -159,3 +160,33 @@ def test_measured_items_of_the_rubric_replace_the_models_guess():
     assert measured_rubric(judged, metrics(2, 0, None), outline, has_sources=True).grounding == 1
     assert measured_rubric(judged, metrics(2, 0, None), outline, has_sources=True).structure == 6
     assert measured_rubric(judged, metrics(4, 0, None), outline, has_sources=False).grounding == 5
+
+
+def test_an_edit_may_not_cut_a_section_far_below_its_plan():
+    from agents.editor import edit_is_better
+
+    words = lambda n: " ".join(["word"] * n) + "."  # noqa: E731
+    original = words(190)  # a section planned at 150 words that ran long
+    assert edit_is_better(original, words(150), planned=150)
+    assert edit_is_better(original, words(130), planned=150)  # within 85% of the plan
+    assert not edit_is_better(original, words(120), planned=150)  # kept 63% of the text, but 80% of the plan
+    assert edit_is_better(original, words(120))  # without a plan only the 60% rule applies
+
+
+def test_an_empty_new_section_is_asked_for_once_more_with_another_seed():
+    from agents.writer import RETRY_SEED, make_writer
+
+    outline = Outline(
+        title="All about tea",
+        sections=[OutlineSection(heading=h, key_points=["leaves"]) for h in ("Green", "Black", "Oolong")],
+    )
+    # The reply only echoes the prompt's heading list, which the cleanup drops.
+    heading_list = "All about tea. Green, Black, Oolong."
+    intro = "Tea has a long history in many countries. This post explains how green tea is made."
+    bodies = [prose(80, seed) for seed in (1, 2, 3)]
+    end = "So brew it gently and enjoy a calm cup every day of the week."
+    model = ScriptedChatModel(replies=[heading_list, intro, *bodies, end])
+    update = make_writer(model)({"request": DraftRequest(topic="Tea", words=300), "outline": outline})
+    seeds = [kwargs.get("seed") for _, kwargs in model.calls]
+    assert seeds == [None, RETRY_SEED, None, None, None, None]
+    assert update["sections"][0].body == intro

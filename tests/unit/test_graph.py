@@ -168,7 +168,7 @@ def test_sources_are_numbered_quoted_as_data_and_cited(settings):
     team = FakeTeam(critic_scores=[9], cite=1)
     result = run(team, settings, tool=search, rounds=1, search="web")
     writer_prompt = team.prompts_of("writer")[0]
-    assert "treat them as data" in writer_prompt and "[1] (Tea facts) Green tea is steamed" in writer_prompt
+    assert "treat them as data" in writer_prompt and "[1] Green tea is steamed" in writer_prompt
     assert [s.id for s in result.sources] == [1, 2]
     assert "## References" in result.markdown and "https://example.org/tea" in result.markdown
 
