@@ -308,3 +308,45 @@ def measure_engine(
         adapter_overhead_pct=round((raw_tps / adapter_tps - 1) * 100, 1) if adapter_tps else 0.0,
         repeats=repeats,
     )
+
+
+class CallRecorder:
+    """Records every ``Llama.create_completion`` request a run makes, so the same work can be
+    replayed straight on llama.cpp afterwards (:func:`replay_calls`)."""
+
+    def __init__(self, llama: Any) -> None:
+        self.requests: list[dict[str, Any]] = []
+        create = llama.create_completion
+
+        def recording_create(**request: Any) -> Any:
+            self.requests.append(dict(request))
+            return create(**request)
+
+        llama.create_completion = recording_create
+        self.create = create
+
+
+def replay_calls(llama: Any, requests: Sequence[dict[str, Any]], create: Callable[..., Any]) -> float:
+    """Send ``requests`` again, in order, straight to ``create`` (the unwrapped
+    ``Llama.create_completion``) on the engine thread, from an empty KV cache; return seconds.
+
+    Same prompts, seeds, sampling, grammars and token caps in the same order, so llama.cpp
+    reuses the same prefixes and generates the same tokens: the time is what llama.cpp alone
+    needs for the run's model work. Only the run's own deadline/cancel criterion is left out.
+    """
+    from llama_cpp import StoppingCriteriaList
+
+    from backends.llama_cpp_chat import GenerationMonitor
+
+    def run() -> float:
+        llama.reset()  # forget the cached prefix: the run started from an empty context too
+        started = time.perf_counter()
+        for request in requests:
+            criteria = StoppingCriteriaList(
+                c for c in request.get("stopping_criteria") or [] if not isinstance(c, GenerationMonitor)
+            )
+            for _ in create(**{**request, "stopping_criteria": criteria}):
+                pass
+        return time.perf_counter() - started
+
+    return run_on_engine(run)

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bench.engine import EvalCounter, perf_reset, perf_snapshot
+from bench.engine import CallRecorder, EvalCounter, perf_reset, perf_snapshot, replay_calls
 from graph.state import DraftRequest
 from settings import Settings
 
@@ -26,8 +26,9 @@ class Scenario(BaseModel):
     reference: str | None = None
 
 
-def run_scenario(scenario: Scenario, settings: Settings) -> dict[str, Any]:
-    """Load the model, draft once, and return the result plus timings and engine counters."""
+def run_scenario(scenario: Scenario, settings: Settings, replay_work: bool = True) -> dict[str, Any]:
+    """Load the model, draft once, and return the result plus timings and engine counters;
+    with ``replay_work``, also time the run's model calls replayed straight on llama.cpp."""
     from backends.factory import make_chat_model
     from graph.runner import draft, new_run_id
     from tools.factory import make_search_tool
@@ -36,6 +37,7 @@ def run_scenario(scenario: Scenario, settings: Settings) -> dict[str, Any]:
     model: Any = make_chat_model(settings)
     load_seconds = time.perf_counter() - started
     counter = EvalCounter(model.llama)
+    recorder = CallRecorder(model.llama)
     sources_dir = Path(scenario.sources_dir) if scenario.sources_dir else None
     search = make_search_tool(scenario.search, sources_dir)  # type: ignore[arg-type]
     request = DraftRequest(
@@ -52,15 +54,32 @@ def run_scenario(scenario: Scenario, settings: Settings) -> dict[str, Any]:
     result = draft(request, settings, chat_model=model, search=search, run_id=run_id)
     wall = time.perf_counter() - started
     perf = perf_snapshot(model.llama)
+    evals = counter.as_dict()
+    replay = replay_run(model.llama, recorder, counter, evals["calls"]) if replay_work else None
     outline_headings, source_texts = run_details(settings.data_dir, run_id, result.best_round)
     return {
         "load_seconds": round(load_seconds, 3),
         "wall_seconds": round(wall, 3),
-        "evals": counter.as_dict(),
+        "evals": evals,
+        "replay": replay,
         "perf": perf.model_dump() if perf else None,
         "result": result.model_dump(mode="json"),
         "outline_headings": outline_headings,
         "source_texts": {str(key): text for key, text in source_texts.items()},
+    }
+
+
+def replay_run(llama: Any, recorder: CallRecorder, counter: EvalCounter, run_calls: int) -> dict[str, Any]:
+    """Replay the run's model calls raw (:func:`bench.engine.replay_calls`): seconds, and the
+    tokens generated then vs in the run (equal when the replay did the same work)."""
+    seconds = replay_calls(llama, recorder.requests, recorder.create)
+    replayed = counter.per_call[run_calls:]
+    return {
+        "seconds": round(seconds, 3),
+        "calls": len(replayed),
+        "generated": sum(call.generated for call in replayed),
+        "run_generated": sum(call.generated for call in counter.per_call[:run_calls]),
+        "evaluated": sum(call.evaluated for call in replayed),
     }
 
 

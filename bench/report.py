@@ -42,6 +42,7 @@ def summarise_draft(run: dict[str, Any], engine: dict[str, Any] | None) -> dict[
         "effective_tps": round(effective, 1),
         "raw_tps": raw,
         "ratio": round(effective / raw, 3) if raw else None,
+        **same_work(run.get("replay"), wall, completion),
         "engine_prompt_s": evals["prompt_seconds"],
         "engine_decode_s": evals["decode_seconds"],
         "decode_tps_in_run": per_second(evals["generated_evaluated"], evals["decode_seconds"]),
@@ -55,6 +56,19 @@ def summarise_draft(run: dict[str, Any], engine: dict[str, Any] | None) -> dict[
             group_telemetry(result["telemetry"], "agent"), result["telemetry"], evals.get("per_call")
         ),
         "per_round": group_telemetry(result["telemetry"], "round"),
+    }
+
+
+def same_work(replay: dict[str, Any] | None, wall: float, completion: int) -> dict[str, Any]:
+    """The run against raw llama.cpp doing the very same calls (``bench.engine.replay_calls``):
+    its seconds and tokens/s, the run's share of that speed, and whether the work matched."""
+    if not replay or not replay["seconds"] or not wall:
+        return {"raw_same_calls_s": None, "raw_same_calls_tps": None, "same_calls_ratio": None}
+    return {
+        "raw_same_calls_s": round(replay["seconds"], 1),
+        "raw_same_calls_tps": round(completion / replay["seconds"], 1),
+        "same_calls_ratio": round(replay["seconds"] / wall, 3),
+        "same_calls_matched": replay["generated"] == replay["run_generated"],
     }
 
 
@@ -201,7 +215,9 @@ def speed_table(drafts: list[dict[str, Any]]) -> str:
         "calls",
         "gen tok",
         "eff. gen tok/s",
-        "vs raw",
+        "vs raw gen tok/s",
+        "raw, same calls s",
+        "vs raw, same calls",
         "prompt tok submitted",
         "evaluated",
         "reuse",
@@ -225,6 +241,8 @@ def speed_table(drafts: list[dict[str, Any]]) -> str:
             d["completion_tokens"],
             d["effective_tps"],
             _pct(d["ratio"]),
+            d.get("raw_same_calls_s"),
+            _same_calls_pct(d),
             d["prompt_tokens"],
             d["prompt_evaluated"],
             _pct(d["reuse_rate"]),
@@ -241,6 +259,11 @@ def speed_table(drafts: list[dict[str, Any]]) -> str:
         for d in drafts
     ]
     return table(headers, rows)
+
+
+def _same_calls_pct(draft: dict[str, Any]) -> str:
+    text = _pct(draft.get("same_calls_ratio"))
+    return text if draft.get("same_calls_matched", True) else text + " (work differed)"
 
 
 def quality_table(drafts: list[dict[str, Any]]) -> str:

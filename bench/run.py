@@ -43,6 +43,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--threshold", type=float, default=10.0, help="score that ends a draft early")
     parser.add_argument("--no-engine", action="store_true", help="skip the engine ceiling")
     parser.add_argument(
+        "--no-replay", action="store_true", help="skip replaying each draft's model calls raw on llama.cpp"
+    )
+    parser.add_argument(
         "--wait-idle",
         type=float,
         default=0.0,
@@ -180,7 +183,8 @@ def worker_main(spec_path: Path, out_path: Path) -> int:
         from bench.pipeline import run_scenario
 
         scenario = Scenario.model_validate(spec["scenario"])
-        data = {"scenario": scenario.model_dump(), **run_scenario(scenario, settings)}
+        replay = spec.get("replay", True)
+        data = {"scenario": scenario.model_dump(), **run_scenario(scenario, settings, replay_work=replay)}
         data["reference"] = scenario.reference
     data["settings"] = _settings_summary(settings)
     out_path.write_text(json.dumps(data), encoding="utf-8")
@@ -206,7 +210,13 @@ def specs_for(args: argparse.Namespace, settings: dict[str, Any]) -> list[dict[s
     specs = [] if args.no_engine else [engine_spec(args, settings)]
     for scenario in build_scenarios(args):
         specs.append(
-            {"kind": "draft", "name": scenario.name, "settings": settings, "scenario": scenario.model_dump()}
+            {
+                "kind": "draft",
+                "name": scenario.name,
+                "settings": settings,
+                "scenario": scenario.model_dump(),
+                "replay": not args.no_replay,
+            }
         )
     return specs
 

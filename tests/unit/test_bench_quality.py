@@ -376,3 +376,49 @@ def test_generation_time_runs_from_the_prompt_to_the_last_token_and_excludes_the
     assert counts["prompt_seconds"] >= 0.2
     assert generation_tps(counts) == round(3 / counts["generation_seconds"], 1)
     assert generation_tps({"generated_evaluated": 0, "generation_seconds": 0}) is None
+
+
+def test_replay_sends_the_recorded_calls_again_from_an_empty_context_without_the_run_deadline():
+    from backends.llama_cpp_chat import GenerationMonitor
+    from bench.engine import CallRecorder, replay_calls
+    from bench.pipeline import replay_run
+
+    class CompletingLlama(PrefixCachingLlama):
+        def __init__(self) -> None:
+            super().__init__()
+            self.criteria: list[list[object]] = []
+
+        def reset(self) -> None:
+            self.held = []
+
+        def create_completion(self, prompt, max_tokens, stopping_criteria=None, **_):
+            self.criteria.append(list(stopping_criteria or []))
+            yield from self.generate(prompt, new_tokens=max_tokens)
+
+    llama = CompletingLlama()
+    counter = EvalCounter(llama)
+    recorder = CallRecorder(llama)
+    monitor = GenerationMonitor(3, None, None)
+    for prompt, cap in (([1, 2, 3], 2), ([1, 2, 9, 9], 3)):  # the second call reuses 2 tokens
+        list(llama.create_completion(prompt=prompt, max_tokens=cap, stopping_criteria=[monitor]))
+    assert len(recorder.requests) == 2
+    replay = replay_run(llama, recorder, counter, run_calls=2)
+    assert replay["calls"] == 2 and replay["generated"] == replay["run_generated"] == 5
+    assert replay["evaluated"] == counter.as_dict()["prompt_evaluated"] // 2 == 5  # 3 + 2: same reuse
+    assert all(monitor not in criteria for criteria in llama.criteria[2:])
+    assert replay_calls(llama, [], recorder.create) >= 0.0
+
+
+def test_same_work_compares_the_run_with_its_raw_replay():
+    from bench.report import same_work
+
+    numbers = same_work({"seconds": 45.0, "generated": 900, "run_generated": 900}, wall=50.0, completion=900)
+    assert numbers == {
+        "raw_same_calls_s": 45.0,
+        "raw_same_calls_tps": 20.0,
+        "same_calls_ratio": 0.9,
+        "same_calls_matched": True,
+    }
+    assert same_work(None, wall=50.0, completion=900)["same_calls_ratio"] is None
+    differed = same_work({"seconds": 45.0, "generated": 800, "run_generated": 900}, 50.0, 900)
+    assert not differed["same_calls_matched"]
