@@ -35,20 +35,19 @@ def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
         citing = render("writer", "cite") if known_ids else render("writer", "nocite")
         if request.voice_sample:
             citing += "\n" + render("writer", "voice", sample=request.voice_sample[:VOICE_CHARS])
+        headings = ", ".join(f'"{s.heading}"' for s in outline.sections)
+        brief = render("writer", "brief", title=outline.title, headings=headings, citing=citing)
         seen: list[frozenset[str]] = []
 
         def write(heading: str, template: str, length: int, **values: object) -> Section:
             old = previous.get(heading.lower())
             if old is not None and critique is not None:
                 template, values = "revise", {"text": old.body, "issues": bullet_list(issues)}
-            fill = {
-                "heading": heading or "introduction",
-                "title": outline.title,
-                "length": length,
-                "citing": citing,
-            }
-            task = render("writer", template, **fill, **values)
-            instructions = render("writer", template, **fill, **{**values, "text": ""})
+            fill = {"heading": heading or "introduction", "length": length}
+            # The brief comes first and is the same for every section of a round, so llama.cpp
+            # reuses it from one section's call to the next.
+            task = brief + "\n\n" + render("writer", template, **fill, **values)
+            instructions = brief + "\n\n" + render("writer", template, **fill, **{**values, "text": ""})
             messages = messages_for(system, task)
             seen_before = list(seen)
             reply = model.invoke(messages, max_tokens=max_tokens_for(length))
@@ -72,8 +71,7 @@ def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
             return Section(heading=heading, body=body)
 
         lengths = section_lengths(request, outline)
-        headings = ", ".join(s.heading for s in outline.sections)
-        sections = [write("", "intro", lengths[0], headings=headings)]
+        sections = [write("", "intro", lengths[0])]
         for index, planned in enumerate(outline.sections):
             covered = ", ".join(s.heading for s in outline.sections[:index]) or "nothing yet"
             points = bullet_list(planned.key_points)
