@@ -9,7 +9,7 @@ from langchain_core.language_models import BaseChatModel
 from agents.cleanup import clean_section
 from agents.markdown import render_markdown
 from agents.prompts import bullet_list, messages_for, render, shared_context
-from graph.state import DraftRequest, DraftState, Outline, Section, author_notes
+from graph.state import Critique, DraftRequest, DraftState, Outline, Section, author_notes
 
 INTRO_SHARE = 0.12
 CONCLUSION_SHARE = 0.1
@@ -27,9 +27,7 @@ def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
         request, outline = state["request"], state["outline"]
         previous = {s.heading.lower(): s for s in state.get("sections", [])}
         critique = state.get("critique")
-        issues = [i for i in (critique.issues if critique else []) if not is_citation_detail(i)] + [
-            f"the author asks: {n}" for n in author_notes(state)
-        ]
+        issues = revision_advice(critique, request) + [f"the author asks: {n}" for n in author_notes(state)]
         known_ids = {s.id for s in state.get("sources", [])}
         system = shared_context(request, state.get("notes", []), state.get("sources", []))
         citing = render("writer", "cite") if known_ids else render("writer", "nocite")
@@ -96,6 +94,31 @@ def revision_keeps_length(old: str, new: str, planned: int) -> bool:
     if new_words == 0:
         return False
     return abs(new_words - planned) <= abs(old_words - planned) + LENGTH_SLACK * planned
+
+
+LOW_SCORE = 5
+RUBRIC_ADVICE = {
+    "clarity": "use short, plain sentences and say each thing only once",
+    "depth": "add a specific fact, number or example from the research notes",
+    "style": "write for {audience} in a {tone} tone",
+}
+
+
+def revision_advice(critique: Critique | None, request: DraftRequest) -> list[str]:
+    """What the revision should fix: the critique's issues (without per-sentence citation
+    details) or, when it names none (small models often reply with scores only), advice for
+    each model-judged rubric item that scored low."""
+    if critique is None:
+        return []
+    issues = [issue for issue in critique.issues if not is_citation_detail(issue)]
+    if issues:
+        return issues
+    scores = critique.scores.model_dump()
+    return [
+        advice.format(audience=request.audience, tone=request.tone)
+        for item, advice in RUBRIC_ADVICE.items()
+        if scores[item] <= LOW_SCORE
+    ]
 
 
 def is_citation_detail(issue: str) -> bool:

@@ -190,3 +190,22 @@ def test_an_empty_new_section_is_asked_for_once_more_with_another_seed():
     seeds = [kwargs.get("seed") for _, kwargs in model.calls]
     assert seeds == [None, RETRY_SEED, None, None, None, None]
     assert update["sections"][0].body == intro
+
+
+def test_a_critique_without_issues_still_tells_the_writer_what_to_improve():
+    from agents.writer import revision_advice
+    from graph.state import Critique, DraftMetrics, RubricScores
+
+    metrics = DraftMetrics(words=300, sections=4, repeated_sentence_ratio=0, length_ratio=1, citations=2)
+
+    def critique(issues, clarity, depth, style):
+        scores = RubricScores(grounding=9, structure=9, clarity=clarity, depth=depth, style=style)
+        return Critique(scores=scores, overall=6.0, issues=issues, metrics=metrics)
+
+    request = DraftRequest(topic="Tea", audience="new gardeners", tone="warm")
+    assert revision_advice(None, request) == []
+    named = critique(["the intro is vague", 'weak citation [1] (overlap 0.00): "Tea"'], 3, 3, 3)
+    assert revision_advice(named, request) == ["the intro is vague"]
+    advice = revision_advice(critique([], clarity=3, depth=8, style=5), request)
+    assert len(advice) == 2 and "plain sentences" in advice[0] and "new gardeners in a warm tone" in advice[1]
+    assert revision_advice(critique([], 9, 9, 9), request) == []
