@@ -16,7 +16,9 @@ _CHATTER = re.compile(
 )
 _META = re.compile(
     r"\b(the critic|critic said|weak citations?|overlap \d|citations are backed|the target length|"
-    r"research notes?|the author asks|plain prose|no heading)\b",
+    r"research notes?|the author asks|plain prose|no heading|this (?:opening|closing) paragraph|"
+    r"(?:improve|rewrite|revise) the section|"
+    r"I (?:have |'ve )?(?:also )?(?:made (?:some )?changes|reorgani[sz]ed|rewrote|revised))\b",
     re.IGNORECASE,
 )
 _LETTERS = re.compile(r"[^\W\d_]{2,}")

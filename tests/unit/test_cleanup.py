@@ -92,6 +92,17 @@ def test_sentences_about_the_task_are_dropped_even_when_they_do_not_echo_the_pro
     assert drop_echoed_instructions(text, "You are the writer.") == "Tea is a drink. Many people love it."
 
 
+def test_sentences_about_the_writing_itself_are_dropped():
+    text = (
+        "In this opening paragraph, I've covered several key points. Tea is old. I made some changes "
+        "to improve the section. I also reorganized my sentences for better flow. I edited tea "
+        "labels for a living. In this section we look at green tea."
+    )
+    assert drop_echoed_instructions(text, "You are the writer.") == (
+        "Tea is old. I edited tea labels for a living. In this section we look at green tea."
+    )
+
+
 def test_the_writer_does_not_see_per_sentence_citation_findings():
     from agents.writer import is_citation_detail
 
