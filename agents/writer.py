@@ -27,8 +27,10 @@ def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
         request, outline = state["request"], state["outline"]
         previous = {s.heading.lower(): s for s in state.get("sections", [])}
         critique = state.get("critique")
-        issues = revision_advice(critique, request) + [f"the author asks: {n}" for n in author_notes(state)]
         known_ids = {s.id for s in state.get("sources", [])}
+        issues = revision_advice(critique, request, bool(known_ids)) + [
+            f"the author asks: {n}" for n in author_notes(state)
+        ]
         system = shared_context(request, state.get("notes", []), state.get("sources", []))
         citing = render("writer", "cite") if known_ids else render("writer", "nocite")
         if request.voice_sample:
@@ -55,17 +57,13 @@ def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
                     seen[:] = seen_before  # a failed or shrunken rewrite must not lose the section
                     body = clean_section(old.body, known_ids, seen)
             elif len(body.split()) < TOO_SHORT * length:
-                # Greedy-ish sampling with a fixed seed replays the same failure (e.g. an intro
-                # that only lists the headings, which the cleanup removes): ask once more.
-                seen[:] = seen_before
+                # A fixed seed replays the same failure (e.g. an intro that only lists the
+                # headings, which the cleanup removes): ask once more with another seed.
                 again = model.invoke(messages, max_tokens=max_tokens_for(length), seed=RETRY_SEED)
-                retried = clean_section(str(again.content), known_ids, list(seen), prompt=instructions)
-                body = clean_section(
-                    retried if len(retried.split()) > len(body.split()) else str(reply.content),
-                    known_ids,
-                    seen,
-                    prompt=instructions,
-                )
+                seen_retry = list(seen_before)
+                retried = clean_section(str(again.content), known_ids, seen_retry, prompt=instructions)
+                if len(retried.split()) > len(body.split()):
+                    body, seen[:] = retried, seen_retry
             return Section(heading=heading, body=body)
 
         lengths = section_lengths(request, outline)
@@ -102,9 +100,10 @@ RUBRIC_ADVICE = {
     "depth": "add a specific fact, number or example from the research notes",
     "style": "write for {audience} in a {tone} tone",
 }
+UNSOURCED_DEPTH_ADVICE = "add a specific example or practical detail"  # no notes to draw facts from
 
 
-def revision_advice(critique: Critique | None, request: DraftRequest) -> list[str]:
+def revision_advice(critique: Critique | None, request: DraftRequest, has_sources: bool) -> list[str]:
     """What the revision should fix: the critique's issues (without per-sentence citation
     details) or, when it names none (small models often reply with scores only), advice for
     each model-judged rubric item that scored low."""
@@ -113,10 +112,11 @@ def revision_advice(critique: Critique | None, request: DraftRequest) -> list[st
     issues = [issue for issue in critique.issues if not is_citation_detail(issue)]
     if issues:
         return issues
+    advice = {**RUBRIC_ADVICE, **({} if has_sources else {"depth": UNSOURCED_DEPTH_ADVICE})}
     scores = critique.scores.model_dump()
     return [
-        advice.format(audience=request.audience, tone=request.tone)
-        for item, advice in RUBRIC_ADVICE.items()
+        text.format(audience=request.audience, tone=request.tone)
+        for item, text in advice.items()
         if scores[item] <= LOW_SCORE
     ]
 

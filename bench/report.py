@@ -27,6 +27,7 @@ def summarise_draft(run: dict[str, Any], engine: dict[str, Any] | None) -> dict[
     pp = engine["prompt_tokens_per_second"] if engine else None
     reused = evals["prompt_submitted"] - evals["prompt_evaluated"]
     engine_seconds = evals["prompt_seconds"] + evals["decode_seconds"]
+    gen_phase = generation_tps(evals)
     return {
         "name": run["name"],
         "rounds": len(result["rounds"]),
@@ -46,8 +47,8 @@ def summarise_draft(run: dict[str, Any], engine: dict[str, Any] | None) -> dict[
         "engine_prompt_s": evals["prompt_seconds"],
         "engine_decode_s": evals["decode_seconds"],
         "decode_tps_in_run": per_second(evals["generated_evaluated"], evals["decode_seconds"]),
-        "generation_tps": generation_tps(evals),
-        "generation_ratio": _ratio(generation_tps(evals), raw),
+        "generation_tps": gen_phase,
+        "generation_ratio": _ratio(gen_phase, raw),
         "other_s": round(wall - engine_seconds, 1),
         "peak_rss_mb": run["peak_rss_mb"],
         "other_cpu_cores": run["other_cpu_cores"],

@@ -203,9 +203,14 @@ def test_a_critique_without_issues_still_tells_the_writer_what_to_improve():
         return Critique(scores=scores, overall=6.0, issues=issues, metrics=metrics)
 
     request = DraftRequest(topic="Tea", audience="new gardeners", tone="warm")
-    assert revision_advice(None, request) == []
+    assert revision_advice(None, request, True) == []
     named = critique(["the intro is vague", 'weak citation [1] (overlap 0.00): "Tea"'], 3, 3, 3)
-    assert revision_advice(named, request) == ["the intro is vague"]
-    advice = revision_advice(critique([], clarity=3, depth=8, style=5), request)
+    assert revision_advice(named, request, True) == ["the intro is vague"]
+    advice = revision_advice(critique([], clarity=3, depth=8, style=5), request, True)
     assert len(advice) == 2 and "plain sentences" in advice[0] and "new gardeners in a warm tone" in advice[1]
-    assert revision_advice(critique([], 9, 9, 9), request) == []
+    assert revision_advice(critique([], 9, 9, 9), request, True) == []
+    shallow = critique([], clarity=9, depth=2, style=9)
+    assert revision_advice(shallow, request, True) == [
+        "add a specific fact, number or example from the research notes"
+    ]
+    assert revision_advice(shallow, request, False) == ["add a specific example or practical detail"]
