@@ -2,9 +2,10 @@
 
 ``overall`` = mean of the five rubric scores minus penalties for measured problems (repetition,
 length off target, missing sections, missing or unsupported citations). Grounding and structure
-are measured (``agents.metrics.measured_rubric``); the model judges clarity, depth and style.
-A reply that cannot be
-validated yields a fallback critique that ends the loop.
+are measured, clarity is half measured (``agents.metrics.measured_rubric``); the model judges
+clarity, depth and style. Where the model can report token probabilities (llama.cpp), each of
+those judgements is the probability-weighted mean rating (``backends.ratings``), not the one
+digit it sampled. A reply that cannot be validated yields a fallback critique that ends the loop.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from langchain_core.language_models import BaseChatModel
 
 from agents.metrics import describe, measure_draft, measured_rubric, objective_findings
 from agents.prompts import messages_for, render, shared_context
+from backends.ratings import expected_rating
 from backends.structured import StructuredOutputError, invoke_structured
 from graph.state import (
     Critique,
@@ -31,6 +33,11 @@ CRITIC_MAX_TOKENS = 400
 CRITIC_TEMPERATURE = 0.0  # the same draft gets the same scores, so rounds compare fairly
 DRAFT_CHARS = 9000
 FALLBACK_SCORE = 5
+JUDGED_ITEMS = {
+    "clarity": "easy to read, no repetition",
+    "depth": "specific and useful",
+    "style": "fits the audience, the tone and the target length",
+}
 
 
 def make_critic(model: BaseChatModel) -> Callable[[DraftState], dict]:
@@ -42,12 +49,12 @@ def make_critic(model: BaseChatModel) -> Callable[[DraftState], dict]:
         metrics, weak_citations = measure_draft(request, outline, sections, sources)
         notes = author_notes(state)
         feedback = f"The author asked for: {' '.join(notes)} Check that the draft does this." if notes else ""
-        task = render(
-            "critic",
-            "critique",
-            draft=state["draft"][:DRAFT_CHARS],
-            facts=describe(metrics, request.words),
-            feedback=feedback,
+        # The draft comes first so the rating questions after the critique reuse its tokens.
+        draft = render("critic", "draft", draft=state["draft"][:DRAFT_CHARS])
+        task = (
+            draft
+            + "\n\n"
+            + render("critic", "critique", facts=describe(metrics, request.words), feedback=feedback)
         )
         system = shared_context(request, state.get("notes", []), sources)
         penalty, measured_issues = objective_findings(metrics, outline, bool(sources))
@@ -61,10 +68,16 @@ def make_critic(model: BaseChatModel) -> Callable[[DraftState], dict]:
                 max_tokens=CRITIC_MAX_TOKENS,
                 temperature=CRITIC_TEMPERATURE,
             )
-            scores = measured_rubric(reply.scores, metrics, outline, bool(sources))
+            judged: dict[str, float] = {
+                **reply.scores.model_dump(),
+                **weighted_judgements(model, system, draft),
+            }
+            scores = measured_rubric(judged, metrics, outline, bool(sources))
             issues, gaps, fallback = reply.issues, reply.gaps, False
         except StructuredOutputError as exc:
-            scores = RubricScores.model_validate(dict.fromkeys(RubricScores.model_fields, FALLBACK_SCORE))
+            scores = RubricScores.model_validate(
+                dict.fromkeys(RubricScores.model_fields, float(FALLBACK_SCORE))
+            )
             issues, gaps, fallback = [], [], True
             warnings.append(f"critic reply was unusable ({exc}); ending with the best draft so far")
         overall = max(0.0, min(10.0, mean(scores.model_dump().values()) - penalty))
@@ -82,3 +95,15 @@ def make_critic(model: BaseChatModel) -> Callable[[DraftState], dict]:
         return {"critique": critique, "rounds": [record], "warnings": warnings}
 
     return critic
+
+
+def weighted_judgements(model: BaseChatModel, system: str, draft: str) -> dict[str, float]:
+    """Each model-judged rubric item as the probability-weighted mean rating; items the model
+    cannot rate this way are left out (the sampled score stands)."""
+    judged = {}
+    for item, meaning in JUDGED_ITEMS.items():
+        question = render("critic", "rate", item=item, meaning=meaning)
+        value = expected_rating(model, messages_for(system, draft + "\n\n" + question))
+        if value is not None:
+            judged[item] = value
+    return judged

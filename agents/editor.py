@@ -19,6 +19,7 @@ from agents.attribution import SourceIndex, attribute_section
 from agents.cleanup import clean_section, repeated_sentence_ratio
 from agents.markdown import render_markdown
 from agents.prompts import messages_for, render, shared_context
+from agents.readability import repeated_ngram_ratio
 from agents.writer import CONCLUSION_HEADING, max_tokens_for, section_lengths
 from graph.state import DraftRequest, DraftState, Outline, Section
 
@@ -72,14 +73,7 @@ def needs_edit(body: str, planned: int | None) -> bool:
     """True when a section runs long for its plan or repeats its own phrases."""
     if planned is not None and len(body.split()) > planned * TOO_LONG:
         return True
-    return repeated_trigram_share(body) > REPETITIVE
-
-
-def repeated_trigram_share(text: str) -> float:
-    """Share of the text's 3-word sequences that already occurred earlier in it."""
-    words = [word.strip(".,;:!?\"'()").lower() for word in text.split()]
-    grams = [tuple(words[i : i + 3]) for i in range(len(words) - 2)]
-    return (len(grams) - len(set(grams))) / len(grams) if grams else 0.0
+    return repeated_ngram_ratio(body) > REPETITIVE
 
 
 def edit_is_better(original: str, candidate: str, planned: int | None = None) -> bool:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from statistics import mean
 
 from agents.cleanup import repeated_sentence_ratio
 from agents.markdown import render_markdown, word_count
+from agents.readability import flesch_reading_ease, repeated_ngram_ratio
 from graph.state import DraftMetrics, DraftRequest, Outline, RubricScores, Section, Source
 from tools.citations import citation_support, weak_citation_issues
 
@@ -17,13 +20,15 @@ _CITATION = re.compile(r"\[(\d+)\]")
 def measure_draft(
     request: DraftRequest, outline: Outline, sections: list[Section], sources: list[Source]
 ) -> tuple[DraftMetrics, list[str]]:
-    """Words, sections, repetition, length vs target, citations and their support rate.
+    """Words, sections, repetition, length vs target, citations and their support rate, and
+    the prose's reading ease and repeated 3-grams.
 
     Returns:
         The metrics, and issue lines naming citations their source text does not support.
     """
     markdown = render_markdown(outline.title, sections)
     words = word_count(sections)
+    prose = _CITATION.sub("", "\n".join(section.body for section in sections))
     support = citation_support(markdown, {s.id: s.text for s in sources}) if sources else None
     weak = weak_citation_issues(support, limit=WEAK_CITATIONS_SHOWN) if support is not None else []
     metrics = DraftMetrics(
@@ -33,6 +38,8 @@ def measure_draft(
         length_ratio=round(words / request.words, 3),
         citations=len(_CITATION.findall(markdown)),
         citation_support=None if support is None or support.rate is None else round(support.rate, 3),
+        reading_ease=flesch_reading_ease(prose),
+        repeated_ngram_ratio=repeated_ngram_ratio(prose),
     )
     return metrics, weak
 
@@ -64,16 +71,20 @@ def objective_findings(metrics: DraftMetrics, outline: Outline, has_sources: boo
 
 
 UNSOURCED_GROUNDING = 5  # nothing to be grounded in: neutral, so rounds compare on the rest
+READING_EASE_RANGE = (10.0, 80.0)  # Flesch reading ease from 1 (dense) to 10 (plain)
+REPEAT_ALLOWANCE = 0.05  # repeated 3-grams any natural text has (the topic's own phrases)
+REPEAT_WEIGHT = 20.0  # clarity points lost per share of repeated 3-grams above the allowance
 
 
 def measured_rubric(
-    judged: RubricScores, metrics: DraftMetrics, outline: Outline, has_sources: bool
+    judged: Mapping[str, float], metrics: DraftMetrics, outline: Outline, has_sources: bool
 ) -> RubricScores:
-    """The rubric with the items code can measure set from measurements.
+    """The rubric with what code can measure taken from measurements.
 
     Structure is the share of planned sections (body plus conclusion) that have text; grounding
     is the share of citations their source supports (1 when a sourced draft cites nothing, a
-    neutral 5 without sources). Clarity, depth and style stay the model's judgement: a small
+    neutral 5 without sources). Clarity is the mean of the model's judgement and the measured
+    readability (``measured_clarity``). Depth and style stay the model's judgement: a small
     model's rubric is close to a fixed pattern, and measurable items should not depend on it.
     """
     expected = len(outline.sections) + 1
@@ -84,7 +95,23 @@ def measured_rubric(
         grounding = 1
     else:
         grounding = _scale(metrics.citation_support)
-    return judged.model_copy(update={"structure": structure, "grounding": grounding})
+    clarity = judged["clarity"]
+    readable = measured_clarity(metrics)
+    if readable is not None:
+        clarity = mean([clarity, readable])
+    values = {**judged, "structure": structure, "grounding": grounding, "clarity": clarity}
+    return RubricScores.model_validate({item: round(values[item], 2) for item in RubricScores.model_fields})
+
+
+def measured_clarity(metrics: DraftMetrics) -> float | None:
+    """Clarity from measurements: Flesch reading ease on a 1-10 scale, minus points for
+    repeated 3-grams beyond the allowance; None for metrics that lack them."""
+    if metrics.reading_ease is None:
+        return None
+    low, high = READING_EASE_RANGE
+    share = min(1.0, max(0.0, (metrics.reading_ease - low) / (high - low)))
+    excess = max(0.0, (metrics.repeated_ngram_ratio or 0.0) - REPEAT_ALLOWANCE)
+    return max(1.0, min(10.0, 1 + 9 * share - REPEAT_WEIGHT * excess))
 
 
 def _scale(share: float) -> int:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
 from agents.cleanup import clean_section
 from agents.markdown import render_markdown
 from agents.prompts import bullet_list, messages_for, render, shared_context
-from graph.state import Critique, DraftRequest, DraftState, Outline, Section, author_notes
+from agents.readability import flesch_reading_ease, repeated_ngram_ratio
+from graph.state import Critique, DraftRequest, DraftState, Outline, Section, author_notes, completed_rounds
 
 INTRO_SHARE = 0.12
 CONCLUSION_SHARE = 0.1
@@ -18,6 +20,9 @@ TOKENS_PER_WORD = 1.35
 VOICE_CHARS = 700
 TOO_SHORT = 0.3  # a new section under this share of its planned words is asked for again
 RETRY_SEED = 9001
+REVISION_SEED = 7000  # plus the round number
+REPEAT_SLACK = 0.02  # a revision may repeat this much more of its 3-grams than the text it replaces
+READABILITY_SLACK = 5.0  # ... and read this much harder (Flesch reading ease points)
 
 
 def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
@@ -38,6 +43,7 @@ def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
         headings = ", ".join(f'"{s.heading}"' for s in outline.sections)
         brief = render("writer", "brief", title=outline.title, headings=headings, citing=citing)
         seen: list[frozenset[str]] = []
+        round_number = completed_rounds(state) + 1
 
         def write(heading: str, template: str, length: int, **values: object) -> Section:
             old = previous.get(heading.lower())
@@ -50,11 +56,14 @@ def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
             instructions = brief + "\n\n" + render("writer", template, **fill, **{**values, "text": ""})
             messages = messages_for(system, task)
             seen_before = list(seen)
-            reply = model.invoke(messages, max_tokens=max_tokens_for(length))
+            revising = old is not None and template == "revise"
+            # Each round samples a fresh revision (a fixed seed would replay a rejected one).
+            options: dict[str, Any] = {"seed": REVISION_SEED + round_number} if revising else {}
+            reply = model.invoke(messages, max_tokens=max_tokens_for(length), **options)
             body = clean_section(str(reply.content), known_ids, seen, prompt=instructions)
-            if old is not None and template == "revise":
-                if not revision_keeps_length(old.body, body, length):
-                    seen[:] = seen_before  # a failed or shrunken rewrite must not lose the section
+            if old is not None and revising:
+                if not revision_not_worse(old.body, body, length):
+                    seen[:] = seen_before  # a worse rewrite must not replace the section
                     body = clean_section(old.body, known_ids, seen)
             elif len(body.split()) < TOO_SHORT * length:
                 # A fixed seed replays the same failure (e.g. an intro that only lists the
@@ -85,13 +94,24 @@ def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
 LENGTH_SLACK = 0.1
 
 
+def revision_not_worse(old: str, new: str, planned: int) -> bool:
+    """Accept a rewrite only if it keeps the length and is not measurably harder to read or more
+    repetitive than the text it replaces: small models' rewrites often repeat phrases and
+    lengthen sentences, and a round must not make the draft worse."""
+    if not revision_keeps_length(old, new, planned):
+        return False
+    if repeated_ngram_ratio(new) > repeated_ngram_ratio(old) + REPEAT_SLACK:
+        return False
+    return flesch_reading_ease(new) >= flesch_reading_ease(old) - READABILITY_SLACK
+
+
 def revision_keeps_length(old: str, new: str, planned: int) -> bool:
-    """Accept a rewrite unless it is empty or strays further from the planned length than the
-    text it replaces (by more than 10% of the plan): small models shrink text they revise."""
+    """Accept a non-empty rewrite within 10% of the planned length, or one no further from the
+    plan than the text it replaces: small models shrink text they revise, round after round."""
     old_words, new_words = len(old.split()), len(new.split())
     if new_words == 0:
         return False
-    return abs(new_words - planned) <= abs(old_words - planned) + LENGTH_SLACK * planned
+    return abs(new_words - planned) <= max(abs(old_words - planned), LENGTH_SLACK * planned)
 
 
 LOW_SCORE = 5

@@ -25,7 +25,8 @@ from pydantic import ConfigDict, Field
 
 from backends.cancel import GenerationCancelled, StopCheck, current_stop_check
 from backends.chat_formats import formatter_for, stop_sequences_for, to_llama_messages
-from backends.engine_thread import stream_on_engine
+from backends.engine_thread import run_on_engine, stream_on_engine
+from backends.ratings import spelled_probabilities
 from errors import BadInputError
 
 _LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
@@ -183,6 +184,57 @@ class LlamaCppChatModel(BaseChatModel):
                 },
             )
         )
+
+    def rating_probabilities(
+        self, messages: Sequence[BaseMessage], ratings: Sequence[int], answer_prefix: str = ""
+    ) -> dict[int, float]:
+        """How likely the reply to ``messages``, begun with ``answer_prefix``, is each rating
+        (see ``backends.ratings``).
+
+        Reads the model's next-token distribution instead of sampling: one forward pass for the
+        prompt (its prefix is reused from earlier calls) and one per multi-token spelling.
+        """
+        with lock_for(self.llama):
+            return run_on_engine(self._rating_probabilities, list(messages), list(ratings), answer_prefix)
+
+    def _rating_probabilities(
+        self, messages: list[BaseMessage], ratings: list[int], answer_prefix: str
+    ) -> dict[int, float]:
+        import numpy as np
+        from llama_cpp import LogitsProcessorList
+
+        formatted = formatter_for(self.llama)(messages=to_llama_messages(messages))
+        prompt = self.llama.tokenize(
+            (formatted.prompt + answer_prefix).encode("utf-8"),
+            add_bos=not formatted.added_special,
+            special=True,
+        )
+        fit_to_context(len(prompt), 1, self.llama)
+        spellings = {
+            rating: tuple(self.llama.tokenize(str(rating).encode("utf-8"), add_bos=False, special=False))
+            for rating in ratings
+        }
+        seen: dict[tuple[int, ...], Any] = {}
+
+        def next_token(prefix: tuple[int, ...]) -> Any:
+            if prefix not in seen:
+                captured: list[Any] = []
+
+                def capture(_ids: Any, logits: Any) -> Any:
+                    captured.append(np.array(logits, dtype=np.float64, copy=True))
+                    return logits
+
+                self.llama.create_completion(
+                    prompt=prompt + list(prefix),
+                    max_tokens=1,
+                    temperature=0.0,
+                    logits_processor=LogitsProcessorList([capture]),
+                )
+                weights = np.exp(captured[0] - captured[0].max())
+                seen[prefix] = weights / weights.sum()
+            return seen[prefix]
+
+        return {rating: float(p) for rating, p in spelled_probabilities(spellings, next_token).items()}
 
     def _completion_request(
         self,

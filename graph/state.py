@@ -106,8 +106,8 @@ class Outline(BaseModel):
 Score = Literal[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
 
 
-class RubricScores(BaseModel):
-    """The critic's rubric, each 1-10."""
+class JudgedScores(BaseModel):
+    """The rubric as the critic model writes it (grammar-constrained), each 1-10."""
 
     grounding: Score = Field(description="claims supported by the numbered sources")
     structure: Score = Field(description="follows the outline, clear sections")
@@ -116,10 +116,23 @@ class RubricScores(BaseModel):
     style: Score = Field(description="fits audience, tone and length")
 
 
+RubricValue = Annotated[float, Field(ge=1.0, le=10.0)]
+
+
+class RubricScores(BaseModel):
+    """The critic's final rubric, each 1-10: measured items, probability-weighted judgements."""
+
+    grounding: RubricValue
+    structure: RubricValue
+    clarity: RubricValue
+    depth: RubricValue
+    style: RubricValue
+
+
 class CritiqueReply(BaseModel):
     """What the critic model must return (grammar-constrained)."""
 
-    scores: RubricScores
+    scores: JudgedScores
     issues: list[ShortText] = Field(default_factory=list, max_length=5)
     gaps: list[ShortText] = Field(
         default_factory=list, max_length=3, description="questions needing research"
@@ -135,6 +148,8 @@ class DraftMetrics(BaseModel):
     length_ratio: float = Field(description="words / target words")
     citations: int
     citation_support: float | None = None
+    reading_ease: float | None = Field(default=None, description="Flesch reading ease of the prose")
+    repeated_ngram_ratio: float | None = Field(default=None, description="share of repeated word 3-grams")
 
 
 class Critique(BaseModel):

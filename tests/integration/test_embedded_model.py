@@ -63,3 +63,23 @@ def test_langgraph_messages_mode_sees_streamed_tokens(embedded_model):
         if meta["langgraph_node"] == "write" and chunk.content
     ]
     assert len(tokens) > 1
+
+
+def test_rating_probabilities_are_read_from_the_real_model(embedded_model):
+    from backends.ratings import expected_rating
+
+    messages = [
+        SystemMessage("You are a strict critic."),
+        HumanMessage(
+            "Text: 'The cat sat on the mat.'\nRate its clarity. Reply with one number from 1 to 10."
+        ),
+    ]
+    probabilities = embedded_model.rating_probabilities(messages, range(1, 11), "Score: ")
+    assert set(probabilities) == set(range(1, 11))
+    assert 0.5 < sum(probabilities.values()) <= 1.0 + 1e-6
+    assert probabilities[10] > 0  # "10" is two tokens for SmolLM2: read in a second step
+    rating = expected_rating(embedded_model, messages)
+    assert rating is not None and 1.0 <= rating <= 10.0
+    assert rating == expected_rating(embedded_model, messages)  # no sampling: the same every time
+    after = embedded_model.invoke([HumanMessage("Name one colour.")], max_tokens=8)
+    assert after.content.strip()  # the probe leaves the model ready for normal generation

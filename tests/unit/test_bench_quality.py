@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
+from agents import readability
 from bench import quality
 from bench.engine import EvalCounter, reuse_rate
 from bench.report import add_engine_counts, group_telemetry
@@ -90,9 +91,9 @@ def test_repeated_headings_fail_the_structure_check():
 
 def test_repeated_ngram_ratio_counts_repeats_of_earlier_trigrams():
     # trigrams: (a b c) (b c a) (c a b) (a b c) -> 4, one repeat
-    assert quality.repeated_ngram_ratio("a b c a b c") == 0.25
-    assert quality.repeated_ngram_ratio("one two three four five") == 0.0
-    assert quality.repeated_ngram_ratio("too short") == 0.0
+    assert readability.repeated_ngram_ratio("a b c a b c") == 0.25
+    assert readability.repeated_ngram_ratio("one two three four five") == 0.0
+    assert readability.repeated_ngram_ratio("too short") == 0.0
 
 
 @pytest.mark.parametrize(
@@ -112,15 +113,15 @@ def test_repeated_ngram_ratio_counts_repeats_of_earlier_trigrams():
     ],
 )
 def test_count_syllables_heuristic(word, syllables):
-    assert quality.count_syllables(word) == syllables
+    assert readability.count_syllables(word) == syllables
 
 
 def test_flesch_reading_ease_by_hand():
     # 6 words, 2 sentences, 6 syllables: 206.835 - 1.015 * 3 - 84.6 * 1
-    assert quality.flesch_reading_ease("The cat sat. The dog ran.") == 119.19
+    assert readability.flesch_reading_ease("The cat sat. The dog ran.") == 119.19
     # 3 words, 1 sentence, 9 syllables (4 + 1 + 4): 206.835 - 1.015 * 3 - 84.6 * 3
-    assert quality.flesch_reading_ease("Education is beneficial.") == -50.01
-    assert quality.flesch_reading_ease("") == 0.0
+    assert readability.flesch_reading_ease("Education is beneficial.") == -50.01
+    assert readability.flesch_reading_ease("") == 0.0
 
 
 # --- reference overlap ----------------------------------------------------------------------

@@ -1,7 +1,10 @@
 """The editor edits only sections that need it, and every kept citation is backed by its source."""
 
+import random
+
 from agents.attribution import SourceIndex, attribute_section, attribute_sentence, with_markers
-from agents.editor import make_editor, needs_edit, repeated_trigram_share
+from agents.editor import make_editor, needs_edit
+from agents.readability import repeated_ngram_ratio
 from graph.state import DraftRequest, Outline, OutlineSection, Section, Source
 from tests.fakes import ScriptedChatModel
 from tests.team import prose
@@ -61,7 +64,7 @@ def test_only_long_or_repetitive_sections_need_an_edit():
     assert not needs_edit(clean, planned=60)
     assert needs_edit(clean, planned=30)  # 50 words for a 30-word plan
     loop = "the river runs to the sea and " * 8
-    assert repeated_trigram_share(loop) > 0.5
+    assert repeated_ngram_ratio(loop) > 0.5
     assert needs_edit(loop, planned=100)
 
 
@@ -132,14 +135,80 @@ def test_a_revision_may_not_drift_further_from_the_planned_length():
     assert revision_keeps_length(words(100), words(95), planned=100)
     assert not revision_keeps_length(words(100), words(70), planned=100)
     assert not revision_keeps_length(words(100), "", planned=100)
-    assert revision_keeps_length(words(40), words(35), planned=100)  # within 10% of the plan
+    assert not revision_keeps_length(words(40), words(35), planned=100)  # already short: no shorter
+    assert revision_keeps_length(words(40), words(45), planned=100)
+    assert revision_keeps_length(words(150), words(140), planned=100)
+
+
+def test_a_revision_that_reads_worse_or_repeats_more_is_rejected():
+    from agents.writer import revision_not_worse
+
+    old = prose(100, 1)
+    assert revision_not_worse(old, prose(100, 2), planned=100)
+    looping = " ".join([" ".join(old.split()[:20])] * 5)  # the same 20 words five times
+    assert not revision_not_worse(old, looping, planned=100)
+    long_words = [
+        "organisational",
+        "implementation",
+        "comprehensive",
+        "evaluation",
+        "responsibility",
+        "infrastructure",
+        "administration",
+        "consideration",
+        "communication",
+        "representative",
+        "international",
+        "characteristic",
+        "environmental",
+        "documentation",
+        "understanding",
+        "opportunities",
+        "investigation",
+        "specification",
+        "accessibility",
+        "sustainability",
+        "availability",
+        "complementary",
+        "interpretation",
+        "preliminary",
+    ]
+    rng = random.Random(3)
+    harder = " ".join(
+        " ".join(rng.sample(long_words, 20)) + "." for _ in range(5)
+    )  # long words and sentences
+    assert repeated_ngram_ratio(harder) <= repeated_ngram_ratio(old) + 0.02
+    assert not revision_not_worse(old, harder, planned=100)
+    assert not revision_not_worse(old, prose(50, 2), planned=100)  # the length rule still applies
+
+
+def test_each_round_samples_its_revision_with_a_seed_of_its_own():
+    from agents.writer import REVISION_SEED, make_writer
+    from graph.state import Critique, DraftMetrics, RoundRecord, RubricScores
+
+    headings = ("Green", "Black", "Oolong")
+    outline = Outline(
+        title="All about tea", sections=[OutlineSection(heading=h, key_points=["leaves"]) for h in headings]
+    )
+    plan = [("", 40), *((h, 70) for h in headings), ("Conclusion", 40)]
+    sections = [Section(heading=h, body=prose(n, i)) for i, (h, n) in enumerate(plan)]
+    metrics = DraftMetrics(words=300, sections=4, repeated_sentence_ratio=0, length_ratio=1, citations=0)
+    scores = RubricScores(grounding=5, structure=9, clarity=3, depth=3, style=3)
+    critique = Critique(scores=scores, overall=5, metrics=metrics)
+    record = RoundRecord(round=1, title="All about tea", markdown="x", critique=critique)
+    request = DraftRequest(topic="Tea", words=300)
+    state = {"request": request, "outline": outline, "sections": sections, "critique": critique}
+    for done in (1, 2):
+        model = ScriptedChatModel(default_reply=prose(70, 9))
+        make_writer(model)({**state, "rounds": [record] * done})
+        assert {kwargs.get("seed") for _, kwargs in model.calls} == {REVISION_SEED + done + 1}
 
 
 def test_measured_items_of_the_rubric_replace_the_models_guess():
     from agents.metrics import measured_rubric
-    from graph.state import DraftMetrics, RubricScores
+    from graph.state import DraftMetrics
 
-    judged = RubricScores(grounding=10, structure=2, clarity=3, depth=4, style=5)
+    judged = {"grounding": 10, "structure": 2, "clarity": 3, "depth": 4, "style": 5}
     outline = Outline(
         title="A title",
         sections=[OutlineSection(heading=h, key_points=["a point"]) for h in ("Alpha", "Beta", "Gamma")],
@@ -160,6 +229,10 @@ def test_measured_items_of_the_rubric_replace_the_models_guess():
     assert measured_rubric(judged, metrics(2, 0, None), outline, has_sources=True).grounding == 1
     assert measured_rubric(judged, metrics(2, 0, None), outline, has_sources=True).structure == 6
     assert measured_rubric(judged, metrics(4, 0, None), outline, has_sources=False).grounding == 5
+    plain = metrics(4, 4, 1.0).model_copy(update={"reading_ease": 45.0, "repeated_ngram_ratio": 0.05})
+    assert measured_rubric(judged, plain, outline, True).clarity == 4.25  # mean of 3 and 5.5
+    looping = plain.model_copy(update={"repeated_ngram_ratio": 0.15})
+    assert measured_rubric(judged, looping, outline, True).clarity == 3.25  # 5.5 - 2 for repeats
 
 
 def test_an_edit_may_not_cut_a_section_far_below_its_plan():
