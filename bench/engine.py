@@ -312,15 +312,30 @@ def measure_engine(
 
 class CallRecorder:
     """Records every ``Llama.create_completion`` request a run makes, so the same work can be
-    replayed straight on llama.cpp afterwards (:func:`replay_calls`)."""
+    replayed straight on llama.cpp afterwards (:func:`replay_calls`), and times how long the
+    run spends inside those calls (``inside_seconds``; the rest of the wall time is the app's)."""
 
     def __init__(self, llama: Any) -> None:
         self.requests: list[dict[str, Any]] = []
+        self.inside_seconds = 0.0
         create = llama.create_completion
+
+        def timed(items: Iterator[Any]) -> Iterator[Any]:
+            started = time.perf_counter()  # a stream starts working when first iterated
+            try:
+                yield from items
+            finally:
+                self.inside_seconds += time.perf_counter() - started
 
         def recording_create(**request: Any) -> Any:
             self.requests.append(dict(request))
-            return create(**request)
+            if request.get("stream"):
+                return timed(create(**request))
+            started = time.perf_counter()
+            try:
+                return create(**request)
+            finally:
+                self.inside_seconds += time.perf_counter() - started
 
         llama.create_completion = recording_create
         self.create = create

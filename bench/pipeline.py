@@ -60,6 +60,7 @@ def run_scenario(scenario: Scenario, settings: Settings, replay_work: bool = Tru
     return {
         "load_seconds": round(load_seconds, 3),
         "wall_seconds": round(wall, 3),
+        "inside_llama_seconds": round(recorder.inside_seconds, 3),
         "evals": evals,
         "replay": replay,
         "perf": perf.model_dump() if perf else None,

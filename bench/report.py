@@ -44,6 +44,7 @@ def summarise_draft(run: dict[str, Any], engine: dict[str, Any] | None) -> dict[
         "raw_tps": raw,
         "ratio": round(effective / raw, 3) if raw else None,
         **same_work(run.get("replay"), wall, completion),
+        **outside_llama(run.get("inside_llama_seconds"), wall),
         "engine_prompt_s": evals["prompt_seconds"],
         "engine_decode_s": evals["decode_seconds"],
         "decode_tps_in_run": per_second(evals["generated_evaluated"], evals["decode_seconds"]),
@@ -71,6 +72,16 @@ def same_work(replay: dict[str, Any] | None, wall: float, completion: int) -> di
         "same_calls_ratio": round(replay["seconds"] / wall, 3),
         "same_calls_matched": replay["generated"] == replay["run_generated"],
     }
+
+
+def outside_llama(inside: float | None, wall: float) -> dict[str, Any]:
+    """The app's own time: the run's wall time outside ``Llama.create_completion`` calls (graph,
+    agents' Python, checkpoints, search), and its share of the wall time. Unlike the replay,
+    this does not depend on how fast the engine happened to run."""
+    if inside is None or not wall:
+        return {"outside_llama_s": None, "outside_llama_share": None}
+    outside = max(0.0, wall - inside)
+    return {"outside_llama_s": round(outside, 2), "outside_llama_share": round(outside / wall, 4)}
 
 
 def generation_tps(evals: dict[str, Any]) -> float | None:
@@ -219,6 +230,7 @@ def speed_table(drafts: list[dict[str, Any]]) -> str:
         "vs raw gen tok/s",
         "raw, same calls s",
         "vs raw, same calls",
+        "outside llama.cpp s",
         "prompt tok submitted",
         "evaluated",
         "reuse",
@@ -244,6 +256,7 @@ def speed_table(drafts: list[dict[str, Any]]) -> str:
             _pct(d["ratio"]),
             d.get("raw_same_calls_s"),
             _same_calls_pct(d),
+            _outside(d),
             d["prompt_tokens"],
             d["prompt_evaluated"],
             _pct(d["reuse_rate"]),
@@ -260,6 +273,11 @@ def speed_table(drafts: list[dict[str, Any]]) -> str:
         for d in drafts
     ]
     return table(headers, rows)
+
+
+def _outside(draft: dict[str, Any]) -> str:
+    seconds, share = draft.get("outside_llama_s"), draft.get("outside_llama_share")
+    return "n/a" if seconds is None else f"{seconds:g} ({share:.1%})"
 
 
 def _same_calls_pct(draft: dict[str, Any]) -> str:

@@ -423,3 +423,34 @@ def test_same_work_compares_the_run_with_its_raw_replay():
     assert same_work(None, wall=50.0, completion=900)["same_calls_ratio"] is None
     differed = same_work({"seconds": 45.0, "generated": 800, "run_generated": 900}, 50.0, 900)
     assert not differed["same_calls_matched"]
+
+
+def test_the_recorder_times_the_run_inside_llama_cpp_and_the_report_the_rest():
+    import time
+
+    from bench.engine import CallRecorder
+    from bench.report import outside_llama
+
+    class SlowLlama:
+        def create_completion(self, **request):
+            if not request.get("stream"):
+                time.sleep(0.05)
+                return {"choices": [{"text": "7"}]}
+
+            def pieces():
+                for text in ("a", "b"):
+                    time.sleep(0.05)
+                    yield {"choices": [{"text": text}]}
+
+            return pieces()
+
+    llama = SlowLlama()
+    recorder = CallRecorder(llama)
+    assert recorder.inside_seconds == 0.0
+    stream = llama.create_completion(prompt=[1], stream=True)
+    time.sleep(0.1)  # before iteration starts: not inside llama.cpp
+    assert [piece["choices"][0]["text"] for piece in stream] == ["a", "b"]
+    llama.create_completion(prompt=[1], max_tokens=1)
+    assert 0.15 <= recorder.inside_seconds < 0.25  # the 0.1 s before the stream began is left out
+    assert outside_llama(45.0, wall=50.0) == {"outside_llama_s": 5.0, "outside_llama_share": 0.1}
+    assert outside_llama(None, wall=50.0)["outside_llama_s"] is None
