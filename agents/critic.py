@@ -5,7 +5,8 @@ length off target, missing sections, missing or unsupported citations). Groundin
 are measured, clarity is half measured (``agents.metrics.measured_rubric``); the model judges
 clarity, depth and style. Where the model can report token probabilities (llama.cpp), each of
 those judgements is the probability-weighted mean rating (``backends.ratings``), not the one
-digit it sampled. A reply that cannot be validated yields a fallback critique that ends the loop.
+digit it sampled: one question per item, asked right after the draft (so the draft's evaluated
+tokens are reused). A reply that cannot be validated yields a fallback critique that ends the loop.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from langchain_core.language_models import BaseChatModel
 
 from agents.metrics import describe, measure_draft, measured_rubric, objective_findings
 from agents.prompts import messages_for, render, shared_context
-from backends.ratings import expected_rating
+from backends.ratings import RatesByProbability, expected_rating
 from backends.structured import StructuredOutputError, invoke_structured
 from graph.state import (
     Critique,
     CritiqueReply,
     DraftState,
+    JudgedScores,
     RoundRecord,
     RubricScores,
     author_notes,
@@ -33,11 +35,11 @@ CRITIC_MAX_TOKENS = 400
 CRITIC_TEMPERATURE = 0.0  # the same draft gets the same scores, so rounds compare fairly
 DRAFT_CHARS = 9000
 FALLBACK_SCORE = 5
-JUDGED_ITEMS = {
-    "clarity": "easy to read, no repetition",
-    "depth": "specific and useful",
-    "style": "fits the audience, the tone and the target length",
-}
+JUDGED_ITEMS = ("clarity", "depth", "style")  # what the model judges; the rest is measured
+UNUSABLE_PROBABILITIES = (
+    "the model put little probability on any rating 1-10 for some rubric items; "
+    "their sampled scores were kept"
+)
 
 
 def make_critic(model: BaseChatModel) -> Callable[[DraftState], dict]:
@@ -68,10 +70,10 @@ def make_critic(model: BaseChatModel) -> Callable[[DraftState], dict]:
                 max_tokens=CRITIC_MAX_TOKENS,
                 temperature=CRITIC_TEMPERATURE,
             )
-            judged: dict[str, float] = {
-                **reply.scores.model_dump(),
-                **weighted_judgements(model, system, draft),
-            }
+            weighted = weighted_judgements(model, system, draft)
+            if isinstance(model, RatesByProbability) and len(weighted) < len(JUDGED_ITEMS):
+                warnings.append(UNUSABLE_PROBABILITIES)
+            judged: dict[str, float] = {**reply.scores.model_dump(), **weighted}
             scores = measured_rubric(judged, metrics, outline, bool(sources))
             issues, gaps, fallback = reply.issues, reply.gaps, False
         except StructuredOutputError as exc:
@@ -101,8 +103,8 @@ def weighted_judgements(model: BaseChatModel, system: str, draft: str) -> dict[s
     """Each model-judged rubric item as the probability-weighted mean rating; items the model
     cannot rate this way are left out (the sampled score stands)."""
     judged = {}
-    for item, meaning in JUDGED_ITEMS.items():
-        question = render("critic", "rate", item=item, meaning=meaning)
+    for item in JUDGED_ITEMS:
+        question = render("critic", "rate", item=item, meaning=JudgedScores.model_fields[item].description)
         value = expected_rating(model, messages_for(system, draft + "\n\n" + question))
         if value is not None:
             judged[item] = value

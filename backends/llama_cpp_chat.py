@@ -193,31 +193,39 @@ class LlamaCppChatModel(BaseChatModel):
 
         Reads the model's next-token distribution instead of sampling: one forward pass for the
         prompt (its prefix is reused from earlier calls) and one per multi-token spelling.
+
+        Raises:
+            GenerationCancelled: the run was asked to stop.
         """
+        should_stop = current_stop_check()
         with lock_for(self.llama):
-            return run_on_engine(self._rating_probabilities, list(messages), list(ratings), answer_prefix)
+            return run_on_engine(
+                self._rating_probabilities, list(messages), list(ratings), answer_prefix, should_stop
+            )
 
     def _rating_probabilities(
-        self, messages: list[BaseMessage], ratings: list[int], answer_prefix: str
+        self,
+        messages: list[BaseMessage],
+        ratings: list[int],
+        answer_prefix: str,
+        should_stop: StopCheck | None,
     ) -> dict[int, float]:
         import numpy as np
         from llama_cpp import LogitsProcessorList
 
         formatted = formatter_for(self.llama)(messages=to_llama_messages(messages))
-        prompt = self.llama.tokenize(
-            (formatted.prompt + answer_prefix).encode("utf-8"),
-            add_bos=not formatted.added_special,
-            special=True,
-        )
+        text = formatted.prompt + answer_prefix
+        prompt = self._tokens(text, formatted.added_special)
         fit_to_context(len(prompt), 1, self.llama)
         spellings = {
-            rating: tuple(self.llama.tokenize(str(rating).encode("utf-8"), add_bos=False, special=False))
-            for rating in ratings
+            rating: self._spelling(text, prompt, str(rating), formatted.added_special) for rating in ratings
         }
-        seen: dict[tuple[int, ...], Any] = {}
+        distributions: dict[tuple[int, ...], Any] = {}
 
         def next_token(prefix: tuple[int, ...]) -> Any:
-            if prefix not in seen:
+            if prefix not in distributions:
+                if should_stop is not None and should_stop():
+                    raise GenerationCancelled("stopped while rating")
                 captured: list[Any] = []
 
                 def capture(_ids: Any, logits: Any) -> Any:
@@ -228,13 +236,25 @@ class LlamaCppChatModel(BaseChatModel):
                     prompt=prompt + list(prefix),
                     max_tokens=1,
                     temperature=0.0,
+                    seed=self.seed,
                     logits_processor=LogitsProcessorList([capture]),
                 )
                 weights = np.exp(captured[0] - captured[0].max())
-                seen[prefix] = weights / weights.sum()
-            return seen[prefix]
+                distributions[prefix] = weights / weights.sum()
+            return distributions[prefix]
 
         return {rating: float(p) for rating, p in spelled_probabilities(spellings, next_token).items()}
+
+    def _tokens(self, text: str, added_special: bool) -> list[int]:
+        return list(self.llama.tokenize(text.encode("utf-8"), add_bos=not added_special, special=True))
+
+    def _spelling(self, text: str, prompt: list[int], answer: str, added_special: bool) -> tuple[int, ...]:
+        """The tokens ``answer`` becomes right after ``text`` (tokenizers that mark word starts,
+        like SentencePiece's, spell a number differently on its own)."""
+        whole = self._tokens(text + answer, added_special)
+        if whole[: len(prompt)] == prompt and len(whole) > len(prompt):
+            return tuple(whole[len(prompt) :])
+        return tuple(self.llama.tokenize(answer.encode("utf-8"), add_bos=False, special=False))
 
     def _completion_request(
         self,

@@ -63,6 +63,7 @@ class CallCounts(BaseModel):
     prompt_seconds: float = 0.0
     decode_seconds: float = 0.0
     generation_seconds: float = 0.0  # end of the prompt eval to the end of the last token's eval
+    probe: bool = False  # a rating probe (reads next-token probabilities; not a chat call)
 
 
 class EvalCounter:
@@ -83,7 +84,8 @@ class EvalCounter:
         generate, evaluate = llama.generate, llama.eval
 
         def counting_generate(tokens: Sequence[int], *args: Any, **kwargs: Any) -> Iterator[int]:
-            self.per_call.append(CallCounts(submitted=len(tokens)))
+            probe = kwargs.get("logits_processor") is not None  # only rating probes pass one
+            self.per_call.append(CallCounts(submitted=len(tokens), probe=probe))
             self._prompt_pending = True
             return generate(tokens, *args, **kwargs)
 
@@ -360,8 +362,10 @@ def replay_calls(llama: Any, requests: Sequence[dict[str, Any]], create: Callabl
             criteria = StoppingCriteriaList(
                 c for c in request.get("stopping_criteria") or [] if not isinstance(c, GenerationMonitor)
             )
-            for _ in create(**{**request, "stopping_criteria": criteria}):
-                pass
+            result = create(**{**request, "stopping_criteria": criteria})
+            if request.get("stream"):
+                for _ in result:
+                    pass
         return time.perf_counter() - started
 
     return run_on_engine(run)

@@ -39,6 +39,7 @@ def summarise_draft(run: dict[str, Any], engine: dict[str, Any] | None) -> dict[
         "prompt_tokens": result["totals"]["prompt_tokens"],
         "prompt_evaluated": evals["prompt_evaluated"],
         "reuse_rate": evals["reuse_rate"],
+        "chat_reuse_rate": chat_reuse_rate(evals.get("per_call")),
         "reuse_saved_s_est": round(reused / pp, 1) if pp else None,
         "effective_tps": round(effective, 1),
         "raw_tps": raw,
@@ -72,6 +73,15 @@ def same_work(replay: dict[str, Any] | None, wall: float, completion: int) -> di
         "same_calls_ratio": round(replay["seconds"] / wall, 3),
         "same_calls_matched": replay["generated"] == replay["run_generated"],
     }
+
+
+def chat_reuse_rate(per_call: Sequence[dict[str, Any]] | None) -> float | None:
+    """Prompt reuse over the chat calls only. The critic's rating probes re-submit the draft
+    each time and nearly all of it is reused, which would flatter the overall rate."""
+    chats = [call for call in per_call or [] if not call.get("probe")]
+    if not chats:
+        return None
+    return reuse_rate(sum(c["submitted"] for c in chats), sum(c["evaluated"] for c in chats))
 
 
 def outside_llama(inside: float | None, wall: float) -> dict[str, Any]:
@@ -117,20 +127,29 @@ def add_engine_counts(
 ) -> list[dict[str, Any]]:
     """Add each agent's evaluated prompt tokens, reuse rate and engine seconds.
 
-    Model calls run one at a time in step order, so the first ``calls`` records belong to the
-    first telemetry step, and so on. Left unchanged when the counts do not line up.
+    Model calls run one at a time in step order, so the first ``calls`` chat calls belong to the
+    first telemetry step, and so on; rating probes (which telemetry does not count as chat calls)
+    belong to the step whose calls they follow (the critic's). Left unchanged when the counts
+    do not line up.
     """
-    if per_call is None or sum(step["calls"] for step in steps) != len(per_call):
+    chat_calls = [call for call in per_call or [] if not call.get("probe")]
+    if per_call is None or sum(step["calls"] for step in steps) != len(chat_calls):
         return agents
     totals: dict[str, dict[str, float]] = {}
     position = 0
     for step in steps:
         total = totals.setdefault(step["agent"], {"submitted": 0, "evaluated": 0, "engine_s": 0.0})
-        for call in per_call[position : position + step["calls"]]:
+        chats = 0
+        while position < len(per_call):
+            call = per_call[position]
+            if not call.get("probe"):
+                if chats == step["calls"]:
+                    break  # the next step's first chat call
+                chats += 1
             total["submitted"] += call["submitted"]
             total["evaluated"] += call["evaluated"]
             total["engine_s"] += call["prompt_seconds"] + call["decode_seconds"]
-        position += step["calls"]
+            position += 1
     for agent in agents:
         total = totals.get(agent["agent"], {"submitted": 0, "evaluated": 0, "engine_s": 0.0})
         agent["prompt_evaluated"] = int(total["evaluated"])
@@ -234,6 +253,7 @@ def speed_table(drafts: list[dict[str, Any]]) -> str:
         "prompt tok submitted",
         "evaluated",
         "reuse",
+        "reuse, chat calls",
         "saved s (est.)",
         "engine prompt s",
         "engine decode s",
@@ -260,6 +280,7 @@ def speed_table(drafts: list[dict[str, Any]]) -> str:
             d["prompt_tokens"],
             d["prompt_evaluated"],
             _pct(d["reuse_rate"]),
+            _pct(d.get("chat_reuse_rate")),
             d["reuse_saved_s_est"],
             round(d["engine_prompt_s"], 1),
             round(d["engine_decode_s"], 1),

@@ -51,7 +51,13 @@ def metric_rows(record: RoundRecord) -> list[dict[str, Any]]:
         {"measure": "Repeated sentences", "value": f"{metrics.repeated_sentence_ratio:.0%}"},
         {"measure": "Citations", "value": str(metrics.citations)},
         {"measure": "Citations supported", "value": "n/a" if support is None else f"{support:.0%}"},
+        {"measure": "Reading ease (Flesch)", "value": _maybe(metrics.reading_ease, "{:.0f}")},
+        {"measure": "Repeated phrases (3-grams)", "value": _maybe(metrics.repeated_ngram_ratio, "{:.0%}")},
     ]
+
+
+def _maybe(value: float | None, form: str) -> str:
+    return "n/a" if value is None else form.format(value)
 
 
 def round_diff(previous: str, current: str, *, from_round: int, to_round: int) -> str:

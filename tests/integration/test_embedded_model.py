@@ -66,20 +66,46 @@ def test_langgraph_messages_mode_sees_streamed_tokens(embedded_model):
 
 
 def test_rating_probabilities_are_read_from_the_real_model(embedded_model):
+    import numpy as np
+
+    from backends.engine_thread import run_on_engine
     from backends.ratings import expected_rating
 
+    llama = embedded_model.llama
     messages = [
         SystemMessage("You are a strict critic."),
         HumanMessage(
             "Text: 'The cat sat on the mat.'\nRate its clarity. Reply with one number from 1 to 10."
         ),
     ]
-    probabilities = embedded_model.rating_probabilities(messages, range(1, 11), "Score: ")
+    calls: list[dict] = []
+    create = llama.create_completion
+    llama.create_completion = lambda **request: calls.append(request) or create(**request)
+    try:
+        probabilities = embedded_model.rating_probabilities(messages, range(1, 11), "Score: ")
+    finally:
+        del llama.create_completion
+    assert len(calls) == 2  # the prompt, then the prompt plus "1" (for "10", two tokens here)
     assert set(probabilities) == set(range(1, 11))
     assert 0.5 < sum(probabilities.values()) <= 1.0 + 1e-6
-    assert probabilities[10] > 0  # "10" is two tokens for SmolLM2: read in a second step
+    # P(1) + P(10) is the first pass's probability of the token "1", split by the second pass.
+    one = llama.tokenize(b"1", add_bos=False, special=False)[0]
+    captured = []
+    run_on_engine(
+        lambda: llama.create_completion(
+            prompt=calls[0]["prompt"],
+            max_tokens=1,
+            temperature=0.0,
+            logits_processor=[lambda ids, logits: captured.append(logits.copy()) or logits],
+        )
+    )
+    weights = np.exp(captured[0].astype("float64") - captured[0].max())
+    first = weights[one] / weights.sum()
+    assert probabilities[1] + probabilities[10] == pytest.approx(first, rel=1e-3)
     rating = expected_rating(embedded_model, messages)
     assert rating is not None and 1.0 <= rating <= 10.0
-    assert rating == expected_rating(embedded_model, messages)  # no sampling: the same every time
-    after = embedded_model.invoke([HumanMessage("Name one colour.")], max_tokens=8)
-    assert after.content.strip()  # the probe leaves the model ready for normal generation
+    # The probe leaves the KV cache consistent: greedy text after it matches text from a reset.
+    colour = [HumanMessage("Name three colours.")]
+    after_probe = embedded_model.invoke(colour, max_tokens=12, temperature=0.0).content
+    run_on_engine(llama.reset)
+    assert embedded_model.invoke(colour, max_tokens=12, temperature=0.0).content == after_probe

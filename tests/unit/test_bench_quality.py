@@ -351,6 +351,12 @@ def test_engine_counts_are_attributed_to_agents_in_call_order():
     assert (writer["prompt_evaluated"], writer["reuse_rate"], writer["engine_s"]) == (20, 0.5, 3.0)
     unmatched = add_engine_counts(group_telemetry(steps, "agent"), steps, calls[:3])
     assert "reuse_rate" not in unmatched[0]
+    # Rating probes are not chat calls: they count for the step whose calls they follow.
+    probe = {"submitted": 30, "evaluated": 4, "prompt_seconds": 0.5, "decode_seconds": 0.0, "probe": True}
+    with_probes = [calls[0], probe, *calls[1:3], probe, calls[3]]
+    researcher, writer = add_engine_counts(group_telemetry(steps, "agent"), steps, with_probes)
+    assert (researcher["prompt_evaluated"], researcher["engine_s"]) == (16, 1.75)
+    assert (writer["prompt_evaluated"], writer["engine_s"]) == (24, 3.5)
 
 
 def test_generation_time_runs_from_the_prompt_to_the_last_token_and_excludes_the_prompt():
@@ -401,7 +407,7 @@ def test_replay_sends_the_recorded_calls_again_from_an_empty_context_without_the
     recorder = CallRecorder(llama)
     monitor = GenerationMonitor(3, None, None)
     for prompt, cap in (([1, 2, 3], 2), ([1, 2, 9, 9], 3)):  # the second call reuses 2 tokens
-        list(llama.create_completion(prompt=prompt, max_tokens=cap, stopping_criteria=[monitor]))
+        list(llama.create_completion(prompt=prompt, max_tokens=cap, stopping_criteria=[monitor], stream=True))
     assert len(recorder.requests) == 2
     replay = replay_run(llama, recorder, counter, run_calls=2)
     assert replay["calls"] == 2 and replay["generated"] == replay["run_generated"] == 5
@@ -425,32 +431,46 @@ def test_same_work_compares_the_run_with_its_raw_replay():
     assert not differed["same_calls_matched"]
 
 
-def test_the_recorder_times_the_run_inside_llama_cpp_and_the_report_the_rest():
-    import time
-
+def test_the_recorder_times_the_run_inside_llama_cpp_and_the_report_the_rest(monkeypatch):
+    from bench import engine
     from bench.engine import CallRecorder
     from bench.report import outside_llama
 
-    class SlowLlama:
+    clock = [100.0]
+    monkeypatch.setattr(engine.time, "perf_counter", lambda: clock[0])
+
+    class SlowLlama:  # each piece, and a whole non-streamed call, takes 1 s of the fake clock
         def create_completion(self, **request):
             if not request.get("stream"):
-                time.sleep(0.05)
+                clock[0] += 1.0
                 return {"choices": [{"text": "7"}]}
 
             def pieces():
                 for text in ("a", "b"):
-                    time.sleep(0.05)
+                    clock[0] += 1.0
                     yield {"choices": [{"text": text}]}
 
             return pieces()
 
     llama = SlowLlama()
     recorder = CallRecorder(llama)
-    assert recorder.inside_seconds == 0.0
     stream = llama.create_completion(prompt=[1], stream=True)
-    time.sleep(0.1)  # before iteration starts: not inside llama.cpp
+    clock[0] += 5.0  # before the stream is iterated: not time inside llama.cpp
     assert [piece["choices"][0]["text"] for piece in stream] == ["a", "b"]
+    clock[0] += 5.0  # the app's own work between calls
     llama.create_completion(prompt=[1], max_tokens=1)
-    assert 0.15 <= recorder.inside_seconds < 0.25  # the 0.1 s before the stream began is left out
+    assert recorder.inside_seconds == 3.0
     assert outside_llama(45.0, wall=50.0) == {"outside_llama_s": 5.0, "outside_llama_share": 0.1}
     assert outside_llama(None, wall=50.0)["outside_llama_s"] is None
+
+
+def test_chat_reuse_leaves_out_the_rating_probes():
+    from bench.report import chat_reuse_rate
+
+    calls = [
+        {"submitted": 100, "evaluated": 60},
+        {"submitted": 1000, "evaluated": 20, "probe": True},  # a probe reuses nearly everything
+        {"submitted": 100, "evaluated": 40, "probe": False},
+    ]
+    assert chat_reuse_rate(calls) == 0.5
+    assert chat_reuse_rate(None) is None

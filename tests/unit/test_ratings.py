@@ -7,7 +7,7 @@ import pytest
 from langchain_core.messages import BaseMessage, HumanMessage
 from pydantic import Field
 
-from agents.critic import JUDGED_ITEMS, make_critic
+from agents.critic import JUDGED_ITEMS, UNUSABLE_PROBABILITIES, make_critic
 from agents.metrics import measured_clarity
 from backends.engine_thread import on_engine_thread
 from backends.llama_cpp_chat import LlamaCppChatModel
@@ -111,16 +111,23 @@ def test_the_critic_weights_the_models_judgements_by_probability():
     assert critique.scores.depth == 7.0 and critique.scores.style == 9.0  # not the sampled 4 and 5
     measured = measured_clarity(critique.metrics)
     assert measured is not None and critique.scores.clarity == pytest.approx((2.0 + measured) / 2, abs=0.01)
-    json_task = model.calls[0][0][-1].text
+    json_system, json_task = (message.text for message in model.calls[0][0])
     draft_part = json_task.split(">>>")[0]
     for messages, item in zip(model.rating_prompts, JUDGED_ITEMS, strict=True):
-        question = messages[-1].text
-        assert question.startswith(draft_part)  # the draft's tokens are reused, not read again
+        system, question = (message.text for message in messages)
+        assert system == json_system and question.startswith(draft_part)  # reused, not read again
         assert f"rate only the draft's {item}" in question
+
+
+def test_a_model_that_does_not_answer_with_ratings_keeps_its_sampled_scores_and_says_so():
+    model = RatingModel(replies=[JSON_REPLY], tables=[{2: 0.1}, {6: 0.9}, {9: 0.2}])
+    update = make_critic(model)(critic_state())
+    assert (update["critique"].scores.depth, update["critique"].scores.style) == (6.0, 5.0)
+    assert update["warnings"] == [UNUSABLE_PROBABILITIES]
 
 
 def test_without_probabilities_the_critic_keeps_the_sampled_scores():
     model = ScriptedChatModel(replies=[JSON_REPLY])
-    critique = make_critic(model)(critic_state())["critique"]
-    assert (critique.scores.depth, critique.scores.style) == (4.0, 5.0)
-    assert len(model.calls) == 1
+    update = make_critic(model)(critic_state())
+    assert (update["critique"].scores.depth, update["critique"].scores.style) == (4.0, 5.0)
+    assert len(model.calls) == 1 and update["warnings"] == []

@@ -101,6 +101,13 @@ def test_rubric_and_metric_rows():
     assert [row["criterion"] for row in rubric] == ["Grounding", "Structure", "Clarity", "Depth", "Style"]
     metrics = {row["measure"]: row["value"] for row in render.metric_rows(record(1, 4.0))}
     assert metrics["Length vs target"] == "80%" and metrics["Citations supported"] == "n/a"
+    assert metrics["Reading ease (Flesch)"] == "n/a"  # a run from before these were measured
+    measured = record(1, 4.0)
+    measured.critique.metrics = measured.critique.metrics.model_copy(
+        update={"reading_ease": 61.4, "repeated_ngram_ratio": 0.071}
+    )
+    rows = {row["measure"]: row["value"] for row in render.metric_rows(measured)}
+    assert rows["Reading ease (Flesch)"] == "61" and rows["Repeated phrases (3-grams)"] == "7%"
 
 
 def test_round_tab_label_stars_the_best_round():
