@@ -10,7 +10,6 @@ Then repetition across sections is removed and every citation is checked against
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from langchain_core.language_models import BaseChatModel
@@ -22,12 +21,12 @@ from agents.prompts import messages_for, render, shared_context
 from agents.readability import repeated_ngram_ratio
 from agents.writer import CONCLUSION_HEADING, max_tokens_for, section_lengths
 from graph.state import DraftRequest, DraftState, Outline, Section
+from tools.citations import cited_ids
 
 MIN_KEPT_LENGTH = 0.6
 MIN_PLANNED_SHARE = 0.85  # an edit may not cut a section below this share of its plan
 TOO_LONG = 1.2  # a section this much over its planned length gets tightened
 REPETITIVE = 0.12  # ... as does one where this share of its 3-word sequences repeat
-_CITATION = re.compile(r"\[(\d+)\]")
 
 
 def make_editor(model: BaseChatModel) -> Callable[[DraftState], dict]:
@@ -85,7 +84,7 @@ def edit_is_better(original: str, candidate: str, planned: int | None = None) ->
         floor = max(floor, min(words, MIN_PLANNED_SHARE * planned))
     if not candidate or len(candidate.split()) < floor:
         return False
-    if set(_CITATION.findall(original)) - set(_CITATION.findall(candidate)):
+    if set(cited_ids(original)) - set(cited_ids(candidate)):
         return False
     return repeated_sentence_ratio(candidate) <= repeated_sentence_ratio(original)
 

@@ -43,6 +43,7 @@ def make_outliner(model: BaseChatModel) -> Callable[[DraftState], dict]:
         system = shared_context(request, state.get("notes", []), sources)
         warnings: list[str] = []
         outline: Outline | None = None
+        on_topic = False
         for attempt in range(OFF_TOPIC_ATTEMPTS):
             try:
                 outline, _ = invoke_structured(
@@ -57,9 +58,10 @@ def make_outliner(model: BaseChatModel) -> Callable[[DraftState], dict]:
                 outline = None
                 warnings.append(f"outliner reply was unusable ({exc}); using a simple outline")
                 break
-            if is_on_topic(outline, request.topic):
+            on_topic = is_on_topic(outline, request.topic)
+            if on_topic:
                 break
-        if outline is None or not is_on_topic(outline, request.topic):
+        if outline is None or not on_topic:
             if outline is not None:
                 warnings.append("the outliner's plan was off topic; using a simple outline")
             outline = previous or fallback_outline(request, state.get("notes", []), sources, count)

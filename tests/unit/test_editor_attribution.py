@@ -287,3 +287,11 @@ def test_a_critique_without_issues_still_tells_the_writer_what_to_improve():
         "add a specific fact, number or example from the research notes"
     ]
     assert revision_advice(shallow, request, False) == ["add a specific example or practical detail"]
+
+
+def test_an_edit_may_not_drop_a_citation_even_from_a_list_marker():
+    from agents.editor import edit_is_better
+
+    original = "Green tea is steamed soon after picking, which keeps it fresh and bright [1, 2]. " * 3
+    assert edit_is_better(original, original.replace("[1, 2]", "[2, 1]"))
+    assert not edit_is_better(original, original.replace("[1, 2]", "[1]"))
