@@ -10,7 +10,7 @@ from agents.cleanup import repeated_sentence_ratio
 from agents.markdown import render_markdown, word_count
 from agents.readability import flesch_reading_ease, repeated_ngram_ratio
 from graph.state import DraftMetrics, DraftRequest, Outline, RubricScores, Section, Source
-from tools.citations import citation_support, weak_citation_issues
+from tools.citations import citation_support, strip_citations, weak_citation_issues
 
 LENGTH_TOLERANCE = 0.2
 WEAK_CITATIONS_SHOWN = 3
@@ -28,7 +28,7 @@ def measure_draft(
     """
     markdown = render_markdown(outline.title, sections)
     words = word_count(sections)
-    prose = _CITATION.sub("", "\n".join(section.body for section in sections))
+    prose = strip_citations("\n\n".join(section.body for section in sections))
     support = citation_support(markdown, {s.id: s.text for s in sources}) if sources else None
     weak = weak_citation_issues(support, limit=WEAK_CITATIONS_SHOWN) if support is not None else []
     metrics = DraftMetrics(

@@ -215,11 +215,10 @@ class LlamaCppChatModel(BaseChatModel):
 
         formatted = formatter_for(self.llama)(messages=to_llama_messages(messages))
         text = formatted.prompt + answer_prefix
-        prompt = self._tokens(text, formatted.added_special)
+        prompt = self.llama.tokenize(text.encode("utf-8"), add_bos=not formatted.added_special, special=True)
         fit_to_context(len(prompt), 1, self.llama)
-        spellings = {
-            rating: self._spelling(text, prompt, str(rating), formatted.added_special) for rating in ratings
-        }
+        reply_start = text[text.rfind("\n") + 1 :]  # decides how a number right after it is split
+        spellings = {rating: self._spelling(reply_start, str(rating)) for rating in ratings}
         distributions: dict[tuple[int, ...], Any] = {}
 
         def next_token(prefix: tuple[int, ...]) -> Any:
@@ -245,16 +244,17 @@ class LlamaCppChatModel(BaseChatModel):
 
         return {rating: float(p) for rating, p in spelled_probabilities(spellings, next_token).items()}
 
-    def _tokens(self, text: str, added_special: bool) -> list[int]:
-        return list(self.llama.tokenize(text.encode("utf-8"), add_bos=not added_special, special=True))
+    def _spelling(self, before: str, answer: str) -> tuple[int, ...]:
+        """The tokens ``answer`` becomes right after ``before`` (tokenizers that mark word
+        starts, like SentencePiece's, spell a number differently on its own)."""
 
-    def _spelling(self, text: str, prompt: list[int], answer: str, added_special: bool) -> tuple[int, ...]:
-        """The tokens ``answer`` becomes right after ``text`` (tokenizers that mark word starts,
-        like SentencePiece's, spell a number differently on its own)."""
-        whole = self._tokens(text + answer, added_special)
-        if whole[: len(prompt)] == prompt and len(whole) > len(prompt):
-            return tuple(whole[len(prompt) :])
-        return tuple(self.llama.tokenize(answer.encode("utf-8"), add_bos=False, special=False))
+        def tokens(text: str) -> list[int]:
+            return list(self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+        head, whole = tokens(before), tokens(before + answer)
+        if whole[: len(head)] == head and len(whole) > len(head):
+            return tuple(whole[len(head) :])
+        return tuple(tokens(answer))
 
     def _completion_request(
         self,
