@@ -12,25 +12,13 @@ from agents.prompts import bullet_list, messages_for, render, shared_context
 from backends.structured import StructuredOutputError, invoke_structured
 from graph.state import DraftState, Note, SearchQueries, Source, completed_rounds
 from tools.base import SearchTool
+from tools.injection import looks_like_injection
 
 RESULTS_PER_QUERY = 3
 MAX_QUERIES = 3
 MAX_SOURCES = 12
 NOTE_SENTENCES = 3
 _WORD = re.compile(r"[a-z0-9]{3,}")
-_INJECTION = re.compile(
-    r"ignore (all |any |the |your )?(previous|prior|above|earlier)|disregard|system prompt|new instructions"
-    r"|you are (now )?(a|an|the|chatgpt|an ai)\b|as an ai|assistant:|system:|<\s*/?\s*(script|img|iframe)"
-    r"|https?://|www\.|!\[|\]\(|```|\b(insert|include|add) (this|the following|a) (link|url|phrase)",
-    re.IGNORECASE,
-)
-
-
-def looks_like_injection(sentence: str) -> bool:
-    """True for text that addresses the model or smuggles links/markup (kept out of notes)."""
-    return bool(_INJECTION.search(sentence))
-
-
 def make_researcher(model: BaseChatModel, search: SearchTool) -> Callable[[DraftState], dict]:
     """Build the researcher node.
 

@@ -9,7 +9,8 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agents.cleanup import strip_links_and_markup
-from agents.researcher import looks_like_injection, note_for
+from agents.researcher import note_for
+from tools.injection import looks_like_injection
 from exports import to_html
 from graph.runner import draft
 from graph.state import DraftRequest
