@@ -62,6 +62,15 @@ class RunWarning(BaseModel):
     message: str
 
 
+class CpuBusy(BaseModel):
+    """Tokens come far slower than this model managed before: other programs are using the CPU."""
+
+    kind: Literal["cpu_busy"] = "cpu_busy"
+    message: str
+    tokens_per_second: float
+    expected_tokens_per_second: float
+
+
 class InputNeeded(BaseModel):
     """The run paused for the author (outline review or notes); answer with ``resume_draft``."""
 
@@ -83,6 +92,7 @@ Event = (
     | SourceFound
     | RoundScored
     | RunWarning
+    | CpuBusy
     | InputNeeded
     | Done
 )
