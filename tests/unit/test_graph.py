@@ -261,6 +261,11 @@ def test_messy_outlines_are_tidied_into_valid_ones():
 
 def test_the_critic_scores_greedily_so_the_same_draft_gets_the_same_scores(tmp_path):
     team = FakeTeam(critic_scores=[9])
-    draft(DraftRequest(topic="Tea", rounds=1), load_settings(data_dir=tmp_path), chat_model=team.model)
+    draft(
+        DraftRequest(topic="Tea", rounds=1, search="off"),
+        load_settings(data_dir=tmp_path),
+        chat_model=team.model,
+        search=NoSearch(),
+    )
     critic_calls = [kwargs for messages, kwargs in team.model.calls if agent_of(messages) == "critic"]
     assert critic_calls and all(kwargs["temperature"] == 0.0 for kwargs in critic_calls)
