@@ -37,11 +37,15 @@ def is_loopback(host: object) -> bool:
 
 
 def is_address(host: str) -> bool:
-    """True for an IP address literal (no DNS query needed)."""
+    """True for an IP address literal, legacy IPv4 forms too (``127.1``, ``0x7f000001``): the
+    resolver reads those itself, with no DNS query."""
     try:
         ipaddress.ip_address(host.split("%", 1)[0])
     except ValueError:
-        return False
+        try:
+            socket.inet_aton(host)
+        except OSError:
+            return False
     return True
 
 
