@@ -4,19 +4,23 @@ Every run ends with a result (marked as needed) or one clean error."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
 import cli
+from agents.writer import max_tokens_for, section_lengths
 from backends.llama_cpp_chat import LlamaCppChatModel
 from errors import BackendError, BadInputError
 from graph.runner import draft
-from graph.state import DraftRequest
+from graph.state import DraftRequest, Outline
 from settings import load_settings
 from tests.fakes import FakeLlama
 from tests.team import FakeTeam, agent_of, prose
+from tools.citations import strip_citations
 
 
 def run_with(reply, tmp_path, **request):
@@ -38,17 +42,50 @@ def test_a_model_that_says_nothing_still_ends_with_a_result(tmp_path):
     assert any("outliner reply was unusable" in w for w in result.warnings)
 
 
+class EndlessLlama(FakeLlama):
+    """A llama.cpp stand-in whose replies never end by themselves: only ``max_tokens`` stops them."""
+
+    def __init__(self) -> None:
+        super().__init__(prose(20_000, 99).split(" "), chat_format="llama-3")
+        self.sampled: list[int] = []
+
+    def _emit(self, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        self.sampled.append(0)
+        for chunk in super()._emit(request):
+            self.sampled[-1] += bool(chunk["choices"][0]["text"])
+            yield chunk
+
+
 def test_endless_replies_are_bounded(tmp_path):
-    scripted = FakeTeam(critic_scores=[4]).reply
-    seeds = itertools.count(1)
+    """Writer and editor generate through the llama.cpp adapter on an engine that never stops:
+    each call is cut at a token cap sized to its section, and the post stays near its length."""
+    llama = EndlessLlama()
+    adapter = LlamaCppChatModel(llama=llama, max_tokens=4096)
+    team = FakeTeam(critic_scores=[4])
+    scripted, outlines = team.reply, []
 
     def endless(messages):
-        if agent_of(messages) in {"writer", "editor"}:
-            return prose(5_000, next(seeds))
-        return scripted(messages)
+        if agent_of(messages) in {"writer", "editor"}:  # the same call, on the adapter
+            return adapter.invoke(messages, max_tokens=team.model.calls[-1][1]["max_tokens"]).text
+        reply = scripted(messages)
+        if agent_of(messages) == "outliner":
+            outlines.append(Outline.model_validate(reply))
+        return reply
 
-    result = run_with(endless, tmp_path, rounds=2, threshold=10)
+    team.model.default_reply = endless
+    result = draft(
+        DraftRequest(topic="Brewing tea at home", search="off", rounds=2, threshold=10, words=600),
+        load_settings(data_dir=tmp_path),
+        chat_model=team.model,
+        checkpointer=InMemorySaver(),
+    )
     assert len(result.rounds) == 2 and result.markdown.startswith("# ")
+    caps = [request["max_tokens"] for request in llama.requests]
+    section_caps = {max_tokens_for(words) for words in section_lengths(result.request, outlines[0])}
+    assert len(caps) >= 10 and set(caps) <= section_caps and max(caps) < 4096
+    assert llama.sampled == caps  # every reply ran to its cap and not one token past it
+    words = len(strip_citations(result.markdown).split())
+    assert words <= 1.6 * 600, words
 
 
 def test_json_that_never_validates_falls_back_everywhere(tmp_path):
