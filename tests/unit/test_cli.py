@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -116,6 +118,40 @@ def test_out_writes_the_format_its_suffix_names(capsys, fake_team, tmp_path, nam
     assert code == 0 and out == "" and f"wrote {target}" in err
     assert marker in target.read_text()
     assert [p.name for p in tmp_path.iterdir()] == [name]  # no temporary file left behind
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """A folder nobody may write to, root included (chmod, or the immutable flag for root)."""
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o555)
+    immutable = False
+    if os.access(folder, os.W_OK):  # root ignores the mode bits
+        immutable = (
+            subprocess.run(["chattr", "+i", str(folder)], capture_output=True, check=False).returncode == 0
+        )
+    try:
+        if os.access(folder, os.W_OK):
+            pytest.skip("cannot make a read-only folder here (root, and no chattr on this filesystem)")
+        yield folder
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(folder)], check=True)
+        folder.chmod(0o755)
+
+
+def test_a_read_only_output_folder_is_refused_before_the_run(capsys, fake_team, read_only_folder):
+    target = read_only_folder / "post.md"
+    code, out, err = run_cli(
+        capsys, "draft", "Brewing tea", "--quiet", "--search", "off", "--out", str(target)
+    )
+    assert code == 2 and out == ""
+    assert (
+        err
+        == f"error: cannot write {target}: folder {read_only_folder} is not writable (pick another --out)\n"
+    )
+    assert fake_team.model.calls == [] and list(read_only_folder.iterdir()) == []
 
 
 def test_a_model_failure_is_one_line_with_a_log_file(capsys, monkeypatch):

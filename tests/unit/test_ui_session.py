@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from errors import BadInputError, DraftsmithError
+from errors import BadInputError
 from settings import load_settings
 from tests.team import FakeTeam, agent_of
 from tools.base import NoSearch
@@ -232,15 +232,18 @@ def test_a_failing_model_is_one_line_and_frees_the_gate(tmp_path):
     assert "\n" not in job.error and not gate.busy and job.finished
 
 
-def test_an_unexpected_failure_is_reported_not_raised(tmp_path, monkeypatch):
+def test_an_unexpected_failure_is_reported_not_raised(tmp_path, monkeypatch, caplog):
     def explode(*args: Any, **kwargs: Any):
         raise KeyError("boom")
 
     monkeypatch.setattr("graph.runner.stream_draft", explode)
-    job = DraftJob(prepared(FakeTeam(), tmp_path), RunGate())
-    job.run()
-    assert job.error is not None and job.error.startswith("unexpected failure")
-    assert not isinstance(job.error, DraftsmithError)
+    gate = RunGate()
+    job = DraftJob(prepared(FakeTeam(), tmp_path), gate)
+    job.run()  # returns: the page shows a line instead of a traceback
+    assert job.error == "unexpected failure: 'boom'" and job.result is None
+    assert job.finished and not gate.busy
+    logged = [record for record in caplog.records if record.exc_info]
+    assert logged and logged[0].exc_info is not None and logged[0].exc_info[0] is KeyError
 
 
 def test_the_model_is_built_once_per_process_and_settings(monkeypatch):
