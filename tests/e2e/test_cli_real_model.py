@@ -75,5 +75,6 @@ def test_local_sources_are_cited_and_every_citation_resolves(tmp_path):
     cited = {int(n) for n in re.findall(r"\[(\d+)\]", markdown.split("## References")[0])}
     references = markdown.split("## References")[1] if "## References" in markdown else ""
     listed = re.findall(r"^(\d+)\. .*$", references, re.MULTILINE)
+    assert cited, "the grounded draft cites no source"
     assert cited == {int(n) for n in listed}  # every [n] resolves and nothing uncited is listed
     assert all(str(NOTES) in line for line in references.strip().splitlines())
