@@ -8,15 +8,23 @@ HTML disabled (Streamlit's default), and untrusted single lines are escaped firs
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
-from errors import DraftsmithError
+from errors import DraftsmithError, NoDraftYetError, RunNotFoundError
 from exports import to_html, to_json, to_markdown
 from graph.result import DraftResult
 from graph.state import MAX_ROUNDS, MAX_TOPIC_CHARS, RoundRecord
-from ui import render, session
-from ui.progress import ProgressView, round_label, step_line
+from settings import load_settings
+from ui import history, render, session
+from ui.advice import Explained, explain
+from ui.progress import ProgressView, chain, round_label, step_line
 
 JOB = "draftsmith_job"
+PAGE = "page"
+OPENED = "opened_run"
+CONFIRM = "confirm_delete"
+NOTICE = "notice"
+PAGES = {"draft": "New draft", "history": "History"}
 POLL_SECONDS = 0.4
 MODEL_SOURCES: dict[session.ModelSource, str] = {
     "embedded": "Embedded SmolLM2-135M (no setup)",
@@ -116,27 +124,65 @@ def draft_form(busy: bool) -> tuple[session.RunForm, list[tuple[str, bytes]]] | 
     return form, [(upload.name, upload.getvalue()) for upload in files or []]
 
 
-def follow(job: session.DraftJob) -> None:
-    """Show the run's progress until it ends, then rerun to show the result."""
-    st.button(
-        "Stop",
-        key="stop",
-        icon=":material/stop_circle:",
-        on_click=job.request_stop,
-        disabled=job.stop_requested,
-        help="End after the current step and keep the best finished round",
-    )
-    slot = st.empty()
+def new_draft(model_form: session.ModelForm, busy: bool) -> None:
+    """The request form; a valid submission starts a run in the background."""
+    if not busy and session.run_gate().busy:
+        st.caption("Another session is drafting now: a new run will wait in the queue until it ends.")
+    submitted = draft_form(busy)
+    if submitted is None or busy:
+        return
+    form, uploads = submitted
+    try:
+        with st.spinner("Checking the settings and loading the model…"):
+            prepared = session.prepare_run(form, model_form, uploads)
+    except DraftsmithError as exc:
+        show_failure(explain(exc))
+    else:
+        st.session_state[JOB] = session.DraftJob(prepared, session.run_gate()).start()
+        st.rerun()  # the progress takes the top of the page, the form moves below it
+
+
+def draft_page(model_form: session.ModelForm) -> None:
+    """The form, or a run's live progress (form folded below it), or its outcome (form below)."""
+    show_notice()
+    job: session.DraftJob | None = st.session_state.get(JOB)
+    if job is None:
+        new_draft(model_form, busy=False)
+        return
+    if not job.finished:
+        top = st.container()
+        with st.expander("New draft (when this run ends)", expanded=False):
+            new_draft(model_form, busy=True)
+        follow(job, top)
+        return
+    show_outcome(job)
+    with st.expander("Start another draft", expanded=False, icon=":material/add:"):
+        new_draft(model_form, busy=False)
+
+
+def follow(job: session.DraftJob, top: DeltaGenerator) -> None:
+    """Show the run's progress at the top of the page until it ends, then rerun to show the result."""
+    with top:
+        st.button(
+            "Stop",
+            key="stop",
+            icon=":material/stop_circle:",
+            on_click=job.request_stop,
+            disabled=job.stop_requested,
+            help="End after the current step and keep the best finished round",
+        )
+        slot = st.empty()
+    hidden = ("researcher",) if job.prepared.request.search == "off" else ()
     while not job.finished:
         job.touch()
         with slot.container():
-            progress_panel(job.view(), job.state == "queued", job.stop_requested)
+            progress_panel(job.view(), job.state == "queued", job.stop_requested, hidden)
         job.wait(POLL_SECONDS)
     st.rerun()
 
 
-def progress_panel(view: ProgressView, queued: bool, stopping: bool) -> None:
-    """Live progress: one status box per round, the current agent's tokens, speed and time."""
+def progress_panel(view: ProgressView, queued: bool, stopping: bool, hidden: tuple[str, ...] = ()) -> None:
+    """Live progress: the agent chain, what the current agent writes, one box per round."""
     if queued:
         st.info(
             f"Queued: another session is drafting. Your run starts when it finishes "
@@ -155,16 +201,33 @@ def progress_panel(view: ProgressView, queued: bool, stopping: bool) -> None:
     columns[1].metric("Agent", view.agent or "–")
     columns[2].metric("Tokens/s", f"{view.rate:.0f}")
     columns[3].metric("Elapsed", f"{view.elapsed:.0f} s")
-    if not view.rounds:
+    st.markdown(chain_line(view, hidden))
+    if view.cpu_busy:
+        st.warning(render.escape_markdown(view.cpu_busy), icon=":material/speed:")
+    if view.streamed:
+        with st.container(height=150, autoscroll=True, key="stream"):
+            st.text(view.streamed)
+    elif not view.rounds:
         st.caption("Starting the agents…")
-    run_log(view)
+    run_log(view, hidden, newest_first=True)
     for message in view.warnings:
         st.warning(render.escape_markdown(message), icon=":material/warning:")
 
 
-def run_log(view: ProgressView) -> None:
-    """One status box per round listing its agents' steps."""
-    for record in view.rounds:
+def chain_line(view: ProgressView, hidden: tuple[str, ...] = ()) -> str:
+    """researcher → outliner → writer → editor → critic, the current agent highlighted."""
+    marks = {
+        "done": ":green[:material/check: {}]",
+        "current": ":blue-background[**:material/progress_activity: {}**]",
+        "waiting": ":gray[{}]",
+    }
+    return " → ".join(marks[state].format(agent) for agent, state in chain(view, hidden))
+
+
+def run_log(view: ProgressView, hidden: tuple[str, ...] = (), newest_first: bool = False) -> None:
+    """One status box per round listing the steps that asked the model something."""
+    rounds = sorted(view.rounds, key=lambda r: r.round, reverse=newest_first)
+    for record in rounds:
         current = not record.finished
         with st.status(
             round_label(record, view.max_rounds, view.agent),
@@ -172,37 +235,75 @@ def run_log(view: ProgressView) -> None:
             expanded=current,
         ):
             for step in record.steps:
-                st.markdown(step_line(step))
-            if current and view.streamed:
-                st.code(view.streamed, language=None, wrap_lines=True)
+                if not step.skipped and step.agent not in hidden:
+                    st.markdown(step_line(step))
 
 
 def show_outcome(job: session.DraftJob) -> None:
-    """The result of a finished run, or why there is none."""
-    view = job.view()
-    if job.result is None:
-        message = job.error or "the run ended without a result"
-        if job.stop_requested:
-            st.warning(f"Stopped: {message}", icon=":material/stop_circle:")
-        else:
-            st.error(message, icon=":material/error:")
+    """The result of a finished run, or why there is none (with Resume when it can go on)."""
+    if job.result is not None:
+        show_result(job.result, job.view())
         return
-    show_result(job.result, view)
+    failure = job.failure or DraftsmithError(job.error or "the run ended without a result")
+    show_failure(explain(failure), stopped=job.stop_requested)
 
 
-def show_result(result: DraftResult, view: ProgressView) -> None:
+def show_failure(explained: Explained, stopped: bool = False) -> None:
+    """An error in the page's words, with a Resume button when the run is checkpointed."""
+    text = render.escape_markdown(explained.message)
+    if explained.advice:
+        text += f"\n\n{explained.advice}"
+    if stopped:
+        st.warning(f"Stopped: {text}", icon=":material/stop_circle:")
+    else:
+        st.error(text, icon=":material/error:")
+    if explained.run_id:
+        resume_button(explained.run_id, key="resume_failed")
+
+
+def show_notice() -> None:
+    """An error left by a button's action (resume, delete) for this rerun."""
+    notice = st.session_state.pop(NOTICE, None)
+    if isinstance(notice, BaseException):
+        show_failure(explain(notice))
+
+
+def resume_button(run_id: str, key: str) -> None:
+    """Resume a stored run; disabled while this session drafts."""
+    job: session.DraftJob | None = st.session_state.get(JOB)
+    busy = job is not None and not job.finished
+    st.button(
+        "Resume",
+        key=key,
+        type="primary",
+        icon=":material/play_arrow:",
+        on_click=resume_run,
+        args=(run_id,),
+        disabled=busy,
+        help="Finish or stop the current draft first" if busy else "Continue from the last finished step",
+    )
+
+
+def resume_run(run_id: str) -> None:
+    """Button action: continue a stored run in the background and show its progress."""
+    api_key = str(st.session_state.get("api_key") or "")
+    try:
+        with st.spinner("Loading the run and its model…"):
+            prepared = history.prepare_resume(run_id, api_key)
+    except DraftsmithError as exc:
+        st.session_state[NOTICE] = exc
+        return
+    st.session_state[JOB] = session.DraftJob(prepared, session.run_gate()).start()
+    st.session_state[PAGE] = "draft"
+    st.session_state.pop(OPENED, None)
+
+
+def show_result(result: DraftResult, view: ProgressView | None = None) -> None:
     """Banners, downloads and one tab each for the draft, every round, scores, sources, markdown."""
     st.subheader("Your draft", anchor=False)
     st.markdown(f"**Topic:** {render.escape_markdown(result.topic)}")
-    if result.degraded:
-        st.warning(
-            "**Research was degraded**: the draft relies more on the model's own knowledge.\n\n"
-            + render.bullet_list(result.warnings, empty="no details"),
-            icon=":material/warning:",
-        )
-    if result.status == "stopped":
-        st.info(f"Stopped early: showing the best finished round ({result.best_round}).")
-    st.caption(render.run_summary(result, view.first_token_after))
+    result_banners(result)
+    st.caption(render.run_summary(result, view.first_token_after if view else None))
     downloads(result)
     rounds = sorted(result.rounds, key=lambda r: r.round)
     labels = ["Draft", *[render.round_tab_label(r, result.best_round) for r in rounds]]
@@ -213,41 +314,103 @@ def show_result(result: DraftResult, view: ProgressView) -> None:
         with tab:
             round_panel(record, previous)
     with tabs[-3]:
-        st.altair_chart(render.score_chart(rounds, result.request.threshold), width="stretch")
-        st.dataframe(render.score_rows(rounds), hide_index=True)
+        scores_panel(rounds, result.request.threshold)
     with tabs[-2]:
-        lines = [render.source_line(source) for source in result.sources]
-        st.markdown("\n".join(lines) if lines else "_No sources: the draft uses the model's knowledge._")
+        sources_panel(result)
     with tabs[-1]:
         st.code(result.markdown, language="markdown", wrap_lines=True)
-    with st.expander("Run log"):
-        run_log(view)
+    if view is not None and view.rounds:
+        with st.expander("Run log"):
+            run_log(view)
+
+
+def result_banners(result: DraftResult) -> None:
+    """Degraded research and quality fallbacks under their own headings; why the run ended."""
+    research, quality = render.split_warnings(result.warnings)
+    if result.degraded:
+        st.warning(
+            "**Research was degraded**: the draft relies more on the model's own knowledge.\n\n"
+            + render.bullet_list(research, empty="no details"),
+            icon=":material/travel_explore:",
+        )
+    elif research:
+        st.caption("Research notes:\n\n" + render.bullet_list(research))
+    if quality:
+        st.info(
+            "**Quality fallbacks**: an agent's reply was unusable, so a safe default took its place.\n\n"
+            + render.bullet_list(quality),
+            icon=":material/rule:",
+        )
+    if result.status != "completed":
+        st.info(f"Stopped early: showing the best finished round ({result.best_round}).")
+    reason = getattr(result, "stop_reason", None)
+    if reason:
+        st.caption(f"The rounds ended because {render.escape_markdown(str(reason))}.")
+
+
+def scores_panel(rounds: list[RoundRecord], threshold: float) -> None:
+    """The score chart with the labelled threshold, the scores and the measured signals per round."""
+    st.altair_chart(render.score_chart(rounds, threshold), width="stretch")
+    st.dataframe(render.score_table(rounds), hide_index=True)
+    st.markdown("**Measured signals per round**")
+    st.dataframe(render.signal_table(rounds), hide_index=True)
+
+
+def sources_panel(result: DraftResult) -> None:
+    """The sources as published, then where the local ones are on this computer."""
+    lines = [render.source_line(source) for source in result.sources]
+    st.markdown("\n".join(lines) if lines else "_No sources: the draft uses the model's knowledge._")
+    paths = render.local_paths(result.sources)
+    if paths:
+        st.caption(
+            "Local files are published by title and file name only. On this computer they are:\n\n"
+            + "\n".join(paths)
+        )
 
 
 def round_panel(record: RoundRecord, previous: RoundRecord | None) -> None:
-    """A round's critique (scores, measurements, issues) and its changes since the last round."""
+    """A round's critique, what the writer worked on, and a redline against the last round."""
     critique = record.critique
-    delta = f"{critique.overall - previous.critique.overall:+.1f}" if previous else None
-    st.metric("Overall", f"{critique.overall:.1f}/10", delta=delta)
+    before = previous.critique.overall if previous else None
+    st.metric("Overall", f"{critique.overall:.1f}/10", delta=render.score_delta(critique.overall, before))
+    if previous is not None:
+        acted = previous.critique.issues
+        worked_on = (
+            render.bullet_list(acted)
+            if acted
+            else f"_no issues named; the lowest scores were {render.weakest_items(previous)}_"
+        )
+        st.markdown(f"**The writer worked on** (round {previous.round}'s critique)\n\n{worked_on}")
     left, right = st.columns(2)
     left.dataframe(render.rubric_rows(record), hide_index=True)
     right.dataframe(render.metric_rows(record), hide_index=True)
     if critique.fallback:
         st.caption("The critic's reply was unusable, so a safe default score ended the loop.")
-    st.markdown("**Issues**\n\n" + render.bullet_list(critique.issues))
+    if critique.issues:
+        st.markdown("**The critic's issues**\n\n" + render.bullet_list(critique.issues))
+    else:
+        st.markdown(f"**The critic named no issues**; the lowest scores are {render.weakest_items(record)}.")
+    unsupported = render.unsupported_specifics(record)
+    if unsupported:
+        st.markdown("**Specifics found in no source**\n\n" + render.bullet_list(unsupported))
     if critique.gaps:
         st.markdown("**Gaps to research**\n\n" + render.bullet_list(critique.gaps))
-    if previous is None:
-        st.caption("First round: nothing to compare against yet.")
-    else:
-        summary = render.diff_summary(previous.markdown, record.markdown)
-        st.markdown(f"**Changes since round {previous.round}** · {summary}")
-        diff = render.round_diff(
-            previous.markdown, record.markdown, from_round=previous.round, to_round=record.round
-        )
-        st.code(diff or "no changes", language="diff", wrap_lines=True)
+    redline_panel(record, previous)
     with st.expander("This round's draft"):
         st.markdown(record.markdown)
+
+
+def redline_panel(record: RoundRecord, previous: RoundRecord | None) -> None:
+    """The round's edits word by word: struck-through removals, highlighted additions."""
+    if previous is None:
+        st.caption("First round: nothing to compare against yet.")
+        return
+    summary = render.diff_summary(previous.markdown, record.markdown)
+    st.markdown(f"**Changes since round {previous.round}** · {summary}")
+    marked = render.redline(previous.markdown, record.markdown)
+    if marked:
+        with st.container(height=420, border=True, key=f"redline_{record.round}"):
+            st.markdown(marked)
 
 
 def downloads(result: DraftResult) -> None:
@@ -271,31 +434,150 @@ def downloads(result: DraftResult) -> None:
         )
 
 
+def history_page() -> None:
+    """Past runs with their status and best score: open, resume or delete each."""
+    show_notice()
+    running_banner()
+    try:
+        data_dir = load_settings().data_dir
+        opened = st.session_state.get(OPENED)
+        if opened:
+            opened_run(opened)
+            return
+        rows = history.list_runs(data_dir)
+    except DraftsmithError as exc:
+        show_failure(explain(exc))
+        return
+    if not rows:
+        st.info("No runs yet: draft one on the **New draft** page.", icon=":material/history:")
+        return
+    for row in rows:
+        history_row(row)
+
+
+@st.fragment(run_every=2.0)
+def running_banner() -> None:
+    """While this session's run goes on: where it is (and the page keeps watching it)."""
+    job: session.DraftJob | None = st.session_state.get(JOB)
+    if job is None or job.finished:
+        return
+    job.touch()
+    view = job.view()
+    where = "queued" if job.state == "queued" else f"round {view.round}, {view.agent or 'between agents'}"
+    st.info(
+        f"Drafting **{render.escape_markdown(view.topic or job.prepared.request.topic)}**: {where}.",
+        icon=":material/progress_activity:",
+    )
+    st.button("Back to the run", key="back_to_run", on_click=go_to, args=("draft",))
+
+
+def history_row(row: history.RunRow) -> None:
+    """One past run: topic, date, status, rounds, best score, and its actions."""
+    with st.container(border=True, key=f"run_{row.run_id}"):
+        text, actions = st.columns([3, 2], vertical_alignment="center")
+        text.markdown(f"**{render.escape_markdown(row.topic)}**")
+        rounds = f"{row.rounds} round{'s' if row.rounds != 1 else ''}"
+        text.caption(f"{row.started} · {row.status} · {rounds} · best {row.best_score}")
+        with actions:
+            buttons = st.container(horizontal=True, horizontal_alignment="right")
+        buttons.button("Open", key=f"open_{row.run_id}", on_click=open_run, args=(row.run_id,))
+        if row.resumable:
+            with buttons:
+                resume_button(row.run_id, key=f"resume_{row.run_id}")
+        if row.status != "running":
+            buttons.button(
+                "Delete",
+                key=f"delete_{row.run_id}",
+                icon=":material/delete:",
+                on_click=ask_delete,
+                args=(row.run_id,),
+            )
+        if st.session_state.get(CONFIRM) == row.run_id:
+            confirm_delete(row)
+
+
+def confirm_delete(row: history.RunRow) -> None:
+    """Ask before deleting: a run's drafts cannot be brought back."""
+    st.warning(
+        f"Delete **{render.escape_markdown(row.topic)}** ({row.started}) and all its drafts? "
+        "This cannot be undone.",
+        icon=":material/delete_forever:",
+    )
+    yes, no = st.columns(2)
+    yes.button(
+        "Delete it", key=f"confirm_delete_{row.run_id}", type="primary", on_click=delete, args=(row.run_id,)
+    )
+    no.button("Keep it", key=f"cancel_delete_{row.run_id}", on_click=open_run, args=(None,))
+
+
+def opened_run(run_id: str) -> None:
+    """One stored run's result view (its best round so far), with Resume when it can go on."""
+    st.button("All runs", key="back", icon=":material/arrow_back:", on_click=open_run, args=(None,))
+    settings = load_settings()
+    info = history.stored_info(settings.data_dir, run_id)
+    if info is None:
+        show_failure(explain(RunNotFoundError(f"no run {run_id} in {settings.data_dir}", run_id=run_id)))
+        return
+    row = history.row_for(info)
+    st.caption(f"{row.started} · {row.status} · run {run_id}")
+    try:
+        result = history.open_run(run_id, settings)
+    except NoDraftYetError:
+        st.info("This run stopped before its first draft was scored.", icon=":material/hourglass_empty:")
+    else:
+        show_result(result)
+    if row.resumable:
+        resume_button(run_id, key=f"resume_opened_{run_id}")
+
+
+def go_to(page: str) -> None:
+    """Button action: switch pages."""
+    st.session_state[PAGE] = page
+
+
+def open_run(run_id: str | None) -> None:
+    """Button action: show one run (or, with None, the list again)."""
+    st.session_state.pop(CONFIRM, None)
+    if run_id is None:
+        st.session_state.pop(OPENED, None)
+    else:
+        st.session_state[OPENED] = run_id
+
+
+def ask_delete(run_id: str) -> None:
+    """Button action: ask for confirmation before deleting."""
+    st.session_state[CONFIRM] = run_id
+
+
+def delete(run_id: str) -> None:
+    """Button action: delete a run after confirmation."""
+    st.session_state.pop(CONFIRM, None)
+    try:
+        history.remove_run(run_id, load_settings().data_dir)
+    except DraftsmithError as exc:
+        st.session_state[NOTICE] = exc
+    else:
+        st.toast("Run deleted.", icon=":material/delete:")
+
+
 def main() -> None:
     st.set_page_config(page_title="Draftsmith", page_icon=":material/edit_note:", layout="centered")
     st.title("Draftsmith")
     st.caption("Local agents research, outline, write, edit and critique a blog post for you.")
     model_form = model_sidebar()
-    job: session.DraftJob | None = st.session_state.get(JOB)
-    busy = job is not None and not job.finished
-    if not busy and session.run_gate().busy:
-        st.caption("Another session is drafting now: a new run will wait in the queue until it ends.")
-    submitted = draft_form(busy)
-    if submitted is not None and not busy:
-        form, uploads = submitted
-        try:
-            with st.spinner("Checking the settings and loading the model…"):
-                prepared = session.prepare_run(form, model_form, uploads)
-        except DraftsmithError as exc:
-            st.error(str(exc), icon=":material/error:")
-        else:
-            st.session_state[JOB] = session.DraftJob(prepared, session.run_gate()).start()
-            st.rerun()  # draw the form again, its button disabled while the run goes
-    if job is None:
-        return
-    if not job.finished:
-        follow(job)
-    show_outcome(job)
+    st.session_state.setdefault(PAGE, "draft")
+    page = st.segmented_control(
+        "Page",
+        list(PAGES),
+        format_func=PAGES.__getitem__,
+        required=True,
+        key=PAGE,
+        label_visibility="collapsed",
+    )
+    if page == "history":
+        history_page()
+    else:
+        draft_page(model_form)
 
 
 main()

@@ -139,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return commands[args.command](args)
     except DraftsmithError as exc:
         details = f" (details in {write_crash_log(exc)})" if exc.exit_code == 1 else ""
-        print(f"error: {exc}{details}", file=sys.stderr)
+        print(f"error: {exc}{advice(exc)}{details}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(
@@ -150,6 +150,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # never a traceback on the terminal: log it, print one line
         print(f"error: unexpected failure: {exc} (details in {write_crash_log(exc)})", file=sys.stderr)
         return 1
+
+
+def advice(exc: DraftsmithError) -> str:
+    """What to do next, in the command line's words (the core's messages carry none)."""
+    from errors import NoDraftYetError, RunFinishedError, RunNotFoundError, ServerUnreachableError
+
+    if isinstance(exc, ServerUnreachableError):
+        return " (is it running? check --base-url)"
+    if isinstance(exc, NoDraftYetError):
+        return f"; continue it with: python cli.py resume {exc.run_id}"
+    if isinstance(exc, RunNotFoundError):
+        return " (list runs with: python cli.py runs)"
+    if isinstance(exc, RunFinishedError):
+        return f" (see it with: python cli.py show {exc.run_id})"
+    return ""
 
 
 def run_draft(args: argparse.Namespace) -> int:

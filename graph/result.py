@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path, PurePath
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -16,12 +18,54 @@ RunStatus = Literal["completed", "stopped", "budget_stopped"]
 
 
 class SourceRef(BaseModel):
-    """A source as shown to the reader (no extracted text)."""
+    """A source as shown to the reader (no extracted text).
+
+    A local file is named by its file name only: its full path (``path``) is for the author's own
+    view and is left out of every export (Markdown, HTML, JSON).
+    """
 
     id: int
     title: str
-    url: str
+    url: str = Field(description="the web address; for a local file, its file name")
     origin: Literal["web", "local"]
+    path: str | None = Field(default=None, exclude=True, description="a local file's full path")
+
+
+def source_ref(source: Source) -> SourceRef:
+    """How a source is published: a local file by its title and file name, never its path."""
+    if source.origin == "local":
+        name = PurePath(source.url).name
+        return SourceRef(id=source.id, title=source.title, url=name, origin="local", path=source.url)
+    return SourceRef(id=source.id, title=source.title, url=source.url, origin=source.origin)
+
+
+def private_folders(request: DraftRequest, sources: Sequence[Source]) -> list[str]:
+    """Local folders whose paths stay out of published text, longest first: the notes folder
+    (as given and resolved) and the folder of every local source."""
+    folders = {str(PurePath(s.url).parent) for s in sources if s.origin == "local"}
+    if request.sources_dir:
+        given = Path(request.sources_dir).expanduser()
+        folders |= {request.sources_dir, str(given), str(given.resolve())}
+    return sorted((f for f in folders if len(f) > 1), key=len, reverse=True)
+
+
+def without_paths(text: str, folders: Sequence[str]) -> str:
+    """``text`` with each private folder path replaced by the folder's name."""
+    for folder in folders:
+        text = text.replace(folder, PurePath(folder).name)
+    return text
+
+
+def public_request(request: DraftRequest) -> DraftRequest:
+    """The request as published: the notes folder by its name only."""
+    if not request.sources_dir:
+        return request
+    return request.model_copy(update={"sources_dir": Path(request.sources_dir).expanduser().name})
+
+
+def public_model(model: str) -> str:
+    """A model named by a local file path is published by its file name."""
+    return PurePath(model).name if model.startswith(("/", "~")) or PurePath(model).is_absolute() else model
 
 
 class Totals(BaseModel):
@@ -66,24 +110,26 @@ def build_result(
     rounds = list(state.get("rounds", []))
     best = best_round(rounds)
     sources: list[Source] = list(state.get("sources", []))
+    refs = [source_ref(s) for s in sources]
     if sources:
-        markdown = finalize_references(best.markdown, [(s.id, s.title, s.url) for s in sources])
+        markdown = finalize_references(best.markdown, [(r.id, r.title, r.url) for r in refs])
     else:
         markdown = strip_citations(best.markdown)
     telemetry = list(state.get("telemetry", []))
     seconds = sum(step.seconds for step in telemetry)
     completion = sum(step.completion_tokens for step in telemetry)
     request = state["request"]
+    folders = private_folders(request, sources)
     return DraftResult(
         run_id=run_id,
         status=status,
         topic=request.topic,
-        request=request,
+        request=public_request(request),
         title=best.title,
         markdown=markdown,
         best_round=best.round,
         rounds=rounds,
-        sources=[SourceRef(id=s.id, title=s.title, url=s.url, origin=s.origin) for s in sources],
+        sources=refs,
         telemetry=telemetry,
         totals=Totals(
             seconds=round(seconds, 2),
@@ -93,10 +139,10 @@ def build_result(
             tokens_per_second=round(completion / seconds, 1) if seconds else 0.0,
         ),
         backend=backend,
-        model=model,
+        model=public_model(model),
         search_mode=request.search,
         degraded=bool(state.get("degraded", False)),
-        warnings=list(dict.fromkeys(state.get("warnings", []))),
+        warnings=[without_paths(w, folders) for w in dict.fromkeys(state.get("warnings", []))],
         packaging=package(best.title, markdown),
         created=datetime.now(UTC).isoformat(timespec="seconds"),
     )

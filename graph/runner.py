@@ -18,7 +18,16 @@ from langgraph.types import Command
 from pydantic import ValidationError
 
 from backends.cancel import GenerationCancelled
-from errors import BackendError, BadInputError, DraftsmithError
+from errors import (
+    BackendError,
+    BadInputError,
+    DraftsmithError,
+    NoDraftYetError,
+    RunFinishedError,
+    RunNotFoundError,
+    ServerTimeoutError,
+    ServerUnreachableError,
+)
 from graph.builder import build_graph
 from graph.events import (
     AgentFinished,
@@ -118,10 +127,10 @@ def resume_draft(
         )
     values = cast(DraftState, snapshot.values)
     if not values:
-        raise BadInputError(f"no run {run_id} in {settings.data_dir} (list runs with: python cli.py runs)")
+        raise RunNotFoundError(f"no run {run_id} in {settings.data_dir}", run_id=run_id)
     pause = pending_pause(snapshot)
     if not snapshot.next and pause is None and not _killed_while_finishing(run_id, settings):
-        raise BadInputError(f"run {run_id} already finished (see it with: python cli.py show {run_id})")
+        raise RunFinishedError(f"run {run_id} already finished", run_id=run_id)
     request = values["request"]
     search = search if search is not None else search_tool_for(request, settings)
     run = _Run(settings, chat_model, search, checkpointer, run_id, should_stop, resumed=values)
@@ -150,7 +159,7 @@ def run_snapshot(run_id: str, settings: Settings, checkpointer: BaseCheckpointSa
         graph = build_graph(cast(Any, None), cast(Any, None)).compile(checkpointer=saver)
         snapshot = graph.get_state(_config(run_id))
     if not snapshot.values:
-        raise BadInputError(f"no run {run_id} in {settings.data_dir} (list runs with: python cli.py runs)")
+        raise RunNotFoundError(f"no run {run_id} in {settings.data_dir}", run_id=run_id)
     return snapshot
 
 
@@ -165,9 +174,7 @@ def load_result(
     snapshot = run_snapshot(run_id, settings, checkpointer)
     state = cast(DraftState, snapshot.values)
     if not state.get("rounds"):
-        raise BadInputError(
-            f"run {run_id} has no scored draft yet (continue it with: python cli.py resume {run_id})"
-        )
+        raise NoDraftYetError(f"run {run_id} has no scored draft yet", run_id=run_id)
     info = open_run_index(settings.data_dir)
     try:
         stored = info.get(run_id)
@@ -332,8 +339,8 @@ class _Run:
             raise
         except Exception as exc:  # a model or tool failure: one line for the user
             agent, round_number = self.current["agent"], self.current["round"]
-            reason = describe_failure(exc, self.settings)
-            raise BackendError(f"{agent} failed in round {round_number}: {reason}") from exc
+            error_type, reason = describe_failure(exc, self.settings)
+            raise error_type(f"{agent} failed in round {round_number}: {reason}", run_id=self.run_id) from exc
         finally:
             stream.close()
 
@@ -359,9 +366,8 @@ class _Run:
     def _result(self, values: Any, backend: str, model_name: str, status: RunStatus) -> DraftResult:
         state = cast(DraftState, values)
         if not state.get("rounds"):
-            raise DraftsmithError(
-                f"run {self.run_id} stopped before its first draft was scored; "
-                f"continue it with: python cli.py resume {self.run_id}"
+            raise NoDraftYetError(
+                f"run {self.run_id} stopped before its first draft was scored", run_id=self.run_id
             )
         return build_result(state, run_id=self.run_id, backend=backend, model=model_name, status=status)
 
@@ -450,19 +456,20 @@ def _events_for_update(update: dict[str, Any]) -> Iterator[Event]:
         )
 
 
-def describe_failure(exc: BaseException, settings: Settings) -> str:
-    """One line saying what went wrong, naming the server for connection trouble."""
+def describe_failure(exc: BaseException, settings: Settings) -> tuple[type[BackendError], str]:
+    """The error type and one neutral line for a failure, naming the server for connection
+    trouble (front ends add their own advice, e.g. which setting to check)."""
     import openai
 
     url, timeout = settings.base_url, settings.request_timeout
     cause: BaseException | None = exc
     while cause is not None:  # client libraries wrap the transport error; look down the chain
         if isinstance(cause, openai.APITimeoutError):
-            return f"the model server at {url} did not answer within {timeout:.0f} s"
+            return ServerTimeoutError, f"the model server at {url} did not answer within {timeout:.0f} s"
         if isinstance(cause, openai.APIConnectionError):
-            return f"cannot reach the model server at {url} (is it running? check --base-url)"
+            return ServerUnreachableError, f"cannot reach the model server at {url}"
         cause = cause.__cause__
-    return _one_line(exc)
+    return BackendError, _one_line(exc)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -13,7 +13,7 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 from pydantic import BaseModel, ValidationError
 
-from errors import BadInputError, DraftsmithError
+from errors import BadInputError, DraftsmithError, RunNotFoundError
 from graph import state as state_schemas
 
 STORE_FILE = "runs.sqlite3"
@@ -221,3 +221,29 @@ def open_run_index(data_dir: Path, timeout: float = 5.0) -> RunIndex:
         raise DraftsmithError(
             f"the run store {path} cannot be used ({exc}); move it aside to start a fresh history"
         ) from None
+
+
+def delete_run(data_dir: Path, run_id: str) -> None:
+    """Remove a run from the history: its checkpoints, its line in the index and its event log.
+
+    Raises:
+        RunNotFoundError: there is no such run.
+        BadInputError: the run is going on now.
+        DraftsmithError: the run store cannot be opened or written.
+    """
+    index = open_run_index(data_dir)
+    try:
+        info = index.get(run_id)
+        if info is None:
+            raise RunNotFoundError(f"no run {run_id} in {data_dir}", run_id=run_id)
+        if info.shown_status == "running":
+            raise BadInputError(f"run {run_id} is still going on; stop it before deleting it", run_id=run_id)
+        saver, connection = open_run_store(data_dir)
+        try:
+            saver.delete_thread(run_id)
+        finally:
+            connection.close()
+        index._write("DELETE FROM draftsmith_runs WHERE run_id=?", (run_id,))
+    finally:
+        index.connection.close()
+    (data_dir / "logs" / f"{run_id}.jsonl").unlink(missing_ok=True)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
+from typing import Literal
 
 from graph.events import (
     AgentFinished,
     AgentStarted,
+    CpuBusy,
     Event,
     RoundScored,
     RunStarted,
@@ -16,6 +19,10 @@ from graph.events import (
 )
 
 STREAM_TAIL_CHARS = 900
+CHAIN: tuple[str, ...] = ("researcher", "outliner", "writer", "editor", "critic")
+CPU_CLEAR_SHARE = 0.7  # the busy notice goes once tokens come at this share of the expected speed again
+RATE_WINDOW_SECONDS = 2.0  # the current speed is measured over the last two seconds of tokens
+StepState = Literal["done", "current", "waiting"]
 
 
 @dataclass
@@ -31,11 +38,17 @@ class StepView:
     running: bool = True
     seconds: float = 0.0
     tokens: int = 0
+    prompt_tokens: int = 0
 
     @property
     def rate(self) -> float:
         """Tokens per second of a finished step (0 while running or when it took no time)."""
         return self.tokens / self.seconds if self.seconds > 0 and not self.running else 0.0
+
+    @property
+    def skipped(self) -> bool:
+        """A finished step that asked the model nothing (e.g. the researcher with search off)."""
+        return not self.running and self.tokens == 0 and self.prompt_tokens == 0
 
 
 @dataclass
@@ -63,7 +76,8 @@ class ProgressView:
         rate: tokens per second of the current agent.
         elapsed: seconds since the run left the queue.
         queued_for: seconds the run waited for another session's run.
-        first_token_after: seconds from the click to the first streamed token.
+        first_token_after: seconds from the click to the first streamed token, less the queue wait.
+        cpu_busy: the core's "CPU is busy" notice, until tokens come at speed again.
     """
 
     run_id: str = ""
@@ -81,6 +95,7 @@ class ProgressView:
     first_token_after: float | None = None
     sources: int = 0
     warnings: list[str] = field(default_factory=list)
+    cpu_busy: str | None = None
 
 
 class ProgressTracker:
@@ -95,15 +110,34 @@ class ProgressTracker:
     def __init__(self, created: float) -> None:
         self.created = created
         self.started: float | None = None
+        self.queued_at: float | None = None
         self._view = ProgressView()
         self._agent_started = created
         self._agent_tokens = 0
         self._streamed: list[str] = []
         self._streamed_chars = 0
+        self._token_times: deque[float] = deque()
+        self._expected_rate = 0.0
+
+    def queue(self, now: float) -> None:
+        """Mark the moment the run began to wait for another session's run."""
+        self.queued_at = now
 
     def start(self, now: float) -> None:
         """Mark the moment the run left the queue and began."""
         self.started = now
+
+    @property
+    def run_id(self) -> str:
+        """The run's id once the run has started ("" before)."""
+        return self._view.run_id
+
+    @property
+    def queue_wait(self) -> float:
+        """Seconds spent in the queue (0 for a run that never waited)."""
+        if self.queued_at is None:
+            return 0.0
+        return (self.started if self.started is not None else self.queued_at) - self.queued_at
 
     def add(self, event: Event, now: float) -> None:
         """Fold one event into the state."""
@@ -116,15 +150,18 @@ class ProgressTracker:
             self._round(event.round).steps.append(StepView(agent=event.agent, round=event.round))
             self._agent_started, self._agent_tokens = now, 0
             self._streamed, self._streamed_chars = [], 0
+            self._token_times.clear()
         elif isinstance(event, TokenStreamed):
             if view.first_token_after is None:
-                view.first_token_after = now - self.created
+                view.first_token_after = now - self.created - self.queue_wait
             view.tokens += 1
             self._agent_tokens += 1
             self._append_stream(event.text)
+            self._note_speed(now)
         elif isinstance(event, AgentFinished):
             step = self._step(event.agent, event.round)
             step.running, step.seconds, step.tokens = False, event.seconds, event.completion_tokens
+            step.prompt_tokens = event.prompt_tokens
             if view.agent == event.agent:
                 view.agent = None
         elif isinstance(event, RoundScored):
@@ -134,6 +171,20 @@ class ProgressTracker:
             view.sources += 1
         elif isinstance(event, RunWarning) and event.message not in view.warnings:
             view.warnings.append(event.message)
+        elif isinstance(event, CpuBusy):
+            view.cpu_busy, self._expected_rate = event.message, event.expected_tokens_per_second
+            self._token_times.clear()
+
+    def _note_speed(self, now: float) -> None:
+        """Clear the busy notice once the last two seconds of tokens came at speed again."""
+        times = self._token_times
+        times.append(now)
+        while times and now - times[0] > RATE_WINDOW_SECONDS:
+            times.popleft()
+        if self._view.cpu_busy is None or len(times) < 8 or now - times[0] < RATE_WINDOW_SECONDS / 2:
+            return
+        if (len(times) - 1) / (now - times[0]) >= CPU_CLEAR_SHARE * self._expected_rate:
+            self._view.cpu_busy = None
 
     def view(self, now: float) -> ProgressView:
         """A copy of the current state, with times measured at ``now``."""
@@ -148,17 +199,21 @@ class ProgressTracker:
                 RoundView(r.round, [StepView(**vars(s)) for s in r.steps], r.overall, r.words)
                 for r in view.rounds
             ],
+            cpu_busy=view.cpu_busy,
             agent=view.agent,
             round=view.round,
             streamed="".join(self._streamed)[-STREAM_TAIL_CHARS:] if view.agent else "",
             rate=self._agent_tokens / in_agent if view.agent and in_agent > 0 else 0.0,
             tokens=view.tokens,
             elapsed=now - self.started if self.started is not None else 0.0,
-            queued_for=(self.started if self.started is not None else now) - self.created,
+            queued_for=self.queue_wait if self.started is not None else self._waiting(now),
             first_token_after=view.first_token_after,
             sources=view.sources,
             warnings=list(view.warnings),
         )
+
+    def _waiting(self, now: float) -> float:
+        return now - self.queued_at if self.queued_at is not None else 0.0
 
     def _round(self, number: int) -> RoundView:
         for record in self._view.rounds:
@@ -198,3 +253,29 @@ def round_label(record: RoundView, max_rounds: int, agent: str | None) -> str:
     if record.finished:
         return f"Round {record.round}{of} · scored {record.overall:.1f}/10 · {record.words} words"
     return f"Round {record.round}{of} · {agent or 'next agent'} working…"
+
+
+def chain(view: ProgressView, hidden: tuple[str, ...] = ()) -> list[tuple[str, StepState]]:
+    """The agents of the current round in order: done, current, or still to come.
+
+    Agents that were passed over this round (the researcher when no gaps need research, the
+    outliner after round 1) and the ``hidden`` ones (the researcher with search off) are left out.
+    """
+    record = next((r for r in view.rounds if r.round == view.round), None)
+    steps = record.steps if record else []
+    done = {s.agent for s in steps if not s.running and not s.skipped}
+    finished = [CHAIN.index(s.agent) for s in steps if not s.running and s.agent in CHAIN]
+    pivot = max(finished, default=-1) + 1
+    if view.agent in CHAIN:
+        pivot = CHAIN.index(view.agent)
+    links: list[tuple[str, StepState]] = []
+    for position, agent in enumerate(CHAIN):
+        if agent in hidden:
+            continue
+        if agent == view.agent:
+            links.append((agent, "current"))
+        elif agent in done:
+            links.append((agent, "done"))
+        elif position >= pivot:
+            links.append((agent, "waiting"))
+    return links

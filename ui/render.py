@@ -1,4 +1,4 @@
-"""Pure functions that turn a result into display data: score rows, diffs, safe source lines."""
+"""Pure functions that turn a result into display data: score rows, redlines, safe source lines."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
 import altair as alt
@@ -16,6 +17,9 @@ from graph.result import DraftResult, SourceRef
 from graph.state import RoundRecord
 
 RUBRIC: tuple[str, ...] = ("grounding", "structure", "clarity", "depth", "style")
+NO_CHANGE = 0.05  # a score difference below this is shown as no change (one decimal everywhere)
+# Warnings from the writing agents (fallbacks the run took) rather than from research.
+_QUALITY_WARNING = re.compile(r"\b(outliner|writer|editor|critic|rating|sampled scores)\b", re.IGNORECASE)
 # Characters that CommonMark (or Streamlit's extensions: colours, emoji, LaTeX) give a meaning.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&])")
 
@@ -34,10 +38,30 @@ def score_rows(rounds: Sequence[RoundRecord]) -> list[dict[str, Any]]:
     return rows
 
 
+def score(value: float) -> str:
+    """A score as shown everywhere on the page: one decimal."""
+    return f"{value:.1f}"
+
+
+def score_table(rounds: Sequence[RoundRecord]) -> list[dict[str, str]]:
+    """The score rows for display: every score with one decimal."""
+    return [
+        {key: str(value) if key == "round" else score(value) for key, value in row.items()}
+        for row in score_rows(rounds)
+    ]
+
+
+def score_delta(current: float, previous: float | None) -> str | None:
+    """The change since the last round (``+0.8``), or None when there is none to show."""
+    if previous is None or abs(current - previous) < NO_CHANGE:
+        return None
+    return f"{current - previous:+.1f}"
+
+
 def rubric_rows(record: RoundRecord) -> list[dict[str, Any]]:
-    """The critic's rubric for one round, one row per criterion."""
+    """The critic's rubric for one round, one row per criterion, scores with one decimal."""
     scores = record.critique.scores.model_dump()
-    return [{"criterion": name.capitalize(), "score": scores[name]} for name in RUBRIC]
+    return [{"criterion": name.capitalize(), "score": score(scores[name])} for name in RUBRIC]
 
 
 def metric_rows(record: RoundRecord) -> list[dict[str, Any]]:
@@ -45,39 +69,157 @@ def metric_rows(record: RoundRecord) -> list[dict[str, Any]]:
     metrics = record.critique.metrics
     support = metrics.citation_support
     return [
+        *signal_rows(record),
         {"measure": "Words", "value": str(metrics.words)},
         {"measure": "Sections", "value": str(metrics.sections)},
-        {"measure": "Length vs target", "value": f"{metrics.length_ratio:.0%}"},
-        {"measure": "Repeated sentences", "value": f"{metrics.repeated_sentence_ratio:.0%}"},
-        {"measure": "Citations", "value": str(metrics.citations)},
         {"measure": "Citations supported", "value": "n/a" if support is None else f"{support:.0%}"},
         {"measure": "Reading ease (Flesch)", "value": _maybe(metrics.reading_ease, "{:.0f}")},
         {"measure": "Repeated phrases (3-grams)", "value": _maybe(metrics.repeated_ngram_ratio, "{:.0%}")},
     ]
 
 
+def signal_rows(record: RoundRecord) -> list[dict[str, str]]:
+    """The measured signals that steer the rounds: coverage and unsupported specifics (when the
+    critic measures them), repetition, length against the target, citations."""
+    metrics = record.critique.metrics
+    rows: list[dict[str, str]] = []
+    coverage = getattr(metrics, "coverage", None)
+    if coverage is not None:
+        rows.append({"measure": "Evidence covered", "value": f"{coverage:.0%}"})
+    unsupported = getattr(metrics, "unsupported_specifics", None)
+    if unsupported is not None:
+        rows.append({"measure": "Unsupported specifics", "value": str(len(unsupported))})
+    rows += [
+        {"measure": "Repeated sentences", "value": f"{metrics.repeated_sentence_ratio:.0%}"},
+        {"measure": "Length vs target", "value": f"{metrics.length_ratio:.0%}"},
+        {"measure": "Citations", "value": str(metrics.citations)},
+    ]
+    return rows
+
+
+def signal_table(rounds: Sequence[RoundRecord]) -> list[dict[str, str]]:
+    """The measured signals of every round side by side, one row per round."""
+    table = []
+    for record in sorted(rounds, key=lambda r: r.round):
+        row = {"round": str(record.round), "overall": score(record.critique.overall)}
+        row.update({item["measure"]: item["value"] for item in signal_rows(record)})
+        table.append(row)
+    return table
+
+
+def unsupported_specifics(record: RoundRecord) -> list[str]:
+    """The names, numbers and quotes of a draft found in no source (empty until measured)."""
+    found = getattr(record.critique.metrics, "unsupported_specifics", None)
+    return [str(item) for item in found] if isinstance(found, list) else []
+
+
+def weakest_items(record: RoundRecord, count: int = 2) -> str:
+    """The lowest rubric items, e.g. ``depth 4.0, style 5.0``."""
+    scores = record.critique.scores.model_dump()
+    lowest = sorted(RUBRIC, key=lambda name: scores[name])[:count]
+    return ", ".join(f"{name} {score(scores[name])}" for name in lowest)
+
+
+def split_warnings(warnings: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(research problems, quality fallbacks): what search lacked vs. what the agents fell back on."""
+    research = [w for w in warnings if not _QUALITY_WARNING.search(w)]
+    quality = [w for w in warnings if _QUALITY_WARNING.search(w)]
+    return research, quality
+
+
 def _maybe(value: float | None, form: str) -> str:
     return "n/a" if value is None else form.format(value)
 
 
-def round_diff(previous: str, current: str, *, from_round: int, to_round: int) -> str:
-    """A unified diff of two rounds' markdown, line by line (empty when they are equal)."""
-    lines = difflib.unified_diff(
-        previous.splitlines(),
-        current.splitlines(),
-        fromfile=f"round {from_round}",
-        tofile=f"round {to_round}",
-        lineterm="",
-    )
-    return "\n".join(lines)
+Change = Literal["same", "removed", "added"]
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of words in a redline line."""
+
+    change: Change
+    text: str
+
+
+def _words(text: str) -> list[str]:
+    """Words, with a ``\n`` token at the end of every line (paragraphs stay apart)."""
+    return [token for line in text.splitlines() for token in [*line.split(), "\n"]]
+
+
+def word_diff(previous: str, current: str) -> list[list[Piece]]:
+    """The current round's text, line by line, with removed and added words marked."""
+    old, new = _words(previous), _words(current)
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    lines: list[list[Piece]] = [[]]
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        runs: list[tuple[Change, list[str]]] = (
+            [("same", new[j1:j2])] if tag == "equal" else [("removed", old[i1:i2]), ("added", new[j1:j2])]
+        )
+        for change, tokens in runs:
+            _add_tokens(lines, change, tokens)
+    return [line for line in lines if line]
+
+
+def _add_tokens(lines: list[list[Piece]], change: Change, tokens: list[str]) -> None:
+    words: list[str] = []
+    for token in [*tokens, None]:
+        if token is None or token == "\n":
+            if words:
+                lines[-1].append(Piece(change, " ".join(words)))
+                words = []
+            if token == "\n":
+                lines.append([])
+        else:
+            words.append(token)
+
+
+def words_changed(previous: str, current: str) -> int:
+    """How many words a reviser changed: per edit, the larger of the words removed and added."""
+    old, new = previous.split(), current.split()
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal")
 
 
 def diff_summary(previous: str, current: str) -> str:
-    """A short summary of a diff, e.g. ``12 lines changed · +85 words``."""
-    matcher = difflib.SequenceMatcher(a=previous.splitlines(), b=current.splitlines(), autojunk=False)
-    changed = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal")
+    """A short summary of a round's edits, e.g. ``12 words changed · +85 words``."""
+    changed = words_changed(previous, current)
+    if changed == 0:
+        return "no words changed"
     delta = len(current.split()) - len(previous.split())
-    return f"{changed} lines changed · {delta:+d} words"
+    length = f" · {delta:+d} word{'s' if abs(delta) != 1 else ''}" if delta else " · same length"
+    return f"{changed} word{'s' if changed != 1 else ''} changed{length}"
+
+
+def redline(previous: str, current: str) -> str:
+    """Markdown of the changed lines, removed words struck through in red and added ones in green;
+    runs of unchanged lines are folded into a one-line note. Every word is escaped."""
+    blocks: list[str] = []
+    unchanged = 0
+    for line in word_diff(previous, current):
+        if all(piece.change == "same" for piece in line):
+            unchanged += 1
+            continue
+        if unchanged:
+            blocks.append(_folded(unchanged))
+            unchanged = 0
+        blocks.append(" ".join(_marked(piece) for piece in line))
+    if unchanged and blocks:
+        blocks.append(_folded(unchanged))
+    return "\n\n".join(blocks)
+
+
+def _folded(count: int) -> str:
+    return f":gray[_… {count} unchanged line{'s' if count != 1 else ''} …_]"
+
+
+def _marked(piece: Piece) -> str:
+    text = escape_markdown(piece.text)
+    if piece.change == "removed":
+        return f":red-background[~~{text}~~]"
+    if piece.change == "added":
+        return f":green-background[{text}]"
+    return text
 
 
 def round_tab_label(record: RoundRecord, best_round: int) -> str:
@@ -87,12 +229,17 @@ def round_tab_label(record: RoundRecord, best_round: int) -> str:
 
 
 def source_line(source: SourceRef) -> str:
-    """A markdown list line for a source: a link for web pages, plain text for local files."""
+    """A markdown list line for a source: a link for web pages, title and file name for local files."""
     title = escape_markdown(source.title) or "untitled"
     url = safe_link_target(source.url)
     if source.origin == "web" and url:
         return f"{source.id}. [{title}](<{url}>)"
     return f"{source.id}. {title} — `{source.url.replace('`', '')}`"
+
+
+def local_paths(sources: Sequence[SourceRef]) -> list[str]:
+    """Where the local sources are on this computer (for the author only, never exported)."""
+    return [f"{s.id}. `{s.path.replace('`', '')}`" for s in sources if s.origin == "local" and s.path]
 
 
 def safe_link_target(url: str) -> str | None:
@@ -114,7 +261,7 @@ def file_stem(title: str, fallback: str = "draft") -> str:
 
 
 def run_summary(result: DraftResult, first_token_after: float | None = None) -> str:
-    """One caption line about the run: model, time, tokens and speed."""
+    """One caption line about the run: model, time, tokens and speed (queue time left out)."""
     totals = result.totals
     parts = [
         f"{result.model} ({result.backend})",
@@ -135,9 +282,12 @@ def bullet_list(items: Sequence[str], empty: str = "none") -> str:
 
 
 def score_chart(rounds: Sequence[RoundRecord], threshold: float) -> alt.LayerChart:
-    """The overall score per round (one point each) over a dashed line at the threshold."""
+    """The overall score per round (one point each) over a dashed, labelled line at the threshold."""
     data = pd.DataFrame(score_rows(rounds))
-    tooltip = ["round:O", alt.Tooltip("overall:Q", format=".1f"), *[f"{name}:Q" for name in RUBRIC]]
+    tooltip = [
+        "round:O",
+        *[alt.Tooltip(f"{name}:Q", format=".1f") for name in ("overall", *RUBRIC)],
+    ]
     line = (
         alt.Chart(data)
         .mark_line(point=alt.OverlayMarkDef(size=90))
@@ -147,9 +297,15 @@ def score_chart(rounds: Sequence[RoundRecord], threshold: float) -> alt.LayerCha
             tooltip=tooltip,
         )
     )
+    marker = pd.DataFrame({"threshold": [threshold], "label": [f"good enough: {score(threshold)}"]})
     rule = (
-        alt.Chart(pd.DataFrame({"threshold": [threshold]}))
+        alt.Chart(marker)
         .mark_rule(strokeDash=[4, 4], color="gray")
-        .encode(y="threshold:Q", tooltip=alt.Tooltip("threshold:Q", title="good enough"))
+        .encode(y="threshold:Q", tooltip=alt.Tooltip("threshold:Q", title="good enough", format=".1f"))
     )
-    return alt.LayerChart(layer=[line, rule])
+    label = (
+        alt.Chart(marker)
+        .mark_text(align="left", baseline="bottom", dx=4, dy=-3, color="gray")
+        .encode(y="threshold:Q", x=alt.value(0), text="label:N")
+    )
+    return alt.LayerChart(layer=[line, rule, label])

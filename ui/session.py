@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -25,8 +25,9 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import ValidationError
 
 from errors import BadInputError, DraftsmithError
+from graph.events import Done, Event, InputNeeded
 from graph.result import DraftResult
-from graph.state import DraftRequest
+from graph.state import MAX_ROUNDS, DraftRequest
 from settings import Settings, describe_validation_error, load_settings
 from tools.base import SearchTool
 from tools.local_corpus import SUPPORTED_SUFFIXES
@@ -80,6 +81,8 @@ class PreparedRun:
     search: SearchTool
     clicked: float
     sources_dir: Path | None = None
+    run_id: str | None = None
+    resume: bool = False
 
 
 def settings_from(form: ModelForm) -> Settings:
@@ -171,8 +174,9 @@ def search_for(request: DraftRequest) -> SearchTool:
     return make_search_tool(request.search, Path(request.sources_dir) if request.sources_dir else None)
 
 
-def save_uploads(files: Sequence[tuple[str, bytes]]) -> Path | None:
-    """Write uploaded source files into a new temporary folder; None when there are none.
+def save_uploads(files: Sequence[tuple[str, bytes]], folder: Path | None = None) -> Path | None:
+    """Write uploaded source files into ``folder`` (created; default: a new temporary folder);
+    None when there are none.
 
     Raises:
         BadInputError: a file is not .md, .txt or .html.
@@ -182,7 +186,10 @@ def save_uploads(files: Sequence[tuple[str, bytes]]) -> Path | None:
     for name, _ in files:
         if not name.lower().endswith(SOURCE_SUFFIXES):
             raise BadInputError(f"invalid sources: {name!r} is not a .md, .txt or .html file")
-    folder = Path(tempfile.mkdtemp(prefix="draftsmith-sources-"))
+    if folder is None:
+        folder = Path(tempfile.mkdtemp(prefix="draftsmith-sources-"))
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
     used: set[str] = set()
     for index, (name, data) in enumerate(files):
         safe = Path(name.replace("\\", "/")).name.lstrip(".") or f"source-{index}.txt"
@@ -199,8 +206,11 @@ def prepare_run(form: RunForm, model_form: ModelForm, uploads: Sequence[tuple[st
     Raises:
         DraftsmithError: the first problem, in one line; nothing is left behind.
     """
+    from graph.runner import new_run_id
+
     clicked = time.monotonic()
-    sources_dir = save_uploads(uploads)
+    run_id = new_run_id()
+    sources_dir = save_uploads(uploads, uploads_folder(run_id))
     try:
         request = request_from(form, sources_dir)
         settings = settings_from(model_form)
@@ -209,7 +219,12 @@ def prepare_run(form: RunForm, model_form: ModelForm, uploads: Sequence[tuple[st
     except BaseException:
         remove_folder(sources_dir)
         raise
-    return PreparedRun(request, settings, model, search, clicked, sources_dir)
+    return PreparedRun(request, settings, model, search, clicked, sources_dir, run_id)
+
+
+def uploads_folder(run_id: str) -> Path:
+    """Where a run keeps the notes uploaded for it, so that it can be resumed later."""
+    return load_settings().data_dir / "uploads" / run_id
 
 
 def remove_folder(folder: Path | None) -> None:
@@ -267,6 +282,7 @@ class DraftJob:
     state: JobState = "starting"
     result: DraftResult | None = None
     error: str | None = None
+    failure: BaseException | None = None
     stop_requested: bool = False
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
     _done: threading.Event = field(default_factory=threading.Event, repr=False)
@@ -289,43 +305,85 @@ class DraftJob:
         return self
 
     def run(self) -> None:
-        """Wait for the gate, stream the draft, keep the result or a one-line error."""
-        from graph.runner import stream_draft
-
-        prepared = self.prepared
+        """Wait for the gate, stream the draft (or continue a stored run), keep the result or the error."""
         try:
-            if not self.gate.try_enter():
-                self.state = "queued"
-                if not self.gate.enter(self.should_stop):
-                    self.error = "stopped while queued: no draft was started"
-                    return
+            if not self._enter_gate():
+                self._fail(DraftsmithError("stopped while queued: no draft was started"))
+                return
             try:
                 self.state = "running"
                 with self._lock:
                     self._tracker.start(self.clock())
-                events = stream_draft(
-                    prepared.request,
-                    prepared.settings,
-                    prepared.model,
-                    prepared.search,
-                    should_stop=self.should_stop,
-                )
-                for event in events:
-                    with self._lock:
-                        self._tracker.add(event, self.clock())
-                    if event.kind == "done":
-                        self.result = event.result
+                self._follow(self._events())
             finally:
                 self.gate.leave()
         except DraftsmithError as exc:
-            self.error = str(exc)
+            self._fail(exc)
         except Exception as exc:  # the page shows one line; the server log keeps the traceback
             log.exception("draft run failed")
-            self.error = f"unexpected failure: {exc}"
+            self._fail(exc)
         finally:
-            remove_folder(prepared.sources_dir)
+            self._tidy()
             self.state = "finished"
             self._done.set()
+
+    def _enter_gate(self) -> bool:
+        if self.gate.try_enter():
+            return True
+        self.state = "queued"
+        with self._lock:
+            self._tracker.queue(self.clock())
+        return self.gate.enter(self.should_stop)
+
+    def _events(self, answer: bool = False) -> Iterator[Event]:
+        from graph.runner import resume_draft, stream_draft
+
+        prepared, stop = self.prepared, self.should_stop
+        if answer or prepared.resume:
+            return resume_draft(
+                self.run_id or "", prepared.settings, prepared.model, prepared.search, should_stop=stop
+            )
+        return stream_draft(
+            prepared.request,
+            prepared.settings,
+            prepared.model,
+            prepared.search,
+            run_id=prepared.run_id,
+            should_stop=stop,
+        )
+
+    def _follow(self, events: Iterator[Event]) -> None:
+        """Fold the events into the progress. A pause for the author (a run started on the command
+        line with outline review or notes) is answered with no change, and the run goes on."""
+        for _ in range(MAX_ROUNDS + 2):
+            paused = False
+            for event in events:
+                with self._lock:
+                    self._tracker.add(event, self.clock())
+                if isinstance(event, Done):
+                    self.result = event.result
+                paused = isinstance(event, InputNeeded)
+            if not paused:
+                return
+            events = self._events(answer=True)
+
+    def _fail(self, error: BaseException) -> None:
+        self.failure = error
+        self.error = str(error) if isinstance(error, DraftsmithError) else f"unexpected failure: {error}"
+
+    def _tidy(self) -> None:
+        """Remove uploaded notes once no resume can need them: the run finished, or never began."""
+        with self._lock:
+            began = bool(self.prepared.resume or self._tracker.run_id)
+        if (self.result is not None and self.result.status == "completed") or not began:
+            remove_folder(self.prepared.sources_dir)
+
+    @property
+    def run_id(self) -> str | None:
+        """The run's id in the run store, once known."""
+        with self._lock:
+            known = self._tracker.run_id
+        return self.prepared.run_id or known or None
 
     def should_stop(self) -> bool:
         """Polled by the core between events: Stop was clicked, or nobody watches any more."""

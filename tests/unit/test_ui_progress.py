@@ -27,7 +27,7 @@ def test_the_current_agent_streams_and_reports_its_rate():
     assert view.agent == "writer" and view.round == 1 and view.max_rounds == 2
     assert view.streamed.startswith("w0 ") and view.streamed.endswith("w9 ")
     assert view.rate == 5.0  # 10 tokens in the 2 s since the writer started
-    assert view.elapsed == 3.0 and view.queued_for == 2.0
+    assert view.elapsed == 3.0 and view.queued_for == 0.0  # never queued: the 2 s were loading
     assert view.first_token_after == 3.5  # measured from the click
     assert [s.agent for s in view.rounds[0].steps] == ["writer"] and view.rounds[0].steps[0].running
 
@@ -68,10 +68,17 @@ def test_the_stream_keeps_only_a_bounded_tail():
     assert view.tokens == 5001
 
 
-def test_a_queued_run_reports_its_wait():
+def test_a_queued_run_reports_its_wait_and_its_first_token_leaves_the_wait_out():
     tracker = ProgressTracker(created=10.0)
+    tracker.queue(11.0)
     view = tracker.view(now=14.0)
-    assert view.queued_for == 4.0 and view.elapsed == 0.0 and view.rounds == []
+    assert view.queued_for == 3.0 and view.elapsed == 0.0 and view.rounds == []
+    tracker.start(60.0)  # 49 s in the queue
+    tracker.add(AgentStarted(agent="writer", round=1), 60.0)
+    tracker.add(TokenStreamed(agent="writer", round=1, text="w"), 62.8)
+    view = tracker.view(now=63.0)
+    assert view.queued_for == 49.0 and view.elapsed == 3.0
+    assert round(view.first_token_after or 0, 1) == 3.8  # 52.8 s after the click, less 49 s queued
 
 
 def test_warnings_are_kept_once_each():

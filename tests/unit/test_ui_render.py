@@ -71,15 +71,91 @@ def test_safe_link_target(url, expected):
     assert render.safe_link_target(url) == expected
 
 
-def test_round_diff_shows_changed_lines():
-    diff = render.round_diff("# T\n\nold line\nsame", "# T\n\nnew line\nsame", from_round=1, to_round=2)
-    assert "--- round 1" in diff and "+++ round 2" in diff
-    assert "-old line" in diff and "+new line" in diff
-    assert render.round_diff("same", "same", from_round=1, to_round=2) == ""
+def test_the_word_diff_marks_only_the_words_that_changed():
+    before = "# Tea\n\nGreen tea is steamed soon after picking.\n\nSame paragraph."
+    after = "# Tea\n\nGreen tea is steamed right after picking.\n\nSame paragraph."
+    [line] = [line for line in render.word_diff(before, after) if any(p.change != "same" for p in line)]
+    assert [(p.change, p.text) for p in line] == [
+        ("same", "Green tea is steamed"),
+        ("removed", "soon"),
+        ("added", "right"),
+        ("same", "after picking."),
+    ]
+    assert render.diff_summary(before, after) == "1 word changed · same length"
 
 
-def test_diff_summary_counts_lines_and_words():
-    assert render.diff_summary("a\nb b\nc", "a\nb b b\nc\nd") == "2 lines changed · +2 words"
+def test_the_redline_folds_unchanged_lines_and_escapes_every_word():
+    before = "# Tea\n\nOne.\n\nTwo.\n\nOld <b>end</b>."
+    after = "# Tea\n\nOne.\n\nTwo.\n\nNew <script>x</script> end."
+    marked = render.redline(before, after)
+    assert marked.startswith(":gray[_… 3 unchanged lines …_]")
+    assert ":red-background[~~Old \\<b\\>end\\</b\\>\\.~~]" in marked
+    assert ":green-background[New \\<script\\>x\\</script\\> end\\.]" in marked
+    rendered = html_of(marked)
+    assert "<script" not in rendered and "<b>" not in rendered
+    assert render.redline("same", "same") == ""
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "summary"),
+    [
+        ("a b c", "a b c", "no words changed"),
+        ("a b c", "a x c d", "2 words changed · +1 word"),
+        ("a\nb b\nc", "a\nb b b\nc\nd", "2 words changed · +2 words"),
+        ("one two three four", "one", "3 words changed · -3 words"),
+    ],
+)
+def test_the_diff_summary_counts_changed_words(before, after, summary):
+    assert render.diff_summary(before, after) == summary
+
+
+def test_scores_show_one_decimal_and_no_arrow_without_a_change():
+    assert [row["score"] for row in render.rubric_rows(record(1, 4.0, score=5))] == ["5.0"] * 5
+    table = render.score_table([record(1, 5.37), record(2, 10.0)])
+    assert table[0]["overall"] == "5.4" and table[1]["overall"] == "10.0" and table[0]["round"] == "1"
+    assert render.score_delta(5.5, 5.5) is None and render.score_delta(5.52, 5.5) is None
+    assert render.score_delta(6.0, 5.5) == "+0.5" and render.score_delta(5.0, 5.5) == "-0.5"
+    assert render.score_delta(6.0, None) is None
+
+
+def test_measured_signals_include_coverage_and_unsupported_specifics_once_measured():
+    plain = {row["measure"] for row in render.signal_rows(record(1, 4.0))}
+    assert plain >= {"Repeated sentences", "Length vs target", "Citations"}
+    measured = record(1, 4.0)
+    measured.critique.metrics = measured.critique.metrics.model_copy(
+        update={"coverage": 0.42, "unsupported_specifics": ["1987", "Dr. Smith"]}
+    )
+    rows = {row["measure"]: row["value"] for row in render.signal_rows(measured)}
+    assert rows["Evidence covered"] == "42%" and rows["Unsupported specifics"] == "2"
+    assert render.unsupported_specifics(measured) == ["1987", "Dr. Smith"]
+    [row] = render.signal_table([measured])
+    assert row["round"] == "1" and row["Evidence covered"] == "42%"
+
+
+def test_the_weakest_rubric_items_explain_a_score_without_issues():
+    weak = record(1, 5.5, score=6)
+    weak.critique.scores = weak.critique.scores.model_copy(update={"depth": 4.0, "style": 5.04})
+    assert render.weakest_items(weak) == "depth 4.0, style 5.0"
+
+
+def test_research_problems_and_quality_fallbacks_are_told_apart():
+    research, quality = render.split_warnings(
+        [
+            "web search failed: rate limited",
+            "the outliner's plan was off topic; using a simple outline",
+            "skipped notes.bin: not text",
+            "critic reply was unusable (bad json); ending with the best draft so far",
+        ]
+    )
+    assert research == ["web search failed: rate limited", "skipped notes.bin: not text"]
+    assert len(quality) == 2 and "outliner" in quality[0] and "critic" in quality[1]
+
+
+def test_local_sources_show_a_file_name_and_keep_the_path_for_the_author():
+    local = SourceRef(id=1, title="Notes", url="notes.md", origin="local", path="/home/me/notes/notes.md")
+    assert render.source_line(local) == "1. Notes — `notes.md`"
+    assert render.local_paths([local]) == ["1. `/home/me/notes/notes.md`"]
+    assert "path" not in local.model_dump()  # never exported
 
 
 def test_score_rows_are_one_per_round_in_order():
@@ -135,9 +211,10 @@ def test_bullet_list_escapes_each_item():
 
 def test_score_chart_has_one_point_per_round_and_a_threshold_rule():
     chart = render.score_chart([record(1, 4.0), record(2, 6.0), record(3, 7.5)], threshold=8.0)
-    line, rule = chart.layer
+    line, rule, label = chart.layer
     assert list(line.data["round"]) == [1, 2, 3]  # type: ignore[union-attr]
     assert list(rule.data["threshold"]) == [8.0]  # type: ignore[union-attr]
+    assert list(label.data["label"]) == ["good enough: 8.0"]  # type: ignore[union-attr]
 
 
 def test_run_summary():

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from errors import BadInputError
+from errors import BadInputError, NoDraftYetError
 from settings import load_settings
 from tests.team import FakeTeam, agent_of
 from tools.base import NoSearch
@@ -127,7 +127,7 @@ def test_a_failed_preparation_leaves_no_uploads_behind(monkeypatch):
     folders: list[Path] = []
     real_save = session.save_uploads
     monkeypatch.setattr(
-        session, "save_uploads", lambda files: folders.append(real_save(files)) or folders[-1]
+        session, "save_uploads", lambda files, folder: folders.append(real_save(files, folder)) or folders[-1]
     )
     with pytest.raises(BadInputError, match="invalid model_path"):
         session.prepare_run(RunForm(topic="Tea", search="local"), ModelForm(source="path"), [("a.md", b"x")])
@@ -155,7 +155,7 @@ def test_a_job_runs_in_the_background_and_keeps_the_result(tmp_path):
 
 
 def test_stop_ends_cleanly_and_keeps_the_best_finished_round(tmp_path):
-    team = FakeTeam(critic_scores=[6, 4, 4, 4])
+    team = FakeTeam(critic_scores=[6, 7, 8, 9])  # every round improves, so only Stop ends the loop
     job = DraftJob(prepared(team, tmp_path, rounds=5, threshold=10), RunGate())
     critiques: list[int] = []
 
@@ -168,7 +168,7 @@ def test_stop_ends_cleanly_and_keeps_the_best_finished_round(tmp_path):
     job.run()
     assert job.stop_requested and job.result is not None
     assert job.result.status == "stopped" and [r.round for r in job.result.rounds] == [1, 2]
-    assert job.result.best_round == 1
+    assert job.result.best_round == 2
     assert len(team.prompts_of("critic")) == 2
 
 
@@ -178,6 +178,7 @@ def test_stopping_before_the_first_round_explains_there_is_nothing_yet(tmp_path)
     job.request_stop()
     job.run()
     assert job.result is None and "stopped before its first draft" in (job.error or "")
+    assert isinstance(job.failure, NoDraftYetError) and job.failure.run_id  # the page offers Resume
 
 
 def test_a_second_run_is_queued_until_the_first_leaves(tmp_path):
