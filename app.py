@@ -28,6 +28,7 @@ PAGES = {"draft": "New draft", "history": "History"}
 POLL_SECONDS = 0.4
 MODEL_SOURCES: dict[session.ModelSource, str] = {
     "embedded": "Embedded SmolLM2-135M (no setup)",
+    "preset": "A model by name (Llama 3.2 1B/3B, 3.1 8B, …)",
     "path": "GGUF file on this computer",
     "hub": "GGUF file from the model hub",
     "openai": "OpenAI-compatible server",
@@ -48,7 +49,9 @@ def model_sidebar() -> session.ModelForm:
             "Model source", list(MODEL_SOURCES), format_func=MODEL_SOURCES.__getitem__, key="model_source"
         )
         values: dict[str, str] = {}
-        if source == "path":
+        if source == "preset":
+            values["preset"] = model_picker()
+        elif source == "path":
             values["model_path"] = st.text_input(
                 "GGUF file", key="model_path", placeholder="/models/model-q4_k_m.gguf"
             )
@@ -77,6 +80,24 @@ def model_sidebar() -> session.ModelForm:
         temperature=temperature,
         **values,
     )
+
+
+def model_picker() -> str:
+    """The models by name (as ``cli.py models`` lists them), with a download button and progress."""
+    choices = session.model_choices()
+    name = st.selectbox("Model", list(choices), format_func=choices.__getitem__, key="model_preset")
+    if name and choices[name].endswith("downloads on first use") and st.button("Download now"):
+        bar = st.progress(0.0, text="Downloading…")
+
+        def show(done: int, total: int) -> None:
+            bar.progress(min(done / total, 1.0) if total else 0.0, text=f"Downloading… {done >> 20} MB")
+
+        try:
+            session.download_model(name, show)
+            bar.progress(1.0, text="Downloaded")
+        except DraftsmithError as exc:
+            st.error(str(exc))
+    return name or ""
 
 
 def draft_form(busy: bool) -> tuple[session.RunForm, list[tuple[str, bytes]]] | None:

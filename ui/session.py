@@ -33,7 +33,7 @@ from tools.base import SearchTool
 from tools.local_corpus import SUPPORTED_SUFFIXES
 from ui.progress import ProgressTracker, ProgressView
 
-ModelSource = Literal["embedded", "path", "hub", "openai"]
+ModelSource = Literal["embedded", "preset", "path", "hub", "openai"]
 JobState = Literal["starting", "queued", "running", "finished"]
 SOURCE_SUFFIXES: tuple[str, ...] = tuple(sorted(SUPPORTED_SUFFIXES))
 ABANDON_AFTER_SECONDS = 120.0
@@ -47,6 +47,7 @@ class ModelForm:
     """The sidebar's model settings as typed by the user (empty string = not given)."""
 
     source: ModelSource = "embedded"
+    preset: str = ""
     model_path: str = ""
     hf_repo: str = ""
     hf_file: str = ""
@@ -91,8 +92,12 @@ def settings_from(form: ModelForm) -> Settings:
     Raises:
         BadInputError: a required field is empty or a value is invalid (one line).
     """
+    from backends.model_files import model_overrides
+
     overrides: dict[str, Any] = {"n_threads": form.threads, "temperature": form.temperature}
-    if form.source == "path":
+    if form.source == "preset":
+        overrides |= model_overrides(_required(form.preset, "model", "pick a model from the list"))
+    elif form.source == "path":
         overrides["model_path"] = _required(form.model_path, "model_path", "enter the path of a .gguf file")
     elif form.source == "hub":
         overrides["hf_repo"] = _required(form.hf_repo, "hf_repo", "enter the hub repository, e.g. org/name")
@@ -105,6 +110,33 @@ def settings_from(form: ModelForm) -> Settings:
         overrides["openai_model"] = form.openai_model.strip() or None
         overrides["api_key"] = form.api_key.strip() or None
     return load_settings(**overrides)
+
+
+def model_choices() -> dict[str, str]:
+    """The models the picker offers, as in ``cli.py models``: value (a preset name, or the path
+    of another GGUF in the hub cache) -> label with size, RAM need and whether it is local."""
+    from backends.model_files import list_models
+    from backends.presets import format_size
+
+    choices = {}
+    for entry in list_models():
+        value = entry.name if entry.ram_bytes else str(entry.path)
+        need = f", needs {format_size(entry.ram_bytes)} RAM" if entry.ram_bytes else ""
+        where = "" if entry.path else " - downloads on first use"
+        choices[value] = f"{entry.name}: {entry.title} ({format_size(entry.size_bytes)}{need}){where}"
+    return choices
+
+
+def download_model(name: str, on_progress: Callable[[int, int], None]) -> Path:
+    """Fetch the preset ``name`` into the hub cache now, reporting (bytes done, bytes in all).
+
+    Raises:
+        ModelFileError: one line naming the model, its repository and what to do.
+    """
+    from backends.model_files import downloader_with_progress, model_overrides, resolve_model_file
+
+    settings = load_settings(**model_overrides(name))
+    return resolve_model_file(settings, download=downloader_with_progress(on_progress))
 
 
 def _required(value: str, name: str, hint: str) -> str:

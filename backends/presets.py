@@ -1,0 +1,123 @@
+"""Models by name: the embedded default and Llama 3 Instruct GGUFs from the Hugging Face hub.
+
+Sizes are the published file sizes; the RAM need adds the KV cache at the default context
+(8,192 tokens, f16) and about 0.5 GB of llama.cpp buffers, rounded up to half a gigabyte.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+GB = 1_000_000_000
+DEFAULT_CONTEXT = 8192
+BUFFERS_BYTES = GB // 2
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A model the user can name instead of giving a path or a hub repository and file.
+
+    Attributes:
+        name: what the user types (``--model NAME``); ``aliases`` are accepted too.
+        title: a human name for listings.
+        repo, filename: where the GGUF lives on the hub (empty for the embedded model).
+        size_bytes: the file's size on disk.
+        kv_bytes_per_token: f16 KV cache per token of context (2 x layers x KV heads x head size x 2).
+        context_length: the context the model was trained for.
+    """
+
+    name: str
+    title: str
+    repo: str
+    filename: str
+    size_bytes: int
+    kv_bytes_per_token: int
+    context_length: int
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def embedded(self) -> bool:
+        """Whether this is the model that ships with the app (nothing to download)."""
+        return not self.repo
+
+    def ram_bytes(self, n_ctx: int = DEFAULT_CONTEXT) -> int:
+        """Memory needed to run it with ``n_ctx`` tokens of context, rounded up to 0.5 GB."""
+        need = self.size_bytes + self.kv_bytes_per_token * n_ctx + BUFFERS_BYTES
+        return math.ceil(need / (GB / 2)) * (GB // 2)
+
+
+def _kv(layers: int, kv_heads: int, head_dim: int) -> int:
+    return 2 * layers * kv_heads * head_dim * 2
+
+
+EMBEDDED = Preset(
+    name="smollm2-135m",
+    title="SmolLM2 135M Instruct Q4_1 (embedded, no download)",
+    repo="",
+    filename="SmolLM2-135M-Instruct.Q4_1.gguf",
+    size_bytes=98_000_000,
+    kv_bytes_per_token=_kv(30, 3, 64),
+    context_length=8192,
+    aliases=("embedded", "default"),
+)
+
+PRESETS: tuple[Preset, ...] = (
+    EMBEDDED,
+    Preset(
+        name="llama3.2-1b",
+        title="Llama 3.2 1B Instruct Q4_K_M",
+        repo="bartowski/Llama-3.2-1B-Instruct-GGUF",
+        filename="Llama-3.2-1B-Instruct-Q4_K_M.gguf",
+        size_bytes=810_000_000,
+        kv_bytes_per_token=_kv(16, 8, 64),
+        context_length=131072,
+        aliases=("llama-3.2-1b", "llama3.2:1b"),
+    ),
+    Preset(
+        name="llama3.2-3b",
+        title="Llama 3.2 3B Instruct Q4_K_M",
+        repo="bartowski/Llama-3.2-3B-Instruct-GGUF",
+        filename="Llama-3.2-3B-Instruct-Q4_K_M.gguf",
+        size_bytes=2_020_000_000,
+        kv_bytes_per_token=_kv(28, 8, 128),
+        context_length=131072,
+        aliases=("llama-3.2-3b", "llama3.2:3b"),
+    ),
+    Preset(
+        name="llama3.1-8b",
+        title="Llama 3.1 8B Instruct Q4_K_M",
+        repo="bartowski/Meta-Llama-3.1-8B-Instruct-GGUF",
+        filename="Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf",
+        size_bytes=4_920_000_000,
+        kv_bytes_per_token=_kv(32, 8, 128),
+        context_length=131072,
+        aliases=("llama-3.1-8b", "llama3.1:8b"),
+    ),
+)
+
+
+def find_preset(name: str) -> Preset | None:
+    """The preset called ``name`` or one of its aliases (case-insensitive), else None."""
+    wanted = name.strip().lower()
+    for preset in PRESETS:
+        if wanted == preset.name or wanted in preset.aliases:
+            return preset
+    return None
+
+
+def preset_for_file(repo: str | None, filename: str | None) -> Preset | None:
+    """The preset that downloads ``filename`` from ``repo``, if any."""
+    return next((p for p in PRESETS if p.repo and (p.repo, p.filename) == (repo, filename)), None)
+
+
+def preset_names() -> list[str]:
+    """Every preset's main name, in listing order."""
+    return [preset.name for preset in PRESETS]
+
+
+def format_size(size: int) -> str:
+    """``810_000_000`` -> ``'0.81 GB'``; smaller sizes in MB or kB."""
+    if size >= GB // 2:
+        return f"{size / GB:.2f} GB"
+    return f"{size / 1_000_000:.0f} MB" if size >= 1_000_000 else f"{size / 1000:.0f} kB"
