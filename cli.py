@@ -117,7 +117,11 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         "--base-url", default=None, help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1"
     )
     model.add_argument("--openai-model", default=None, help="model name on that server")
-    model.add_argument("--threads", type=int, default=None, help="CPU threads for llama.cpp")
+    model.add_argument(
+        "--threads",
+        default=None,
+        help="CPU threads for llama.cpp: a number, or auto (default: the free CPUs)",
+    )
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:

@@ -6,12 +6,11 @@ Example:
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Literal
 
 from platformdirs import user_cache_dir, user_data_dir
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from errors import BadInputError
@@ -42,7 +41,9 @@ class Settings(BaseSettings):
 
     # llama.cpp runtime.
     n_ctx: int = Field(default=8192, ge=512, le=131072)
-    n_threads: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
+    n_threads: int | Literal["auto"] = Field(
+        default="auto", description="llama.cpp threads, 1-256, or auto: fit to the free CPUs (backends.cpu)"
+    )
     n_batch: int = Field(default=512, ge=8, le=8192)
     flash_attn: bool = False
 
@@ -64,6 +65,16 @@ class Settings(BaseSettings):
     allow_hosts: frozenset[str] = Field(
         default=frozenset(), description="hosts the page fetcher may reach even if private (e.g. an intranet)"
     )
+
+    @field_validator("n_threads", mode="before")
+    @classmethod
+    def _threads_or_auto(cls, value: Any) -> Any:
+        text = str(value).strip().lower()
+        if text == "auto":
+            return "auto"
+        if isinstance(value, bool) or not text.isdigit() or not 1 <= int(text) <= 256:
+            raise ValueError(f"use a thread count from 1 to 256, or auto (got {value!r})")
+        return int(text)
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:

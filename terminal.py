@@ -42,6 +42,7 @@ class Progress:
         self.started = time.monotonic()
         self.max_rounds = 1
         self.agent, self.round, self.tokens, self.agent_started = "starting", 1, 0, time.monotonic()
+        self.cpu_busy = False  # shown on the status line until the next agent starts
 
     def __enter__(self) -> Progress:
         self.status = self.console.status("loading the model…")
@@ -73,6 +74,7 @@ class Progress:
             0,
             time.monotonic(),
         )
+        self.cpu_busy = False
 
     def _on_token(self, event: Any) -> None:
         self.tokens += 1
@@ -95,6 +97,10 @@ class Progress:
     def _on_warning(self, event: Any) -> None:
         self.console.print(f"[yellow]warning:[/] {event.message}")
 
+    def _on_cpu_busy(self, event: Any) -> None:
+        self.console.print(f"[yellow]{event.message}[/]")
+        self.cpu_busy = True
+
     def _on_done(self, event: Any) -> None:
         result = event.result
         flags = {"stopped": " · stopped", "budget_stopped": " · budget reached"}.get(result.status, "")
@@ -109,8 +115,9 @@ class Progress:
         elapsed = time.monotonic() - self.started
         in_agent = time.monotonic() - self.agent_started
         rate = self.tokens / in_agent if in_agent > 0 else 0.0
+        busy = " · CPU busy" if self.cpu_busy else ""
         self.status.update(
-            f"round {self.round}/{self.max_rounds} · {self.agent} · {rate:.0f} tok/s · {elapsed:.0f} s"
+            f"round {self.round}/{self.max_rounds} · {self.agent} · {rate:.0f} tok/s{busy} · {elapsed:.0f} s"
         )
 
 

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import functools
 import threading
+import weakref
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 
 from backends.chat_formats import chat_format_for
+from backends.cpu import ThreadTuner, set_wait_policy
 from backends.gguf_info import context_size
 from backends.llama_cpp_chat import LlamaCppChatModel
 from backends.model_files import resolve_model_file
 from errors import ModelFileError
 from settings import Settings
 
+set_wait_policy()  # before anything imports llama_cpp: libgomp reads it once, when it loads
+
 _LOAD_LOCK = threading.Lock()
+_TUNERS: weakref.WeakKeyDictionary[Any, ThreadTuner] = weakref.WeakKeyDictionary()
 
 
 def make_chat_model(settings: Settings) -> BaseChatModel:
@@ -48,6 +53,7 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
         max_tokens=settings.max_tokens,
         seed=settings.seed,
         timeout=settings.request_timeout,
+        threads=_TUNERS.get(llama),
     )
 
 
@@ -75,29 +81,42 @@ def make_openai_model(settings: Settings) -> BaseChatModel:
 def load_llama(
     path: Path,
     n_ctx: int,
-    n_threads: int,
+    n_threads: int | Literal["auto"],
     n_batch: int,
     seed: int,
     chat_format: str | None,
     flash_attn: bool = False,
 ) -> Any:
-    """Load (once per process and argument set) a ``llama_cpp.Llama``."""
+    """Load (once per process and argument set) a ``llama_cpp.Llama``.
+
+    With ``n_threads="auto"`` it starts with the threads the free CPUs allow, and a
+    :class:`backends.cpu.ThreadTuner` (handed to the chat model) re-fits them later.
+    """
     with _LOAD_LOCK:
         return _load_llama_cached(str(path), n_ctx, n_threads, n_batch, seed, chat_format, flash_attn)
 
 
 @functools.cache
 def _load_llama_cached(
-    path: str, n_ctx: int, n_threads: int, n_batch: int, seed: int, chat_format: str | None, flash_attn: bool
+    path: str,
+    n_ctx: int,
+    n_threads: int | Literal["auto"],
+    n_batch: int,
+    seed: int,
+    chat_format: str | None,
+    flash_attn: bool,
 ) -> Any:
+    set_wait_policy()
     from llama_cpp import Llama
 
+    tuner = ThreadTuner() if n_threads == "auto" else None
+    threads = tuner.initial() if tuner is not None else int(n_threads)
     try:
         llama = Llama(
             model_path=path,
             n_ctx=n_ctx,
-            n_threads=n_threads,
-            n_threads_batch=n_threads,
+            n_threads=threads,
+            n_threads_batch=threads,
             n_batch=n_batch,
             flash_attn=flash_attn,
             seed=seed,
@@ -110,4 +129,6 @@ def _load_llama_cached(
     chosen = chat_format_for(llama.metadata, chat_format)
     if chosen:
         llama.chat_format = chosen
+    if tuner is not None:
+        _TUNERS[llama] = tuner
     return llama

@@ -13,7 +13,7 @@ import json
 import threading
 import time
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -25,6 +25,7 @@ from pydantic import ConfigDict, Field
 
 from backends.cancel import GenerationCancelled, StopCheck, current_stop_check
 from backends.chat_formats import formatter_for, stop_sequences_for, to_llama_messages
+from backends.cpu import set_threads
 from backends.engine_thread import run_on_engine, stream_on_engine
 from backends.ratings import spelled_probabilities
 from errors import BadInputError
@@ -51,12 +52,17 @@ class GenerationMonitor:
     """
 
     def __init__(
-        self, prompt_tokens: int, deadline: float | None = None, should_stop: StopCheck | None = None
+        self,
+        prompt_tokens: int,
+        deadline: float | None = None,
+        should_stop: StopCheck | None = None,
+        tick: Callable[[], None] | None = None,
     ) -> None:
         self.prompt_tokens = prompt_tokens
         self.longest = prompt_tokens
         self.deadline = deadline
         self.should_stop = should_stop
+        self.tick = tick  # called after every token (re-fits the thread count mid-call)
         self.timed_out = False
         self.cancelled = False
 
@@ -66,6 +72,8 @@ class GenerationMonitor:
 
     def __call__(self, input_ids: Sequence[int], logits: Any) -> bool:
         self.longest = max(self.longest, len(input_ids))
+        if self.tick is not None:
+            self.tick()
         if self.deadline is not None and time.monotonic() > self.deadline:
             self.timed_out = True
             return True
@@ -112,6 +120,11 @@ class LlamaCppChatModel(BaseChatModel):
     max_tokens: int = 512
     seed: int | None = 42
     timeout: float | None = Field(default=None, description="seconds per call, waiting included")
+    threads: Any = Field(
+        default=None,
+        exclude=True,
+        description="a backends.cpu.ThreadTuner (threads = auto): re-fits the thread count as load changes",
+    )
 
     @property
     def _llm_type(self) -> str:
@@ -150,9 +163,13 @@ class LlamaCppChatModel(BaseChatModel):
         finish_reason = "stop"
         with lock_for(self.llama):
             waited = time.monotonic() - started
+            self._fit_threads()
             request = self._completion_request(messages, stop, kwargs)
             monitor = GenerationMonitor(
-                len(request["prompt"]), started + self.timeout if self.timeout else None, current_stop_check()
+                len(request["prompt"]),
+                started + self.timeout if self.timeout else None,
+                current_stop_check(),
+                tick=self._fit_threads if self.threads is not None else None,
             )
             request["stopping_criteria"].insert(0, monitor)
             for piece in stream_on_engine(lambda: self.llama.create_completion(**request)):
@@ -199,9 +216,20 @@ class LlamaCppChatModel(BaseChatModel):
         """
         should_stop = current_stop_check()
         with lock_for(self.llama):
+            self._fit_threads()
             return run_on_engine(
                 self._rating_probabilities, list(messages), list(ratings), answer_prefix, should_stop
             )
+
+    def _fit_threads(self) -> None:
+        """With threads = auto, re-fit llama.cpp's thread count to the CPUs free now (no reload).
+        Called with the model's lock held, between two llama.cpp computations (before a call, or
+        after a token); the tuner itself re-measures at most every few seconds."""
+        if self.threads is None:
+            return
+        changed = self.threads.update()
+        if changed is not None:
+            run_on_engine(set_threads, self.llama, changed)
 
     def _rating_probabilities(
         self,

@@ -297,7 +297,7 @@ def measure_engine(
     raw_tps, adapter_tps = stream_rate(*raw_best), stream_rate(*adapter_best)
     return EngineReport(
         model=str(getattr(model, "model_name", "")),
-        n_threads=settings.n_threads,
+        n_threads=int(getattr(llama, "n_threads", 0)),  # the count in use (auto: fitted at load)
         n_batch=settings.n_batch,
         load_seconds=round(load_seconds, 2),
         prompt_tokens=prompt_tokens,

@@ -39,7 +39,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--scaling", action="store_true", help="add 1/5 rounds and 300/1200 words")
     parser.add_argument("--topic", default=DEFAULT_TOPIC, help="bench topic folder for the grounded run")
     parser.add_argument("--all-topics", action="store_true", help="a grounded run on every bench topic")
-    parser.add_argument("--threads", type=int, help="llama.cpp threads (default: settings)")
+    parser.add_argument("--threads", help="llama.cpp threads, a number or auto (default: settings)")
+    parser.add_argument(
+        "--contention", type=int, metavar="N", help="only the busy-CPU runs: idle, 1..N burners, two at once"
+    )
     parser.add_argument("--threshold", type=float, default=10.0, help="score that ends a draft early")
     parser.add_argument("--no-engine", action="store_true", help="skip the engine ceiling")
     parser.add_argument(
@@ -289,6 +292,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.worker is not None:
         return worker_main(args.worker, args.out)
+    if args.contention is not None:
+        from bench.contention import contention_main
+
+        return contention_main(args, _progress)
     with tempfile.TemporaryDirectory(prefix="draftsmith-bench-") as workdir:
         document = run_all(args, Path(workdir))
     markdown = report.render(document)

@@ -54,7 +54,7 @@ from graph.state import (
     StepTelemetry,
 )
 from graph.store import RunIndex, open_run_index, open_run_store
-from graph.telemetry import STOP_CHECK, StopRequested
+from graph.telemetry import STOP_CHECK, SpeedWatch, StopRequested
 from settings import Settings
 from tools.base import SearchTool
 
@@ -298,7 +298,7 @@ class _Run:
             with _saver_for(self.settings, self.checkpointer) as saver:
                 graph = build_graph(model, self.search).compile(checkpointer=saver)
                 try:
-                    for event in self._stream(graph, graph_input, request):
+                    for event in self._stream(graph, graph_input, request, SpeedWatch(model_name)):
                         yield log.write(event)
                         if isinstance(event, RoundScored):
                             self.rounds_done = event.round
@@ -321,7 +321,9 @@ class _Run:
             index.connection.close()
             log.close()
 
-    def _stream(self, graph: Any, graph_input: Any, request: DraftRequest) -> Iterator[Event]:
+    def _stream(
+        self, graph: Any, graph_input: Any, request: DraftRequest, speed: SpeedWatch
+    ) -> Iterator[Event]:
         config = _config(self.run_id)
         config["configurable"][STOP_CHECK] = lambda: self._should_stop(request)
         stream = cast(
@@ -335,6 +337,9 @@ class _Run:
                 for event in _events_for(mode, payload, self.current):
                     self._account(event)
                     yield event
+                notice = speed.observe(mode, payload)
+                if notice is not None:
+                    yield notice
         except (DraftsmithError, StopRequested, GenerationCancelled):
             raise
         except Exception as exc:  # a model or tool failure: one line for the user

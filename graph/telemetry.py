@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -15,6 +16,7 @@ from langchain_core.tracers.context import register_configure_hook
 from langgraph.config import get_config, get_stream_writer
 
 from backends.cancel import stop_check
+from graph.events import CpuBusy
 from graph.state import AgentName, DraftRequest, DraftState, StepTelemetry, completed_rounds
 
 
@@ -98,3 +100,73 @@ def instrument(agent: AgentName, node: Callable[[DraftState], dict]) -> Node:
 
     run.__name__ = agent
     return run
+
+
+BUSY_RATIO = 0.4  # a notice when tokens come at under this share of the model's best speed
+CLEAR_RATIO = 0.7  # and again only after the speed came back above this share
+RATE_SECONDS = 2.0  # a speed is measured over at least this long within one model call
+RATE_TOKENS = 8  # and at least this many tokens
+
+_BEST_RATES: dict[str, float] = {}  # per model, in this process: its best measured tokens/s
+
+
+class SpeedWatch:
+    """Says when generation runs far below this model's best speed in this process (a busy CPU).
+
+    Speed is measured on streamed tokens within one model call (prompt processing between calls
+    is left out), over the last ``RATE_SECONDS`` and at least ``RATE_TOKENS`` tokens.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        clock: Callable[[], float] = time.monotonic,
+        best_rates: dict[str, float] | None = None,
+    ) -> None:
+        self.model, self._clock = model, clock
+        self.best_rates = _BEST_RATES if best_rates is None else best_rates
+        self._call: Any = None
+        self._times: deque[float] = deque()
+        self.busy = False
+
+    def observe(self, mode: str, payload: Any) -> CpuBusy | None:
+        """Look at one LangGraph stream item; return a notice when the CPU just turned busy."""
+        if mode != "messages":
+            return None
+        chunk = payload[0]
+        if not (isinstance(chunk.content, str) and chunk.content):
+            return None
+        return self.token(chunk.id)
+
+    def token(self, call: Any) -> CpuBusy | None:
+        """Note one token of model call ``call``; return a notice when the CPU just turned busy."""
+        now = self._clock()
+        if call != self._call:
+            self._call = call
+            self._times.clear()
+        times = self._times
+        times.append(now)
+        while len(times) > RATE_TOKENS and now - times[1] >= RATE_SECONDS:
+            times.popleft()
+        span = now - times[0]
+        if len(times) < RATE_TOKENS or span < RATE_SECONDS:
+            return None
+        rate = (len(times) - 1) / span
+        best = self.best_rates.get(self.model)
+        self.best_rates[self.model] = max(rate, best or 0.0)
+        if best is None:
+            return None
+        if self.busy:
+            self.busy = rate < CLEAR_RATIO * best
+            return None
+        if rate >= BUSY_RATIO * best:
+            return None
+        self.busy = True
+        return CpuBusy(
+            message=(
+                f"CPU is busy: {rate:.0f} tokens/s where this model did {best:.0f}; other programs "
+                "are using the processor (close or pause them for a faster draft)"
+            ),
+            tokens_per_second=round(rate, 1),
+            expected_tokens_per_second=round(best, 1),
+        )

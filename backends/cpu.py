@@ -1,0 +1,177 @@
+"""How many threads llama.cpp should use right now, and how its OpenMP threads wait.
+
+llama.cpp's OpenMP threads meet at a barrier after every operation of the graph. When one of
+them loses its core to another process, every token waits for it: a one-round draft took 30 s on
+an idle 2-core machine, 87 s next to one CPU-bound process, 41 s there with 1 thread. So
+``threads = auto`` fits the count to the CPUs that are free: the ones this process may run on
+(its affinity) minus the load other processes put on them, measured over a short window before
+the model loads and then over the time since the last check, before each model call.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Collection, MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# libgomp reads these once, when llama.cpp's library loads. Chosen by measurement (README,
+# "Speed on a busy computer"): spin briefly at a barrier, then sleep, so a thread whose partner
+# lost its core gives the core back instead of spinning for ~300,000 rounds (libgomp's default).
+WAIT_POLICY: dict[str, str] = {"GOMP_SPINCOUNT": "10000"}
+USER_WAIT_KNOBS = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
+
+FIRST_WINDOW = 0.25  # seconds of load measured before the first choice
+RECHECK_SECONDS = 2.0  # the least time between two re-checks (a shorter window is noise)
+STALE_SECONDS = 30.0  # a longer window since the last check is measured afresh
+SLACK = 0.5  # a CPU counts as free when other processes use under half of it
+RAISE_MARGIN = 0.25  # more threads only once the extra CPU is clearly free (no flapping)
+
+
+def set_wait_policy(environ: MutableMapping[str, str] | None = None) -> dict[str, str]:
+    """Set the OpenMP wait defaults unless the user set a wait knob; return what was set.
+
+    Must run before ``llama_cpp`` is imported (libgomp reads its environment once, at load);
+    later it changes nothing and returns ``{}``.
+    """
+    env = os.environ if environ is None else environ
+    if environ is None and "llama_cpp" in sys.modules:
+        return {}
+    if any(knob in env for knob in USER_WAIT_KNOBS):
+        return {}
+    for name, value in WAIT_POLICY.items():
+        env[name] = value
+    return dict(WAIT_POLICY)
+
+
+def usable_cpus() -> frozenset[int]:
+    """The CPUs this process may run on (its affinity; every CPU where that is unknown)."""
+    try:
+        return frozenset(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return frozenset(range(os.cpu_count() or 1))
+
+
+@dataclass(frozen=True)
+class CpuSample:
+    """One reading of the CPU counters."""
+
+    at: float  # monotonic seconds
+    busy: float  # CPU seconds all processes have used on our CPUs since boot
+    own: float  # CPU seconds this process has used
+
+
+def read_sample(cpus: Collection[int], stat: Path = Path("/proc/stat")) -> CpuSample | None:
+    """Read the busy time of ``cpus`` (``/proc/stat``) and this process's CPU time; None where
+    the kernel does not say (not Linux)."""
+    try:
+        lines = stat.read_text().splitlines()
+    except OSError:
+        return None
+    busy_ticks = 0
+    for line in lines:
+        name, _, rest = line.partition(" ")
+        if not name.startswith("cpu") or name == "cpu" or int(name[3:]) not in cpus:
+            continue
+        fields = [int(v) for v in rest.split()[:8]]  # user nice system idle iowait irq softirq steal
+        busy_ticks += sum(fields) - fields[3] - fields[4]
+    return CpuSample(time.monotonic(), busy_ticks / os.sysconf("SC_CLK_TCK"), time.process_time())
+
+
+def other_load(before: CpuSample, after: CpuSample) -> float:
+    """Cores other processes kept busy on average between two samples."""
+    seconds = after.at - before.at
+    if seconds <= 0:
+        return 0.0
+    return max(0.0, (after.busy - before.busy) - (after.own - before.own)) / seconds
+
+
+def choose_threads(cpus: int, other: float | None, current: int | None = None) -> int:
+    """Threads for ``cpus`` usable CPUs when other processes keep ``other`` cores busy.
+
+    One thread per free CPU, at least one. With ``current`` given, a raise needs the extra CPU
+    to be clearly free, so a count does not flip back and forth on a borderline load.
+    """
+    if other is None:
+        return cpus
+    chosen = max(1, min(cpus, math.floor(cpus - other + SLACK)))
+    if current is not None and chosen > current:
+        chosen = max(current, min(chosen, math.floor(cpus - other - RAISE_MARGIN + SLACK)))
+    return chosen
+
+
+class ThreadTuner:
+    """Keeps one model's thread count fitted to the free CPUs (``threads = auto``).
+
+    Args:
+        cpus: the CPUs the process may use (default: its affinity).
+        sample: reads the counters (default: ``/proc/stat``); None means unknown.
+        clock: monotonic seconds (the samples' clock).
+        sleep: waits out the first measuring window.
+        recheck: least seconds between two re-checks.
+    """
+
+    def __init__(
+        self,
+        cpus: Collection[int] | None = None,
+        sample: Callable[[], CpuSample | None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        recheck: float = RECHECK_SECONDS,
+    ) -> None:
+        self.cpus = frozenset(cpus) if cpus is not None else usable_cpus()
+        self._sample = sample or (lambda: read_sample(self.cpus))
+        self._clock, self._sleep, self._recheck = clock, sleep, recheck
+        self._last: CpuSample | None = None
+        self._due = clock() + recheck  # the next re-check
+        self.current = len(self.cpus)
+        self.other: float | None = None  # cores other processes used at the last check
+
+    def initial(self) -> int:
+        """Measure the load over a short window now and return the thread count for it."""
+        self._last = self._sample()
+        if self._last is None:
+            return self.current
+        self._sleep(FIRST_WINDOW)
+        self._measure(raise_margin=False)
+        self._due = self._clock() + self._recheck
+        return self.current
+
+    def update(self) -> int | None:
+        """Re-check the load since the last check, when that was ``recheck`` seconds ago or
+        more; return the new thread count when it changed, else None. Cheap between checks."""
+        now = self._clock()
+        if now < self._due:
+            return None
+        self._due = now + self._recheck
+        before = self.current
+        if self._last is None or now - self._last.at > STALE_SECONDS:
+            self.initial()  # idle for long: the load of a while ago says little about now
+        else:
+            self._measure(raise_margin=True)
+        return self.current if self.current != before else None
+
+    def _measure(self, raise_margin: bool) -> None:
+        now = self._sample()
+        if now is None or self._last is None:
+            return
+        self.other = other_load(self._last, now)
+        self._last = now
+        self.current = choose_threads(len(self.cpus), self.other, self.current if raise_margin else None)
+
+
+def set_threads(llama: Any, n_threads: int) -> None:
+    """Make a loaded ``llama_cpp.Llama`` compute with ``n_threads`` threads (no reload).
+
+    llama-cpp-python 0.3.16: ``llama_set_n_threads(ctx, n_threads, n_threads_batch)``; the same
+    count serves prompt processing and generation.
+    """
+    import llama_cpp
+
+    llama_cpp.llama_set_n_threads(llama.ctx, n_threads, n_threads)
+    llama.n_threads = llama.n_threads_batch = n_threads
+    llama.context_params.n_threads = llama.context_params.n_threads_batch = n_threads
