@@ -1,10 +1,10 @@
-"""SIGKILL a run at random moments (several seeds); every killed run resumes and finishes, and the
-run store stays intact."""
+"""SIGKILL a run at moments spread over all three rounds, up to the last critic and the finish;
+every killed run resumes and finishes, no finished step runs again (only the one the kill cut
+short), and the run store stays intact."""
 
 from __future__ import annotations
 
 import os
-import random
 import signal
 import sqlite3
 import subprocess
@@ -14,30 +14,76 @@ from pathlib import Path
 
 import pytest
 
-from graph.runner import resume_draft
+from graph.runner import resume_draft, stream_draft
 from graph.store import STORE_FILE, open_run_index
 from settings import load_settings
-from tests.crash_driver import slow_team
+from tests.crash_driver import REQUEST, slow_team
 from tools.base import NoSearch
 
 ROOT = Path(__file__).resolve().parents[2]
+PAUSE = -1.0  # the driver waits on this line, so the kill lands right after the event
+
+# (line the driver prints, seconds to wait before the kill, or PAUSE). Model calls take 0.2 s.
+MOMENTS = [
+    ("agent_started researcher 1", PAUSE),  # before the first step finished
+    ("agent_started outliner 1", 0.1),  # in the middle of a model call
+    ("agent_started writer 1", 0.5),  # between two section calls
+    ("agent_finished writer 1", PAUSE),  # a step just finished
+    ("agent_started critic 1", 0.1),
+    ("round_scored 1", PAUSE),  # between rounds
+    ("agent_started writer 2", 0.3),
+    ("agent_started editor 2", 0.05),
+    ("agent_started critic 2", 0.1),
+    ("agent_started writer 3", 0.7),
+    ("agent_started critic 3", 0.1),  # the last round's critic, mid-call
+    ("agent_finished critic 3", PAUSE),  # the last step done, the run not yet closed
+    ("round_scored 3", PAUSE),  # the moment of finishing
+]
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
-def test_killed_runs_resume_and_finish(tmp_path, seed):
-    delay = random.Random(seed).uniform(0.0, 2.0)  # a whole run takes about 4 s (19 calls x 0.2 s)
+@pytest.fixture(scope="module")
+def clean_run(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, int]]:
+    """Steps ``(agent, round)`` of an uninterrupted run, in order."""
+    folder = tmp_path_factory.mktemp("clean")
+    team = slow_team(folder / "calls.log", delay=0.0)
+    settings = load_settings(data_dir=folder)
+    done = list(stream_draft(REQUEST, settings, chat_model=team.model, search=NoSearch()))[-1]
+    return [(step.agent, step.round) for step in done.result.telemetry]
+
+
+def kill_at(tmp_path: Path, line: str, wait: float) -> list[str]:
+    """Start the driver, SIGKILL it at ``line`` (+ ``wait`` s), check it was still running, and
+    return every line it printed before it died."""
+    command = [sys.executable, "-m", "tests.crash_driver", str(tmp_path), str(tmp_path / "calls.log")]
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.crash_driver", str(tmp_path)],
+        [*command, line] if wait == PAUSE else command,
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert process.stdout is not None and process.stdout.readline() == "started\n"
-    time.sleep(delay)
-    assert process.poll() is None, "the run finished before the kill: slow the driver down"
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait(timeout=30)
+    assert process.stdout is not None
+    printed: list[str] = []
+    try:
+        for output in process.stdout:
+            printed.append(output.strip())
+            if printed[-1] == line:
+                break
+        else:
+            pytest.fail(f"the driver never printed {line!r}")
+        time.sleep(max(wait, 0.0))
+        assert process.poll() is None, "the run finished before the kill"
+        os.kill(process.pid, signal.SIGKILL)
+        printed.extend(output.strip() for output in process.stdout)
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    return printed
+
+
+@pytest.mark.parametrize(("line", "wait"), MOMENTS, ids=[line for line, _ in MOMENTS])
+def test_a_run_killed_at_any_moment_resumes_without_redoing_finished_steps(tmp_path, clean_run, line, wait):
+    printed = kill_at(tmp_path, line, wait)
 
     connection = sqlite3.connect(tmp_path / STORE_FILE)
     assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -45,8 +91,19 @@ def test_killed_runs_resume_and_finish(tmp_path, seed):
     index = open_run_index(tmp_path)
     runs = index.list()
     index.connection.close()
-    assert len(runs) == 1
+    assert len(runs) == 1 and runs[0].shown_status == "interrupted"
+
+    team = slow_team(tmp_path / "calls.log", delay=0.0)  # the log goes on from the killed run's
     settings = load_settings(data_dir=tmp_path)
-    assert runs[0].shown_status == "interrupted"
-    done = list(resume_draft(runs[0].run_id, settings, chat_model=slow_team().model, search=NoSearch()))[-1]
-    assert done.kind == "done" and [r.round for r in done.result.rounds] == [1, 2, 3]
+    events = list(resume_draft(runs[0].run_id, settings, chat_model=team.model, search=NoSearch()))
+    done = events[-1]
+    assert done.kind == "done" and done.result.status == "completed"
+    assert [r.round for r in done.result.rounds] == [1, 2, 3]
+
+    steps = [(step.agent, step.round) for step in done.result.telemetry]
+    assert steps == clean_run  # every step recorded exactly once: none lost, none twice
+    started_before = [tuple(p.split()[1:]) for p in printed if p.startswith("agent_started ")]
+    started_again = [(e.agent, str(e.round)) for e in events if e.kind == "agent_started"]
+    ran_twice = [step for step in started_again if step in started_before]
+    # only the step the kill cut short (the last one started) may run again
+    assert ran_twice in ([], started_before[-1:]), ran_twice
