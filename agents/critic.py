@@ -48,7 +48,9 @@ def make_critic(model: BaseChatModel) -> Callable[[DraftState], dict]:
     def critic(state: DraftState) -> dict:
         request, outline, sections = state["request"], state["outline"], state["sections"]
         sources = state.get("sources", [])
-        metrics, weak_citations = measure_draft(request, outline, sections, sources)
+        metrics, weak_citations = measure_draft(
+            request, outline, sections, sources, state.get("passages", [])
+        )
         notes = author_notes(state)
         feedback = f"The author asked for: {' '.join(notes)} Check that the draft does this." if notes else ""
         # The draft comes first so the rating questions after the critique reuse its tokens.

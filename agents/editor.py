@@ -16,12 +16,14 @@ from langchain_core.language_models import BaseChatModel
 
 from agents.attribution import SourceIndex, attribute_section
 from agents.cleanup import clean_section, repeated_sentence_ratio
+from agents.grounding import corpus_for, drop_invented
 from agents.markdown import render_markdown
 from agents.prompts import messages_for, render, shared_context
 from agents.readability import repeated_ngram_ratio
 from agents.writer import CONCLUSION_HEADING, max_tokens_for, section_lengths
 from graph.state import DraftRequest, DraftState, Outline, Section
 from tools.citations import cited_ids
+from tools.specifics import coverage, key_specifics
 
 MIN_KEPT_LENGTH = 0.6
 MIN_PLANNED_SHARE = 0.85  # an edit may not cut a section below this share of its plan
@@ -36,6 +38,7 @@ def make_editor(model: BaseChatModel) -> Callable[[DraftState], dict]:
         request, outline = state["request"], state["outline"]
         known_ids = {s.id for s in state.get("sources", [])}
         system = shared_context(request, state.get("notes", []), state.get("sources", []))
+        corpus = corpus_for(request, state.get("sources", []))
         planned = planned_lengths(request, outline)
         edited: list[Section] = []
         for section in state["sections"]:
@@ -50,7 +53,11 @@ def make_editor(model: BaseChatModel) -> Callable[[DraftState], dict]:
             instructions = render("editor", "edit", title=outline.title, text="", length=length)
             reply = model.invoke(messages_for(system, task), max_tokens=max_tokens_for(length))
             candidate = clean_section(str(reply.content), known_ids, prompt=instructions)
-            body = candidate if edit_is_better(section.body, candidate, target) else section.body
+            candidate, _ = drop_invented(candidate, corpus, bool(known_ids))
+            better = edit_is_better(section.body, candidate, target) and keeps_specifics(
+                section.body, candidate
+            )
+            body = candidate if better else section.body
             edited.append(Section(heading=section.heading, body=body))
         edited = dedupe_across_sections(edited, known_ids)
         if state.get("sources"):
@@ -87,6 +94,16 @@ def edit_is_better(original: str, candidate: str, planned: int | None = None) ->
     if set(cited_ids(original)) - set(cited_ids(candidate)):
         return False
     return repeated_sentence_ratio(candidate) <= repeated_sentence_ratio(original)
+
+
+KEPT_SPECIFICS = 0.8  # an edit must keep this share of the section's names and numbers
+
+
+def keeps_specifics(original: str, candidate: str) -> bool:
+    """True when the edit still states most of the original's names, numbers and terms: a
+    tightened section that loses its facts is vaguer, not better."""
+    kept = coverage(candidate, key_specifics([original]))
+    return kept is None or kept >= KEPT_SPECIFICS
 
 
 def dedupe_across_sections(sections: list[Section], known_ids: set[int]) -> list[Section]:

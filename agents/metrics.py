@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from statistics import mean
+from typing import Any
 
-from agents.cleanup import repeated_sentence_ratio
+from agents.cleanup import repeated_sentence_ratio, split_sentences
+from agents.grounding import copied_ngram_ratio, corpus_for, invented
 from agents.markdown import render_markdown, word_count
 from agents.readability import flesch_reading_ease, repeated_ngram_ratio
-from graph.state import DraftMetrics, DraftRequest, Outline, RubricScores, Section, Source
+from graph.state import DraftMetrics, DraftRequest, Outline, Passage, RubricScores, Section, Source
 from tools.citations import citation_support, strip_citations, weak_citation_issues
+from tools.specifics import coverage, find_specifics, key_specifics
 
 LENGTH_TOLERANCE = 0.2
 WEAK_CITATIONS_SHOWN = 3
@@ -18,10 +21,15 @@ _CITATION = re.compile(r"\[(\d+)\]")
 
 
 def measure_draft(
-    request: DraftRequest, outline: Outline, sections: list[Section], sources: list[Source]
+    request: DraftRequest,
+    outline: Outline,
+    sections: list[Section],
+    sources: list[Source],
+    passages: list[Passage] | None = None,
 ) -> tuple[DraftMetrics, list[str]]:
-    """Words, sections, repetition, length vs target, citations and their support rate, and
-    the prose's reading ease and repeated 3-grams.
+    """Words, sections, repetition, length vs target, citations and their support rate, the
+    prose's reading ease and repeated 3-grams, and its grounding: coverage of the evidence the
+    outline assigned, invented specifics, and word 8-grams copied from the sources.
 
     Returns:
         The metrics, and issue lines naming citations their source text does not support.
@@ -40,8 +48,32 @@ def measure_draft(
         citation_support=None if support is None or support.rate is None else round(support.rate, 3),
         reading_ease=flesch_reading_ease(prose),
         repeated_ngram_ratio=repeated_ngram_ratio(prose),
+        **grounding_metrics(request, outline, prose, sources, passages or []),
     )
     return metrics, weak
+
+
+def grounding_metrics(
+    request: DraftRequest, outline: Outline, prose: str, sources: list[Source], passages: list[Passage]
+) -> dict[str, Any]:
+    """Coverage of the outline's evidence, the specifics no source backs, and the copied share."""
+    corpus = corpus_for(request, sources)
+    found = find_specifics(prose)
+    grounded = bool(sources)
+    invented_texts = list(
+        dict.fromkeys(
+            s.text for sentence in split_sentences(prose) for s in invented(sentence, corpus, grounded)
+        )
+    )
+    planned = {*outline.intro_passage_ids, *(i for s in outline.sections for i in s.passage_ids)}
+    evidence = key_specifics(p.text for p in passages if p.id in planned)
+    copied = copied_ngram_ratio(prose, [s.text for s in sources]) if sources else None
+    return {
+        "coverage": None if not evidence else round(coverage(prose, evidence) or 0.0, 3),
+        "specifics": len(found),
+        "unsupported_specifics": invented_texts,
+        "copied_ngram_ratio": None if copied is None else round(copied, 3),
+    }
 
 
 def objective_findings(metrics: DraftMetrics, outline: Outline, has_sources: bool) -> tuple[float, list[str]]:
@@ -67,9 +99,24 @@ def objective_findings(metrics: DraftMetrics, outline: Outline, has_sources: boo
     if metrics.citation_support is not None and metrics.citation_support < 0.5:
         penalty += (0.5 - metrics.citation_support) * 4
         issues.append(f"only {metrics.citation_support:.0%} of citations are backed by their source text")
+    if metrics.unsupported_specifics:
+        share = len(metrics.unsupported_specifics) / max(1, metrics.specifics)
+        penalty += min(2.0, 0.5 + 10 * share)
+        named = ", ".join(f'"{text}"' for text in metrics.unsupported_specifics[:3])
+        issues.append(f"{named} appear in no source: state only what the sources say")
+    if metrics.copied_ngram_ratio is not None and metrics.copied_ngram_ratio > COPY_ALLOWANCE:
+        penalty += min(2.0, (metrics.copied_ngram_ratio - COPY_ALLOWANCE) * 10)
+        issues.append(
+            f"{metrics.copied_ngram_ratio:.0%} of the draft copies its sources word for word: "
+            "explain in your own words"
+        )
     return penalty, issues
 
 
+COPY_ALLOWANCE = 0.15  # share of word 8-grams a post may share with its sources (quotes, names)
+
+
+FULL_COVERAGE = 0.5  # stating half of the evidence's specifics counts as full depth
 UNSOURCED_GROUNDING = 5  # nothing to be grounded in: neutral, so rounds compare on the rest
 READING_EASE_RANGE = (10.0, 80.0)  # Flesch reading ease from 1 (dense) to 10 (plain)
 REPEAT_ALLOWANCE = 0.05  # repeated 3-grams any natural text has (the topic's own phrases)
@@ -99,7 +146,10 @@ def measured_rubric(
     readable = measured_clarity(metrics)
     if readable is not None:
         clarity = mean([clarity, readable])
-    values = {**judged, "structure": structure, "grounding": grounding, "clarity": clarity}
+    depth = judged["depth"]
+    if metrics.coverage is not None:
+        depth = mean([depth, _scale(min(1.0, metrics.coverage / FULL_COVERAGE))])
+    values = {**judged, "structure": structure, "grounding": grounding, "clarity": clarity, "depth": depth}
     return RubricScores.model_validate({item: round(values[item], 2) for item in RubricScores.model_fields})
 
 
@@ -125,5 +175,16 @@ def describe(metrics: DraftMetrics, target_words: int) -> str:
     return (
         f"{metrics.words} words (target {target_words}), {metrics.sections} sections, "
         f"{metrics.repeated_sentence_ratio:.0%} repeated sentences, {metrics.citations} citations "
-        f"({support} supported by their sources)."
+        f"({support} supported by their sources)"
+        + (
+            f", {metrics.coverage:.0%} of the evidence's specifics stated"
+            if metrics.coverage is not None
+            else ""
+        )
+        + (
+            f", {len(metrics.unsupported_specifics)} specifics found in no source"
+            if metrics.unsupported_specifics
+            else ""
+        )
+        + "."
     )

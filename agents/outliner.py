@@ -1,4 +1,10 @@
-"""Outliner: research notes (and, later, the critique) -> a structured outline."""
+"""Outliner: the evidence (or, without sources, the model's plan) -> a structured outline.
+
+With evidence, the sections are what the sources cover (``agents.planning``): the model only
+picks and orders the candidates and names the post, under a grammar that allows nothing else,
+and each section is assigned the passages it explains (``agents.evidence``). Without evidence
+the model plans freely; an off-topic plan is asked again, then replaced by a simple one.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,21 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from agents.cleanup import tidy_heading
+from agents.cleanup import split_sentences, tidy_heading
+from agents.evidence import EVIDENCE_CAP_WORDS, EvidenceIndex, assign_passages
+from agents.planning import Candidate, evidence_candidates
 from agents.prompts import bullet_list, messages_for, note_text, render, shared_context
 from backends.structured import StructuredOutputError, invoke_structured, json_schema_for
-from graph.state import DraftRequest, DraftState, Note, Outline, OutlineSection, Source
+from graph.state import (
+    DraftRequest,
+    DraftState,
+    Note,
+    Outline,
+    OutlineSection,
+    Passage,
+    SectionChoice,
+    Source,
+)
 from tools.text import content_words
 
 WORDS_PER_SECTION = 150
@@ -26,6 +43,11 @@ def make_outliner(model: BaseChatModel) -> Callable[[DraftState], dict]:
     """Build the outliner node: a grammar-constrained outline, with a safe fallback."""
 
     def outliner(state: DraftState) -> dict:
+        passages = state.get("passages", [])
+        if passages:
+            grounded = grounded_outline(model, state, passages)
+            if grounded is not None:
+                return grounded
         request = state["request"]
         previous = state.get("outline")
         critique = state.get("critique")
@@ -66,9 +88,127 @@ def make_outliner(model: BaseChatModel) -> Callable[[DraftState], dict]:
                 warnings.append("the outliner's plan was off topic; using a simple outline")
             outline = previous or fallback_outline(request, state.get("notes", []), sources, count)
         tidy = tidy_outline(outline, {s.id for s in sources}, count)
+        if passages:
+            tidy = with_evidence(tidy, request.topic, EvidenceIndex(passages), [[] for _ in tidy.sections])
         return {"outline": tidy, "outline_reviewed": False, "warnings": warnings}
 
     return outliner
+
+
+MAX_CHOICES = 8  # candidates shown to the model
+CHOICE_MAX_TOKENS = 80
+INTRO_EVIDENCE_WORDS = 120
+
+
+def grounded_outline(model: BaseChatModel, state: DraftState, passages: list[Passage]) -> dict | None:
+    """An outline whose sections are the evidence's own subjects; None when the evidence offers
+    fewer than three (the model then plans, and its sections get the passages that fit)."""
+    request, sources = state["request"], state.get("sources", [])
+    index = EvidenceIndex(passages)
+    previous = state.get("outline")
+    if previous is not None and any(s.passage_ids for s in previous.sections):
+        # A later round keeps the plan and hands new evidence (from researched gaps) to its sections.
+        kept = [list(s.passage_ids) for s in previous.sections]
+        return {"outline": with_evidence(previous, request.topic, index, kept), "outline_reviewed": False}
+    candidates, overview = evidence_candidates(request.topic, passages, sources, index)
+    if len(candidates) < 3:
+        return None
+    shown = candidates[:MAX_CHOICES]
+    count = min(section_count(request.words), len(shown))
+    chosen, title, warnings = choose_sections(model, state, shown, count)
+    sections = [
+        OutlineSection(
+            heading=c.heading,
+            key_points=[key_point(c, passages)],
+            source_ids=sorted(c.sources)[:4],
+        )
+        for c in chosen
+    ]
+    outline = tidy_outline(Outline(title=title, sections=sections), {s.id for s in sources}, count)
+    outline = with_evidence(outline, request.topic, index, [c.passage_ids for c in chosen])
+    intro = [
+        pid
+        for pid in sorted(index.scores(request.topic), key=lambda p: -index.scores(request.topic)[p])
+        if pid in set(overview)
+    ]
+    outline = outline.model_copy(
+        update={"intro_passage_ids": fit_words(intro, passages, INTRO_EVIDENCE_WORDS)}
+    )
+    return {"outline": outline, "outline_reviewed": False, "warnings": warnings}
+
+
+def choose_sections(
+    model: BaseChatModel, state: DraftState, shown: list[Candidate], count: int
+) -> tuple[list[Candidate], str, list[str]]:
+    """The model picks ``count`` of the numbered candidates and writes a title (grammar-bound to
+    the candidates' numbers); an unusable or repetitive pick is completed in ranking order."""
+    request = state["request"]
+    listing = "\n".join(f"{n}. {c.heading}" for n, c in enumerate(shown, 1))
+    task = render("outliner", "choose", sections=count, candidates=listing)
+    system = shared_context(request, state.get("notes", []), state.get("sources", []))
+    schema = json_schema_for(SectionChoice)
+    schema["properties"]["sections"].update(
+        minItems=count, maxItems=count, items={"enum": list(range(1, len(shown) + 1))}
+    )
+    warnings: list[str] = []
+    try:
+        reply, _ = invoke_structured(
+            model, SectionChoice, messages_for(system, task), json_schema=schema, max_tokens=CHOICE_MAX_TOKENS
+        )
+        picks, title = [n for n in dict.fromkeys(reply.sections) if 1 <= n <= len(shown)], reply.title
+    except StructuredOutputError as exc:
+        picks, title = [], request.topic
+        warnings.append(f"outliner reply was unusable ({exc}); sections follow the evidence's ranking")
+    for n in range(1, len(shown) + 1):
+        if len(picks) >= count:
+            break
+        if n not in picks:
+            picks.append(n)
+    if topic_overlap(title, request.topic) == 0:
+        title = request.topic  # a title that names nothing of the topic misleads the reader
+    return (
+        [shown[n - 1] for n in picks[:count]],
+        title if len(title) >= 5 else f"About {request.topic}",
+        warnings,
+    )
+
+
+def with_evidence(outline: Outline, topic: str, index: EvidenceIndex, preferred: list[list[int]]) -> Outline:
+    """The outline with each section's passages (most relevant to its heading and points first)."""
+    queries = [f"{s.heading} {' '.join(s.key_points)}" for s in outline.sections]
+    assigned = assign_passages(queries, index, EVIDENCE_CAP_WORDS, preferred)
+    by_id = {p.id: p for p in index.passages}
+    sections = [
+        section.model_copy(
+            update={
+                "passage_ids": ids,
+                "source_ids": list(dict.fromkeys(by_id[i].source_id for i in ids))[:4] or section.source_ids,
+            }
+        )
+        for section, ids in zip(outline.sections, assigned, strict=True)
+    ]
+    return outline.model_copy(update={"sections": sections})
+
+
+def key_point(candidate: Candidate, passages: list[Passage]) -> str:
+    """The first sentence of the candidate's first passage, as the section's key point."""
+    first = next(p for p in passages if p.id == candidate.passage_ids[0])
+    sentence = (split_sentences(first.text) or [first.text])[0]
+    return sentence[:150].rstrip() if len(sentence) >= 3 else candidate.heading
+
+
+def fit_words(ids: list[int], passages: list[Passage], budget: int) -> list[int]:
+    """The leading passages of ``ids`` that fit ``budget`` words (at least one)."""
+    by_id = {p.id: p for p in passages}
+    kept: list[int] = []
+    total = 0
+    for pid in ids:
+        words = len(by_id[pid].text.split())
+        if kept and total + words > budget:
+            break
+        kept.append(pid)
+        total += words
+    return kept
 
 
 def topic_overlap(text: str, topic: str) -> int:
@@ -91,6 +231,8 @@ def section_count(words: int) -> int:
 def outline_schema(count: int) -> dict[str, Any]:
     """The Outline JSON schema with exactly ``count`` sections and short key points (fewer tokens)."""
     schema = json_schema_for(Outline)
+    schema["properties"].pop("intro_passage_ids", None)
+    schema["properties"]["sections"]["items"]["properties"].pop("passage_ids", None)
     sections = schema["properties"]["sections"]
     sections["minItems"] = sections["maxItems"] = count
     sections["items"]["properties"]["key_points"].update(maxItems=3)

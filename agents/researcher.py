@@ -1,4 +1,9 @@
-"""Researcher: topic (or the critic's gaps) -> search queries -> numbered sources and short notes."""
+"""Researcher: topic (or the critic's gaps) -> search queries -> numbered sources -> evidence.
+
+Pieces of one page or file (a local corpus returns chunks) join one source, so ``[n]`` names a
+document a reader can open. Every source is cut into passages (``agents.evidence``) that the
+outliner hands to the sections; the short notes only tell the other agents what each source is.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +13,21 @@ from collections.abc import Callable
 from langchain_core.language_models import BaseChatModel
 
 from agents.cleanup import split_sentences
+from agents.evidence import build_passages
 from agents.prompts import bullet_list, messages_for, render, shared_context
 from backends.structured import StructuredOutputError, invoke_structured
 from graph.state import DraftState, Note, SearchQueries, Source, completed_rounds
-from tools.base import SearchTool
+from tools.base import Document, HoldsWholeDocuments, SearchTool
 from tools.injection import looks_like_injection
 
-RESULTS_PER_QUERY = 3
+RESULTS_PER_QUERY = 4
+PIECES_PER_QUERY = 20
 MAX_QUERIES = 3
-MAX_SOURCES = 12
-NOTE_SENTENCES = 3
+MAX_SOURCES = 8
+NOTE_SENTENCES = 1
 _WORD = re.compile(r"[a-z0-9]{3,}")
+
+
 def make_researcher(model: BaseChatModel, search: SearchTool) -> Callable[[DraftState], dict]:
     """Build the researcher node.
 
@@ -33,42 +42,55 @@ def make_researcher(model: BaseChatModel, search: SearchTool) -> Callable[[Draft
             return {"queries": [], "notes": state.get("notes", [])}
         gaps = state["critique"].gaps if completed_rounds(state) and "critique" in state else []
         queries = propose_queries(model, state, gaps)
-        known = list(state.get("sources", []))
-        new_sources: list[Source] = []
+        sources = {s.id: s for s in state.get("sources", [])}
         warnings: list[str] = []
         degraded = state.get("degraded", False)
+        # Pieces of whole documents collapse into their document: ask for more of them.
+        wanted = PIECES_PER_QUERY if isinstance(search, HoldsWholeDocuments) else RESULTS_PER_QUERY
         for query in queries:
-            report = search.search(query, RESULTS_PER_QUERY)
+            report = search.search(query, wanted)
             degraded = degraded or report.degraded
             warnings.extend(w for w in report.warnings if w not in warnings)
             for document in report.documents:
-                if len(known) + len(new_sources) >= MAX_SOURCES:
-                    break
-                if any(s.url == document.url and s.text == document.text for s in known + new_sources):
-                    continue
-                new_sources.append(
-                    Source(
-                        id=len(known) + len(new_sources) + 1,
-                        title=document.title or document.url,
-                        url=document.url,
-                        text=document.text,
-                        origin=document.origin,
-                    )
-                )
-        all_sources = known + new_sources
+                if isinstance(search, HoldsWholeDocuments):
+                    # The user's file, not just the chunk that matched: its other parts are evidence too.
+                    document = search.whole_document(document.url) or document
+                add_document(sources, document)
+        all_sources = list(sources.values())
         notes = [Note(source_id=s.id, text=note_for(s.text, [request.topic, *queries])) for s in all_sources]
         if not all_sources and request.search != "off":
             warnings.append("research found no sources: the draft is written without citations")
             degraded = True
         return {
             "queries": queries,
-            "sources": new_sources,
+            "sources": all_sources,
+            "passages": build_passages(all_sources),
             "notes": [note for note in notes if note.text],
             "degraded": degraded,
             "warnings": warnings,
         }
 
     return researcher
+
+
+def add_document(sources: dict[int, Source], document: Document) -> None:
+    """Add a search result to the registry: a new piece of a known page or file extends that
+    source (in place, keeping its number); a new address becomes the next source."""
+    same = next((s for s in sources.values() if s.url == document.url), None)
+    if same is not None:
+        if document.text not in same.text:
+            sources[same.id] = same.model_copy(update={"text": f"{same.text}\n\n{document.text}"})
+        return
+    if len(sources) >= MAX_SOURCES:
+        return
+    number = max(sources, default=0) + 1
+    sources[number] = Source(
+        id=number,
+        title=document.title or document.url,
+        url=document.url,
+        text=document.text,
+        origin=document.origin,
+    )
 
 
 def propose_queries(model: BaseChatModel, state: DraftState, gaps: list[str]) -> list[str]:
@@ -94,6 +116,7 @@ def note_for(text: str, focus: list[str], sentences: int = NOTE_SENTENCES) -> st
     source text is data, and a hostile page must not steer the writer.
     """
     wanted = set(_WORD.findall(" ".join(focus).lower()))
+    text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     candidates = [s for s in split_sentences(text) if 20 <= len(s) <= 400 and not looks_like_injection(s)]
     if not candidates:
         return ""

@@ -1,17 +1,32 @@
-"""Writer: outline + notes -> a draft written section by section; later rounds revise it."""
+"""Writer: outline + evidence -> a draft, section by section; later rounds revise the worst sections."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
 from agents.cleanup import clean_section
+from agents.digest import densify, weave
+from agents.evidence import quoted_evidence
+from agents.grounding import SectionMeasure, better, corpus_for, drop_invented, measure_section, missing_facts
 from agents.markdown import render_markdown
 from agents.prompts import bullet_list, messages_for, render, shared_context
 from agents.readability import flesch_reading_ease, repeated_ngram_ratio
-from graph.state import Critique, DraftRequest, DraftState, Outline, Section, author_notes, completed_rounds
+from backends.copy_guard import AvoidsCopying
+from graph.state import (
+    Critique,
+    DraftRequest,
+    DraftState,
+    Outline,
+    Passage,
+    Section,
+    author_notes,
+    completed_rounds,
+)
+from tools.specifics import Corpus
 
 INTRO_SHARE = 0.12
 CONCLUSION_SHARE = 0.1
@@ -26,69 +41,352 @@ READABILITY_SLACK = 5.0  # ... and read this much harder (Flesch reading ease po
 
 
 def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
-    """Build the writer node. Each section is one short generation (small models stay on track)."""
+    """Build the writer node. Each section is one short generation (small models stay on track).
+
+    With evidence, every section call carries its own passages as quoted data; a later round
+    rewrites only the sections that measure worst and keeps a rewrite only if it measures better.
+    """
 
     def writer(state: DraftState) -> dict:
         request, outline = state["request"], state["outline"]
-        previous = {s.heading.lower(): s for s in state.get("sections", [])}
         critique = state.get("critique")
-        known_ids = {s.id for s in state.get("sources", [])}
-        issues = revision_advice(critique, request, bool(known_ids)) + [
-            f"the author asks: {n}" for n in author_notes(state)
-        ]
-        system = shared_context(request, state.get("notes", []), state.get("sources", []))
-        citing = render("writer", "cite") if known_ids else render("writer", "nocite")
-        if request.voice_sample:
-            citing += "\n" + render("writer", "voice", sample=request.voice_sample[:VOICE_CHARS])
-        headings = ", ".join(f'"{s.heading}"' for s in outline.sections)
-        brief = render("writer", "brief", title=outline.title, headings=headings, citing=citing)
-        seen: list[frozenset[str]] = []
-        round_number = completed_rounds(state) + 1
-
-        def write(heading: str, template: str, length: int, **values: object) -> Section:
-            old = previous.get(heading.lower())
-            if old is not None and critique is not None:
-                template, values = "revise", {"text": old.body, "issues": bullet_list(issues)}
-            fill = {"heading": heading or "introduction", "length": length}
-            # The brief comes first and is the same for every section of a round, so llama.cpp
-            # reuses it from one section's call to the next.
-            task = brief + "\n\n" + render("writer", template, **fill, **values)
-            instructions = brief + "\n\n" + render("writer", template, **fill, **{**values, "text": ""})
-            messages = messages_for(system, task)
-            seen_before = list(seen)
-            revising = old is not None and template == "revise"
-            # Each round samples a fresh revision (a fixed seed would replay a rejected one).
-            options: dict[str, Any] = {"seed": REVISION_SEED + round_number} if revising else {}
-            reply = model.invoke(messages, max_tokens=max_tokens_for(length), **options)
-            body = clean_section(str(reply.content), known_ids, seen, prompt=instructions)
-            if old is not None and revising:
-                if not revision_not_worse(old.body, body, length):
-                    seen[:] = seen_before  # a worse rewrite must not replace the section
-                    body = clean_section(old.body, known_ids, seen)
-            elif len(body.split()) < TOO_SHORT * length:
-                # A fixed seed replays the same failure (e.g. an intro that only lists the
-                # headings, which the cleanup removes): ask once more with another seed.
-                again = model.invoke(messages, max_tokens=max_tokens_for(length), seed=RETRY_SEED)
-                seen_retry = list(seen_before)
-                retried = clean_section(str(again.content), known_ids, seen_retry, prompt=instructions)
-                if len(retried.split()) > len(body.split()):
-                    body, seen[:] = retried, seen_retry
-            return Section(heading=heading, body=body)
-
+        passages = {p.id: p for p in state.get("passages", [])}
+        sources = state.get("sources", [])
+        known_ids = {s.id for s in sources}
+        context = WritingContext(
+            model=model,
+            request=request,
+            outline=outline,
+            system=shared_context(request, state.get("notes", []), sources),
+            brief=writer_brief(request, outline, bool(known_ids)),
+            known_ids=known_ids,
+            corpus=corpus_for(request, sources),
+            grounded=bool(known_ids),
+            round_number=completed_rounds(state) + 1,
+        )
         lengths = section_lengths(request, outline)
-        sections = [write("", "intro", lengths[0])]
-        for index, planned in enumerate(outline.sections):
-            covered = ", ".join(s.heading for s in outline.sections[:index]) or "nothing yet"
-            points = bullet_list(planned.key_points)
-            if planned.source_ids:
-                points += "\nUseful notes: " + ", ".join(f"[{i}]" for i in planned.source_ids)
-            sections.append(
-                write(planned.heading, "section", lengths[index + 1], points=points, covered=covered)
-            )
-        sections.append(write(CONCLUSION_HEADING, "conclusion", lengths[-1]))
-        return {"sections": sections, "draft": render_markdown(outline.title, sections)}
+        evidence = section_evidence(outline, passages)
+        previous = {s.heading.lower(): s for s in state.get("sections", [])}
+        if critique is not None and previous:
+            issues = revision_advice(critique, request, bool(known_ids)) + [
+                f"the author asks: {n}" for n in author_notes(state)
+            ]
+            sections, changed = revise_round(context, previous, lengths, evidence, issues)
+        else:
+            sections, changed = first_draft(context, lengths, evidence), True
+        update: dict = {"sections": sections, "draft": render_markdown(outline.title, sections)}
+        if not changed:
+            update["warnings"] = [NOTHING_REVISED]
+        return update
 
     return writer
+
+
+NOTHING_REVISED = "the revision round changed no section: no rewrite measured better"
+
+
+@dataclass
+class WritingContext:
+    """What every section call of one writer step shares."""
+
+    model: BaseChatModel
+    request: DraftRequest
+    outline: Outline
+    system: str
+    brief: str
+    known_ids: set[int]
+    corpus: Corpus
+    grounded: bool
+    round_number: int
+    seen: list[frozenset[str]] = field(default_factory=list)
+
+
+def writer_brief(request: DraftRequest, outline: Outline, has_sources: bool) -> str:
+    """The brief that opens every section call of a round (identical, so llama.cpp reuses it)."""
+    citing = render("writer", "cite") if has_sources else render("writer", "nocite")
+    if request.voice_sample:
+        citing += "\n" + render("writer", "voice", sample=request.voice_sample[:VOICE_CHARS])
+    headings = ", ".join(f'"{s.heading}"' for s in outline.sections)
+    return render("writer", "brief", title=outline.title, headings=headings, citing=citing)
+
+
+def section_evidence(outline: Outline, passages: dict[int, Passage]) -> list[list[Passage]]:
+    """The passages of the intro, each body section and the conclusion (none for the conclusion)."""
+
+    def pick(ids: list[int]) -> list[Passage]:
+        return [passages[i] for i in ids if i in passages]
+
+    return [pick(outline.intro_passage_ids), *(pick(s.passage_ids) for s in outline.sections), []]
+
+
+def headings_of(outline: Outline) -> list[str]:
+    """Section headings in order: "" for the intro, the body sections, the conclusion."""
+    return ["", *(s.heading for s in outline.sections), CONCLUSION_HEADING]
+
+
+def first_draft(context: WritingContext, lengths: list[int], evidence: list[list[Passage]]) -> list[Section]:
+    """Intro, body sections and conclusion, each written from its own evidence."""
+    outline = context.outline
+    sections = [compose(context, "", "intro", lengths[0], evidence[0])]
+    for index, planned in enumerate(outline.sections):
+        covered = ", ".join(s.heading for s in outline.sections[:index]) or "nothing yet"
+        points = bullet_list(planned.key_points)
+        if planned.source_ids and not evidence[index + 1]:
+            points += "\nUseful notes: " + ", ".join(f"[{i}]" for i in planned.source_ids)
+        sections.append(
+            compose(
+                context,
+                planned.heading,
+                "section",
+                lengths[index + 1],
+                evidence[index + 1],
+                points=points,
+                covered=covered,
+            )
+        )
+    sections.append(compose(context, CONCLUSION_HEADING, "conclusion", lengths[-1], []))
+    return sections
+
+
+def compose(
+    context: WritingContext,
+    heading: str,
+    template: str,
+    length: int,
+    evidence: list[Passage],
+    **values: object,
+) -> Section:
+    """Write one new section; a reply that comes back nearly empty is asked for once more."""
+    if evidence:
+        template += "_evidence"
+        values["evidence"] = quoted_evidence(evidence)
+        values["example"] = evidence[0].source_id
+    seen_before = list(context.seen)
+    body = generate(context, heading, template, length, evidence, values)
+    if len(body.split()) < TOO_SHORT * length:
+        # A fixed seed replays the same failure (e.g. an intro that only lists the headings,
+        # which the cleanup removes): ask once more with another seed.
+        seen_retry = list(seen_before)
+        retried = generate(
+            context, heading, template, length, evidence, values, seed=RETRY_SEED, seen=seen_retry
+        )
+        if len(retried.split()) > len(body.split()):
+            body, context.seen[:] = retried, seen_retry
+    if not body and template.startswith(("intro", "conclusion")):
+        body = recap(context.outline, template.startswith("intro"))
+    return Section(heading=heading, body=body)
+
+
+def recap(outline: Outline, opening: bool) -> str:
+    """A plain opening or closing sentence naming the sections, for when the model's own
+    sentences all failed the checks (a small model's intro is often about something else)."""
+    headings = [s.heading.rstrip("?.!") for s in outline.sections]
+    listed = ", ".join(headings[:-1]) + f" and {headings[-1]}" if len(headings) > 1 else headings[0]
+    if opening:
+        return f"This post looks at {outline.title.rstrip('.?!')}: {listed}."
+    return f"That covers {listed}. Start with the first and build from there."
+
+
+def generate(
+    context: WritingContext,
+    heading: str,
+    template: str,
+    length: int,
+    evidence: list[Passage],
+    values: dict[str, object],
+    seed: int | None = None,
+    seen: list[frozenset[str]] | None = None,
+) -> str:
+    """One model call for one section, cleaned; invented specifics removed."""
+    fill = {"heading": heading or "introduction", "length": length, "audience": context.request.audience}
+    # The brief comes first and is the same for every section of a round, so llama.cpp
+    # reuses it from one section's call to the next.
+    task = context.brief + "\n\n" + render("writer", template, **fill, **values)
+    instructions = (
+        context.brief + "\n\n" + render("writer", template, **fill, **{**values, "text": "", "evidence": ""})
+    )
+    options: dict[str, Any] = {"max_tokens": max_tokens_for(length)}
+    if seed is not None:
+        options["seed"] = seed
+    if evidence and isinstance(context.model, AvoidsCopying):
+        options["avoid_copying"] = [p.text for p in evidence]
+    reply = context.model.invoke(messages_for(context.system, task), **options)
+    seen = context.seen if seen is None else seen
+    body = clean_section(str(reply.content), context.known_ids, list(seen), prompt=instructions)
+    body, _ = drop_invented(body, context.corpus, context.grounded)
+    if context.grounded or evidence:
+        body = weave(body, evidence, subject_of(context, heading), length)
+    return clean_section(body, context.known_ids, seen)
+
+
+def subject_of(context: WritingContext, heading: str) -> str:
+    """What a section is about, for telling on-subject model sentences from off-subject ones."""
+    return " ".join([context.request.topic, context.outline.title, heading])
+
+
+MAX_REVISED_SHARE = 0.5  # a revision round rewrites at most this share of the sections
+
+
+def revise_round(
+    context: WritingContext,
+    previous: dict[str, Section],
+    lengths: list[int],
+    evidence: list[list[Passage]],
+    issues: list[str],
+) -> tuple[list[Section], bool]:
+    """Rewrite the sections that measure worst; keep a rewrite only if it measures better.
+
+    Returns the sections and whether any of them changed.
+    """
+    headings = headings_of(context.outline)
+    current = [previous.get(h.lower()) for h in headings]
+    if not context.grounded:
+        return revise_all(context, current, headings, lengths, issues)
+    measures = [
+        measure_section(s.body, ev, context.corpus, True) if s is not None else None
+        for s, ev in zip(current, evidence, strict=True)
+    ]
+    worst = revision_targets(measures, evidence)
+    sections: list[Section] = []
+    changed = False
+    for position, heading in enumerate(headings):
+        old = current[position]
+        if old is None:  # a section the plan gained: write it new
+            kind = (
+                "section"
+                if 0 < position < len(headings) - 1
+                else ("intro" if position == 0 else "conclusion")
+            )
+            sections.append(
+                compose(
+                    context,
+                    heading,
+                    kind,
+                    lengths[position],
+                    evidence[position],
+                    points="- " + heading,
+                    covered="the other sections",
+                )
+            )
+            changed = True
+            continue
+        if position not in worst:
+            sections.append(
+                Section(heading=heading, body=clean_section(old.body, context.known_ids, context.seen))
+            )
+            continue
+        measure = measures[position]
+        assert measure is not None
+        facts = bullet_list(missing_facts(evidence[position], measure))
+        values = {
+            "text": old.body,
+            "issues": bullet_list(issues),
+            "facts": facts,
+            "evidence": quoted_evidence(evidence[position]),
+            "example": evidence[position][0].source_id,
+        }
+        seen_before = list(context.seen)
+        rewritten = generate(
+            context,
+            heading,
+            "revise_evidence",
+            lengths[position],
+            evidence[position],
+            values,
+            seed=REVISION_SEED + context.round_number,
+            seen=list(seen_before),
+        )
+        denser = densify(old.body, evidence[position], subject_of(context, heading), lengths[position])
+        body, new = best_revision([rewritten, denser], evidence[position], context)
+        if better(new, measure) and revision_not_worse(old.body, body, lengths[position]):
+            sections.append(
+                Section(heading=heading, body=clean_section(body, context.known_ids, context.seen))
+            )
+            changed = True
+        else:
+            context.seen[:] = seen_before  # a worse rewrite must not replace the section
+            sections.append(
+                Section(heading=heading, body=clean_section(old.body, context.known_ids, context.seen))
+            )
+    return sections, changed
+
+
+def best_revision(
+    candidates: list[str], evidence: list[Passage], context: WritingContext
+) -> tuple[str, SectionMeasure]:
+    """The candidate that states most of its evidence, then invents least."""
+    measured = [(c, measure_section(c, evidence, context.corpus, True)) for c in candidates if c]
+    if not measured:
+        return "", measure_section("", evidence, context.corpus, True)
+    return max(measured, key=lambda item: ((item[1].coverage or 0.0), -item[1].invented))
+
+
+def revision_targets(measures: list[SectionMeasure | None], evidence: list[list[Passage]]) -> set[int]:
+    """Positions of the sections to rewrite: those with evidence left unstated or with invented
+    specifics, worst first, at most half of the sections."""
+
+    def badness(position: int) -> tuple[int, float, float]:
+        m = measures[position]
+        assert m is not None
+        return (-m.invented, m.coverage if m.coverage is not None else 1.0, -m.repetition)
+
+    open_positions = [
+        i for i, m in enumerate(measures) if m is not None and evidence[i] and (m.missing or m.invented)
+    ]
+    limit = max(1, round(MAX_REVISED_SHARE * len(measures)))
+    return set(sorted(open_positions, key=badness)[:limit])
+
+
+def revise_all(
+    context: WritingContext,
+    current: list[Section | None],
+    headings: list[str],
+    lengths: list[int],
+    issues: list[str],
+) -> tuple[list[Section], bool]:
+    """Without sources: every section is revised against the critique, kept if not worse."""
+    sections, changed = [], False
+    for position, heading in enumerate(headings):
+        old = current[position]
+        if old is None:
+            kind = (
+                "section"
+                if 0 < position < len(headings) - 1
+                else ("intro" if position == 0 else "conclusion")
+            )
+            sections.append(
+                compose(
+                    context,
+                    heading,
+                    kind,
+                    lengths[position],
+                    [],
+                    points="- " + heading,
+                    covered="the other sections",
+                )
+            )
+            changed = True
+            continue
+        seen_before = list(context.seen)
+        values: dict[str, object] = {"text": old.body, "issues": bullet_list(issues)}
+        body = generate(
+            context,
+            heading,
+            "revise",
+            lengths[position],
+            [],
+            values,
+            seed=REVISION_SEED + context.round_number,
+        )
+        if revision_not_worse(old.body, body, lengths[position]) and body != old.body:
+            sections.append(Section(heading=heading, body=body))
+            changed = True
+        else:
+            context.seen[:] = seen_before
+            sections.append(
+                Section(heading=heading, body=clean_section(old.body, context.known_ids, context.seen))
+            )
+    return sections, changed
 
 
 LENGTH_SLACK = 0.1

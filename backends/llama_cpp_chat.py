@@ -25,6 +25,7 @@ from pydantic import ConfigDict, Field
 
 from backends.cancel import GenerationCancelled, StopCheck, current_stop_check
 from backends.chat_formats import formatter_for, stop_sequences_for, to_llama_messages
+from backends.copy_guard import CopyGuard
 from backends.cpu import set_threads
 from backends.engine_thread import run_on_engine, stream_on_engine
 from backends.ratings import spelled_probabilities
@@ -284,6 +285,12 @@ class LlamaCppChatModel(BaseChatModel):
             return tuple(whole[len(head) :])
         return tuple(tokens(answer))
 
+    def copy_guard_tokens(self, text: str) -> list[int]:
+        """``text`` as the tokens it would be generated as mid-sentence (leading space)."""
+        return list(
+            self.llama.tokenize((" " + " ".join(text.split())).encode("utf-8"), add_bos=False, special=False)
+        )
+
     def _completion_request(
         self,
         messages: list[BaseMessage],
@@ -317,6 +324,12 @@ class LlamaCppChatModel(BaseChatModel):
                 *stop_sequences_for(getattr(self.llama, "chat_format", None)),
             ],
         }
+        avoid = extra.pop("avoid_copying", None)
+        if avoid:
+            from llama_cpp import LogitsProcessorList
+
+            guard = CopyGuard([self.copy_guard_tokens(text) for text in avoid], len(prompt))
+            request["logits_processor"] = LogitsProcessorList([guard])  # type: ignore[list-item]
         response_format = extra.pop("response_format", None)
         if response_format is not None and "schema" in response_format:
             request["grammar"] = LlamaGrammar.from_json_schema(

@@ -227,13 +227,83 @@ def extract_entities(text: str) -> set[str]:
 
 def entity_recall(candidate: str, reference: str) -> tuple[float | None, int]:
     """Share of the reference's entities that the candidate mentions (case-insensitive, whole
-    words); None when the reference has no entities. Also returns the entity count."""
-    entities = extract_entities(reference)
+    words); None when the reference has no entities. Also returns the entity count.
+
+    The reference's headings are left out and wrapped lines joined first: a heading is not a
+    named thing, and a name at the start of a wrapped line does not start a sentence."""
+    entities = extract_entities(unwrap(prose(reference)))
     if not entities:
         return None, 0
     text = " " + " ".join(tokens(candidate.replace(",", ""))) + " "
     hits = sum(1 for entity in entities if f" {' '.join(tokens(entity))} " in text)
     return round(hits / len(entities), 4), len(entities)
+
+
+def unwrap(text: str) -> str:
+    """Paragraphs on one line each (single line breaks inside a paragraph become spaces)."""
+    return "\n\n".join(" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip())
+
+
+# --- grounding, measured apart from the app --------------------------------------------------
+# The app checks its own specifics with tools.specifics; these use the bench's entity heuristic
+# and its own 8-gram count, so the numbers are not the app grading itself.
+
+COPY_N = 8
+
+
+class Grounding(BaseModel):
+    """How a post uses its sources: facts recalled, invented, copied, cited."""
+
+    entity_recall: float | None
+    specifics: int
+    unsupported_share: float | None
+    unsupported: list[str]
+    copied_8gram_share: float | None
+    body_sections: int
+    cited_sections: int
+    headings: list[str]
+
+
+def word_ngrams(text: str, n: int = COPY_N) -> list[tuple[str, ...]]:
+    """Lower-case alphanumeric word ``n``-grams of ``text``."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+
+
+def copied_share(text: str, sources: Sequence[str], n: int = COPY_N) -> float | None:
+    """Share of the text's word ``n``-grams found verbatim in any source."""
+    grams = word_ngrams(text, n)
+    if not grams:
+        return None
+    known = {gram for source in sources for gram in word_ngrams(source, n)}
+    return round(sum(gram in known for gram in grams) / len(grams), 4)
+
+
+def unsupported_entities(text: str, sources: Sequence[str], topic: str) -> tuple[list[str], int]:
+    """The post's entities (bench heuristic) found in no source and not in the topic, and how
+    many entities it has."""
+    entities = extract_entities(unwrap(text))
+    known = " " + " ".join(tokens(" ".join([*sources, topic]).replace(",", ""))) + " "
+    missing = sorted(e for e in entities if f" {' '.join(tokens(e))} " not in known)
+    return missing, len(entities)
+
+
+def grounding(markdown: str, sources: Sequence[str], topic: str, reference: str | None) -> Grounding:
+    """The grounding numbers of one post (the pipeline's or the one-prompt baseline's)."""
+    text = prose(markdown)
+    missing, count = unsupported_entities(text, sources, topic)
+    _, _, sections = parse_markdown(remove_reference_sections(markdown))
+    body = [(name, part) for name, part in sections if not any(w in name.lower() for w in CONCLUSION_WORDS)]
+    return Grounding(
+        entity_recall=entity_recall(text, reference)[0] if reference else None,
+        specifics=count,
+        unsupported_share=round(len(missing) / count, 4) if count else None,
+        unsupported=missing,
+        copied_8gram_share=copied_share(text, sources),
+        body_sections=len(body),
+        cited_sections=sum(1 for _, part in body if re.search(r"\[\d+", part)),
+        headings=[name for name, _ in sections],
+    )
 
 
 def reference_overlap(candidate: str, reference: str) -> Overlap:

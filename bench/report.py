@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from bench import versus
 from bench.engine import per_second, reuse_rate
 from bench.quality import evaluate_run
 from graph.state import AGENTS
@@ -14,7 +15,8 @@ def summarise(document: dict[str, Any]) -> dict[str, Any]:
     """Per-draft derived numbers (speed vs the engine, reuse, time split, quality)."""
     engine = (document.get("engine") or {}).get("engine")
     return {
-        "drafts": [summarise_draft(run, engine) for run in document.get("scenarios", []) if "result" in run]
+        "drafts": [summarise_draft(run, engine) for run in document.get("scenarios", []) if "result" in run],
+        "versus_one_prompt": versus.compare(document),
     }
 
 
@@ -193,6 +195,9 @@ def render(document: dict[str, Any]) -> str:
         for draft in drafts[:2]:
             parts += [f"### Per agent: {draft['name']}", "", agent_table(draft), ""]
         parts += [_progress_line(drafts)]
+    side_by_side = versus.render(document["summary"].get("versus_one_prompt") or {})
+    if side_by_side:
+        parts += ["", "### Pipeline vs one prompt (same model, same sources pasted in)", "", side_by_side]
     for failure in document.get("failures", []):
         parts += ["", f"**{failure['name']} failed:** {failure['error'].splitlines()[0]}"]
     return "\n".join(parts).rstrip()

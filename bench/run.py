@@ -46,6 +46,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--threshold", type=float, default=10.0, help="score that ends a draft early")
     parser.add_argument("--no-engine", action="store_true", help="skip the engine ceiling")
     parser.add_argument(
+        "--no-baseline", action="store_true", help="skip the one-prompt baseline beside each grounded draft"
+    )
+    parser.add_argument(
         "--no-replay", action="store_true", help="skip replaying each draft's model calls raw on llama.cpp"
     )
     parser.add_argument(
@@ -182,6 +185,12 @@ def worker_main(spec_path: Path, out_path: Path) -> int:
         from bench.engine import measure_engine
 
         data: dict[str, Any] = {"engine": measure_engine(settings, **spec["engine"]).model_dump()}
+    elif spec["kind"] == "one-prompt":
+        from bench.baseline import run_one_prompt
+
+        scenario = Scenario.model_validate(spec["scenario"])
+        data = {"scenario": scenario.model_dump(), "baseline": run_one_prompt(scenario, settings)}
+        data["reference"] = scenario.reference
     else:
         from bench.pipeline import run_scenario
 
@@ -221,6 +230,16 @@ def specs_for(args: argparse.Namespace, settings: dict[str, Any]) -> list[dict[s
                 "replay": not args.no_replay,
             }
         )
+        if scenario.sources_dir and not args.no_baseline:
+            slug = scenario.name.split(":", 1)[-1]
+            specs.append(
+                {
+                    "kind": "one-prompt",
+                    "name": f"one-prompt:{slug}",
+                    "settings": settings,
+                    "scenario": scenario.model_dump(),
+                }
+            )
     return specs
 
 
@@ -267,6 +286,8 @@ def run_all(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             continue
         if spec["kind"] == "engine":
             document["engine"] = run
+        elif spec["kind"] == "one-prompt":
+            document.setdefault("baselines", []).append(run)
         else:
             document["scenarios"].append(run)
     document["load_average_end"] = [round(x, 2) for x in os.getloadavg()]

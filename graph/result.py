@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from graph.packaging import Packaging, package
-from graph.routing import best_round
+from graph.routing import best_round, stop_reason
 from graph.state import DraftRequest, DraftState, RoundRecord, Source, StepTelemetry
 from tools.citations import finalize_references, strip_citations
 
@@ -95,6 +95,7 @@ class DraftResult(BaseModel):
     search_mode: str
     degraded: bool
     warnings: list[str]
+    stop_reason: str | None = Field(default=None, description="why the rounds ended")
     packaging: Packaging
     created: str = Field(description="ISO date-time the result was built")
 
@@ -143,6 +144,7 @@ def build_result(
         search_mode=request.search,
         degraded=bool(state.get("degraded", False)),
         warnings=[without_paths(w, folders) for w in dict.fromkeys(state.get("warnings", []))],
+        stop_reason=stop_reason(request, rounds) if status == "completed" else None,
         packaging=package(best.title, markdown),
         created=datetime.now(UTC).isoformat(timespec="seconds"),
     )

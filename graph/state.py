@@ -61,6 +61,15 @@ class Source(BaseModel):
     origin: Literal["web", "local"] = "web"
 
 
+class Passage(BaseModel):
+    """A stretch of one source (a paragraph or a few sentences): the unit of evidence."""
+
+    id: int = Field(ge=0, description="position in the run's evidence list")
+    source_id: int
+    heading: str = Field(default="", description="the source's own heading above the passage")
+    text: str
+
+
 class Note(BaseModel):
     """A short research note tied to the source it came from."""
 
@@ -93,6 +102,7 @@ class OutlineSection(BaseModel):
     heading: Heading
     key_points: list[ShortText] = Field(min_length=1, max_length=4)
     source_ids: list[int] = Field(default_factory=list, max_length=4)
+    passage_ids: list[int] = Field(default_factory=list, description="the evidence this section explains")
 
 
 class Outline(BaseModel):
@@ -100,6 +110,14 @@ class Outline(BaseModel):
 
     title: Title
     sections: list[OutlineSection] = Field(min_length=3, max_length=6)
+    intro_passage_ids: list[int] = Field(default_factory=list, description="evidence for the introduction")
+
+
+class SectionChoice(BaseModel):
+    """Outliner output when the evidence offers sections: a title and the chosen candidates' numbers."""
+
+    title: Title
+    sections: list[int] = Field(min_length=1, max_length=6)
 
 
 # An enum, not ge/le: llama.cpp's JSON-schema grammar enforces enums but not integer bounds.
@@ -150,6 +168,16 @@ class DraftMetrics(BaseModel):
     citation_support: float | None = None
     reading_ease: float | None = Field(default=None, description="Flesch reading ease of the prose")
     repeated_ngram_ratio: float | None = Field(default=None, description="share of repeated word 3-grams")
+    coverage: float | None = Field(
+        default=None, description="share of the evidence's names, numbers and terms the draft states"
+    )
+    specifics: int = Field(default=0, description="names, numbers, quotes and studies the draft states")
+    unsupported_specifics: list[str] = Field(
+        default_factory=list, description="specifics found in no source, nor in the request"
+    )
+    copied_ngram_ratio: float | None = Field(
+        default=None, description="share of the draft's word 8-grams found verbatim in the sources"
+    )
 
 
 class Critique(BaseModel):
@@ -195,9 +223,11 @@ class Section(BaseModel):
 
 
 def merge_sources(existing: list[Source], new: list[Source]) -> list[Source]:
-    """Registry reducer: keep ids stable, add sources whose id is new."""
+    """Registry reducer: ids stay stable; a source sent again (e.g. with more of its text found)
+    replaces the stored one, and new ids are appended."""
+    updated = {source.id: source for source in new}
     known = {source.id for source in existing}
-    return existing + [source for source in new if source.id not in known]
+    return [updated.get(s.id, s) for s in existing] + [s for s in new if s.id not in known]
 
 
 class DraftState(TypedDict, total=False):
@@ -207,6 +237,7 @@ class DraftState(TypedDict, total=False):
     queries: list[str]
     sources: Annotated[list[Source], merge_sources]
     notes: list[Note]
+    passages: list[Passage]
     outline: Outline
     outline_reviewed: bool
     feedback: str

@@ -36,6 +36,14 @@ class SearchTool(Protocol):
     def search(self, query: str, max_results: int = 4) -> SearchReport: ...
 
 
+@runtime_checkable
+class HoldsWholeDocuments(Protocol):
+    """A search tool whose results are pieces of longer documents it can return whole
+    (a local corpus returns chunks of the user's files)."""
+
+    def whole_document(self, url: str) -> Document | None: ...
+
+
 class NoSearch:
     """Search mode ``off``: no research, and not degraded (the user asked for none)."""
 

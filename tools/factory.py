@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal, get_args
 
 from errors import BadInputError
-from tools.base import Document, NoSearch, SearchReport, SearchTool
+from tools.base import Document, HoldsWholeDocuments, NoSearch, SearchReport, SearchTool
 from tools.cache import DEFAULT_TTL_SECONDS, CachedSearch, SearchCache, default_cache_path
 from tools.fetch import PageFetcher
 from tools.local_corpus import LocalCorpus
@@ -38,6 +38,15 @@ class CombinedSearch:
             degraded=any(report.degraded for report in reports),
             warnings=[warning for report in reports for warning in report.warnings],
         )
+
+    def whole_document(self, url: str) -> Document | None:
+        """The first tool's whole document at ``url`` (None when no tool holds one)."""
+        for tool in self.tools:
+            if isinstance(tool, HoldsWholeDocuments):
+                found = tool.whole_document(url)
+                if found is not None:
+                    return found
+        return None
 
     @staticmethod
     def _ask(tool: SearchTool, query: str, max_results: int) -> SearchReport:

@@ -169,6 +169,14 @@ class LocalCorpus:
         ]
         return SearchReport(documents=documents, warnings=warnings)
 
+    def whole_document(self, url: str) -> Document | None:
+        """Every chunk of the file at ``url``, in order, as one document (None for another path)."""
+        pieces = [chunk for chunk in self.chunks if str(chunk.path) == url]
+        if not pieces:
+            return None
+        whole = Document(title=trim_text(pieces[0].title, 200), url=url, text="", origin="local")
+        return whole.model_copy(update={"text": "\n\n".join(chunk.text for chunk in pieces)})
+
     def _take_warnings(self) -> list[str]:
         """Indexing warnings, reported with the first search only."""
         if self._warnings_reported:

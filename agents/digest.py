@@ -1,0 +1,192 @@
+"""Facts the model left out, condensed from the evidence and woven into a section.
+
+Small models write fluent text that ignores the evidence in their prompt (SmolLM2-135M stated
+none of a section's names or numbers in most trials, whatever the prompt). So after a section
+is generated its text is checked against its evidence: model sentences that share nothing with
+the section's subject are dropped, and the evidence's most specific statements that the text
+does not make yet are added, condensed to their core clause (a short claim, not the source's
+sentence) and cited. A capable model states the facts itself and gets little or nothing added.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from agents.cleanup import split_sentences
+from agents.grounding import COPY_NGRAM, ngrams
+from graph.state import Passage
+from tools.injection import looks_like_injection
+from tools.specifics import find_specifics, key_specifics, states
+from tools.text import content_words
+
+MAX_FACT_WORDS = 10  # a condensed fact stays a short claim
+COPY_BUDGET = 0.1  # share of a section's word 8-grams that may repeat a source verbatim
+MIN_FACT_WORDS = 4
+PLAIN_SHARE = 0.4  # model sentences that state no fact of the evidence fill at most this share
+ON_TOPIC_WORDS = 3  # a model sentence must share this many content words with its section's subject
+_MARKUP = re.compile(r"\*\*|__|`|\[\d+(?:,\s*\d+)*\]")
+_LEAD = re.compile(
+    r"^(?:so|and|but|also|then|still|however|in practice|in short|for example|for instance|of course|"
+    r"at the other end of the scale|on the other hand|as a result|that said|in other words|today|"
+    r"first|second|third|finally|above all|in fact|put simply|this is why|that is why|here)\b[^,]{0,40},\s*",
+    re.IGNORECASE,
+)
+_CONJUNCTION = re.compile(r"^(?:so|and|but|also|then|still|yet|or)\s+", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(
+    r",\s+|;\s+|:\s+|\s+[–—-]\s+"
+    r"|\s+(?=(?:because|unless|although|though|whereas|which means|so that)\s)"
+    r"|\s+(?=(?:once|when|if|after|before|until|while)\s(?:you|we|they|it|i|he|she|the)\s)"
+)
+_RELATIVE = re.compile(r"^(?:which|that|who|whose|because|and|but|so|or|than)\b", re.IGNORECASE)
+_DEPENDENT = re.compile(
+    r"^(?:which|that|so|but|and|because|while|although|though|where|when|who|whose|as|if|or|than|once|unless|"
+    r"until|whereas|with|without|for|from|by|at|in|on|to|into|after|before|since|like|such as|across|usually|"
+    r"typically|often|about|around|over|under|between|through|during|within|per|via|along|among|near|also|"
+    r"only|even|just|mostly|roughly|nearly|almost|then|each|every)\b",
+    re.IGNORECASE,
+)
+
+
+def condense(sentence: str) -> str:
+    """The sentence's core claim: markup and lead-in phrases removed and, when it is long, the
+    stretch of clauses (as written) from the independent clause that heads its first specific
+    through the clause holding it; if that is too long, the holding clause alone when it reads
+    as a claim once its subordinator is dropped ("when the heap sits at 30:1"). Empty when no
+    short core exists."""
+    text = " ".join(_MARKUP.sub("", sentence).split()).strip()
+    text = _CONJUNCTION.sub("", _LEAD.sub("", text))
+    if len(text.split()) > MAX_FACT_WORDS:
+        text = core_clauses(text)
+    words = text.split()
+    if not words or _RELATIVE.match(text) or len(words) > MAX_FACT_WORDS + 4:
+        return ""
+    text = text.rstrip(" .,:;!?")
+    first = text.split()[0]
+    if first.isalpha() and first.islower():  # not an identifier such as "llama.cpp"
+        text = text[:1].upper() + text[1:]
+    return text + "."
+
+
+def core_clauses(text: str) -> str:
+    """See :func:`condense`: the clauses of a long sentence that carry its first specific."""
+    bounds = [0]
+    for match in _CLAUSE_BREAK.finditer(text):
+        bounds += [match.start(), match.end()]
+    bounds.append(len(text))
+    clauses = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
+    pieces = [_CONJUNCTION.sub("", text[a:b].strip(" ,;:")) for a, b in clauses]
+    target = next((i for i, piece in enumerate(pieces) if find_specifics(piece)), None)
+    heads = [i for i, piece in enumerate(pieces) if piece and not _DEPENDENT.match(piece)]
+    if target is None:
+        if not heads:
+            return ""
+        end = heads[0]
+        while (
+            end + 1 < len(clauses)
+            and len(text[clauses[heads[0]][0] : clauses[end + 1][1]].split()) <= MAX_FACT_WORDS
+        ):
+            end += 1
+        return _CONJUNCTION.sub("", text[clauses[heads[0]][0] : clauses[end][1]].strip(" ,;:"))
+    before = [i for i in heads if i <= target]
+    if before:
+        window = _CONJUNCTION.sub("", text[clauses[before[-1]][0] : clauses[target][1]].strip(" ,;:"))
+        if len(window.split()) <= MAX_FACT_WORDS + 4:
+            return window
+    alone = _SUBORDINATOR.sub("", pieces[target])
+    return alone if alone != pieces[target] or not _DEPENDENT.match(alone) else ""
+
+
+_SUBORDINATOR = re.compile(r"^(?:when|once|if|because|while|although|though|since|whereas|so that)\s+", re.I)
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|me|my|we|we're|our|us)\b")
+_DOCUMENT = re.compile(
+    r"\b(?:table|list|chart|figure|graph|image|picture|diagram|section|video)\s+(?:below|above)\b"
+    r"|\bthis\s+(?:article|guide|post|page|faq|newsletter|piece|report|checklist|explainer)\b",
+    re.IGNORECASE,
+)
+
+
+def fact_candidates(evidence: Sequence[Passage], subject_text: str = "") -> list[tuple[str, int, int]]:
+    """``(condensed fact, source id, specifics)`` for the evidence's statements: most specifics
+    per word first, then most words of the section's subject, then the evidence's order. The
+    source author's first person and references to the page itself ("the table below") are
+    not facts."""
+    subject = content_words(subject_text)
+    found: list[tuple[str, int, int, float, int, int]] = []
+    seen: set[str] = set()
+    for passage in evidence:
+        for sentence in split_sentences(passage.text):
+            if sentence.endswith("?") or looks_like_injection(sentence) or _DOCUMENT.search(sentence):
+                continue
+            fact = condense(sentence)
+            words = content_words(fact)
+            count = len(find_specifics(fact))
+            if (
+                len(fact.split()) < MIN_FACT_WORDS
+                or len(words) < (3 if count else 4)
+                or fact.lower() in seen
+                or _FIRST_PERSON.search(fact)
+            ):
+                continue
+            seen.add(fact.lower())
+            density = count / len(fact.split())
+            found.append((fact, passage.source_id, count, density, len(words & subject), len(found)))
+    found.sort(key=lambda item: (-min(item[2], 1), -item[3], -item[4], item[5]))
+    return [(fact, source_id, count) for fact, source_id, count, _, _, _ in found]
+
+
+def on_topic(sentence: str, subject: set[str], core: set[str]) -> bool:
+    """True when a model sentence names the section's core subject (topic or heading words) and
+    shares enough content words with its subject and evidence."""
+    words = content_words(sentence)
+    return bool(words & core) and len(words & subject) >= ON_TOPIC_WORDS
+
+
+def weave(body: str, evidence: Sequence[Passage], subject_text: str, target_words: int) -> str:
+    """``body`` with off-subject sentences dropped and the evidence's facts it lacks added (cited),
+    up to about ``target_words``."""
+    core = content_words(subject_text)
+    subject = core | content_words(" ".join(p.text for p in evidence))
+    wanted = key_specifics(p.text for p in evidence)
+    kept, plain_words = [], 0
+    for sentence in split_sentences(body):
+        if any(states(sentence, s) for s in wanted):
+            kept.append(sentence)  # the model explains a fact of its evidence: always kept
+        elif (
+            on_topic(sentence, subject, core)
+            and plain_words + len(sentence.split()) <= PLAIN_SHARE * target_words
+        ):
+            kept.append(sentence)
+            plain_words += len(sentence.split())
+    text = " ".join(kept)
+    sources = [p.text for p in evidence]
+    for fact, source_id, _ in fact_candidates(evidence, subject_text):
+        if len(text.split()) >= target_words:
+            break
+        if copied_share(f"{text} {fact}", sources, target_words) > COPY_BUDGET:
+            continue  # this claim would make the section read like the source: leave it out
+        specifics = find_specifics(fact)
+        if (specifics and all(states(text, s) for s in specifics)) or fact[:-1].lower() in text.lower():
+            continue  # the text already makes this claim
+        text = f"{text} {fact[:-1]} [{source_id}].".strip()
+    return text
+
+
+def copied_share(text: str, sources: Sequence[str], target_words: int) -> float:
+    """Verbatim 8-grams of ``text`` found in the sources, as a share of its 8-grams (of at least
+    half the planned length, so the first fact of a section is not held to a share of itself)."""
+    grams = ngrams(text, COPY_NGRAM)
+    known = {gram for source in sources for gram in ngrams(source, COPY_NGRAM)}
+    copied = sum(gram in known for gram in grams)
+    return copied / max(len(grams), target_words // 2, 1)
+
+
+def densify(body: str, evidence: Sequence[Passage], subject_text: str, target_words: int) -> str:
+    """A revision without the model: keep the sentences that state the evidence's facts and one
+    plain lead sentence, and fill the rest with facts the section does not state yet."""
+    wanted = key_specifics(p.text for p in evidence)
+    sentences = split_sentences(body)
+    factual = [s for s in sentences if any(states(s, w) for w in wanted)]
+    plain = [s for s in sentences if s not in factual]
+    kept = [s for s in sentences if s in factual or (plain and s == plain[0])]
+    return weave(" ".join(kept), evidence, subject_text, target_words)

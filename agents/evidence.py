@@ -1,0 +1,160 @@
+"""Evidence: sources cut into passages, ranked with BM25, handed to the sections that explain them.
+
+A passage is a paragraph of a source (long paragraphs are cut into windows of whole sentences),
+remembered with the source's own heading above it. Sentences that look like instructions to a
+model, or carry links or markup, are left out: source text is data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from agents.cleanup import split_sentences
+from graph.state import Passage, Source
+from tools.injection import looks_like_injection
+from tools.text import tokens
+
+PASSAGE_WORDS = 90  # a longer paragraph is cut into windows of about this many words
+MIN_PASSAGE_WORDS = 12
+TOKENS_PER_WORD = 1.35
+EVIDENCE_CAP_WORDS = 350  # evidence one section call carries at most (see evidence_word_budget)
+RELEVANCE_FLOOR = 0.25  # a passage scoring under this share of the best one is not relevant
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
+_LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d{1,2}[.)])\s+")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
+
+
+def build_passages(sources: Sequence[Source]) -> list[Passage]:
+    """Every source's passages, numbered in order (source order, then position in the source)."""
+    passages: list[Passage] = []
+    for source in sources:
+        for heading, text in split_passages(source.text):
+            passages.append(Passage(id=len(passages), source_id=source.id, heading=heading, text=text))
+    return passages
+
+
+def split_passages(text: str) -> list[tuple[str, str]]:
+    """``(heading, passage)`` pairs of one source's text: paragraphs, long ones cut at sentences.
+
+    Headings (markdown ``#`` lines) label the passages below them; list items and table rows
+    join their paragraph; hostile sentences are dropped.
+    """
+    heading, pieces = "", []
+    short: list[tuple[str, str]] = []  # kept only when the source has nothing longer
+    for block in re.split(r"\n\s*\n", text):
+        lines = [line for line in block.splitlines() if line.strip() and not _TABLE_RULE.match(line)]
+        if not lines:
+            continue
+        first = _HEADING.match(lines[0])
+        if first:
+            heading, lines = first.group(1).strip(" #*"), lines[1:]
+        flat = " ".join(_LIST_MARK.sub("", line).strip(" |") for line in lines)
+        for window in _windows([s for s in split_sentences(flat) if not looks_like_injection(s)]):
+            if len(window.split()) >= MIN_PASSAGE_WORDS:
+                pieces.append((heading, window))
+            elif len(window.split()) >= 3:
+                short.append((heading, window))
+    return pieces or short
+
+
+def _windows(sentences: list[str]) -> list[str]:
+    """Consecutive sentences grouped into windows of about ``PASSAGE_WORDS`` words."""
+    windows: list[str] = []
+    current: list[str] = []
+    for sentence in sentences:
+        if current and len(" ".join([*current, sentence]).split()) > PASSAGE_WORDS:
+            windows.append(" ".join(current))
+            current = []
+        current.append(sentence)
+    if current:
+        if windows and len(" ".join(current).split()) < MIN_PASSAGE_WORDS:
+            windows[-1] += " " + " ".join(current)
+        else:
+            windows.append(" ".join(current))
+    return windows
+
+
+class EvidenceIndex:
+    """BM25 over the passages (heading and text), so a section finds the evidence it explains."""
+
+    def __init__(self, passages: Sequence[Passage]) -> None:
+        self.passages = list(passages)
+        self._index: Any = None
+        if self.passages:
+            import bm25s  # numpy-backed; imported only when there is evidence
+
+            self._index = bm25s.BM25()
+            corpus = [tokens(f"{p.heading} {p.text}") or ["<empty>"] for p in self.passages]
+            self._index.index(corpus, show_progress=False)
+
+    def scores(self, query: str) -> dict[int, float]:
+        """Passage id -> BM25 score for ``query`` (only passages sharing a word with it)."""
+        query_tokens = tokens(query)
+        if self._index is None or not query_tokens:
+            return {}
+        ids, values = self._index.retrieve([query_tokens], k=len(self.passages), show_progress=False)
+        return {
+            self.passages[int(i)].id: float(v) for i, v in zip(ids[0], values[0], strict=True) if float(v) > 0
+        }
+
+
+def passage_words(passage: Passage) -> int:
+    return len(passage.text.split())
+
+
+def evidence_word_budget(context_tokens: int, prompt_tokens: int, answer_tokens: int, cap_words: int) -> int:
+    """Words of evidence one call may carry: what the context window leaves after the prompt and
+    the answer, never more than ``cap_words`` (more evidence than that was measured not to help)."""
+    room = context_tokens - prompt_tokens - answer_tokens
+    return max(0, min(cap_words, int(room / TOKENS_PER_WORD)))
+
+
+def assign_passages(
+    queries: Sequence[str],
+    index: EvidenceIndex,
+    budget_words: int,
+    preferred: Sequence[Sequence[int]] | None = None,
+) -> list[list[int]]:
+    """For each section's query, the passages most relevant to it within ``budget_words``.
+
+    A passage goes to one section only, unless nothing else fits that section; ``preferred``
+    passages (e.g. the ones under the source heading a section was named after) rank first.
+    """
+    by_id = {p.id: p for p in index.passages}
+    ranked: list[list[int]] = []
+    for position, query in enumerate(queries):
+        scores = index.scores(query)
+        first = list(preferred[position]) if preferred and position < len(preferred) else []
+        floor = RELEVANCE_FLOOR * max(scores.values(), default=0.0)
+        rest = sorted(
+            (pid for pid in scores if pid not in first and scores[pid] >= floor), key=lambda pid: -scores[pid]
+        )
+        ranked.append([pid for pid in first if pid in by_id] + rest)
+    used: set[int] = set()
+    assigned: list[list[int]] = [[] for _ in queries]
+    # Round-robin, one passage per section per turn, so the first section cannot take them all.
+    for _ in range(max((len(r) for r in ranked), default=0)):
+        for position, candidates in enumerate(ranked):
+            taken = sum(passage_words(by_id[pid]) for pid in assigned[position])
+            fits = (
+                pid
+                for pid in candidates
+                if pid not in used and taken + passage_words(by_id[pid]) <= budget_words
+            )
+            choice = next(fits, None)
+            if choice is None:
+                continue
+            assigned[position].append(choice)
+            used.add(choice)
+            candidates.remove(choice)
+    for position, candidates in enumerate(ranked):
+        if not assigned[position] and candidates:  # nothing unused fits: share the best passage
+            assigned[position].append(candidates[0])
+    return [sorted(ids) for ids in assigned]
+
+
+def quoted_evidence(passages: Sequence[Passage]) -> str:
+    """Passages as numbered, quoted data: ``[source id] text`` lines."""
+    return "\n".join(f"[{p.source_id}] {p.text}" for p in passages)

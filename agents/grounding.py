@@ -1,0 +1,124 @@
+"""Grounding checks shared by the writer and the critic: invented specifics out, coverage measured.
+
+A sentence that states a name, number, quote or study that no source, nor the request, contains
+is removed from a section (small models dress up generic prose with invented studies and
+statistics and then cite them). Without sources only invented studies, quotes and percentages
+are removed: there is nothing to check names against.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from agents.cleanup import split_sentences
+from agents.readability import repeated_ngram_ratio
+from graph.state import DraftRequest, Passage, Source
+from tools.specifics import (
+    Corpus,
+    Specific,
+    SpecificKind,
+    coverage,
+    find_specifics,
+    key_specifics,
+    states,
+    unsupported,
+)
+
+UNSOURCED_KINDS: tuple[SpecificKind, ...] = ("study", "quote")
+_PERCENT = re.compile(r"\d\s?%|\bper ?cent\b", re.IGNORECASE)
+
+
+def corpus_for(request: DraftRequest, sources: Sequence[Source]) -> Corpus:
+    """What a draft may state: the sources' text and everything the user typed."""
+    typed = [request.topic, request.audience, request.tone, request.feedback]
+    return Corpus([*typed, *(s.text for s in sources)])
+
+
+def invented(sentence: str, corpus: Corpus, grounded: bool) -> list[Specific]:
+    """The specifics of one sentence that the corpus does not back (see module doc)."""
+    if grounded:
+        return unsupported(sentence, corpus)
+    found = unsupported(sentence, corpus, UNSOURCED_KINDS)
+    if _PERCENT.search(sentence):
+        found += [s for s in unsupported(sentence, corpus, ("number",)) if _PERCENT.search(s.text)]
+    return found
+
+
+def drop_invented(body: str, corpus: Corpus, grounded: bool) -> tuple[str, list[str]]:
+    """``body`` without the sentences that state invented specifics, and what was removed."""
+    removed: list[str] = []
+    paragraphs = []
+    for paragraph in body.split("\n\n"):
+        kept = []
+        for sentence in split_sentences(paragraph):
+            found = invented(sentence, corpus, grounded)
+            if found:
+                removed.extend(s.text for s in found)
+            else:
+                kept.append(sentence)
+        if kept:
+            paragraphs.append(" ".join(kept))
+    return "\n\n".join(paragraphs), removed
+
+
+COPY_NGRAM = 8
+_WORDS = re.compile(r"[a-z0-9]+(?:['.][a-z0-9]+)*")
+
+
+def ngrams(text: str, n: int) -> list[tuple[str, ...]]:
+    words = _WORDS.findall(text.lower())
+    return [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+
+
+def copied_ngram_ratio(prose: str, source_texts: Sequence[str], n: int = COPY_NGRAM) -> float | None:
+    """Share of the prose's word ``n``-grams found verbatim in the sources (None: too short)."""
+    grams = ngrams(prose, n)
+    if not grams:
+        return None
+    known = {gram for text in source_texts for gram in ngrams(text, n)}
+    return sum(gram in known for gram in grams) / len(grams)
+
+
+@dataclass(frozen=True)
+class SectionMeasure:
+    """How well one section uses its evidence."""
+
+    coverage: float | None
+    invented: int
+    repetition: float
+    missing: tuple[Specific, ...]
+
+
+def measure_section(body: str, evidence: Sequence[Passage], corpus: Corpus, grounded: bool) -> SectionMeasure:
+    """Coverage of the section's own evidence, invented specifics, repeated 3-grams."""
+    wanted = key_specifics(p.text for p in evidence)
+    return SectionMeasure(
+        coverage=coverage(body, wanted),
+        invented=sum(len(invented(s, corpus, grounded)) for s in split_sentences(body)),
+        repetition=repeated_ngram_ratio(body),
+        missing=tuple(s for s in wanted if not states(body, s)),
+    )
+
+
+def better(new: SectionMeasure, old: SectionMeasure) -> bool:
+    """True when a rewrite measures better: more of its evidence stated or fewer invented
+    specifics, and neither of those worse."""
+    new_cov, old_cov = new.coverage or 0.0, old.coverage or 0.0
+    if new.invented > old.invented or new_cov < old_cov:
+        return False
+    return new_cov > old_cov or new.invented < old.invented
+
+
+def missing_facts(evidence: Sequence[Passage], measure: SectionMeasure, limit: int = 3) -> list[str]:
+    """Evidence sentences holding specifics the section does not state yet, most specifics first."""
+    keys = {s.key for s in measure.missing}
+    scored = []
+    for passage in evidence:
+        for sentence in split_sentences(passage.text):
+            hits = {s.key for s in find_specifics(sentence)} & keys
+            if hits:
+                scored.append((len(hits), passage.source_id, sentence))
+    scored.sort(key=lambda item: -item[0])
+    return [f"[{source_id}] {sentence}" for _, source_id, sentence in scored[:limit]]
