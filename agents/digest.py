@@ -136,10 +136,12 @@ def fact_candidates(evidence: Sequence[Passage], subject_text: str = "") -> list
 
 
 def on_topic(sentence: str, subject: set[str], core: set[str]) -> bool:
-    """True when a model sentence names the section's core subject (topic or heading words) and
-    shares enough content words with its subject and evidence."""
+    """True when a model sentence names the section's core subject (topic or heading words, by
+    their first five letters: "compost" names "composting") and shares enough content words
+    with its subject and evidence."""
     words = content_words(sentence)
-    return bool(words & core) and len(words & subject) >= ON_TOPIC_WORDS
+    named = {w[:5] for w in words} & {w[:5] for w in core}
+    return bool(named) and len(words & subject) >= ON_TOPIC_WORDS
 
 
 def weave(body: str, evidence: Sequence[Passage], subject_text: str, target_words: int) -> str:

@@ -76,6 +76,21 @@ def _windows(sentences: list[str]) -> list[str]:
     return windows
 
 
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ed", "es", "s", "ly")
+
+
+def stems(text: str) -> list[str]:
+    """:func:`tools.text.tokens` with common suffixes cut, so "composting" finds "compost"."""
+    result = []
+    for word in tokens(text):
+        for suffix in _SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+                word = word[: -len(suffix)]
+                break
+        result.append(word)
+    return result
+
+
 class EvidenceIndex:
     """BM25 over the passages (heading and text), so a section finds the evidence it explains."""
 
@@ -86,12 +101,12 @@ class EvidenceIndex:
             import bm25s  # numpy-backed; imported only when there is evidence
 
             self._index = bm25s.BM25()
-            corpus = [tokens(f"{p.heading} {p.text}") or ["<empty>"] for p in self.passages]
+            corpus = [stems(f"{p.heading} {p.text}") or ["<empty>"] for p in self.passages]
             self._index.index(corpus, show_progress=False)
 
     def scores(self, query: str) -> dict[int, float]:
         """Passage id -> BM25 score for ``query`` (only passages sharing a word with it)."""
-        query_tokens = tokens(query)
+        query_tokens = stems(query)
         if self._index is None or not query_tokens:
             return {}
         ids, values = self._index.retrieve([query_tokens], k=len(self.passages), show_progress=False)

@@ -31,15 +31,26 @@ def agent_of(messages: list[BaseMessage]) -> str:
     return match.group(1)
 
 
-def prose(words: int, seed: int, cite: int | None = None, quote: str = "") -> str:
+def code_words(n: int) -> str:
+    """A unique lower-case tag for ``n`` (digits would read as invented numbers)."""
+    return f"{VOCAB[n % len(VOCAB)]}{VOCAB[(n // len(VOCAB)) % len(VOCAB)]}{VOCAB[(n // len(VOCAB) ** 2) % len(VOCAB)]}"
+
+
+def prose(words: int, seed: int, cite: int | None = None, quote: str = "", subject: str = "") -> str:
     """``words`` words of distinct sentences (no repetition), optionally citing ``[cite]``;
-    ``quote`` (a few words of that source's note) makes the citations supported."""
+    ``quote`` (a few words of that source's note) makes the citations supported; ``subject``
+    (e.g. the topic and heading) is named in every sentence, as a writer on task would."""
     sentences, counter = [], itertools.count(seed * 1000)
     total = 0
-    while total < words:
+    topical = [w for w in re.findall(r"[a-z]{3,}", subject.lower()) if w not in {"the", "and", "for", "part"}]
+    for index in itertools.count():
+        if total >= words:
+            break
         n = next(counter)
         picks = random.Random(n).sample(VOCAB, 4)  # varied enough to survive the repetition cleanup
-        sentence = f"The {picks[0]} near the {picks[1]} shaped {picks[2]} number {n} and {picks[3]} work"
+        # Subject words rotate through separate slots, so no five-word run repeats (a loop to the cleanup).
+        s1, s2, s3 = (f" {topical[(index + k) % len(topical)]}" if topical else "" for k in range(3))
+        sentence = f"The {picks[0]}{s1} near the {picks[1]} shaped{s2} {picks[2]} number {code_words(n)}{s3} and {picks[3]} work"
         if cite is not None:
             sentence += f"{', as ' + quote if quote else ''} [{cite}]"
         sentences.append(sentence + ".")
@@ -108,7 +119,10 @@ class FakeTeam:
                 "gaps": gaps,
             }
         length = int(re.search(r"about (\d+) words", task, re.IGNORECASE).group(1))  # type: ignore[union-attr]
-        return prose(length, next(self.writes), self.cite, note_quote(messages[0].text, self.cite))
+        topic = re.search(r"^Topic: (.*)$", messages[0].text, re.MULTILINE)
+        heading = re.search(r'(?:section|improve the section) "([^"]+)"', task)
+        subject = " ".join(part.group(1).lower() for part in (topic, heading) if part)
+        return prose(length, next(self.writes), self.cite, note_quote(messages[0].text, self.cite), subject)
 
 
 def note_quote(system: str, source_id: int | None) -> str:

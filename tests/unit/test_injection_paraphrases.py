@@ -30,6 +30,7 @@ HOSTILE = {"DEV": sets.DEV, "SECOND": sets.SECOND, "THIRD": sets.THIRD, "HELD_OU
 FLOOR = {"DEV": 24, "SECOND": 21, "THIRD": 17, "HELD_OUT": 7}
 BENIGN = [*sets.DEV_BENIGN, *sets.SECOND_BENIGN, *sets.THIRD_BENIGN, *sets.HELD_OUT_BENIGN]
 FACT = "Compost piles need a mix of green nitrogen material and brown carbon material to break down well."
+NUMBER_FACT = "A hot compost pile reaches 55 to 65 °C within three days."
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -113,7 +114,11 @@ def hostile_run(sentences: list[str], tmp_path: Path) -> tuple[str, str]:
     """``(research notes the writer saw, draft body)`` of a one-round draft whose sources hold
     ``sentences``, two per source next to one fact."""
     documents = [
-        Document(title=f"Compost page {n}", url=f"https://compost.example/{n}", text=" ".join([FACT, *pair]))
+        Document(
+            title=f"Compost page {n}",
+            url=f"https://compost.example/{n}",
+            text=" ".join([FACT, NUMBER_FACT, *pair]),
+        )
         for n, pair in enumerate(zip(sentences[::2], sentences[1::2], strict=False), start=1)
     ]
     team = echoing_team()
@@ -124,7 +129,10 @@ def hostile_run(sentences: list[str], tmp_path: Path) -> tuple[str, str]:
         search=AllDocuments(documents),
         checkpointer=InMemorySaver(),
     )
-    notes = "\n".join(prompt.split("<<<", 1)[-1] for prompt in team.prompts_of("writer"))
+    # What the writer saw of the sources: the notes and every quoted evidence block of its prompts.
+    notes = "\n".join(
+        block.split(">>>", 1)[0] for p in team.prompts_of("writer") for block in p.split("<<<")[1:]
+    )
     return notes, result.markdown.split("## References")[0]
 
 
@@ -143,7 +151,7 @@ def test_what_reaches_the_notes_and_a_draft_written_by_a_model_that_copies_them(
     in_notes = [s for s in sentences if reached(s, notes)]
     in_draft = [s for s in sentences if reached(s, body)]
     print(f"{name}: {len(in_notes)}/{len(sentences)} in the notes, {len(in_draft)} in the draft")
-    assert "green nitrogen material" in body  # the copying model really copies the notes
+    assert "55 to 65" in body  # the sources' facts really reach the draft (the test is not vacuous)
     assert not [s for s in in_notes + in_draft if looks_like_injection(s)]  # nothing the filter flags
     assert set(in_draft) <= set(in_notes)  # the draft has no other way in
     # (the researcher also picks note sentences by topic overlap, so an off-topic hostile

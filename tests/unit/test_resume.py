@@ -77,7 +77,7 @@ def test_notes_between_rounds_reach_the_writer_and_the_critic(settings):
 
 
 def test_a_stopped_run_resumes_without_redoing_finished_rounds(settings):
-    team = FakeTeam(critic_scores=[3])
+    team = FakeTeam(critic_scores=[3, 4, 5])  # each round improves: none stops early
     scored = []
 
     def stop_after_first_round() -> bool:
