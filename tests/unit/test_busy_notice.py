@@ -100,7 +100,9 @@ def test_the_run_streams_the_notice_when_tokens_slow_down(tmp_path, monkeypatch)
     )
     notices = [event for event in events if isinstance(event, CpuBusy)]
     assert len(notices) == 1
-    assert notices[0].tokens_per_second < 3 and notices[0].expected_tokens_per_second > 45
+    # The call the slowdown began in mixes both speeds; the notice names a rate far below the best.
+    assert notices[0].tokens_per_second < 0.5 * notices[0].expected_tokens_per_second
+    assert notices[0].expected_tokens_per_second > 45
     assert events[-1].kind == "done"
     log = (tmp_path / "logs").glob("*.jsonl")
     assert any('"cpu_busy"' in path.read_text() for path in log)  # the run log keeps it too
