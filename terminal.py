@@ -110,6 +110,8 @@ class Progress:
             f"[green]done[/] in {time.monotonic() - self.started:.0f} s · best round {result.best_round} "
             f"scored {result.score:.1f}/10 · {result.totals.completion_tokens} tokens{flags}"
         )
+        if getattr(result, "stop_reason", None):
+            self.console.print(f"[dim]rounds ended: {result.stop_reason}[/]")
 
     def _refresh(self) -> None:
         elapsed = time.monotonic() - self.started
