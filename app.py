@@ -8,7 +8,6 @@ HTML disabled (Streamlit's default), and untrusted single lines are escaped firs
 from __future__ import annotations
 
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 from errors import DraftsmithError, NoDraftYetError, RunNotFoundError
 from exports import to_html, to_json, to_markdown
@@ -171,35 +170,35 @@ def draft_page(model_form: session.ModelForm) -> None:
         new_draft(model_form, busy=False)
         return
     if not job.finished:
-        top = st.container()
+        follow()
         with st.expander("New draft (when this run ends)", expanded=False):
             new_draft(model_form, busy=True)
-        follow(job, top)
         return
     show_outcome(job)
     with st.expander("Start another draft", expanded=False, icon=":material/add:"):
         new_draft(model_form, busy=False)
 
 
-def follow(job: session.DraftJob, top: DeltaGenerator) -> None:
-    """Show the run's progress at the top of the page until it ends, then rerun to show the result."""
-    with top:
-        st.button(
-            "Stop",
-            key="stop",
-            icon=":material/stop_circle:",
-            on_click=job.request_stop,
-            disabled=job.stop_requested,
-            help="End after the current step and keep the best finished round",
-        )
-        slot = st.empty()
+@st.fragment(run_every=POLL_SECONDS)
+def follow() -> None:
+    """The run's live progress at the top of the page, redrawn on its own every poll; once the run
+    ends the whole page reruns to show the outcome."""
+    job: session.DraftJob | None = st.session_state.get(JOB)
+    if job is None:
+        return
+    if job.finished:
+        st.rerun()
+    job.touch()
+    st.button(
+        "Stop",
+        key="stop",
+        icon=":material/stop_circle:",
+        on_click=job.request_stop,
+        disabled=job.stop_requested,
+        help="End after the current step and keep the best finished round",
+    )
     hidden = ("researcher",) if job.prepared.request.search == "off" else ()
-    while not job.finished:
-        job.touch()
-        with slot.container():
-            progress_panel(job.view(), job.state == "queued", job.stop_requested, hidden)
-        job.wait(POLL_SECONDS)
-    st.rerun()
+    progress_panel(job.view(), job.state == "queued", job.stop_requested, hidden)
 
 
 def progress_panel(view: ProgressView, queued: bool, stopping: bool, hidden: tuple[str, ...] = ()) -> None:
@@ -226,7 +225,7 @@ def progress_panel(view: ProgressView, queued: bool, stopping: bool, hidden: tup
     if view.cpu_busy:
         st.warning(render.escape_markdown(view.cpu_busy), icon=":material/speed:")
     if view.streamed:
-        with st.container(height=150, autoscroll=True, key="stream"):
+        with st.container(height=150, autoscroll=True):
             st.text(view.streamed)
     elif not view.rounds:
         st.caption("Starting the agents…")
@@ -250,10 +249,10 @@ def run_log(view: ProgressView, hidden: tuple[str, ...] = (), newest_first: bool
     rounds = sorted(view.rounds, key=lambda r: r.round, reverse=newest_first)
     for record in rounds:
         current = not record.finished
-        with st.status(
+        with st.expander(
             round_label(record, view.max_rounds, view.agent),
-            state="running" if current else "complete",
             expanded=current,
+            icon="spinner" if current else ":material/check_circle:",
         ):
             for step in record.steps:
                 if not step.skipped and step.agent not in hidden:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +12,8 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.team import FakeTeam
+from errors import RunNotFoundError
+from tests.team import FakeTeam, agent_of
 from tools.base import SearchReport
 from ui import session
 
@@ -50,7 +53,16 @@ def submit(at: AppTest, topic: str = "Sourdough for beginners", **fields: Any) -
     at.slider(key="rounds").set_value(fields.pop("rounds", 3))
     for key, value in fields.items():
         at.text_input(key=key).input(value)
-    return at.button(key="submit").click().run()
+    return finish(at.button(key="submit").click().run())
+
+
+def finish(at: AppTest) -> AppTest:
+    """Wait for this session's run (if one started) to end, then draw the page again."""
+    job = at.session_state["draftsmith_job"] if "draftsmith_job" in at.session_state else None  # noqa: SIM401
+    if job is None or job.finished:
+        return at
+    assert job.wait(TIMEOUT), "the run did not end"
+    return at.run()
 
 
 def shown(value: str) -> str:
@@ -196,7 +208,151 @@ def test_model_text_is_never_rendered_as_html(monkeypatch):
 def test_a_finished_run_can_be_followed_by_another(team):
     at = submit(page(), rounds=1)
     first = at.session_state["draftsmith_job"]
-    at = at.button(key="submit").click().run()
+    at = finish(at.button(key="submit").click().run())
     second = at.session_state["draftsmith_job"]
     assert second is not first and second.result is not None
     assert len([tab for tab in at.tabs if tab.label.startswith("Round")]) == 1
+
+
+def go_to_history(at: AppTest) -> AppTest:
+    return at.segmented_control(key="page").set_value("history").run()
+
+
+def texts(at: AppTest) -> str:
+    """Every markdown, caption, alert and button label on the page, as the reader sees it."""
+    elements = [*at.markdown, *at.caption, *at.error, *at.warning, *at.info]
+    return "\n".join([shown(element.value) for element in elements] + [b.label for b in at.button])
+
+
+def test_the_progress_shows_the_agent_chain_above_the_folded_form(monkeypatch):
+    team = FakeTeam(critic_scores=[9])
+    release = threading.Event()
+    reply = team.reply
+
+    def slow_writer(messages):
+        if agent_of(messages) == "writer":
+            assert release.wait(30)
+        return reply(messages)
+
+    team.model.default_reply = slow_writer
+    monkeypatch.setattr(session, "chat_model_for", lambda settings: team.model)
+    at = page()
+    at.text_input(key="topic").input("Sourdough for beginners")
+    at.radio(key="search").set_value("off")
+    at = at.button(key="submit").click().run()
+    job = at.session_state["draftsmith_job"]
+    wait_until(lambda: job.view().agent == "writer")
+    at = at.run()
+    try:
+        chain = next(m.value for m in at.markdown if "→" in m.value)
+        assert "researcher" not in chain  # search is off: the step is skipped, so not shown
+        assert re.search(r":green\[:material/check: outliner\] → :blue-background\[\*\*.*writer\*\*\]", chain)
+        assert chain.endswith(":gray[editor] → :gray[critic]")
+        [expander] = [e for e in at.expander if e.label.startswith("Round 1")]
+        assert expander.proto.icon == "spinner"  # the running round spins, never a tick
+        steps = [m.value for m in expander.markdown]
+        assert steps == ["**outliner** — " + steps[0].split(" — ")[1], "**writer** — working…"]
+        assert at.button(key="stop").label == "Stop"
+        labels = [e.label for e in at.expander]
+        assert labels.index("New draft (when this run ends)") > labels.index(expander.label)
+        assert at.button(key="submit").disabled
+    finally:
+        release.set()
+    at = finish(at)
+    assert at.tabs and not at.exception
+
+
+def wait_until(condition: Any, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_history_lists_past_runs_and_opens_one(team):
+    at = go_to_history(submit(page(), "Sourdough for beginners", rounds=1))
+    assert "Sourdough for beginners" in texts(at)
+    [caption] = [c.value for c in at.caption if "finished" in c.value]
+    best = at.session_state["draftsmith_job"].result.score
+    assert re.fullmatch(rf"\d{{4}}-\d\d-\d\d \d\d:\d\d · finished · 1 round · best {best:.1f}", caption)
+    run_id = at.session_state["draftsmith_job"].result.run_id
+    assert not any(b.key == f"resume_{run_id}" for b in at.button)  # a finished run has nothing to resume
+    at = at.button(key=f"open_{run_id}").click().run()
+    assert [tab.label.split(" · ")[0] for tab in at.tabs][:2] == ["Draft", "Round 1"]
+    assert at.tabs[0].markdown[0].value.startswith("# A Scripted Post")
+    at = at.button(key="back").click().run()
+    assert not at.tabs and at.button(key=f"open_{run_id}")
+
+
+def test_delete_asks_first_then_removes_the_run_and_its_checkpoints(team, data_dir):
+    from graph.runner import run_snapshot
+    from settings import load_settings
+
+    at = go_to_history(submit(page(), rounds=1))
+    run_id = at.session_state["draftsmith_job"].result.run_id
+    at = at.button(key=f"delete_{run_id}").click().run()
+    assert "cannot be undone" in texts(at)
+    at = at.button(key=f"cancel_delete_{run_id}").click().run()
+    assert "cannot be undone" not in texts(at) and at.button(key=f"open_{run_id}")
+    at = at.button(key=f"delete_{run_id}").click().run()
+    at = at.button(key=f"confirm_delete_{run_id}").click().run()
+    assert "No runs yet" in texts(at) and not at.exception
+    with pytest.raises(RunNotFoundError):
+        run_snapshot(run_id, load_settings())
+    assert not (data_dir / "logs" / f"{run_id}.jsonl").exists()
+
+
+def test_a_run_stopped_before_its_first_round_offers_resume_not_a_command(team, monkeypatch):
+    with monkeypatch.context() as patch:
+        patch.setattr(session.DraftJob, "should_stop", lambda self: True)
+        at = submit(page(), rounds=2)
+    assert "stopped before its first draft was scored" in texts(at)
+    assert "cli.py" not in texts(at) and "**Resume** continues from its last finished step" in texts(at)
+    assert not at.tabs and team.model.calls == []
+    at = finish(at.button(key="resume_failed").click().run())
+    job = at.session_state["draftsmith_job"]
+    assert job.prepared.resume and job.result is not None and job.result.status == "completed"
+    assert [tab.label.split(" · ")[0] for tab in at.tabs][1:3] == ["Round 1", "Round 2"]
+    assert len(team.prompts_of("outliner")) == 1  # nothing ran twice
+
+
+def test_history_resumes_a_stopped_run_where_it_left_off(team):
+    from graph.runner import stream_draft
+    from graph.state import DraftRequest
+    from settings import load_settings
+    from tools.base import NoSearch
+
+    critiques: list[int] = []
+
+    def stop_after_round_one() -> bool:
+        return len(team.prompts_of("critic")) >= 1 and not critiques.append(1)
+
+    request = DraftRequest(topic="Composting at home", rounds=3, threshold=10, search="off")
+    events = list(
+        stream_draft(request, load_settings(), team.model, NoSearch(), should_stop=stop_after_round_one)
+    )
+    stopped = events[-1].result
+    assert stopped.status == "stopped" and len(stopped.rounds) == 1
+    at = go_to_history(page())
+    assert "stopped · 1 round" in texts(at)
+    at = finish(at.button(key=f"resume_{stopped.run_id}").click().run())
+    assert at.session_state["page"] == "draft"
+    result = at.session_state["draftsmith_job"].result
+    assert result.run_id == stopped.run_id and [r.round for r in result.rounds] == [1, 2, 3]
+    assert len(team.prompts_of("outliner")) == 1
+    at = go_to_history(at)
+    assert "finished · 3 rounds" in texts(at)
+
+
+def test_an_unreachable_server_is_explained_with_the_sidebar_field_and_resume():
+    from tests.conftest import free_port
+
+    at = page()
+    at.radio(key="model_source").set_value("openai").run()
+    at.text_input(key="base_url").input(f"http://127.0.0.1:{free_port()}/v1")
+    at = submit(at, rounds=1)
+    [error] = at.error
+    assert "cannot reach the model server" in shown(error.value)
+    assert "Check **Server URL** in the sidebar" in error.value
+    assert "--base-url" not in error.value and "cli.py" not in error.value
+    assert at.button(key="resume_failed")  # the run is checkpointed and can go on once the server answers
