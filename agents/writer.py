@@ -75,14 +75,24 @@ def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
         else:
             sections, changed = first_draft(context, lengths, evidence), True
         update: dict = {"sections": sections, "draft": render_markdown(outline.title, sections)}
-        if not changed:
-            update["warnings"] = [NOTHING_REVISED]
+        warnings = [] if changed else [NOTHING_REVISED]
+        written = sum(len(s.body.split()) for s in sections)
+        if context.grounded and written < SHORT_SHARE * request.words:
+            warnings.append(SHORT_DRAFT.format(words=written, target=request.words))
+        if warnings:
+            update["warnings"] = warnings
         return update
 
     return writer
 
 
 NOTHING_REVISED = "the revision round changed no section: no rewrite measured better"
+SHORT_SHARE = 0.6
+SHORT_DRAFT = (
+    "the draft is {words} of {target} words: most of the model's own sentences were off the subject or "
+    "stated things no source says, so the post keeps the sources' facts only; a larger model "
+    "(e.g. the llama3.2-3b preset) writes the full length"
+)
 
 
 @dataclass
@@ -163,7 +173,9 @@ def compose(
         values["example"] = evidence[0].source_id
     seen_before = list(context.seen)
     body = generate(context, heading, template, length, evidence, values)
-    if len(body.split()) < TOO_SHORT * length:
+    if len(body.split()) < TOO_SHORT * length and not (context.grounded and evidence):
+        # (A section with evidence gets its facts woven in whatever the model wrote: asking the
+        # model again costs a whole generation for text the checks would mostly drop.)
         # A fixed seed replays the same failure (e.g. an intro that only lists the headings,
         # which the cleanup removes): ask once more with another seed.
         seen_retry = list(seen_before)

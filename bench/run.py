@@ -39,6 +39,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--scaling", action="store_true", help="add 1/5 rounds and 300/1200 words")
     parser.add_argument("--topic", default=DEFAULT_TOPIC, help="bench topic folder for the grounded run")
     parser.add_argument("--all-topics", action="store_true", help="a grounded run on every bench topic")
+    parser.add_argument(
+        "--topics-dir",
+        type=Path,
+        default=TOPICS_DIR,
+        help="folder of topic folders (topic.txt, sources/, reference.md), e.g. held-out topics",
+    )
     parser.add_argument("--threads", help="llama.cpp threads, a number or auto (default: settings)")
     parser.add_argument(
         "--contention", type=int, metavar="N", help="only the busy-CPU runs: idle, 1..N burners, two at once"
@@ -70,9 +76,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 # --- scenarios ----------------------------------------------------------------------------
 
 
-def load_topic(slug: str) -> Scenario:
-    """A grounded scenario from ``bench/topics/<slug>``: topic.txt, sources/, reference.md."""
-    folder = TOPICS_DIR / slug
+def load_topic(slug: str, topics_dir: Path = TOPICS_DIR) -> Scenario:
+    """A grounded scenario from ``<topics_dir>/<slug>``: topic.txt, sources/, reference.md."""
+    folder = topics_dir / slug
     reference = folder / "reference.md"
     return Scenario(
         name=f"sources:{slug}",
@@ -83,17 +89,17 @@ def load_topic(slug: str) -> Scenario:
     )
 
 
-def topic_slugs() -> list[str]:
-    """Every bench topic folder."""
-    return sorted(p.name for p in TOPICS_DIR.iterdir() if (p / "topic.txt").exists())
+def topic_slugs(topics_dir: Path = TOPICS_DIR) -> list[str]:
+    """Every topic folder (one with a topic.txt) in ``topics_dir``."""
+    return sorted(p.name for p in topics_dir.iterdir() if (p / "topic.txt").exists())
 
 
 def build_scenarios(args: argparse.Namespace) -> list[Scenario]:
     """The drafts to run: search off, grounded topic(s), and the scaling grid."""
     base = {"rounds": args.rounds, "words": args.words, "threshold": args.threshold}
     scenarios = [Scenario(name="search-off", topic=OFF_TOPIC, **base)]
-    for slug in topic_slugs() if args.all_topics else [args.topic]:
-        scenarios.append(load_topic(slug).model_copy(update=base))
+    for slug in topic_slugs(args.topics_dir) if args.all_topics else [args.topic]:
+        scenarios.append(load_topic(slug, args.topics_dir).model_copy(update=base))
     if args.scaling:
         grid = [(1, args.words), (5, args.words), (args.rounds, 300), (args.rounds, 1200)]
         for rounds, words in grid:
