@@ -14,14 +14,15 @@ import re
 from collections.abc import Sequence
 
 from agents.cleanup import split_sentences
+from agents.evidence import stems
 from agents.grounding import COPY_NGRAM, ngrams
 from graph.state import Passage
 from tools.injection import looks_like_injection
-from tools.specifics import find_specifics, key_specifics, states
+from tools.specifics import Specific, find_specifics, key_specifics, states
 from tools.text import content_words
 
 MAX_FACT_WORDS = 10  # a condensed fact stays a short claim
-COPY_BUDGET = 0.1  # share of a section's word 8-grams that may repeat a source verbatim
+COPY_BUDGET = 0.12  # share of a section's word 8-grams that may repeat a source verbatim
 MIN_FACT_WORDS = 4
 PLAIN_SHARE = 0.4  # model sentences that state no fact of the evidence fill at most this share
 ON_TOPIC_WORDS = 3  # a model sentence must share this many content words with its section's subject
@@ -59,7 +60,7 @@ def condense(sentence: str) -> str:
     if len(text.split()) > MAX_FACT_WORDS:
         text = core_clauses(text)
     words = text.split()
-    if not words or _RELATIVE.match(text) or len(words) > MAX_FACT_WORDS + 4:
+    if not words or _RELATIVE.match(text) or len(words) > MAX_FACT_WORDS + 6:
         return ""
     text = text.rstrip(" .,:;!?")
     first = text.split()[0]
@@ -91,13 +92,17 @@ def core_clauses(text: str) -> str:
     before = [i for i in heads if i <= target]
     if before:
         window = _CONJUNCTION.sub("", text[clauses[before[-1]][0] : clauses[target][1]].strip(" ,;:"))
-        if len(window.split()) <= MAX_FACT_WORDS + 4:
+        if len(window.split()) <= MAX_FACT_WORDS + 6:
             return window
     alone = _SUBORDINATOR.sub("", pieces[target])
     return alone if alone != pieces[target] or not _DEPENDENT.match(alone) else ""
 
 
 _SUBORDINATOR = re.compile(r"^(?:when|once|if|because|while|although|though|since|whereas|so that)\s+", re.I)
+_ABOUT_TEXT = re.compile(
+    r"\b(?:the|this|that|your)\s+(?:article|text|story|passage|sentence|paragraph|reader|blog post|news)\b",
+    re.IGNORECASE,
+)
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|me|my|we|we're|our|us)\b")
 _DOCUMENT = re.compile(
     r"\b(?:table|list|chart|figure|graph|image|picture|diagram|section|video)\s+(?:below|above)\b"
@@ -137,11 +142,21 @@ def fact_candidates(evidence: Sequence[Passage], subject_text: str = "") -> list
 
 def on_topic(sentence: str, subject: set[str], core: set[str]) -> bool:
     """True when a model sentence names the section's core subject (topic or heading words, by
-    their first five letters: "compost" names "composting") and shares enough content words
-    with its subject and evidence."""
+    stem: "compost" names "composting") and shares enough content words with its subject and
+    evidence. Sentences about "the article" or "the reader" are small models talking about
+    the task, not the subject."""
+    if _ABOUT_TEXT.search(sentence):
+        return False
     words = content_words(sentence)
-    named = {w[:5] for w in words} & {w[:5] for w in core}
+    named = set(stems(sentence)) & {stem for word in core for stem in stems(word)}
     return bool(named) and len(words & subject) >= ON_TOPIC_WORDS
+
+
+def states_facts(sentence: str, wanted: Sequence[Specific]) -> bool:
+    """True when a sentence states a name of the evidence, or two of its numbers (one shared
+    number, such as "10", is too easily a coincidence)."""
+    stated = [s for s in wanted if states(sentence, s)]
+    return any(s.kind != "number" for s in stated) or len(stated) >= 2
 
 
 def weave(body: str, evidence: Sequence[Passage], subject_text: str, target_words: int) -> str:
@@ -152,7 +167,7 @@ def weave(body: str, evidence: Sequence[Passage], subject_text: str, target_word
     wanted = key_specifics(p.text for p in evidence)
     kept, plain_words = [], 0
     for sentence in split_sentences(body):
-        if any(states(sentence, s) for s in wanted):
+        if states_facts(sentence, wanted):
             kept.append(sentence)  # the model explains a fact of its evidence: always kept
         elif (
             on_topic(sentence, subject, core)

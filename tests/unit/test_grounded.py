@@ -309,3 +309,54 @@ def test_the_first_round_never_stops_early_and_the_cap_is_named():
     request = DraftRequest(topic="Bees", rounds=2, threshold=9, search="off")
     assert stop_reason(request, [record(1, 5.0)]) is None
     assert stop_reason(request, [record(1, 5.0), record(2, 6.0)]) == "the round limit (2) was reached"
+
+
+# --- sections woven from their evidence ------------------------------------------------------
+
+
+def test_a_long_sentence_condenses_to_the_clauses_around_its_specific():
+    from agents.digest import condense
+
+    long = (
+        "Microbes use carbon for energy and nitrogen to build protein, and they work fastest when "
+        "the whole heap sits at a carbon to nitrogen ratio of around 25:1 to 30:1."
+    )
+    fact = condense(long)
+    assert "25:1 to 30:1" in fact and len(fact.split()) <= 16 and not fact.lower().startswith("when")
+    assert condense("So a 7 billion parameter model needs about 4 GB, which is fine on most laptops.") == (
+        "A 7 billion parameter model needs about 4 GB."
+    )
+    assert condense("which exposes an HTTP API on port 8080 by default") == ""  # no claim on its own
+
+
+def test_weaving_drops_off_subject_model_text_and_adds_cited_facts_within_the_copy_budget():
+    from agents.digest import weave
+
+    evidence = [
+        Passage(
+            id=0,
+            source_id=2,
+            heading="Varroa mites",
+            text="Varroa destructor is the mite that kills most colonies. Beekeepers treat when more "
+            "than 3 mites per 100 bees fall out of a sugar roll.",
+        )
+    ]
+    model_text = (
+        "The story of the article is about a reader who loves the news. "
+        "Varroa mites weaken a bee colony long before beekeepers notice them."
+    )
+    woven = weave(model_text, evidence, "Keeping bees Varroa mites", 120)
+    assert "the article" not in woven  # talk about the text itself is not about the subject
+    assert "Varroa mites weaken a bee colony" in woven  # an on-subject model sentence stays
+    assert "Varroa destructor is the mite that kills most colonies [2]." in woven  # a fact, cited
+    assert copied_ngram_ratio(woven, [evidence[0].text]) <= 0.34  # never the whole passage
+
+
+def test_a_model_that_states_the_facts_itself_gets_nothing_added():
+    from agents.digest import weave
+
+    evidence = [
+        Passage(id=0, source_id=1, text="The Langstroth hive holds ten frames and was patented in 1852.")
+    ]
+    own = "Since 1852 the Langstroth design has given beekeepers boxes of ten frames each [1]."
+    assert weave(own, evidence, "Choosing a hive Langstroth", 20) == own
