@@ -8,6 +8,7 @@ server honours ``{"type": "json_object", "schema": ...}`` (it ignores ``json_sch
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -83,7 +84,13 @@ def parse_reply(text: str, schema: type[T]) -> T:
         StructuredOutputError: the text is not valid JSON for the schema.
     """
     try:
-        return schema.model_validate_json(text.strip())
+        # llama-cpp-python 0.3.16's JSON-schema grammar lets raw control characters (a newline)
+        # into strings; strict parsers refuse them, json.loads(strict=False) keeps them as text.
+        data = json.loads(text.strip(), strict=False)
+    except ValueError as exc:
+        raise StructuredOutputError(f"model reply is not a valid {schema.__name__}: {exc}") from None
+    try:
+        return schema.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         raise StructuredOutputError(
