@@ -60,13 +60,22 @@ def condense(sentence: str) -> str:
     if len(text.split()) > MAX_FACT_WORDS:
         text = core_clauses(text)
     words = text.split()
-    if not words or _RELATIVE.match(text) or len(words) > MAX_FACT_WORDS + 6:
+    if not words or _RELATIVE.match(text) or len(words) > MAX_FACT_WORDS + 6 or not has_verb(text):
         return ""
     text = text.rstrip(" .,:;!?")
     first = text.split()[0]
     if first.isalpha() and first.islower():  # not an identifier such as "llama.cpp"
         text = text[:1].upper() + text[1:]
     return text + "."
+
+
+def has_verb(text: str) -> bool:
+    """A rough check that a condensed fact is a clause, not a fragment such as "Painted road
+    markings": a common verb anywhere, or a past or third-person form after the first word."""
+    words = [w.lower().strip(".,;:!?\"'()") for w in text.split()]
+    if any(w in VERBS for w in words):
+        return True
+    return any(len(w) > 4 and w.endswith("ed") for w in words[1:])
 
 
 def core_clauses(text: str) -> str:
@@ -99,6 +108,328 @@ def core_clauses(text: str) -> str:
 
 
 _SUBORDINATOR = re.compile(r"^(?:when|once|if|because|while|although|though|since|whereas|so that)\s+", re.I)
+_VERB_WORDS = """
+is are was were be been being am has have had do does did can could will would should must may might
+need needs needed make makes made get gets got go goes went take takes took use uses keep keeps kept
+run runs ran give gives gave let lets put puts come comes came start starts help helps work works
+add adds cut cuts turn turns feed feeds check checks buy buys pay pays cost costs last lasts drop
+drops grow grows rise rises fall falls hold holds store stores stay stays leave leaves mean means
+show shows allow allows avoid avoids brake ride rides wear wears charge charges fit fits set sets
+pick picks choose chooses reach reaches produce produces require requires depend depends rot rots
+break breaks kill kills heat heats move moves read reads write writes load loads save saves lose
+loses matter matters sit sits breed breeds form forms differ differs range ranges contain contains
+include includes cause causes reduce reduces increase increases lower lowers raise raises protect
+protects call calls say says see sees find finds try tries pass passes lets costs runs fail fails
+happen happens compost composting 10 number
+"""
+VERBS = frozenset(re.findall(r"[a-z]+", _VERB_WORDS))  # common verbs, for telling a claim from a fragment
+"""Facts the model left out, condensed from the evidence and woven into a section.
+
+Small models write fluent text that ignores the evidence in their prompt (SmolLM2-135M stated
+none of a section's names or numbers in most trials, whatever the prompt). So after a section
+is generated its text is checked against its evidence: model sentences that share nothing with
+the section's subject are dropped, and the evidence's most specific statements that the text
+does not make yet are added, condensed to their core clause (a short claim, not the source's
+sentence) and cited. A capable model states the facts itself and gets little or nothing added.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from agents.cleanup import split_sentences
+from agents.evidence import stems
+from agents.grounding import COPY_NGRAM, ngrams
+from graph.state import Passage
+from tools.injection import looks_like_injection
+from tools.specifics import Specific, find_specifics, key_specifics, states
+from tools.text import content_words
+
+MAX_FACT_WORDS = 10  # a condensed fact stays a short claim
+COPY_BUDGET = 0.12  # share of a section's word 8-grams that may repeat a source verbatim
+MIN_FACT_WORDS = 4
+PLAIN_SHARE = 0.4  # model sentences that state no fact of the evidence fill at most this share
+ON_TOPIC_WORDS = 3  # a model sentence must share this many content words with its section's subject
+_MARKUP = re.compile(r"\*\*|__|`|\[\d+(?:,\s*\d+)*\]")
+_LEAD = re.compile(
+    r"^(?:so|and|but|also|then|still|however|in practice|in short|for example|for instance|of course|"
+    r"at the other end of the scale|on the other hand|as a result|that said|in other words|today|"
+    r"first|second|third|finally|above all|in fact|put simply|this is why|that is why|here)\b[^,]{0,40},\s*",
+    re.IGNORECASE,
+)
+_CONJUNCTION = re.compile(r"^(?:so|and|but|also|then|still|yet|or)\s+", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(
+    r",\s+|;\s+|:\s+|\s+[–—-]\s+"
+    r"|\s+(?=(?:because|unless|although|though|whereas|which means|so that)\s)"
+    r"|\s+(?=(?:once|when|if|after|before|until|while)\s(?:you|we|they|it|i|he|she|the)\s)"
+)
+_RELATIVE = re.compile(r"^(?:which|that|who|whose|because|and|but|so|or|than)\b", re.IGNORECASE)
+_DEPENDENT = re.compile(
+    r"^(?:which|that|so|but|and|because|while|although|though|where|when|who|whose|as|if|or|than|once|unless|"
+    r"until|whereas|with|without|for|from|by|at|in|on|to|into|after|before|since|like|such as|across|usually|"
+    r"typically|often|about|around|over|under|between|through|during|within|per|via|along|among|near|also|"
+    r"only|even|just|mostly|roughly|nearly|almost|then|each|every)\b",
+    re.IGNORECASE,
+)
+
+
+def condense(sentence: str) -> str:
+    """The sentence's core claim: markup and lead-in phrases removed and, when it is long, the
+    stretch of clauses (as written) from the independent clause that heads its first specific
+    through the clause holding it; if that is too long, the holding clause alone when it reads
+    as a claim once its subordinator is dropped ("when the heap sits at 30:1"). Empty when no
+    short core exists."""
+    text = " ".join(_MARKUP.sub("", sentence).split()).strip()
+    text = _CONJUNCTION.sub("", _LEAD.sub("", text))
+    if len(text.split()) > MAX_FACT_WORDS:
+        text = core_clauses(text)
+    words = text.split()
+    if not words or _RELATIVE.match(text) or len(words) > MAX_FACT_WORDS + 6 or not has_verb(text):
+        return ""
+    text = text.rstrip(" .,:;!?")
+    first = text.split()[0]
+    if first.isalpha() and first.islower():  # not an identifier such as "llama.cpp"
+        text = text[:1].upper() + text[1:]
+    return text + "."
+
+
+def has_verb(text: str) -> bool:
+    """A rough check that a condensed fact is a clause, not a fragment such as "Painted road
+    markings": a common verb anywhere, or a past or third-person form after the first word."""
+    words = [w.lower().strip(".,;:!?\"'()") for w in text.split()]
+    if any(w in VERBS for w in words):
+        return True
+    return any(len(w) > 4 and w.endswith("ed") for w in words[1:])
+
+
+def core_clauses(text: str) -> str:
+    """See :func:`condense`: the clauses of a long sentence that carry its first specific."""
+    bounds = [0]
+    for match in _CLAUSE_BREAK.finditer(text):
+        bounds += [match.start(), match.end()]
+    bounds.append(len(text))
+    clauses = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
+    pieces = [_CONJUNCTION.sub("", text[a:b].strip(" ,;:")) for a, b in clauses]
+    target = next((i for i, piece in enumerate(pieces) if find_specifics(piece)), None)
+    heads = [i for i, piece in enumerate(pieces) if piece and not _DEPENDENT.match(piece)]
+    if target is None:
+        if not heads:
+            return ""
+        end = heads[0]
+        while (
+            end + 1 < len(clauses)
+            and len(text[clauses[heads[0]][0] : clauses[end + 1][1]].split()) <= MAX_FACT_WORDS
+        ):
+            end += 1
+        return _CONJUNCTION.sub("", text[clauses[heads[0]][0] : clauses[end][1]].strip(" ,;:"))
+    before = [i for i in heads if i <= target]
+    if before:
+        window = _CONJUNCTION.sub("", text[clauses[before[-1]][0] : clauses[target][1]].strip(" ,;:"))
+        if len(window.split()) <= MAX_FACT_WORDS + 6:
+            return window
+    alone = _SUBORDINATOR.sub("", pieces[target])
+    return alone if alone != pieces[target] or not _DEPENDENT.match(alone) else ""
+
+
+_SUBORDINATOR = re.compile(r"^(?:when|once|if|because|while|although|though|since|whereas|so that)\s+", re.I)
+VERBS = frozenset(
+    [
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "am",
+        "has",
+        "have",
+        "had",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "must",
+        "may",
+        "might",
+        "need",
+        "needs",
+        "needed",
+        "make",
+        "makes",
+        "made",
+        "get",
+        "gets",
+        "got",
+        "go",
+        "goes",
+        "went",
+        "take",
+        "takes",
+        "took",
+        "use",
+        "uses",
+        "keep",
+        "keeps",
+        "kept",
+        "run",
+        "runs",
+        "ran",
+        "give",
+        "gives",
+        "gave",
+        "let",
+        "lets",
+        "put",
+        "puts",
+        "come",
+        "comes",
+        "came",
+        "start",
+        "starts",
+        "help",
+        "helps",
+        "work",
+        "works",
+        "add",
+        "adds",
+        "cut",
+        "cuts",
+        "turn",
+        "turns",
+        "feed",
+        "feeds",
+        "check",
+        "checks",
+        "buy",
+        "buys",
+        "pay",
+        "pays",
+        "cost",
+        "costs",
+        "last",
+        "lasts",
+        "drop",
+        "drops",
+        "grow",
+        "grows",
+        "rise",
+        "rises",
+        "fall",
+        "falls",
+        "hold",
+        "holds",
+        "store",
+        "stores",
+        "stay",
+        "stays",
+        "leave",
+        "leaves",
+        "mean",
+        "means",
+        "show",
+        "shows",
+        "allow",
+        "allows",
+        "avoid",
+        "avoids",
+        "brake",
+        "ride",
+        "rides",
+        "wear",
+        "wears",
+        "charge",
+        "charges",
+        "fit",
+        "fits",
+        "set",
+        "sets",
+        "pick",
+        "picks",
+        "choose",
+        "chooses",
+        "reach",
+        "reaches",
+        "produce",
+        "produces",
+        "require",
+        "requires",
+        "depend",
+        "depends",
+        "rot",
+        "rots",
+        "break",
+        "breaks",
+        "kill",
+        "kills",
+        "heat",
+        "heats",
+        "move",
+        "moves",
+        "read",
+        "reads",
+        "write",
+        "writes",
+        "load",
+        "loads",
+        "save",
+        "saves",
+        "lose",
+        "loses",
+        "matter",
+        "matters",
+        "sit",
+        "sits",
+        "breed",
+        "breeds",
+        "form",
+        "forms",
+        "differ",
+        "differs",
+        "range",
+        "ranges",
+        "contain",
+        "contains",
+        "include",
+        "includes",
+        "cause",
+        "causes",
+        "reduce",
+        "reduces",
+        "increase",
+        "increases",
+        "lower",
+        "lowers",
+        "raise",
+        "raises",
+        "protect",
+        "protects",
+        "call",
+        "calls",
+        "say",
+        "says",
+        "see",
+        "sees",
+        "find",
+        "finds",
+        "try",
+        "tries",
+        "pass",
+        "passes",
+        "lets",
+        "costs",
+        "runs",
+        "fail",
+        "fails",
+        "happen",
+        "happens",
+    ]
+)
 _ABOUT_TEXT = re.compile(
     r"\b(?:the|this|that|your)\s+(?:article|text|story|passage|sentence|paragraph|reader|blog post|news)\b",
     re.IGNORECASE,
