@@ -24,6 +24,7 @@ from tools.text import content_words
 MAX_FACT_WORDS = 10  # a condensed fact stays a short claim
 COPY_BUDGET = 0.12  # share of a section's word 8-grams that may repeat a source verbatim
 MIN_FACT_WORDS = 4
+FRAGMENT_WORDS = 6  # a shorter model "sentence" without a verb is a fragment (a copied list item)
 PLAIN_SHARE = 0.4  # model sentences that state no fact of the evidence fill at most this share
 ON_TOPIC_WORDS = 3  # a model sentence must share this many content words with its section's subject
 _MARKUP = re.compile(r"\*\*|__|`|\[\d+(?:,\s*\d+)*\]")
@@ -194,6 +195,7 @@ def weave(body: str, evidence: Sequence[Passage], subject_text: str, target_word
             kept.append(sentence)  # the model explains a fact of its evidence: always kept
         elif (
             on_topic(sentence, subject, core)
+            and (len(sentence.split()) >= FRAGMENT_WORDS or has_verb(sentence))
             and plain_words + len(sentence.split()) <= PLAIN_SHARE * target_words
         ):
             kept.append(sentence)
