@@ -202,15 +202,18 @@ def weave(body: str, evidence: Sequence[Passage], subject_text: str, target_word
             plain_words += len(sentence.split())
     text = " ".join(kept)
     sources = [p.text for p in evidence]
+    added = 0
     for fact, source_id, _ in fact_candidates(evidence, subject_text):
         if len(text.split()) >= target_words:
             break
-        if copied_share(f"{text} {fact}", sources, target_words) > COPY_BUDGET:
+        first = added == 0  # every section with evidence states at least one of its facts
+        if not first and copied_share(f"{text} {fact}", sources, target_words) > COPY_BUDGET:
             continue  # this claim would make the section read like the source: leave it out
         specifics = find_specifics(fact)
         if (specifics and all(states(text, s) for s in specifics)) or fact[:-1].lower() in text.lower():
             continue  # the text already makes this claim
         text = f"{text} {fact[:-1]} [{source_id}].".strip()
+        added += 1
     return text
 
 
