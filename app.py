@@ -270,11 +270,12 @@ def show_outcome(job: session.DraftJob) -> None:
 
 def show_failure(explained: Explained, stopped: bool = False) -> None:
     """An error in the page's words, with a Resume button when the run is checkpointed."""
-    text = render.escape_markdown(explained.message)
+    message = explained.message
+    text = render.escape_markdown(message[:1].upper() + message[1:])
     if explained.advice:
         text += f"\n\n{explained.advice}"
     if stopped:
-        st.warning(f"Stopped: {text}", icon=":material/stop_circle:")
+        st.warning(text, icon=":material/stop_circle:")
     else:
         st.error(text, icon=":material/error:")
     if explained.run_id:

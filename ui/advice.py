@@ -63,8 +63,9 @@ class Explained:
 def explain(error: BaseException) -> Explained:
     """The page's wording of any error a run or its preparation raised."""
     if not isinstance(error, DraftsmithError):
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         return Explained(
-            f"unexpected failure: {without_cli_advice(str(error))}", "The server log has the details."
+            f"unexpected failure: {without_cli_advice(first)}", "The server log has the details."
         )
     message = without_cli_advice(str(error))
     resumable = error.run_id if isinstance(error, NoDraftYetError | BackendError) else None

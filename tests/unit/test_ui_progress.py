@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from graph.events import AgentFinished, AgentStarted, RoundScored, RunStarted, RunWarning, TokenStreamed
+from graph.events import (
+    AgentFinished,
+    AgentStarted,
+    CpuBusy,
+    RoundScored,
+    RunStarted,
+    RunWarning,
+    TokenStreamed,
+)
 from graph.state import RubricScores
-from ui.progress import STREAM_TAIL_CHARS, ProgressTracker, StepView, round_label, step_line
+from ui.progress import STREAM_TAIL_CHARS, ProgressTracker, StepView, chain, round_label, step_line
 
 SCORES = RubricScores(grounding=5, structure=5, clarity=5, depth=5, style=5)
 
@@ -104,3 +112,66 @@ def test_labels():
     tracker.add(AgentStarted(agent="writer", round=2), 103.0)
     record = tracker.view(104.0).rounds[0]
     assert round_label(record, 2, "writer") == "Round 2/2 · writer working…"
+
+
+def finish(tracker: ProgressTracker, agent: str, round_: int, at: float, tokens: int = 10) -> None:
+    tracker.add(AgentStarted(agent=agent, round=round_), at)  # type: ignore[arg-type]
+    tracker.add(
+        AgentFinished(
+            agent=agent,  # type: ignore[arg-type]
+            round=round_,
+            seconds=0.0 if tokens == 0 else 1.0,
+            prompt_tokens=0 if tokens == 0 else 50,
+            completion_tokens=tokens,
+        ),
+        at,
+    )
+
+
+def test_the_chain_highlights_the_current_agent_and_leaves_out_skipped_ones():
+    tracker = started()
+    assert [state for _, state in chain(tracker.view(103.0))] == ["waiting"] * 5
+    assert [agent for agent, _ in chain(tracker.view(103.0), hidden=("researcher",))] == [
+        "outliner",
+        "writer",
+        "editor",
+        "critic",
+    ]
+    finish(tracker, "researcher", 1, 103.0, tokens=0)  # search off: the researcher asked nothing
+    finish(tracker, "outliner", 1, 104.0)
+    tracker.add(AgentStarted(agent="writer", round=1), 105.0)
+    view = tracker.view(106.0)
+    assert chain(view) == [
+        ("outliner", "done"),
+        ("writer", "current"),
+        ("editor", "waiting"),
+        ("critic", "waiting"),
+    ]
+    assert view.rounds[0].steps[0].skipped and not view.rounds[0].steps[1].skipped
+
+
+def test_a_later_round_shows_only_the_agents_it_runs():
+    tracker = started()
+    for agent in ("researcher", "outliner", "writer", "editor", "critic"):
+        finish(tracker, agent, 1, 104.0)
+    tracker.add(AgentStarted(agent="writer", round=2), 110.0)
+    assert chain(tracker.view(111.0)) == [("writer", "current"), ("editor", "waiting"), ("critic", "waiting")]
+    finish(tracker, "writer", 2, 112.0)
+    assert chain(tracker.view(113.0)) == [("writer", "done"), ("editor", "waiting"), ("critic", "waiting")]
+
+
+def test_the_cpu_busy_notice_shows_until_tokens_come_at_speed_again():
+    tracker = started()
+    tracker.add(AgentStarted(agent="writer", round=1), 103.0)
+    busy = CpuBusy(
+        message="CPU is busy: 3 tokens/s where this model did 30",
+        tokens_per_second=3,
+        expected_tokens_per_second=30,
+    )
+    tracker.add(busy, 104.0)
+    for index in range(10):  # still slow: 5 tokens/s
+        tracker.add(TokenStreamed(agent="writer", round=1, text="w"), 104.0 + index * 0.2)
+    assert tracker.view(106.0).cpu_busy == busy.message
+    for index in range(60):  # 25 tokens/s over two seconds: back above 70% of 30
+        tracker.add(TokenStreamed(agent="writer", round=1, text="w"), 107.0 + index * 0.04)
+    assert tracker.view(110.0).cpu_busy is None

@@ -263,3 +263,65 @@ def test_the_model_is_built_once_per_process_and_settings(monkeypatch):
     finally:
         session._shared_model.clear()
     assert first is again and warmer is not first and len(built) == 2
+
+
+NOTE = b"# Starter care\n\nFeed the starter daily with equal weights of flour and water.\n"
+
+
+def test_notes_uploaded_for_a_stopped_run_stay_for_its_resume_then_go(monkeypatch, tmp_path):
+    from ui import history
+
+    team = FakeTeam(critic_scores=[5, 6, 7])
+    monkeypatch.setattr(session, "chat_model_for", lambda settings: team.model)
+    form = RunForm(topic="Starter care", search="local", rounds=2, threshold=10)
+    ready = session.prepare_run(form, ModelForm(), [("starter.md", NOTE)])
+    folder = ready.sources_dir
+    assert ready.run_id and folder == tmp_path / "data" / "uploads" / ready.run_id
+    job = DraftJob(ready, RunGate())
+    on_critic(team, job.request_stop)
+    job.run()
+    assert job.result is not None and job.result.status == "stopped" and folder.is_dir()
+
+    team.model.default_reply = team.reply  # no more stops
+    resumed = DraftJob(history.prepare_resume(ready.run_id), RunGate())
+    assert resumed.prepared.resume and resumed.prepared.sources_dir == folder
+    resumed.run()
+    assert resumed.error is None and resumed.result is not None
+    assert resumed.result.status == "completed" and [r.round for r in resumed.result.rounds] == [1, 2]
+    assert len(team.prompts_of("outliner")) == 1 and not folder.exists()
+
+
+def test_resuming_a_run_started_elsewhere_never_removes_its_notes_folder(monkeypatch, tmp_path):
+    from graph.runner import stream_draft
+    from ui import history
+
+    notes = tmp_path / "my-notes"
+    notes.mkdir()
+    (notes / "starter.md").write_bytes(NOTE)
+    team = FakeTeam(critic_scores=[5, 6])
+    monkeypatch.setattr(session, "chat_model_for", lambda settings: team.model)
+    request = session.request_from(
+        RunForm(topic="Starter care", search="local", rounds=2, threshold=10), notes
+    )
+    settings = load_settings()
+    stop = {"now": False}
+    on_critic(team, lambda: stop.update(now=True))
+    events = list(
+        stream_draft(
+            request, settings, team.model, session.search_for(request), should_stop=lambda: stop["now"]
+        )
+    )
+    run_id = events[-1].result.run_id
+    team.model.default_reply = team.reply
+    job = DraftJob(history.prepare_resume(run_id), RunGate())
+    assert job.prepared.sources_dir is None  # not the page's to remove
+    job.run()
+    assert job.result is not None and job.result.status == "completed" and (notes / "starter.md").exists()
+
+
+def test_resuming_an_unknown_run_is_one_clear_error():
+    from errors import RunNotFoundError
+    from ui import history
+
+    with pytest.raises(RunNotFoundError, match="no run nope"):
+        history.prepare_resume("nope")
