@@ -53,7 +53,7 @@ from graph.state import (
     Source,
     StepTelemetry,
 )
-from graph.store import RunIndex, open_run_index, open_run_store
+from graph.store import RunIndex, RunState, open_run_index, open_run_store
 from graph.telemetry import STOP_CHECK, SpeedWatch, StopRequested
 from settings import Settings
 from tools.base import SearchTool
@@ -315,7 +315,7 @@ class _Run:
             index.update(self.run_id, status=status, best_score=result.score)
             yield log.write(Done(result=result))
         except BaseException as exc:
-            index.update(self.run_id, status="failed" if isinstance(exc, Exception) else "running")
+            index.update(self.run_id, status=_failed_status(exc))
             raise
         finally:
             index.connection.close()
@@ -375,6 +375,14 @@ class _Run:
                 f"run {self.run_id} stopped before its first draft was scored", run_id=self.run_id
             )
         return build_result(state, run_id=self.run_id, backend=backend, model=model_name, status=status)
+
+
+def _failed_status(exc: BaseException) -> RunState:
+    """How the run index records a run that ended with ``exc``: stopped before any draft, failed,
+    or (Ctrl-C, exit) still running, which the history shows as interrupted."""
+    if isinstance(exc, NoDraftYetError):
+        return "stopped"
+    return "failed" if isinstance(exc, Exception) else "running"
 
 
 class _saver_for:

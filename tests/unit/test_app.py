@@ -309,6 +309,12 @@ def test_a_run_stopped_before_its_first_round_offers_resume_not_a_command(team, 
     assert "stopped before its first draft was scored" in texts(at)
     assert "cli.py" not in texts(at) and "**Resume** continues from its last finished step" in texts(at)
     assert not at.tabs and team.model.calls == []
+    run_id = at.session_state["draftsmith_job"].failure.run_id
+    at = go_to_history(at)
+    assert "stopped · 0 rounds · best –" in texts(at) and at.button(key=f"resume_{run_id}")
+    at = at.button(key=f"open_{run_id}").click().run()
+    assert "stopped before its first draft was scored" in texts(at) and not at.tabs
+    at = at.segmented_control(key="page").set_value("draft").run()
     at = finish(at.button(key="resume_failed").click().run())
     job = at.session_state["draftsmith_job"]
     assert job.prepared.resume and job.result is not None and job.result.status == "completed"

@@ -325,3 +325,21 @@ def test_resuming_an_unknown_run_is_one_clear_error():
 
     with pytest.raises(RunNotFoundError, match="no run nope"):
         history.prepare_resume("nope")
+
+
+def test_a_run_paused_for_the_author_goes_on_in_the_page_without_changes(monkeypatch):
+    from graph.runner import stream_draft
+    from graph.state import DraftRequest
+    from ui import history
+
+    team = FakeTeam(critic_scores=[5, 6, 7])
+    monkeypatch.setattr(session, "chat_model_for", lambda settings: team.model)
+    request = DraftRequest(
+        topic="Brewing tea", search="off", rounds=2, threshold=10, review_outline=True, ask_feedback=True
+    )
+    events = list(stream_draft(request, load_settings(), team.model, NoSearch()))
+    assert events[-1].kind == "input_needed"  # waiting on the outline
+    job = DraftJob(history.prepare_resume(events[-1].run_id), RunGate())
+    job.run()  # the outline is approved as is; before round 2 the notes are empty
+    assert job.error is None and job.result is not None and job.result.status == "completed"
+    assert [r.round for r in job.result.rounds] == [1, 2]
