@@ -206,7 +206,7 @@ def weave(body: str, evidence: Sequence[Passage], subject_text: str, target_word
     for fact, source_id, _ in fact_candidates(evidence, subject_text):
         if len(text.split()) >= target_words:
             break
-        first = added == 0  # every section with evidence states at least one of its facts
+        first = added == 0 and len(fact.split()) <= MAX_FACT_WORDS  # one short fact per section, always
         if not first and copied_share(f"{text} {fact}", sources, target_words) > COPY_BUDGET:
             continue  # this claim would make the section read like the source: leave it out
         specifics = find_specifics(fact)
