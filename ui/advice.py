@@ -20,6 +20,7 @@ from errors import (
 )
 
 SIDEBAR_FIELDS = {
+    "model": "Model",
     "model_path": "GGUF file",
     "hf_repo": "Hub repository",
     "hf_file": "File in the repository",
@@ -86,6 +87,8 @@ def advice_for(error: DraftsmithError, message: str) -> str:
     if isinstance(error, RunFinishedError):
         return "Open it from **History** to read or download it."
     if isinstance(error, ModelFileError):
+        if "not downloaded" in message:
+            return "Connect to the internet and click **Download now** in the sidebar, or pick another model."
         if "hub" in message:
             return "Check **Hub repository** and **File in the repository** in the sidebar."
         return "Check **GGUF file** in the sidebar, or pick the embedded model."

@@ -256,6 +256,10 @@ def test_the_progress_shows_the_agent_chain_above_the_folded_form(monkeypatch):
         labels = [e.label for e in at.expander]
         assert labels.index("New draft (when this run ends)") > labels.index(expander.label)
         assert at.button(key="submit").disabled
+        at = go_to_history(at)  # the run goes on while the history is open
+        assert "Drafting **Sourdough for beginners**: round 1, writer." in [i.value for i in at.info]
+        at = at.button(key="back_to_run").click().run()
+        assert at.session_state["page"] == "draft" and at.button(key="stop")
     finally:
         release.set()
     at = finish(at)

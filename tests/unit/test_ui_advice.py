@@ -80,6 +80,18 @@ def test_command_line_advice_is_cut_and_the_rest_kept(message, kept):
             False,
         ),
         (
+            BadInputError("invalid model: pick a model from the list"),
+            "Change **Model** in the sidebar",
+            False,
+        ),
+        (
+            ModelFileError(
+                "model m is not downloaded yet and the hub cannot be reached (repository r, file f)"
+            ),
+            "**Download now**",
+            False,
+        ),
+        (
             BadInputError("invalid settings: base_url must start with http"),
             "Change **Server URL** in the sidebar",
             False,
