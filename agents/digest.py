@@ -203,17 +203,23 @@ def weave(body: str, evidence: Sequence[Passage], subject_text: str, target_word
     text = " ".join(kept)
     sources = [p.text for p in evidence]
     added = 0
-    for fact, source_id, _ in fact_candidates(evidence, subject_text):
+    candidates = fact_candidates(evidence, subject_text)
+    for fact, source_id, _ in candidates:
         if len(text.split()) >= target_words:
             break
-        first = added == 0 and len(fact.split()) <= MAX_FACT_WORDS  # one short fact per section, always
-        if not first and copied_share(f"{text} {fact}", sources, target_words) > COPY_BUDGET:
+        if copied_share(f"{text} {fact}", sources, target_words) > COPY_BUDGET:
             continue  # this claim would make the section read like the source: leave it out
         specifics = find_specifics(fact)
         if (specifics and all(states(text, s) for s in specifics)) or fact[:-1].lower() in text.lower():
             continue  # the text already makes this claim
         text = f"{text} {fact[:-1]} [{source_id}].".strip()
         added += 1
+    fresh = [c for c in candidates if c[0][:-1].lower() not in text.lower()]
+    if fresh and not added and not states_facts(text, wanted) and len(text.split()) < target_words:
+        # Every section with evidence states at least one of its facts: the shortest that names
+        # a specific (it copies least).
+        fact, source_id, _ = min(fresh, key=lambda c: (c[2] == 0, len(c[0].split())))
+        text = f"{text} {fact[:-1]} [{source_id}].".strip()
     return text
 
 
