@@ -106,3 +106,17 @@ def test_the_run_streams_the_notice_when_tokens_slow_down(tmp_path, monkeypatch)
     assert events[-1].kind == "done"
     log = (tmp_path / "logs").glob("*.jsonl")
     assert any('"cpu_busy"' in path.read_text() for path in log)  # the run log keeps it too
+
+
+def test_the_cli_progress_shows_the_notice(capsys):
+    from terminal import Progress
+
+    notice = CpuBusy(
+        message="CPU is busy: 3 tokens/s where this model did 150",
+        tokens_per_second=3,
+        expected_tokens_per_second=150,
+    )
+    with Progress() as progress:
+        progress.show(notice)
+        assert progress.cpu_busy
+    assert "CPU is busy: 3 tokens/s" in capsys.readouterr().err
