@@ -33,7 +33,8 @@ def agent_of(messages: list[BaseMessage]) -> str:
 
 def code_words(n: int) -> str:
     """A unique lower-case tag for ``n`` (digits would read as invented numbers)."""
-    return f"{VOCAB[n % len(VOCAB)]}{VOCAB[(n // len(VOCAB)) % len(VOCAB)]}{VOCAB[(n // len(VOCAB) ** 2) % len(VOCAB)]}"
+    size = len(VOCAB)
+    return "".join(VOCAB[(n // size**place) % size] for place in range(3))
 
 
 def prose(words: int, seed: int, cite: int | None = None, quote: str = "", subject: str = "") -> str:
@@ -50,7 +51,10 @@ def prose(words: int, seed: int, cite: int | None = None, quote: str = "", subje
         picks = random.Random(n).sample(VOCAB, 4)  # varied enough to survive the repetition cleanup
         # Subject words rotate through separate slots, so no five-word run repeats (a loop to the cleanup).
         s1, s2, s3 = (f" {topical[(index + k) % len(topical)]}" if topical else "" for k in range(3))
-        sentence = f"The {picks[0]}{s1} near the {picks[1]} shaped{s2} {picks[2]} number {code_words(n)}{s3} and {picks[3]} work"
+        sentence = (
+            f"The {picks[0]}{s1} near the {picks[1]} shaped{s2} {picks[2]} number {code_words(n)}{s3} "
+            f"and {picks[3]} work"
+        )
         if cite is not None:
             sentence += f"{', as ' + quote if quote else ''} [{cite}]"
         sentences.append(sentence + ".")
