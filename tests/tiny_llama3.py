@@ -6,9 +6,10 @@ The llama-cpp-python sdist carries llama.cpp's tokenizer test file ``ggml-vocab-
 a Llama 3 chat template, and quantize it to Q8_0 with llama.cpp's own quantizer. Nothing here is
 committed: the files live in a cache outside the repository and are rebuilt when missing.
 
-Its text is noise. One thing is arranged on purpose: every token embedding shares a constant
-component that the output row of ``<|eot_id|>`` rewards, so the model ends its turn with
-``<|eot_id|>`` after a few tokens, as an instruction-tuned Llama 3 does.
+Its text is noise. Two things are arranged on purpose: every token embedding shares a constant
+component that the output rows of ``<|eot_id|>``, of tokens holding a double quote and of tokens
+closing a JSON array or object reward, so the model ends its turn with ``<|eot_id|>`` after a few
+tokens (as an instruction-tuned Llama 3 does) and, under a JSON grammar, closes what it opens.
 """
 
 from __future__ import annotations
@@ -25,14 +26,15 @@ from pathlib import Path
 
 VOCAB_MEMBER = "vendor/llama.cpp/models/ggml-vocab-llama-bpe.gguf"
 MODEL_NAME = "tiny-llama3-q8_0.gguf"
-BUILD_VERSION = 1  # bump when the recipe below changes: the cached file is then rebuilt
+BUILD_VERSION = 2  # bump when the recipe below changes: the cached file is then rebuilt
 
 BOS_ID, EOT_ID = 128000, 128009
 WIDTH, LAYERS, HEADS, KV_HEADS, FFN = 64, 2, 4, 2, 128
 CONTEXT_LENGTH = 4096
 SEED = 1234
-# The shared embedding component and the <|eot_id|> output weight that rewards it.
-EOT_CONSTANT, EOT_WEIGHT = 1.0, 0.9
+# The shared embedding component, and the output weights on it of <|eot_id|>, of tokens holding
+# '"' and of tokens holding ']' or '}'.
+SHARED, EOT_WEIGHT, QUOTE_WEIGHT, CLOSE_WEIGHT = 1.0, 2.5, 1.2, 2.0
 
 # Our own wording of the Llama 3 chat layout (header, two newlines, text, <|eot_id|>).
 CHAT_TEMPLATE = (
@@ -128,7 +130,12 @@ def write_model(vocab: Path, out: Path) -> None:
     writer.add_eos_token_id(EOT_ID)
     writer.add_add_bos_token(True)
     writer.add_chat_template(CHAT_TEMPLATE)
-    for name, array in weights(len(tokens), np.random.default_rng(SEED)).items():
+    favoured = {
+        QUOTE_WEIGHT: [index for index, text in enumerate(tokens) if '"' in text],
+        CLOSE_WEIGHT: [index for index, text in enumerate(tokens) if "]" in text or "}" in text],
+        EOT_WEIGHT: [EOT_ID],
+    }
+    for name, array in weights(len(tokens), favoured, np.random.default_rng(SEED)).items():
         writer.add_tensor(name, array)
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
@@ -136,8 +143,9 @@ def write_model(vocab: Path, out: Path) -> None:
     writer.close()
 
 
-def weights(n_vocab: int, rng: object) -> dict[str, object]:
-    """Seeded random tensors (numpy shape: rows = outputs) for every tensor ``llama`` needs."""
+def weights(n_vocab: int, favoured: dict[float, list[int]], rng: object) -> dict[str, object]:
+    """Seeded random tensors (numpy shape: rows = outputs) for every tensor ``llama`` needs;
+    ``favoured`` maps a weight on the shared component to the output rows that get it."""
     import numpy as np
 
     assert isinstance(rng, np.random.Generator)
@@ -147,10 +155,11 @@ def weights(n_vocab: int, rng: object) -> dict[str, object]:
 
     head_dim = WIDTH // HEADS
     embeddings = normal(n_vocab, WIDTH, scale=0.3)
-    embeddings[:, 0] = EOT_CONSTANT
+    embeddings[:, 0] = SHARED
     output = normal(n_vocab, WIDTH, scale=0.3)
     output[:, 0] = 0.0
-    output[EOT_ID, 0] = EOT_WEIGHT
+    for weight, rows in favoured.items():
+        output[rows, 0] = weight
     tensors: dict[str, object] = {
         "token_embd.weight": embeddings,
         "output_norm.weight": np.ones(WIDTH, dtype=np.float32),
