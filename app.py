@@ -366,7 +366,7 @@ def result_banners(result: DraftResult) -> None:
         st.info(f"Stopped early: showing the best finished round ({result.best_round}).")
     reason = getattr(result, "stop_reason", None)
     if reason:
-        st.caption(f"The rounds ended because {render.escape_markdown(str(reason))}.")
+        st.caption(f"Rounds ended: {render.escape_markdown(str(reason))}.")
 
 
 def scores_panel(rounds: list[RoundRecord], threshold: float) -> None:
@@ -524,11 +524,11 @@ def confirm_delete(row: history.RunRow) -> None:
         "This cannot be undone.",
         icon=":material/delete_forever:",
     )
-    yes, no = st.columns(2)
-    yes.button(
+    answers = st.container(horizontal=True)
+    answers.button(
         "Delete it", key=f"confirm_delete_{row.run_id}", type="primary", on_click=delete, args=(row.run_id,)
     )
-    no.button("Keep it", key=f"cancel_delete_{row.run_id}", on_click=open_run, args=(None,))
+    answers.button("Keep it", key=f"cancel_delete_{row.run_id}", on_click=open_run, args=(None,))
 
 
 def opened_run(run_id: str) -> None:
