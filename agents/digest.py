@@ -224,12 +224,12 @@ def weave(body: str, evidence: Sequence[Passage], subject_text: str, target_word
 
 
 def copied_share(text: str, sources: Sequence[str], target_words: int) -> float:
-    """Verbatim 8-grams of ``text`` found in the sources, as a share of its 8-grams (of at least
-    half the planned length, so the first fact of a section is not held to a share of itself)."""
+    """Verbatim 8-grams of ``text`` found in the sources, as a share of its 8-grams (the measure
+    the post is held to: a short section may quote little)."""
     grams = ngrams(text, COPY_NGRAM)
     known = {gram for source in sources for gram in ngrams(source, COPY_NGRAM)}
     copied = sum(gram in known for gram in grams)
-    return copied / max(len(grams), target_words // 2, 1)
+    return copied / max(len(grams), 1)
 
 
 def densify(body: str, evidence: Sequence[Passage], subject_text: str, target_words: int) -> str:

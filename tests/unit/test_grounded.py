@@ -348,8 +348,10 @@ def test_weaving_drops_off_subject_model_text_and_adds_cited_facts_within_the_co
     woven = weave(model_text, evidence, "Keeping bees Varroa mites", 120)
     assert "the article" not in woven  # talk about the text itself is not about the subject
     assert "Varroa mites weaken a bee colony" in woven  # an on-subject model sentence stays
-    assert "Varroa destructor is the mite that kills most colonies [2]." in woven  # a short fact, cited
-    assert "sugar roll" not in woven  # a long verbatim claim would exceed the copy budget
+    # Both facts would push this short section past the copy budget, so it gets the one fact every
+    # section with evidence gets: the shortest that names a specific, cited.
+    assert "3 mites per 100 bees fall out of a sugar roll [2]." in woven
+    assert "Varroa destructor" not in woven
 
 
 def test_a_model_that_states_the_facts_itself_gets_nothing_added():
