@@ -1,8 +1,10 @@
-"""The real page in Debian's headless Chromium: a 1-round draft with the embedded model.
+"""The real page in Debian's headless Chromium with the embedded model.
 
-Starts ``streamlit run app.py`` on a free 127.0.0.1 port with a temporary data folder, types a
-topic that carries HTML, waits for the draft, checks its title and sections are visible and that
-nothing in the topic ran, and saves a screenshot in the test's temporary folder.
+Starts ``streamlit run app.py`` on a free 127.0.0.1 port with a temporary data folder. A 1-round
+draft with a topic that carries HTML (title and sections visible, nothing in the topic ran, the
+progress above the folded form); Stop keeping the best round; a run stopped before its first
+round, found on the History page and resumed there. Screenshots go to ``tests/e2e/artifacts/``
+(git-ignored).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from tests.conftest import free_port
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(1200)]
 
 ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 DRAFT_TIMEOUT = 600  # seconds; a 1-round run takes ~40 s on an idle 2-core machine, minutes under load
@@ -166,20 +169,47 @@ def page_text(browser: Any) -> str:
     return str(browser.find_element(By.TAG_NAME, "body").text)
 
 
+def screenshot(browser: Any, name: str) -> Path:
+    """Save the page as ``tests/e2e/artifacts/<name>.png`` (kept after the test, git-ignored)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    assert browser.save_screenshot(str(path)) and path.stat().st_size > 10_000
+    return path
+
+
+def click_button(browser: Any, label: str) -> None:
+    """Click the visible button whose text ends with ``label`` (icons add a ligature before it)."""
+    buttons = [
+        button
+        for button in browser.find_elements(By.TAG_NAME, "button")
+        if button.is_displayed() and button.text.strip().endswith(label)
+    ]
+    assert buttons, f"no button {label!r} in:\n{page_text(browser)}"
+    buttons[0].click()
+
+
 def test_a_one_round_draft_in_a_real_browser(server, browser, tmp_path):
     fill_form(browser, server, TOPIC, rounds=1)
     clicked = time.monotonic()
     browser.find_element(By.CSS_SELECTOR, ".st-key-submit button").click()
-    WebDriverWait(browser, 60).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".st-key-stop button")))
+    stop = WebDriverWait(browser, 60).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, ".st-key-stop button"))
+    )
+    # The progress takes the top of the page; the form folds below it, its button disabled.
+    [folded] = [e for e in browser.find_elements(By.TAG_NAME, "details") if "New draft" in e.text]
+    assert stop.location["y"] < folded.location["y"] and folded.get_attribute("open") is None
     submit = browser.find_element(By.CSS_SELECTOR, ".st-key-submit button")
     assert not submit.is_enabled()  # one run at a time per page
+    WebDriverWait(browser, DRAFT_TIMEOUT).until(lambda b: "writer" in page_text(b) and "→" in page_text(b))
+    progress = page_text(browser)
+    assert "researcher —" not in progress  # search is off: the skipped step is not listed
+    screenshot(browser, "progress")
     title = WebDriverWait(browser, DRAFT_TIMEOUT).until(
         ec.visibility_of_element_located((By.CSS_SELECTOR, ".st-key-draft h1"))
     )
     seconds = time.monotonic() - clicked
     time.sleep(1)  # let the last deltas paint before the screenshot
-    screenshot = tmp_path / "draft.png"
-    assert browser.save_screenshot(str(screenshot)) and screenshot.stat().st_size > 10_000
+    shot = screenshot(browser, "draft")
 
     sections = [h for h in browser.find_elements(By.CSS_SELECTOR, ".st-key-draft h2") if h.is_displayed()]
     assert title.text.strip()
@@ -205,10 +235,10 @@ def test_a_one_round_draft_in_a_real_browser(server, browser, tmp_path):
         "click_to_first_token_s": float(first_token[1]),
     }
     (tmp_path / "timings.json").write_text(json.dumps(timings))
-    print(f"screenshot: {screenshot}\ntimings: {timings}")
+    print(f"screenshot: {shot}\ntimings: {timings}")
 
 
-def test_stop_keeps_the_best_finished_round(server, browser, tmp_path):
+def test_stop_keeps_the_best_finished_round(server, browser):
     fill_form(browser, server, "Composting at home", rounds=3, words=150)
     browser.find_element(By.CSS_SELECTOR, ".st-key-submit button").click()
     WebDriverWait(browser, DRAFT_TIMEOUT).until(lambda b: "scored" in page_text(b))
@@ -224,4 +254,36 @@ def test_stop_keeps_the_best_finished_round(server, browser, tmp_path):
     assert "Stopped early: showing the best finished round" in page_text(browser)
     labels = [tab.text for tab in browser.find_elements(By.CSS_SELECTOR, "[role=tab]")]
     assert 1 <= len([label for label in labels if label.startswith("Round")]) < 3, labels
-    browser.save_screenshot(str(tmp_path / "stopped.png"))
+    screenshot(browser, "stopped")
+
+
+def test_a_run_stopped_before_its_first_round_is_resumed_from_the_history(server, browser):
+    fill_form(browser, server, "Keeping bees in a city", rounds=1, words=150)
+    browser.find_element(By.CSS_SELECTOR, ".st-key-submit button").click()
+    WebDriverWait(browser, 60).until(ec.element_to_be_clickable((By.CSS_SELECTOR, ".st-key-stop button")))
+    browser.find_element(By.CSS_SELECTOR, ".st-key-stop button").click()
+    WebDriverWait(browser, STOP_TIMEOUT).until(
+        lambda b: "stopped before its first draft was scored" in page_text(b)
+    )
+    body = page_text(browser)
+    assert "Resume" in body and "cli.py" not in body  # a button, not a command to type
+    screenshot(browser, "stopped-before-round-1")
+
+    click_button(browser, "History")
+    row = WebDriverWait(browser, 30).until(
+        lambda b: next(
+            (r for r in b.find_elements(By.CSS_SELECTOR, "[class*=st-key-run_]") if "bees" in r.text), None
+        )
+    )
+    assert "stopped · 0 rounds · best –" in row.text
+    screenshot(browser, "history")
+    [resume] = [b for b in row.find_elements(By.TAG_NAME, "button") if b.text.strip().endswith("Resume")]
+    resume.click()
+    title = WebDriverWait(browser, DRAFT_TIMEOUT).until(
+        ec.visibility_of_element_located((By.CSS_SELECTOR, ".st-key-draft h1"))
+    )
+    assert title.text.strip() and "Keeping bees in a city" in page_text(browser)
+    screenshot(browser, "resumed")
+    click_button(browser, "History")
+    WebDriverWait(browser, 30).until(lambda b: "finished · 1 round" in page_text(b))
+    screenshot(browser, "history-after-resume")
