@@ -20,7 +20,7 @@ from agents.grounding import corpus_for, drop_invented
 from agents.markdown import render_markdown
 from agents.prompts import messages_for, render, shared_context
 from agents.readability import repeated_ngram_ratio
-from agents.writer import CONCLUSION_HEADING, max_tokens_for, section_lengths
+from agents.writer import CONCLUSION_HEADING, max_tokens_for, recap, section_lengths
 from graph.state import DraftRequest, DraftState, Outline, Section
 from tools.citations import cited_ids
 from tools.specifics import coverage, key_specifics
@@ -62,7 +62,11 @@ def make_editor(model: BaseChatModel) -> Callable[[DraftState], dict]:
         edited = dedupe_across_sections(edited, known_ids)
         if state.get("sources"):
             index = SourceIndex({source.id: source.text for source in state["sources"]})
-            edited = [Section(heading=s.heading, body=attribute_section(s.body, index)) for s in edited]
+            recaps = {recap(outline, True), recap(outline, False)}  # they state nothing to cite
+            edited = [
+                s if s.body in recaps else Section(heading=s.heading, body=attribute_section(s.body, index))
+                for s in edited
+            ]
         return {"sections": edited, "draft": render_markdown(outline.title, edited)}
 
     return editor

@@ -190,13 +190,14 @@ def compose(
 
 
 def recap(outline: Outline, opening: bool) -> str:
-    """A plain opening or closing sentence naming the sections, for when the model's own
-    sentences all failed the checks (a small model's intro is often about something else)."""
+    """A plain opening sentence naming the sections, or a closing one pointing to the sources,
+    for when the model's own sentences all failed the checks (a small model's intro is often
+    about something else). It states nothing, so it cites nothing."""
     headings = [s.heading.rstrip("?.!") for s in outline.sections]
     listed = ", ".join(headings[:-1]) + f" and {headings[-1]}" if len(headings) > 1 else headings[0]
     if opening:
         return f"This post looks at {outline.title.rstrip('.?!')}: {listed}."
-    return f"That covers {listed}. Start with the first and build from there."
+    return f"Those are the essentials of {outline.title.rstrip('.?!').lower()}; the sources below go deeper."
 
 
 def generate(

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from statistics import mean
 from typing import Any
 
+from bench import independent
 from bench.quality import grounding
 
 TARGETS = {
@@ -47,6 +48,10 @@ def topic_row(slug: str, run: dict[str, Any], baseline: dict[str, Any]) -> dict[
             "best_beats_first": best["critique"]["overall"] > result["rounds"][0]["critique"]["overall"],
             "stop_reason": result.get("stop_reason"),
             "citation_support": best["critique"]["metrics"].get("citation_support"),
+            "independent_support": independent.citation_support(
+                best["markdown"], {int(k): v for k, v in run.get("source_texts", {}).items()}
+            ).rate,
+            "independent_repetition": independent.repetition(result["markdown"]).ratio,
         },
         "baseline": {**plain, "wall_s": one["wall_seconds"], "sources_pasted": one["sources_pasted"]},
     }
@@ -85,6 +90,9 @@ def checks(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         r["pipeline"]["citation_support"] for r in rows if r["pipeline"]["citation_support"] is not None
     ]
     copied = _pooled(rows, "pipeline", "copied_8gram_share")
+    independent_rates = [
+        r["pipeline"]["independent_support"] for r in rows if r["pipeline"]["independent_support"] is not None
+    ]
     return {
         "recall_ratio_mean": {
             "value": _ratio(recall, base_recall),
@@ -108,6 +116,10 @@ def checks(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "target": "true",
         },
         "citation_support_min": {"value": min(supports) if supports else None, "target": ">= 0.9"},
+        "citation_support_independent_min": {
+            "value": min(independent_rates) if independent_rates else None,
+            "target": "reported (bench/independent.py: one passage, in order, numbers must match)",
+        },
         "distinct_heading_sets": {"value": len(set(heading_sets)) == len(heading_sets), "target": "true"},
         "rounds_earn_their_cost": {
             "value": f"a later round scored higher on {later}, stopped early after <= 2 rounds on {early}, "
