@@ -271,7 +271,15 @@ class LlamaCppChatModel(BaseChatModel):
                 distributions[prefix] = weights / weights.sum()
             return distributions[prefix]
 
-        return {rating: float(p) for rating, p in spelled_probabilities(spellings, next_token).items()}
+        try:
+            return {rating: float(p) for rating, p in spelled_probabilities(spellings, next_token).items()}
+        finally:
+            # One-token probes with a logits hook left this CPU's llama.cpp (0.3.16, native build)
+            # with a KV cache whose reuse changed the next greedy generation; the next call
+            # evaluates its prompt afresh instead (about a second, once per critique).
+            reset = getattr(self.llama, "reset", None)
+            if reset is not None:
+                reset()
 
     def _spelling(self, before: str, answer: str) -> tuple[int, ...]:
         """The tokens ``answer`` becomes right after ``before`` (tokenizers that mark word

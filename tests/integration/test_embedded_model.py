@@ -79,8 +79,18 @@ def test_rating_probabilities_are_read_from_the_real_model(embedded_model):
         ),
     ]
     calls: list[dict] = []
+    first_logits: list = []
     create = llama.create_completion
-    llama.create_completion = lambda **request: calls.append(request) or create(**request)
+
+    def recording(**request):
+        calls.append(request)
+        if len(calls) == 1:  # also keep the first pass's own logits, as the probe saw them
+            request["logits_processor"].append(
+                lambda ids, logits: first_logits.append(np.array(logits, dtype="float64")) or logits
+            )
+        return create(**request)
+
+    llama.create_completion = recording
     try:
         probabilities = embedded_model.rating_probabilities(messages, range(1, 11), "Score: ")
     finally:
@@ -90,16 +100,7 @@ def test_rating_probabilities_are_read_from_the_real_model(embedded_model):
     assert 0.5 < sum(probabilities.values()) <= 1.0 + 1e-6
     # P(1) + P(10) is the first pass's probability of the token "1", split by the second pass.
     one = llama.tokenize(b"1", add_bos=False, special=False)[0]
-    captured = []
-    run_on_engine(
-        lambda: llama.create_completion(
-            prompt=calls[0]["prompt"],
-            max_tokens=1,
-            temperature=0.0,
-            logits_processor=[lambda ids, logits: captured.append(logits.copy()) or logits],
-        )
-    )
-    weights = np.exp(captured[0].astype("float64") - captured[0].max())
+    weights = np.exp(first_logits[0] - first_logits[0].max())
     first = weights[one] / weights.sum()
     assert probabilities[1] + probabilities[10] == pytest.approx(first, rel=1e-3)
     rating = expected_rating(embedded_model, messages)
