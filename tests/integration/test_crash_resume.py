@@ -86,7 +86,11 @@ def test_a_killed_run_resumes_without_redoing_finished_rounds(tmp_path):
     )
     assert resumed.returncode == 0, resumed.stderr
     result = json.loads(resumed.stdout)
-    assert [r["round"] for r in result["rounds"]] == [1, 2, 3]
+    rounds = [r["round"] for r in result["rounds"]]
+    # The resumed run goes on to the cap, or stops early once a round improves nothing (never
+    # before round 2), and says which.
+    assert rounds == list(range(1, len(rounds) + 1)) and max(2, len(before.rounds)) <= len(rounds) <= 3
+    assert result["stop_reason"]
     for old in before.rounds:
         assert result["rounds"][old.round - 1]["markdown"] == old.markdown
     log = [json.loads(line) for line in (data_dir / "logs" / f"{run_id}.jsonl").read_text().splitlines()]
@@ -96,4 +100,4 @@ def test_a_killed_run_resumes_without_redoing_finished_rounds(tmp_path):
     ]
     assert rerun == []
     critic_steps = [s for s in result["telemetry"] if s["agent"] == "critic"]
-    assert [s["round"] for s in critic_steps] == [1, 2, 3]
+    assert [s["round"] for s in critic_steps] == rounds
