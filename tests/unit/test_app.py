@@ -118,7 +118,7 @@ def test_the_score_chart_has_one_point_per_round(team):
 def test_invalid_input_shows_an_error_and_starts_no_run(team, topic, field):
     at = submit(page(), topic=topic)
     assert not at.exception
-    assert len(at.error) == 1 and f"invalid {field}" in shown(at.error[0].value)
+    assert len(at.error) == 1 and f"invalid {field}" in shown(at.error[0].value).lower()
     assert "draftsmith_job" not in at.session_state
     assert team.model.calls == [] and team.built == []
     assert not at.tabs
@@ -139,7 +139,7 @@ def test_invalid_model_settings_show_an_error_and_start_no_run(team, source, fie
     for key, value in fields.items():
         at.text_input(key=key).input(value)
     at = submit(at)
-    assert len(at.error) == 1 and message in shown(at.error[0].value)
+    assert len(at.error) == 1 and message in shown(at.error[0].value).lower()
     assert "in the sidebar" in at.error[0].value and "--" not in at.error[0].value
     assert "draftsmith_job" not in at.session_state
     assert team.model.calls == [] and team.built == []
@@ -152,7 +152,7 @@ def test_a_missing_model_file_is_reported_before_any_run(tmp_path, monkeypatch):
     at.radio(key="model_source").set_value("path").run()
     at.text_input(key="model_path").input(str(tmp_path / "missing.gguf"))
     at = submit(at)
-    assert len(at.error) == 1 and "model file not found" in shown(at.error[0].value)
+    assert len(at.error) == 1 and "model file not found" in shown(at.error[0].value).lower()
     assert "Check **GGUF file** in the sidebar" in at.error[0].value and "--model" not in at.error[0].value
     assert "draftsmith_job" not in at.session_state and calls == []
 
@@ -185,7 +185,7 @@ def test_uploaded_notes_are_searched_and_listed_as_sources(team):
 
 def test_local_search_without_notes_is_refused(team):
     at = submit(page(), search="local")
-    assert "needs source files" in shown(at.error[0].value) and team.model.calls == []
+    assert "needs source files" in shown(at.error[0].value).lower() and team.model.calls == []
 
 
 def test_model_text_is_never_rendered_as_html(monkeypatch):
@@ -362,7 +362,7 @@ def test_an_unreachable_server_is_explained_with_the_sidebar_field_and_resume():
     at.text_input(key="base_url").input(f"http://127.0.0.1:{free_port()}/v1")
     at = submit(at, rounds=1)
     [error] = at.error
-    assert "cannot reach the model server" in shown(error.value)
+    assert "cannot reach the model server" in shown(error.value).lower()
     assert "Check **Server URL** in the sidebar" in error.value
     assert "--base-url" not in error.value and "cli.py" not in error.value
     assert at.button(key="resume_failed")  # the run is checkpointed and can go on once the server answers
