@@ -6,6 +6,13 @@ speed (SmolLM2-135M on 2 cores: decode 115 → 60 tokens/s, measured with ``benc
 runs each node on a pool thread and Streamlit runs each session on its own thread, so without
 this module a run would decode on many threads. Every generation is therefore handed to one
 long-lived daemon thread, and its output streamed back to the caller through a queue.
+
+Why the slowdown: libgomp counts every thread it manages (the main thread included) and, once
+that exceeds the CPUs, spins only 100 rounds at a barrier before sleeping. The engine thread
+running as many threads as CPUs is already over that line, so ``GOMP_SPINCOUNT`` has no effect
+here then (measured: 300,000, 10,000 and 100 gave the same speed on the engine thread); what
+helps on a busy CPU is fewer threads (``backends.cpu``), which the engine applies between
+tokens with ``llama_set_n_threads``.
 """
 
 from __future__ import annotations
