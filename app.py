@@ -85,7 +85,8 @@ def model_picker() -> str:
     """The models by name (as ``cli.py models`` lists them), with a download button and progress."""
     choices = session.model_choices()
     name = st.selectbox("Model", list(choices), format_func=choices.__getitem__, key="model_preset")
-    if name and choices[name].endswith("downloads on first use") and st.button("Download now"):
+    missing = bool(name) and choices[name].endswith("downloads on first use")
+    if missing and st.button("Download now", key="download_model"):
         bar = st.progress(0.0, text="Downloading…")
 
         def show(done: int, total: int) -> None:
