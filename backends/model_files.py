@@ -127,7 +127,7 @@ def model_overrides(name: str) -> dict[str, Any]:
     path = Path(name).expanduser()
     if preset is not None and not path.exists():
         return {} if preset.embedded else {"hf_repo": preset.repo, "hf_file": preset.filename}
-    if not path.exists() and path.suffix == "" and len(path.parts) == 1:
+    if not path.exists() and path.suffix.lower() != ".gguf" and len(path.parts) == 1:
         raise BadInputError(
             f"unknown model {name!r}: give a .gguf file or one of {', '.join(preset_names())} "
             "(see python cli.py models)"

@@ -78,11 +78,12 @@ def test_names_map_to_settings_and_paths_stay_paths(tmp_path, monkeypatch):
     assert model_overrides("llama3.2-1b") == {"model_path": Path("llama3.2-1b")}
 
 
-def test_an_unknown_bare_name_lists_the_presets():
+@pytest.mark.parametrize("name", ["llama9-70b", "llama9.1-70b", "mistral:7b"])
+def test_an_unknown_bare_name_lists_the_presets(name):
     with pytest.raises(BadInputError) as info:
-        model_overrides("llama9-70b")
+        model_overrides(name)
     message = str(info.value)
-    assert "\n" not in message and "llama9-70b" in message
+    assert "\n" not in message and name in message
     assert all(name in message for name in preset_names()) and "cli.py models" in message
 
 
