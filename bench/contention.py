@@ -76,12 +76,15 @@ def summarise_run(run: dict[str, Any], label: str, burners: int) -> dict[str, An
     """The numbers one run contributes: wall time, generated tokens, tokens/s, other load."""
     tokens = int(run["result"]["totals"]["completion_tokens"])
     wall = float(run["wall_seconds"])
+    perf = run.get("perf") or {}
+    decode = perf.get("decode_tokens", 0) / (perf["decode_ms"] / 1000) if perf.get("decode_ms") else None
     return {
         "label": label,
         "burners": burners,
         "wall_seconds": round(wall, 1),
         "tokens": tokens,
         "tokens_per_second": round(tokens / wall, 1) if wall else 0.0,
+        "decode_tokens_per_second": round(decode, 1) if decode else None,  # llama.cpp's own count
         "other_cpu_cores": run.get("other_cpu_cores"),
     }
 
@@ -153,26 +156,29 @@ def render(contention: dict[str, Any]) -> str:
     lines = [
         "## Contention (one-round draft, search off)",
         "",
-        "| run | burners | wall s | tokens | tok/s | wall × idle | tok/s × idle | other CPU load (cores) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| run | burners | wall s | tokens | tok/s | decode tok/s | wall × idle | tok/s × idle | other |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for run in contention["runs"]:
         lines.append(
             f"| {run['label']} | {run['burners']} | {run['wall_seconds']} | {run['tokens']} | "
-            f"{run['tokens_per_second']} | {run['wall_vs_idle']} | {run['rate_vs_idle']} | "
+            f"{run['tokens_per_second']} | {run['decode_tokens_per_second']} | {run['wall_vs_idle']} | "
+            f"{run['rate_vs_idle']} | "
             f"{run['other_cpu_cores']} |"
         )
     for run in contention["pair"]:
         lines.append(
             f"| two at once: {run['label']} | 0 | {run['wall_seconds']} | {run['tokens']} | "
-            f"{run['tokens_per_second']} |  |  | {run['other_cpu_cores']} |"
+            f"{run['tokens_per_second']} | {run['decode_tokens_per_second']} |  |  | "
+            f"{run['other_cpu_cores']} |"
         )
     r = contention["ratios"]
     lines += [
         "",
         f"Two processes at once: {r['pair_combined_tokens_per_second']} tok/s combined "
         f"= {r['pair_vs_one_alone']} × one alone ({r['idle_tokens_per_second']} tok/s).",
-        "Other CPU load includes the burners (and, for the pair, the other Draftsmith process).",
+        "other: CPU cores other processes used during the run, the burners (and, for the pair, the other "
+        "Draftsmith process) included. decode tok/s: llama.cpp's own count (generation only).",
     ]
     return "\n".join(lines)
 
