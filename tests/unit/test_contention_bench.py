@@ -1,0 +1,38 @@
+"""bench --contention: burners end themselves, ratios against idle, the pair against one alone."""
+
+from __future__ import annotations
+
+import time
+
+from bench.contention import burners, ratios, summarise_run
+
+
+def test_a_burner_ends_itself_after_its_time_limit():
+    started = time.monotonic()
+    with burners(1, seconds=0.3) as started_burners:
+        assert started_burners[0].wait(timeout=20) == 0  # gone without being told
+    assert time.monotonic() - started < 20
+
+
+def test_burners_are_ended_with_the_block():
+    with burners(2, seconds=600) as started_burners:
+        pass
+    assert all(process.poll() is not None for process in started_burners)
+
+
+def run(wall: float, tokens: int = 1000) -> dict:
+    return {"result": {"totals": {"completion_tokens": tokens}}, "wall_seconds": wall, "other_cpu_cores": 0.1}
+
+
+def test_ratios_use_the_mean_idle_run_and_the_pairs_longer_wall():
+    runs = [
+        summarise_run(run(20.0), "idle", 0),
+        summarise_run(run(30.0), "1 burner", 1),
+        summarise_run(run(20.0), "idle (again, at the end)", 0),
+    ]
+    pair = [summarise_run(run(40.0), "process 1", 0), summarise_run(run(50.0), "process 2", 0)]
+    summary = ratios(runs, pair)
+    assert runs[1]["wall_vs_idle"] == 1.5
+    assert summary["idle_tokens_per_second"] == 50.0
+    assert summary["pair_combined_tokens_per_second"] == 40.0  # 2,000 tokens over 50 s
+    assert summary["pair_vs_one_alone"] == 0.8
