@@ -8,11 +8,11 @@ this module a run would decode on many threads. Every generation is therefore ha
 long-lived daemon thread, and its output streamed back to the caller through a queue.
 
 Why the slowdown: libgomp counts every thread it manages (the main thread included) and, once
-that exceeds the CPUs, spins only 100 rounds at a barrier before sleeping. The engine thread
-running as many threads as CPUs is already over that line, so ``GOMP_SPINCOUNT`` has no effect
-here then (measured: 300,000, 10,000 and 100 gave the same speed on the engine thread); what
-helps on a busy CPU is fewer threads (``backends.cpu``), which the engine applies between
-tokens with ``llama_set_n_threads``.
+that exceeds the CPUs, spins only 100 rounds at a barrier before sleeping (1,000 with
+``OMP_WAIT_POLICY=active``). The engine thread running as many threads as CPUs is over that
+line, so ``GOMP_SPINCOUNT`` alone changes nothing here (300,000, 10,000 and 100 measured the
+same); ``backends.cpu`` therefore sets the active policy, and on a busy CPU runs fewer threads,
+applied between tokens with ``llama_set_n_threads``.
 """
 
 from __future__ import annotations
