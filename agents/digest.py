@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from agents.cleanup import split_sentences
 from agents.evidence import stems
-from agents.grounding import COPY_NGRAM, ngrams
+from agents.grounding import copied_ngram_ratio, source_ngrams
 from graph.state import Passage
 from tools.injection import looks_like_injection
 from tools.specifics import Specific, find_specifics, key_specifics, states
@@ -201,13 +201,13 @@ def weave(body: str, evidence: Sequence[Passage], subject_text: str, target_word
             kept.append(sentence)
             plain_words += len(sentence.split())
     text = " ".join(kept)
-    sources = [p.text for p in evidence]
+    known = source_ngrams(p.text for p in evidence)
     added = 0
     candidates = fact_candidates(evidence, subject_text)
     for fact, source_id, _ in candidates:
         if len(text.split()) >= target_words:
             break
-        if copied_share(f"{text} {fact}", sources, target_words) > COPY_BUDGET:
+        if (copied_ngram_ratio(f"{text} {fact}", known=known) or 0.0) > COPY_BUDGET:
             continue  # this claim would make the section read like the source: leave it out
         specifics = find_specifics(fact)
         if (specifics and all(states(text, s) for s in specifics)) or fact[:-1].lower() in text.lower():
@@ -221,15 +221,6 @@ def weave(body: str, evidence: Sequence[Passage], subject_text: str, target_word
         fact, source_id, _ = min(fresh, key=lambda c: (c[2] == 0, len(c[0].split())))
         text = f"{text} {fact[:-1]} [{source_id}].".strip()
     return text
-
-
-def copied_share(text: str, sources: Sequence[str], target_words: int) -> float:
-    """Verbatim 8-grams of ``text`` found in the sources, as a share of its 8-grams (the measure
-    the post is held to: a short section may quote little)."""
-    grams = ngrams(text, COPY_NGRAM)
-    known = {gram for source in sources for gram in ngrams(source, COPY_NGRAM)}
-    copied = sum(gram in known for gram in grams)
-    return copied / max(len(grams), 1)
 
 
 def densify(body: str, evidence: Sequence[Passage], subject_text: str, target_words: int) -> str:

@@ -170,6 +170,16 @@ def assign_passages(
     return [sorted(ids) for ids in assigned]
 
 
+def within_budget(passages: Sequence[Passage], budget_words: int) -> list[Passage]:
+    """The leading passages that fit ``budget_words`` (none when nothing fits)."""
+    kept: list[Passage] = []
+    for passage in passages:
+        if sum(passage_words(p) for p in kept) + passage_words(passage) > budget_words:
+            break
+        kept.append(passage)
+    return kept
+
+
 def quoted_evidence(passages: Sequence[Passage]) -> str:
     """Passages as numbered, quoted data: ``[source id] text`` lines."""
     return "\n".join(f"[{p.source_id}] {p.text}" for p in passages)

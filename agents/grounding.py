@@ -9,7 +9,7 @@ are removed: there is nothing to check names against.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from agents.cleanup import split_sentences
@@ -72,12 +72,20 @@ def ngrams(text: str, n: int) -> list[tuple[str, ...]]:
     return [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
 
 
-def copied_ngram_ratio(prose: str, source_texts: Sequence[str], n: int = COPY_NGRAM) -> float | None:
-    """Share of the prose's word ``n``-grams found verbatim in the sources (None: too short)."""
-    grams = ngrams(prose, n)
+def source_ngrams(source_texts: Iterable[str], n: int = COPY_NGRAM) -> set[tuple[str, ...]]:
+    """Every word ``n``-gram of the sources (build once, test many texts against it)."""
+    return {gram for text in source_texts for gram in ngrams(text, n)}
+
+
+def copied_ngram_ratio(
+    prose: str, source_texts: Sequence[str] = (), known: set[tuple[str, ...]] | None = None
+) -> float | None:
+    """Share of the prose's word 8-grams found verbatim in the sources, or in ``known`` (their
+    :func:`source_ngrams`); None when the prose is too short to have one."""
+    grams = ngrams(prose, COPY_NGRAM)
     if not grams:
         return None
-    known = {gram for text in source_texts for gram in ngrams(text, n)}
+    known = source_ngrams(source_texts) if known is None else known
     return sum(gram in known for gram in grams) / len(grams)
 
 

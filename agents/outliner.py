@@ -126,11 +126,8 @@ def grounded_outline(model: BaseChatModel, state: DraftState, passages: list[Pas
     ]
     outline = tidy_outline(Outline(title=title, sections=sections), {s.id for s in sources}, count)
     outline = with_evidence(outline, request.topic, index, [c.passage_ids for c in chosen])
-    intro = [
-        pid
-        for pid in sorted(index.scores(request.topic), key=lambda p: -index.scores(request.topic)[p])
-        if pid in set(overview)
-    ]
+    relevance = index.scores(request.topic)
+    intro = [pid for pid in sorted(relevance, key=lambda p: -relevance[p]) if pid in set(overview)]
     outline = outline.model_copy(
         update={"intro_passage_ids": fit_words(intro, passages, INTRO_EVIDENCE_WORDS)}
     )

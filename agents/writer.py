@@ -10,7 +10,7 @@ from langchain_core.language_models import BaseChatModel
 
 from agents.cleanup import clean_section
 from agents.digest import densify, weave
-from agents.evidence import quoted_evidence
+from agents.evidence import EVIDENCE_CAP_WORDS, evidence_word_budget, quoted_evidence, within_budget
 from agents.grounding import SectionMeasure, better, corpus_for, drop_invented, measure_section, missing_facts
 from agents.markdown import render_markdown
 from agents.prompts import bullet_list, messages_for, render, shared_context
@@ -65,7 +65,10 @@ def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
             round_number=completed_rounds(state) + 1,
         )
         lengths = section_lengths(request, outline)
-        evidence = section_evidence(outline, passages)
+        evidence = [
+            within_budget(ev, evidence_budget(context, length))
+            for ev, length in zip(section_evidence(outline, passages), lengths, strict=True)
+        ]
         previous = {s.heading.lower(): s for s in state.get("sections", [])}
         if critique is not None and previous:
             issues = revision_advice(critique, request, bool(known_ids)) + [
@@ -109,6 +112,19 @@ class WritingContext:
     grounded: bool
     round_number: int
     seen: list[frozenset[str]] = field(default_factory=list)
+
+
+DEFAULT_CONTEXT_TOKENS = 8192  # a model that does not report its window (a server)
+PROMPT_OVERHEAD_WORDS = 120  # the section template's own words
+
+
+def evidence_budget(context: WritingContext, length: int) -> int:
+    """Words of evidence a section call can carry: the model's context window less the prompt
+    (shared context, brief, template, and the current text when revising) and the answer."""
+    window = getattr(context.model, "context_tokens", None) or DEFAULT_CONTEXT_TOKENS
+    prompt_words = len(context.system.split()) + len(context.brief.split()) + PROMPT_OVERHEAD_WORDS + length
+    prompt_tokens = round(prompt_words * TOKENS_PER_WORD)
+    return evidence_word_budget(window, prompt_tokens, max_tokens_for(length), EVIDENCE_CAP_WORDS)
 
 
 def writer_brief(request: DraftRequest, outline: Outline, has_sources: bool) -> str:
@@ -265,21 +281,8 @@ def revise_round(
     for position, heading in enumerate(headings):
         old = current[position]
         if old is None:  # a section the plan gained: write it new
-            kind = (
-                "section"
-                if 0 < position < len(headings) - 1
-                else ("intro" if position == 0 else "conclusion")
-            )
             sections.append(
-                compose(
-                    context,
-                    heading,
-                    kind,
-                    lengths[position],
-                    evidence[position],
-                    points="- " + heading,
-                    covered="the other sections",
-                )
+                gained_section(context, headings, position, lengths[position], evidence[position])
             )
             changed = True
             continue
@@ -334,6 +337,23 @@ def best_revision(
     return max(measured, key=lambda item: ((item[1].coverage or 0.0), -item[1].invented))
 
 
+def gained_section(
+    context: WritingContext, headings: list[str], position: int, length: int, evidence: list[Passage]
+) -> Section:
+    """A section a revised plan added (no earlier text to revise): written new."""
+    last = len(headings) - 1
+    kind = "intro" if position == 0 else ("conclusion" if position == last else "section")
+    return compose(
+        context,
+        headings[position],
+        kind,
+        length,
+        evidence,
+        points="- " + headings[position],
+        covered="the other sections",
+    )
+
+
 def revision_targets(measures: list[SectionMeasure | None], evidence: list[list[Passage]]) -> set[int]:
     """Positions of the sections to rewrite: those with evidence left unstated or with invented
     specifics, worst first, at most half of the sections."""
@@ -362,22 +382,7 @@ def revise_all(
     for position, heading in enumerate(headings):
         old = current[position]
         if old is None:
-            kind = (
-                "section"
-                if 0 < position < len(headings) - 1
-                else ("intro" if position == 0 else "conclusion")
-            )
-            sections.append(
-                compose(
-                    context,
-                    heading,
-                    kind,
-                    lengths[position],
-                    [],
-                    points="- " + heading,
-                    covered="the other sections",
-                )
-            )
+            sections.append(gained_section(context, headings, position, lengths[position], []))
             changed = True
             continue
         seen_before = list(context.seen)

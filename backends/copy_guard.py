@@ -34,7 +34,6 @@ class CopyGuard:
             for start in range(len(tokens) - run + 1):
                 window = tuple(tokens[start : start + run])
                 self.blocked.setdefault(window[:-1], set()).add(window[-1])
-        self.interventions = 0
 
     def __call__(self, input_ids: Sequence[int], scores: Any) -> Any:
         generated = len(input_ids) - self.prompt_length
@@ -43,7 +42,6 @@ class CopyGuard:
         tail = tuple(int(t) for t in input_ids[-(self.run - 1) :])
         forbidden = self.blocked.get(tail)
         if forbidden:
-            self.interventions += 1
             for token in forbidden:
                 scores[token] = -float("inf")
         return scores

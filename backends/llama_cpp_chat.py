@@ -293,6 +293,12 @@ class LlamaCppChatModel(BaseChatModel):
             return tuple(whole[len(head) :])
         return tuple(tokens(answer))
 
+    @property
+    def context_tokens(self) -> int | None:
+        """The loaded model's context window (the writer fits its evidence into it)."""
+        n_ctx = getattr(self.llama, "n_ctx", None)
+        return int(n_ctx()) if callable(n_ctx) else None
+
     def copy_guard_tokens(self, text: str) -> list[int]:
         """``text`` as the tokens it would be generated as mid-sentence (leading space)."""
         return list(

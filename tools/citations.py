@@ -194,6 +194,11 @@ def finalize_references(markdown: str, sources: Sequence[Source]) -> str:
     return f"{text}\n\n## References\n\n{listing}\n"
 
 
+def remove_markers(text: str) -> str:
+    """``text`` without its citation markers (outside code), References sections kept."""
+    return _replace_markers(text, lambda ids: "")
+
+
 def strip_citations(markdown: str) -> str:
     """Remove every citation marker and References section (for drafts without sources)."""
     return _replace_markers(remove_reference_sections(markdown), lambda ids: "").rstrip() + "\n"

@@ -19,9 +19,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from tools.citations import remove_markers, split_sentences
+
 SpecificKind = Literal["number", "name", "quote", "study"]
 
-_CITATION = re.compile(r"\s?\[\d+(?:\s*[,;–-]\s*\d+)*\]")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:]\d+)*(?![A-Za-z_])(?:\s?%)?")
 _IDENTIFIER = re.compile(
     r"\b(?=\w*[A-Za-z])(?=\w*(?:\d|_|[a-z][A-Z]))[A-Za-z0-9_]*[A-Za-z0-9](?:\.[A-Za-z0-9_]+)*\b"
@@ -34,7 +35,6 @@ _STUDY = re.compile(
     r"|\b(studies|surveys|research(?:ers)?|scientists|experts)\s+(?:have\s+)?(?:show|shown|found|suggest|say)",
     re.IGNORECASE,
 )
-_SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
 _WORD = re.compile(r"[a-z0-9]+(?:[._'][a-z0-9]+)*")
 COMMON_CAPITALISED = frozenset(
     [
@@ -105,14 +105,14 @@ class Specific:
 
 def normalise(text: str) -> str:
     """Lower case, citation markers removed, dashes and slashes as spaces, single spaces."""
-    text = _CITATION.sub(" ", text).lower().replace("’", "'")
+    text = remove_markers(text).lower().replace("’", "'")
     text = re.sub(r"[‐-―/-]+", " ", text)
     return " ".join(text.split())
 
 
 def sentences_of(text: str) -> list[str]:
     """Sentences (and lines) of ``text``, markers removed."""
-    return [part.strip() for part in _SENTENCE.split(_CITATION.sub("", text)) if part and part.strip()]
+    return split_sentences(remove_markers(text))
 
 
 def find_specifics(text: str) -> list[Specific]:
@@ -188,7 +188,7 @@ class Corpus:
         joined = "\n".join(texts)
         self.text = " " + normalise(joined) + " "
         self.words = set(_WORD.findall(self.text))
-        self.numbers = {number_key(m.group(0)) for m in _NUMBER.finditer(_CITATION.sub(" ", joined))}
+        self.numbers = {number_key(m.group(0)) for m in _NUMBER.finditer(remove_markers(joined))}
         self.studies = {s.key for s in find_specifics(joined) if s.kind == "study"}
         self.studies |= {f"study:{w}" for w in ("study", "survey", "report", "research") if w in self.words}
 
@@ -220,7 +220,7 @@ def unsupported(text: str, corpus: Corpus, kinds: Iterable[SpecificKind] | None 
 def states(text: str, specific: Specific) -> bool:
     """True when ``text`` states ``specific`` (same number, or the phrase in normalised form)."""
     if specific.kind == "number":
-        return specific.key in {number_key(m.group(0)) for m in _NUMBER.finditer(_CITATION.sub(" ", text))}
+        return specific.key in {number_key(m.group(0)) for m in _NUMBER.finditer(remove_markers(text))}
     return contains_phrase(normalise(text), specific.key)
 
 
@@ -239,7 +239,7 @@ def coverage(draft: str, evidence: list[Specific]) -> float | None:
     if not evidence:
         return None
     normalised = normalise(draft)
-    numbers = {number_key(m.group(0)) for m in _NUMBER.finditer(_CITATION.sub(" ", draft))}
+    numbers = {number_key(m.group(0)) for m in _NUMBER.finditer(remove_markers(draft))}
     stated = sum(
         (s.key in numbers) if s.kind == "number" else contains_phrase(normalised, s.key) for s in evidence
     )

@@ -362,3 +362,30 @@ def test_a_model_that_states_the_facts_itself_gets_nothing_added():
     ]
     own = "Since 1852 the Langstroth design has given beekeepers boxes of ten frames each [1]."
     assert weave(own, evidence, "Choosing a hive Langstroth", 20) == own
+
+
+def test_a_small_context_window_carries_less_evidence_per_section():
+    from agents.writer import make_writer
+
+    class SmallWindow(ScriptedChatModel):
+        context_tokens: int = 8192
+
+    passages = build_passages(sources())
+    state = {"request": DraftRequest(topic="Keeping bees in a small garden", words=600), "sources": sources()}
+    state["passages"] = passages
+    state.update(
+        make_outliner(ScriptedChatModel(replies=[{"title": "Bees, step by step", "sections": [1, 2, 3]}]))(
+            state
+        )
+    )
+
+    def evidence_words(window: int) -> int:
+        model = SmallWindow(default_reply="Bees are kept in hives in a garden.", context_tokens=window)
+        make_writer(model)(state)
+        blocks = [
+            p.split("<<<")[-1].split(">>>")[0] for p in model.prompts if "Evidence for this section" in p
+        ]
+        return sum(len(block.split()) for block in blocks)
+
+    roomy, tight = evidence_words(8192), evidence_words(750)
+    assert roomy > 0 and tight < roomy
