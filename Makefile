@@ -38,6 +38,7 @@ integration: install-dev
 lint: install-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install-dev
 	$(PY) -m ruff format .

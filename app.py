@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from errors import DraftsmithError, NoDraftYetError, RunNotFoundError
+from core.errors import DraftsmithError, NoDraftYetError, RunNotFoundError
+from core.result import DraftResult
+from core.settings import load_settings
+from core.state import MAX_ROUNDS, MAX_TOPIC_CHARS, RoundRecord
 from exports import to_html, to_json, to_markdown
-from graph.result import DraftResult
-from graph.state import MAX_ROUNDS, MAX_TOPIC_CHARS, RoundRecord
-from settings import load_settings
 from ui import history, render, session
 from ui.advice import Explained, explain
 from ui.progress import ProgressView, chain, round_label, step_line

@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from pydantic import ValidationError
 
-from errors import BadInputError, DraftsmithError
-from settings import Settings, describe_validation_error, load_settings
+from core.errors import BadInputError, DraftsmithError
+from core.settings import Settings, describe_validation_error, load_settings
 
 if TYPE_CHECKING:
+    from core.result import DraftResult
     from exports import ExportFormat
-    from graph.result import DraftResult
 
 BACKENDS = {"llamacpp": "llama_cpp", "openai": "openai"}
 
@@ -163,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def advice(exc: DraftsmithError) -> str:
     """What to do next, in the command line's words (the core's messages carry none)."""
-    from errors import NoDraftYetError, RunFinishedError, RunNotFoundError, ServerUnreachableError
+    from core.errors import NoDraftYetError, RunFinishedError, RunNotFoundError, ServerUnreachableError
 
     if isinstance(exc, ServerUnreachableError):
         return " (is it running? check --base-url)"
@@ -394,7 +394,7 @@ def settings_from(args: argparse.Namespace, stored: dict[str, Any] | None = None
 
 
 def make_request(args: argparse.Namespace) -> Any:
-    from graph.state import DraftRequest
+    from core.state import DraftRequest
 
     given = {
         "topic": args.topic,

@@ -12,8 +12,8 @@ from typing import Literal
 import yaml
 from markdown_it import MarkdownIt
 
-from errors import BadInputError
-from graph.result import DraftResult
+from core.errors import BadInputError
+from core.result import DraftResult
 
 ExportFormat = Literal["md", "html", "json"]
 

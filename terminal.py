@@ -14,7 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from errors import BadInputError
+from core.errors import BadInputError
 
 
 class NullProgress:

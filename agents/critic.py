@@ -20,7 +20,7 @@ from agents.metrics import describe, measure_draft, measured_rubric, objective_f
 from agents.prompts import messages_for, render, shared_context
 from backends.ratings import RatesByProbability, expected_rating
 from backends.structured import StructuredOutputError, invoke_structured
-from graph.state import (
+from core.state import (
     Critique,
     CritiqueReply,
     DraftState,

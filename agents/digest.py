@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from agents.cleanup import split_sentences
 from agents.evidence import stems
 from agents.grounding import copied_ngram_ratio, source_ngrams
-from graph.state import Passage
+from core.state import Passage
+from core.text import content_words
 from tools.injection import looks_like_injection
 from tools.specifics import Specific, find_specifics, key_specifics, states
-from tools.text import content_words
 
 MAX_FACT_WORDS = 10  # a condensed fact stays a short claim
 COPY_BUDGET = 0.12  # share of a section's word 8-grams that may repeat a source verbatim

@@ -21,8 +21,8 @@ from agents.markdown import render_markdown
 from agents.prompts import messages_for, render, shared_context
 from agents.readability import repeated_ngram_ratio
 from agents.writer import CONCLUSION_HEADING, max_tokens_for, recap, section_lengths
-from graph.state import DraftRequest, DraftState, Outline, Section
-from tools.citations import cited_ids
+from core.markers import cited_ids
+from core.state import DraftRequest, DraftState, Outline, Section
 from tools.specifics import coverage, key_specifics
 
 MIN_KEPT_LENGTH = 0.6

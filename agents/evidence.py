@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from agents.cleanup import split_sentences
-from graph.state import Passage, Source
+from core.state import Passage, Source
+from core.text import tokens
 from tools.injection import looks_like_injection
-from tools.text import tokens
 
 PASSAGE_WORDS = 90  # a longer paragraph is cut into windows of about this many words
 MIN_PASSAGE_WORDS = 12
@@ -80,7 +80,7 @@ _SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ed", "es", "s", "ly
 
 
 def stems(text: str) -> list[str]:
-    """:func:`tools.text.tokens` with common suffixes cut, so "composting" finds "compost"."""
+    """:func:`core.text.tokens` with common suffixes cut, so "composting" finds "compost"."""
     result = []
     for word in tokens(text):
         for suffix in _SUFFIXES:

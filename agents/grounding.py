@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from agents.cleanup import split_sentences
 from agents.readability import repeated_ngram_ratio
-from graph.state import DraftRequest, Passage, Source
+from core.state import DraftRequest, Passage, Source
 from tools.specifics import (
     Corpus,
     Specific,

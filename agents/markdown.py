@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graph.state import Section
+from core.state import Section
 
 
 def render_markdown(title: str, sections: list[Section]) -> str:

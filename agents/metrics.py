@@ -11,8 +11,9 @@ from agents.cleanup import repeated_sentence_ratio, split_sentences
 from agents.grounding import copied_ngram_ratio, corpus_for, invented
 from agents.markdown import render_markdown, word_count
 from agents.readability import flesch_reading_ease, repeated_ngram_ratio
-from graph.state import DraftMetrics, DraftRequest, Outline, Passage, RubricScores, Section, Source
-from tools.citations import citation_support, strip_citations, weak_citation_issues
+from core.markers import strip_citations
+from core.state import DraftMetrics, DraftRequest, Outline, Passage, RubricScores, Section, Source
+from tools.citations import citation_support, weak_citation_issues
 from tools.specifics import coverage, find_specifics, key_specifics
 
 LENGTH_TOLERANCE = 0.2

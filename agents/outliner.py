@@ -19,7 +19,7 @@ from agents.evidence import EVIDENCE_CAP_WORDS, EvidenceIndex, assign_passages
 from agents.planning import Candidate, evidence_candidates
 from agents.prompts import bullet_list, messages_for, note_text, render, shared_context
 from backends.structured import StructuredOutputError, invoke_structured, json_schema_for
-from graph.state import (
+from core.state import (
     DraftRequest,
     DraftState,
     Note,
@@ -29,7 +29,7 @@ from graph.state import (
     SectionChoice,
     Source,
 )
-from tools.text import content_words
+from core.text import content_words
 
 WORDS_PER_SECTION = 150
 OUTLINE_MAX_TOKENS = 450

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 from agents.cleanup import tidy_heading
 from agents.evidence import EvidenceIndex
-from graph.state import Passage, Source
-from tools.text import STOPWORDS, content_words
+from core.state import Passage, Source
+from core.text import STOPWORDS, content_words
 
 GENERIC_HEADINGS = re.compile(
     r"^(introduction|intro|overview|conclusions?|summary|references|sources|further reading|faq|"

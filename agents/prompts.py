@@ -12,7 +12,7 @@ from pathlib import Path
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from graph.state import DraftRequest, Note, Source
+from core.state import DraftRequest, Note, Source
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 _HEADER = re.compile(r"^=== (\w+) ===$", re.MULTILINE)

@@ -16,7 +16,7 @@ from agents.cleanup import split_sentences
 from agents.evidence import build_passages
 from agents.prompts import bullet_list, messages_for, render, shared_context
 from backends.structured import StructuredOutputError, invoke_structured
-from graph.state import DraftState, Note, SearchQueries, Source, completed_rounds
+from core.state import DraftState, Note, SearchQueries, Source, completed_rounds
 from tools.base import Document, HoldsWholeDocuments, SearchTool
 from tools.injection import looks_like_injection
 

@@ -16,7 +16,7 @@ from agents.markdown import render_markdown
 from agents.prompts import bullet_list, messages_for, render, shared_context
 from agents.readability import flesch_reading_ease, repeated_ngram_ratio
 from backends.copy_guard import AvoidsCopying
-from graph.state import (
+from core.state import (
     Critique,
     DraftRequest,
     DraftState,

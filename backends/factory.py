@@ -15,8 +15,8 @@ from backends.cpu import ThreadTuner, set_wait_policy
 from backends.gguf_info import context_size
 from backends.llama_cpp_chat import LlamaCppChatModel
 from backends.model_files import resolve_model_file
-from errors import ModelFileError
-from settings import Settings
+from core.errors import ModelFileError
+from core.settings import Settings
 
 set_wait_policy()  # before anything imports llama_cpp: libgomp reads it once, when it loads
 

@@ -13,7 +13,7 @@ import struct
 from pathlib import Path
 from typing import Any
 
-from errors import ModelFileError
+from core.errors import ModelFileError
 
 MIN_CONTEXT = 512
 CONTEXT_STEP = 256

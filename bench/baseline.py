@@ -14,7 +14,7 @@ from typing import Any
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from bench.pipeline import Scenario
-from settings import Settings
+from core.settings import Settings
 
 TOKENS_PER_WORD = 1.35
 ANSWER_SLACK = 1.25  # room beyond the target length, as the pipeline's token caps allow

@@ -15,7 +15,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel
 
 from backends.engine_thread import run_on_engine
-from settings import Settings
+from core.settings import Settings
 
 GEN_TOKENS = 300
 PROMPT_TOKENS = 1000

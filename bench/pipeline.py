@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from bench.engine import CallRecorder, EvalCounter, perf_reset, perf_snapshot, replay_calls
-from graph.state import DraftRequest
-from settings import Settings
+from core.settings import Settings
+from core.state import DraftRequest
 
 
 class Scenario(BaseModel):

@@ -24,8 +24,9 @@ from pydantic import BaseModel
 
 from agents.cleanup import repeated_sentence_ratio
 from agents.readability import flesch_reading_ease, repeated_ngram_ratio, tokens
-from graph.result import DraftResult
-from tools.citations import citation_support, remove_reference_sections
+from core.markers import remove_reference_sections
+from core.result import DraftResult
+from tools.citations import citation_support
 
 CONCLUSION_WORDS = ("conclusion", "summary", "final thoughts", "takeaway", "wrapping up", "in short")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")

@@ -8,7 +8,7 @@ from typing import Any
 from bench import versus
 from bench.engine import per_second, reuse_rate
 from bench.quality import evaluate_run
-from graph.state import AGENTS
+from core.state import AGENTS
 
 
 def summarise(document: dict[str, Any]) -> dict[str, Any]:

@@ -183,7 +183,7 @@ def _other_cores(before: float | None, after: float | None, own: float, wall: fl
 
 def worker_main(spec_path: Path, out_path: Path) -> int:
     """Child side: run the scenario the spec names and write its JSON."""
-    from settings import load_settings
+    from core.settings import load_settings
 
     spec = json.loads(spec_path.read_text(encoding="utf-8"))
     settings = load_settings(**spec["settings"])

@@ -12,9 +12,9 @@ from typing import Any, Literal
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ValidationError
 
-from errors import DraftsmithError
-from graph.state import DraftRequest
-from settings import Settings, describe_validation_error
+from core.errors import DraftsmithError
+from core.settings import Settings, describe_validation_error
+from core.state import DraftRequest
 
 
 class BatchOutcome(BaseModel):

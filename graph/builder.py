@@ -10,9 +10,9 @@ from agents.editor import make_editor
 from agents.outliner import make_outliner
 from agents.researcher import make_researcher
 from agents.writer import make_writer
+from core.state import DraftState
 from graph.human import with_human_pauses
 from graph.routing import route_after_critique
-from graph.state import DraftState
 from graph.telemetry import instrument
 from tools.base import SearchTool
 

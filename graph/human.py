@@ -8,23 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 from langgraph.types import interrupt
-from pydantic import BaseModel
 
-from graph.state import DraftState, Outline, completed_rounds
-
-Question = Literal["outline", "feedback"]
-
-
-class Pause(BaseModel):
-    """What the run asks the person; ``outline`` is set for outline review."""
-
-    question: Question
-    round: int
-    outline: Outline | None = None
-    best_score: float | None = None
+from core.events import Pause
+from core.state import DraftState, Outline, completed_rounds
 
 
 def with_human_pauses(writer: Callable[[DraftState], dict]) -> Callable[[DraftState], dict]:

@@ -18,7 +18,7 @@ from langgraph.types import Command
 from pydantic import ValidationError
 
 from backends.cancel import GenerationCancelled
-from errors import (
+from core.errors import (
     BackendError,
     BadInputError,
     DraftsmithError,
@@ -28,22 +28,22 @@ from errors import (
     ServerTimeoutError,
     ServerUnreachableError,
 )
-from graph.builder import build_graph
-from graph.events import (
+from core.events import (
     AgentFinished,
     AgentStarted,
     Done,
     Event,
     InputNeeded,
+    Pause,
     RoundScored,
     RunStarted,
     RunWarning,
     SourceFound,
     TokenStreamed,
 )
-from graph.human import Pause
-from graph.result import DraftResult, RunStatus, SourceRef, build_result
-from graph.state import (
+from core.result import DraftResult, RunStatus, SourceRef, build_result
+from core.settings import Settings
+from core.state import (
     AGENTS,
     MAX_ROUNDS,
     DraftRequest,
@@ -53,9 +53,9 @@ from graph.state import (
     Source,
     StepTelemetry,
 )
+from graph.builder import build_graph
 from graph.store import RunIndex, RunState, open_run_index, open_run_store
 from graph.telemetry import STOP_CHECK, SpeedWatch, StopRequested
-from settings import Settings
 from tools.base import SearchTool
 
 RECURSION_LIMIT = MAX_ROUNDS * len(AGENTS) + 10

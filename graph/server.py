@@ -11,8 +11,8 @@ import os
 from typing import Any, Literal, cast
 
 from backends.factory import make_chat_model
+from core.settings import load_settings
 from graph.builder import build_graph
-from settings import load_settings
 from tools.factory import make_search_tool
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import sys
 import time
 from pathlib import Path
 from typing import Any, Literal
@@ -13,8 +14,8 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 from pydantic import BaseModel, ValidationError
 
-from errors import BadInputError, DraftsmithError, RunNotFoundError
-from graph import state as state_schemas
+from core import state as state_schemas
+from core.errors import BadInputError, DraftsmithError, RunNotFoundError
 
 STORE_FILE = "runs.sqlite3"
 
@@ -86,15 +87,21 @@ def serializer() -> JsonPlusSerializer:
     return StateSerializer(allowed_msgpack_modules=state_types())
 
 
+LEGACY_STATE_MODULE = "graph.state"  # where the schemas lived before core/; old checkpoints name it
+sys.modules.setdefault(LEGACY_STATE_MODULE, state_schemas)
+
+
 def state_types() -> list[tuple[str, str]]:
-    """(module, class) of every pydantic schema stored in the graph state."""
-    return [
-        (value.__module__, value.__name__)
+    """(module, class) of every pydantic schema stored in the graph state, under today's module
+    and the legacy one, so that runs checkpointed before the move still resume."""
+    names = [
+        value.__name__
         for value in vars(state_schemas).values()
         if isinstance(value, type)
         and issubclass(value, BaseModel)
         and value.__module__ == state_schemas.__name__
     ]
+    return [(module, name) for module in (state_schemas.__name__, LEGACY_STATE_MODULE) for name in names]
 
 
 RunState = Literal["running", "paused", "completed", "stopped", "budget_stopped", "failed"]

@@ -16,8 +16,8 @@ from langchain_core.tracers.context import register_configure_hook
 from langgraph.config import get_config, get_stream_writer
 
 from backends.cancel import stop_check
-from graph.events import CpuBusy
-from graph.state import AgentName, DraftRequest, DraftState, StepTelemetry, completed_rounds
+from core.events import CpuBusy
+from core.state import AgentName, DraftRequest, DraftState, StepTelemetry, completed_rounds
 
 
 class UsageCounter(BaseCallbackHandler):

@@ -114,7 +114,7 @@ def scripted_model() -> Callable[..., ScriptedChatModel]:
 def embedded_model() -> Any:
     """The real embedded SmolLM2 model behind our llama.cpp adapter, loaded once per session."""
     from backends.factory import make_chat_model
-    from settings import load_settings
+    from core.settings import load_settings
 
     return make_chat_model(load_settings(n_ctx=4096, max_tokens=256, n_threads=2))
 

@@ -14,10 +14,10 @@ import sys
 import time
 from pathlib import Path
 
-from graph.events import Event
+from core.events import Event
+from core.settings import load_settings
+from core.state import DraftRequest
 from graph.runner import stream_draft
-from graph.state import DraftRequest
-from settings import load_settings
 from tests.team import FakeTeam, agent_of
 from tools.base import NoSearch
 

@@ -1,35 +1,18 @@
-"""Citation markers and the References list: pure functions over markdown text.
+"""Citation support: does each cited sentence share enough content words with its source?
 
-A citation is a bracketed source number written after a claim: ``[2]``, ``[1, 3]``, ``[1][3]`` or
-``[2-4]``. Markers inside code, link texts (``[1](url)``) and link definitions (``[1]: url``)
-are not citations. Sources are ``(id, title, url)`` tuples; a url that is not http(s) is a
-local file path.
+The marker format itself (parsing, renumbering, the References list) is ``core.markers``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from pathlib import PurePath
 
 from pydantic import BaseModel, Field
 
-from tools.text import content_words
-
-Source = tuple[int, str, str]
+from core.markers import LEADING_MARKERS_RE, cited_ids, code_spans, remove_markers, remove_reference_sections
+from core.text import content_words
 
 DEFAULT_SUPPORT_THRESHOLD = 0.3
-_MAX_RANGE = 20
-_MARKER_RE = re.compile(r"\[\s*(\d{1,4}(?:\s*(?:[,;]|[-–])\s*\d{1,4})*)\s*\](?![(:])")
-_LEADING_MARKERS_RE = re.compile(r"^(?:\s*\[\s*\d{1,4}(?:\s*(?:[,;]|[-–])\s*\d{1,4})*\s*\])+")
-_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,}).*?(?:^ {0,3}\1[ \t]*$|\Z)", re.MULTILINE | re.DOTALL)
-_INLINE_CODE_RE = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
-_HEADING_RE = re.compile(r"^ {0,3}(#{1,6})\s")
-_REFERENCES_LINE_RE = re.compile(
-    r"^ {0,3}(#{1,6}\s*)?(?:\*\*|__)?\s*(references|sources|bibliography|works cited|citations)\s*:?\s*"
-    r"(?:\*\*|__)?\s*:?\s*$",
-    re.IGNORECASE,
-)
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=\S)|(?<=\])\s+(?=[A-Z])")
 _LINE_PREFIX_RE = re.compile(r"^\s*(?:#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s*)*")
 
@@ -57,157 +40,10 @@ class CitationReport(BaseModel):
         return [claim for claim in self.claims if not claim.supported]
 
 
-def _code_spans(markdown: str) -> list[tuple[int, int]]:
-    """Character ranges of fenced code blocks and inline code spans."""
-    spans = [match.span() for match in _FENCE_RE.finditer(markdown)]
-    for match in _INLINE_CODE_RE.finditer(markdown):
-        if not any(start <= match.start() < end for start, end in spans):
-            spans.append(match.span())
-    return spans
-
-
-def _parse_ids(group: str) -> list[int]:
-    """``"1, 3-5"`` -> ``[1, 3, 4, 5]`` (ranges longer than a few ids are taken as two ids)."""
-    ids: list[int] = []
-    for part in re.split(r"\s*[,;]\s*", group.strip()):
-        bounds = [int(number) for number in re.split(r"\s*[-–]\s*", part) if number]
-        if len(bounds) == 2 and 0 <= bounds[1] - bounds[0] <= _MAX_RANGE:
-            bounds = list(range(bounds[0], bounds[1] + 1))
-        ids.extend(number for number in bounds if number not in ids)
-    return ids
-
-
-def _replace_markers(markdown: str, replace: Callable[[list[int]], str]) -> str:
-    """Rewrite every citation marker outside code; an empty replacement also eats the space before it."""
-    spans = _code_spans(markdown)
-    parts: list[str] = []
-    position = 0
-    eaten = ""  # space removed before a deleted marker, given back to a kept marker right after it
-    for match in _MARKER_RE.finditer(markdown):
-        if any(start <= match.start() < end for start, end in spans):
-            continue
-        before = markdown[position : match.start()]
-        replacement = replace(_parse_ids(match.group(1)))
-        if replacement:
-            parts.append(before or eaten)
-            eaten = ""
-        else:
-            kept = before.rstrip(" \t")
-            eaten = before[len(kept) :] if before else eaten
-            parts.append(kept)
-        parts.append(replacement)
-        position = match.end()
-    parts.append(markdown[position:])
-    return "".join(parts)
-
-
-def remove_reference_sections(markdown: str) -> str:
-    """Drop every References/Sources/Bibliography section (heading or label line up to the next
-    heading of the same or a higher level, or to the end)."""
-    kept: list[str] = []
-    section_level: int | None = None
-    for line in markdown.splitlines():
-        heading = _HEADING_RE.match(line)
-        if section_level is not None and heading and len(heading.group(1)) <= section_level:
-            section_level = None
-        label = _REFERENCES_LINE_RE.match(line)
-        if section_level is None and label:
-            section_level = len(label.group(1).strip()) if label.group(1) else 6
-            continue
-        if section_level is None:
-            kept.append(line)
-    return "\n".join(kept).rstrip()
-
-
-def cited_ids(markdown: str) -> list[int]:
-    """Source ids cited in the text (outside code and References sections), in order of first use."""
-    found: list[int] = []
-
-    def collect(ids: list[int]) -> str:
-        found.extend(number for number in ids if number not in found)
-        return "[]"
-
-    _replace_markers(remove_reference_sections(markdown), collect)
-    return found
-
-
-def renumber_citations(markdown: str, sources: Sequence[Source]) -> tuple[str, dict[int, int]]:
-    """Renumber cited known sources 1..k by first use and drop markers of unknown ids.
-
-    Sources sharing a url (e.g. two chunks of one file) share a number. Existing References
-    sections are removed.
-
-    Returns:
-        ``(text, mapping)``: the rewritten text and old id -> new number for every cited source.
-    """
-    urls = {source_id: url for source_id, _, url in sources}
-    mapping: dict[int, int] = {}
-    number_of_url: dict[str, int] = {}
-
-    def renumber(ids: list[int]) -> str:
-        numbers: list[int] = []
-        for source_id in ids:
-            if source_id not in urls:
-                continue
-            if source_id not in mapping:
-                key = urls[source_id] or f"#{source_id}"
-                mapping[source_id] = number_of_url.setdefault(key, len(number_of_url) + 1)
-            if mapping[source_id] not in numbers:
-                numbers.append(mapping[source_id])
-        return f"[{', '.join(str(number) for number in sorted(numbers))}]" if numbers else ""
-
-    text = _replace_markers(remove_reference_sections(markdown), renumber)
-    return text, mapping
-
-
-def format_reference(number: int, title: str, url: str) -> str:
-    """One References entry: a markdown link for http(s) urls, ``Title — path`` otherwise."""
-    title = " ".join(title.split())
-    if url.startswith(("http://", "https://")):
-        link_text = (title or url).replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
-        target = url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
-        return f"{number}. [{link_text}]({target})"
-    return f"{number}. {title or PurePath(url).name} — {url}"
-
-
-def finalize_references(markdown: str, sources: Sequence[Source]) -> str:
-    """Make citations consistent: renumber, drop unknown markers, and append the References list.
-
-    Args:
-        markdown: The draft, possibly with its own (untrusted) References section.
-        sources: ``(id, title, url)`` of every source the draft may cite.
-
-    Returns:
-        The draft whose every ``[n]`` resolves to an entry of a final "## References" list that
-        holds exactly the cited sources; no list at all when nothing is cited.
-    """
-    text, mapping = renumber_citations(markdown, sources)
-    text = text.rstrip()
-    if not mapping:
-        return text + "\n"
-    entries: dict[int, str] = {}
-    for source_id, title, url in sources:
-        number = mapping.get(source_id)
-        if number is not None and number not in entries:
-            entries[number] = format_reference(number, title, url)
-    listing = "\n".join(entries[number] for number in sorted(entries))
-    return f"{text}\n\n## References\n\n{listing}\n"
-
-
-def remove_markers(text: str) -> str:
-    """``text`` without its citation markers (outside code), References sections kept."""
-    return _replace_markers(text, lambda ids: "")
-
-
-def strip_citations(markdown: str) -> str:
-    """Remove every citation marker and References section (for drafts without sources)."""
-    return _replace_markers(remove_reference_sections(markdown), lambda ids: "").rstrip() + "\n"
-
-
 def _prose(markdown: str) -> str:
     """The draft's text without References sections and with code blanked out."""
     body = remove_reference_sections(markdown)
-    for start, end in sorted(_code_spans(body), reverse=True):
+    for start, end in sorted(code_spans(body), reverse=True):
         body = body[:start] + " " + body[end:]
     return body
 
@@ -218,7 +54,7 @@ def split_sentences(text: str) -> list[str]:
     for line in text.splitlines():
         line = _LINE_PREFIX_RE.sub("", line).strip()
         for piece in _SENTENCE_SPLIT_RE.split(line):
-            leading = _LEADING_MARKERS_RE.match(piece)
+            leading = LEADING_MARKERS_RE.match(piece)
             if leading and sentences and leading.group(0).strip():
                 sentences[-1] = f"{sentences[-1]} {leading.group(0).strip()}"
                 piece = piece[leading.end() :]
@@ -256,7 +92,7 @@ def citation_support(
     claims: list[CitationClaim] = []
     for sentence in split_sentences(_prose(markdown)):
         ids = cited_ids(sentence)
-        claim = " ".join(_replace_markers(sentence, lambda ids: "").split())
+        claim = " ".join(remove_markers(sentence).split())
         if not ids or not content_words(claim):
             continue
         for source_id in ids:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal, get_args
 
-from errors import BadInputError
+from core.errors import BadInputError
 from tools.base import Document, HoldsWholeDocuments, NoSearch, SearchReport, SearchTool
 from tools.cache import DEFAULT_TTL_SECONDS, CachedSearch, SearchCache, default_cache_path
 from tools.fetch import PageFetcher

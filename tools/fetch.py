@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from errors import DraftsmithError
+from core.errors import DraftsmithError
 from tools.deadline import CallTimeout, call_with_timeout
 from tools.text import html_to_text, normalise_paragraphs, trim_text
 

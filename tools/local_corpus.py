@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from errors import BadInputError
+from core.errors import BadInputError
+from core.text import tokens
 from tools.base import Document, SearchReport
-from tools.text import html_to_text, normalise_paragraphs, tokens, trim_text
+from tools.text import html_to_text, normalise_paragraphs, trim_text
 
 TEXT_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".text"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})

@@ -19,7 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from tools.citations import remove_markers, split_sentences
+from core.markers import remove_markers
+from tools.citations import split_sentences
 
 SpecificKind = Literal["number", "name", "quote", "study"]
 

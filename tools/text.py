@@ -1,21 +1,9 @@
-"""Small text helpers shared by the tools: HTML to plain text, trimming, content words."""
+"""Small text helpers of the tools: HTML to plain text, paragraphs, trimming."""
 
 from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-
-_STOPWORD_LIST = """
-    a about above after again against all also am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from further had
-    has have having he her here hers herself him himself his how i if in into is it its itself just
-    me more most my myself no nor not now of off on once only or other our ours ourselves out over
-    own same she should so some such than that the their theirs them themselves then there these
-    they this those through to too under until up very was we were what when where which while who
-    whom why will with would you your yours yourself yourselves may might must shall one many much
-    often well get got us via per etc ie eg
-"""
-STOPWORDS = frozenset(_STOPWORD_LIST.split())
 
 _SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "math"})
 _BLOCK_TAGS = frozenset(
@@ -24,7 +12,6 @@ _BLOCK_TAGS = frozenset(
         "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "tr", "hr", "dd", "dt", "figure",
     }
 )  # fmt: skip
-_WORD_RE = re.compile(r"[^\W_]+")
 _BLANK_LINES_RE = re.compile(r"\n\s*\n+")
 _SPACES_RE = re.compile(r"[ \t\f\v\r]+")
 
@@ -107,23 +94,3 @@ def trim_text(text: str, max_chars: int) -> str:
             cut = cut[: position + 1]
             break
     return cut.rstrip() + "…"
-
-
-def _stem(word: str) -> str:
-    """A deliberately tiny plural folding, enough for lexical overlap."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
-def tokens(text: str) -> list[str]:
-    """Lowercased, plural-folded words of a text, in order, without stopwords and one-letter words."""
-    words = (word.lower() for word in _WORD_RE.findall(text))
-    return [_stem(word) for word in words if len(word) > 1 and word not in STOPWORDS]
-
-
-def content_words(text: str) -> set[str]:
-    """The distinct :func:`tokens` of a text."""
-    return set(tokens(text))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from errors import (
+from core.errors import (
     BackendError,
     BadInputError,
     DraftsmithError,

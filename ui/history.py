@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
-from graph.result import DraftResult
-from graph.state import DraftRequest
+from core.result import DraftResult
+from core.settings import Settings, load_settings
+from core.state import DraftRequest
 from graph.store import RunInfo, delete_run, open_run_index
-from settings import Settings, load_settings
 from ui import session
 
 STATUS_LABELS = {

@@ -6,7 +6,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Literal
 
-from graph.events import (
+from core.events import (
     AgentFinished,
     AgentStarted,
     CpuBusy,

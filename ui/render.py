@@ -13,8 +13,8 @@ from urllib.parse import quote, urlsplit
 import altair as alt
 import pandas as pd
 
-from graph.result import DraftResult, SourceRef
-from graph.state import RoundRecord
+from core.result import DraftResult, SourceRef
+from core.state import RoundRecord
 
 RUBRIC: tuple[str, ...] = ("grounding", "structure", "clarity", "depth", "style")
 NO_CHANGE = 0.05  # a score difference below this is shown as no change (one decimal everywhere)

@@ -24,11 +24,11 @@ import streamlit as st
 from langchain_core.language_models import BaseChatModel
 from pydantic import ValidationError
 
-from errors import BadInputError, DraftsmithError
-from graph.events import Done, Event, InputNeeded
-from graph.result import DraftResult
-from graph.state import MAX_ROUNDS, DraftRequest
-from settings import Settings, describe_validation_error, load_settings
+from core.errors import BadInputError, DraftsmithError
+from core.events import Done, Event, InputNeeded
+from core.result import DraftResult
+from core.settings import Settings, describe_validation_error, load_settings
+from core.state import MAX_ROUNDS, DraftRequest
 from tools.base import SearchTool
 from tools.local_corpus import SUPPORTED_SUFFIXES
 from ui.progress import ProgressTracker, ProgressView

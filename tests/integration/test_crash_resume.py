@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import load_settings
 from graph.runner import load_result
 from graph.store import open_run_index
-from settings import load_settings
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from core.markers import cited_ids
+from core.settings import load_settings
+from core.state import DraftRequest
 from graph.runner import draft
-from graph.state import DraftRequest
-from settings import load_settings
-from tools.citations import cited_ids
 from tools.factory import make_search_tool
 from tools.specifics import coverage, key_specifics
 

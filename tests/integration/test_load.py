@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from core.settings import load_settings
+from core.state import DraftRequest
 from graph.runner import draft
-from graph.state import DraftRequest
-from settings import load_settings
 from tools.base import NoSearch
 from ui import session
 

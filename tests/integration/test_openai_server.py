@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from backends.factory import make_chat_model
 from backends.structured import invoke_structured
-from settings import load_settings
+from core.settings import load_settings
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ import pytest
 from backends.cpu import WAIT_POLICY, set_threads
 from backends.engine_thread import run_on_engine
 from backends.factory import make_chat_model
-from settings import load_settings
+from core.settings import load_settings
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]

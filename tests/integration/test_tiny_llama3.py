@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from backends.factory import make_chat_model
 from backends.structured import invoke_structured
-from settings import load_settings
+from core.settings import load_settings
 from tests.tiny_llama3 import BOS_ID, CHAT_TEMPLATE, CONTEXT_LENGTH, EOT_ID
 
 pytestmark = pytest.mark.integration
@@ -100,8 +100,8 @@ def test_grammar_constrained_json_parses(model):
 
 
 def test_a_one_round_draft_ends_with_a_result(model):
+    from core.state import DraftRequest
     from graph.runner import stream_draft
-    from graph.state import DraftRequest
 
     request = DraftRequest(topic="Green tea at home", words=150, rounds=1, search="off", max_tokens=2000)
     events = list(stream_draft(request, load_settings(max_tokens=48), chat_model=model))

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from backends.factory import make_chat_model
 from backends.structured import invoke_structured
-from settings import load_settings
+from core.settings import load_settings
 from tests.conftest import free_port, start_llama_server
 
 pytestmark = pytest.mark.integration

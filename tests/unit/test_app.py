@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from errors import RunNotFoundError
+from core.errors import RunNotFoundError
 from tests.team import FakeTeam, agent_of
 from tools.base import SearchReport
 from ui import session
@@ -289,8 +289,8 @@ def test_history_lists_past_runs_and_opens_one(team):
 
 
 def test_delete_asks_first_then_removes_the_run_and_its_checkpoints(team, data_dir):
+    from core.settings import load_settings
     from graph.runner import run_snapshot
-    from settings import load_settings
 
     at = go_to_history(submit(page(), rounds=1))
     run_id = at.session_state["draftsmith_job"].result.run_id
@@ -327,9 +327,9 @@ def test_a_run_stopped_before_its_first_round_offers_resume_not_a_command(team, 
 
 
 def test_history_resumes_a_stopped_run_where_it_left_off(team):
+    from core.settings import load_settings
+    from core.state import DraftRequest
     from graph.runner import stream_draft
-    from graph.state import DraftRequest
-    from settings import load_settings
     from tools.base import NoSearch
 
     critiques: list[int] = []

@@ -9,9 +9,9 @@ from agents import readability
 from bench import quality
 from bench.engine import EvalCounter, reuse_rate
 from bench.report import add_engine_counts, group_telemetry
+from core.settings import load_settings
+from core.state import DraftRequest
 from graph.runner import draft
-from graph.state import DraftRequest
-from settings import load_settings
 from tests.team import FakeTeam
 from tools.base import Document, NoSearch, StaticSearch
 

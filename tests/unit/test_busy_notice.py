@@ -8,12 +8,12 @@ import itertools
 from langchain_core.messages import AIMessageChunk
 from langgraph.checkpoint.memory import InMemorySaver
 
+from core.events import CpuBusy
+from core.settings import load_settings
+from core.state import DraftRequest
 from graph import runner
-from graph.events import CpuBusy
 from graph.runner import stream_draft
-from graph.state import DraftRequest
 from graph.telemetry import SpeedWatch
-from settings import load_settings
 from tests.team import FakeTeam
 from tools.base import NoSearch
 

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from backends.llama_cpp_chat import LlamaCppChatModel
+from core.settings import load_settings
+from core.state import DraftRequest
 from graph.runner import resume_draft, stream_draft
-from graph.state import DraftRequest
 from graph.store import open_run_index
-from settings import load_settings
 from tests.fakes import FakeLlama
 from tests.team import FakeTeam, agent_of
 from tools.base import NoSearch

@@ -4,16 +4,14 @@ import re
 
 import pytest
 
-from tools.citations import (
-    citation_support,
+from core.markers import (
     cited_ids,
     finalize_references,
     format_reference,
     remove_reference_sections,
-    split_sentences,
     strip_citations,
-    weak_citation_issues,
 )
+from tools.citations import citation_support, split_sentences, weak_citation_issues
 
 SOURCES = [
     (1, "Bread basics", "https://bread.example/basics"),

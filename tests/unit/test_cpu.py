@@ -7,7 +7,7 @@ import pytest
 from backends import cpu, factory
 from backends.cpu import CpuSample, ThreadTuner, choose_threads, other_load, read_sample, set_wait_policy
 from backends.llama_cpp_chat import LlamaCppChatModel
-from settings import load_settings
+from core.settings import load_settings
 from tests.fakes import FakeLlama
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import load_settings
 from graph.runner import resume_draft, stream_draft
 from graph.store import STORE_FILE, open_run_index
-from settings import load_settings
 from tests.crash_driver import REQUEST, slow_team
 from tools.base import NoSearch
 

@@ -5,7 +5,7 @@ import random
 from agents.attribution import SourceIndex, attribute_section, attribute_sentence, with_markers
 from agents.editor import make_editor, needs_edit
 from agents.readability import repeated_ngram_ratio
-from graph.state import DraftRequest, Outline, OutlineSection, Section, Source
+from core.state import DraftRequest, Outline, OutlineSection, Section, Source
 from tests.fakes import ScriptedChatModel
 from tests.team import prose
 
@@ -184,7 +184,7 @@ def test_a_revision_that_reads_worse_or_repeats_more_is_rejected():
 
 def test_each_round_samples_its_revision_with_a_seed_of_its_own():
     from agents.writer import REVISION_SEED, make_writer
-    from graph.state import Critique, DraftMetrics, RoundRecord, RubricScores
+    from core.state import Critique, DraftMetrics, RoundRecord, RubricScores
 
     headings = ("Green", "Black", "Oolong")
     outline = Outline(
@@ -206,7 +206,7 @@ def test_each_round_samples_its_revision_with_a_seed_of_its_own():
 
 def test_measured_items_of_the_rubric_replace_the_models_guess():
     from agents.metrics import measured_rubric
-    from graph.state import DraftMetrics
+    from core.state import DraftMetrics
 
     judged = {"grounding": 10, "structure": 2, "clarity": 3, "depth": 4, "style": 5}
     outline = Outline(
@@ -267,7 +267,7 @@ def test_an_empty_new_section_is_asked_for_once_more_with_another_seed():
 
 def test_a_critique_without_issues_still_tells_the_writer_what_to_improve():
     from agents.writer import revision_advice
-    from graph.state import Critique, DraftMetrics, RubricScores
+    from core.state import Critique, DraftMetrics, RubricScores
 
     metrics = DraftMetrics(words=300, sections=4, repeated_sentence_ratio=0, length_ratio=1, citations=2)
 

@@ -8,11 +8,11 @@ import pytest
 import yaml
 from langgraph.checkpoint.memory import InMemorySaver
 
+from core.packaging import meta_description, package, slugify, tags_for
+from core.settings import load_settings
+from core.state import DraftRequest
 from exports import render, to_html, to_markdown, write_atomically
-from graph.packaging import meta_description, package, slugify, tags_for
 from graph.runner import draft
-from graph.state import DraftRequest
-from settings import load_settings
 from tests.team import FakeTeam
 from tools.base import Document, StaticSearch
 

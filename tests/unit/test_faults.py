@@ -14,13 +14,13 @@ from langgraph.checkpoint.memory import InMemorySaver
 import cli
 from agents.writer import max_tokens_for, section_lengths
 from backends.llama_cpp_chat import LlamaCppChatModel
-from errors import BackendError, BadInputError
+from core.errors import BackendError, BadInputError
+from core.markers import strip_citations
+from core.settings import load_settings
+from core.state import DraftRequest, Outline
 from graph.runner import draft
-from graph.state import DraftRequest, Outline
-from settings import load_settings
 from tests.fakes import FakeLlama
 from tests.team import FakeTeam, agent_of, prose
-from tools.citations import strip_citations
 
 
 def run_with(reply, tmp_path, **request):

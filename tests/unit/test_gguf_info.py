@@ -9,7 +9,7 @@ import pytest
 from backends import gguf_info
 from backends.gguf_info import fit_context, kv_bytes_per_token, read_metadata
 from backends.model_files import embedded_model_path
-from errors import ModelFileError
+from core.errors import ModelFileError
 
 
 def write_small_gguf(path: Path, context: int = 2048) -> Path:

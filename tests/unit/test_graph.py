@@ -8,12 +8,13 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from pydantic import ValidationError
 
+from core.events import Done
+from core.rounds import best_round
+from core.settings import load_settings
+from core.state import AGENTS, DraftRequest, OutlineSection
 from graph.builder import build_graph
-from graph.events import Done
-from graph.routing import best_round, route_after_critique
+from graph.routing import route_after_critique
 from graph.runner import draft, stream_draft
-from graph.state import AGENTS, DraftRequest, OutlineSection
-from settings import load_settings
 from tests.team import FakeTeam, agent_of
 from tools.base import Document, NoSearch, SearchReport, StaticSearch
 
@@ -244,7 +245,7 @@ def test_stopping_keeps_the_best_finished_round(settings):
 
 def test_messy_outlines_are_tidied_into_valid_ones():
     from agents.outliner import tidy_outline
-    from graph.state import Outline
+    from core.state import Outline
 
     messy = Outline.model_construct(
         title="## 1. Tea at home",

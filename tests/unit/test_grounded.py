@@ -15,8 +15,8 @@ from agents.grounding import copied_ngram_ratio, corpus_for, drop_invented, meas
 from agents.outliner import make_outliner
 from agents.planning import evidence_candidates, plain_heading
 from agents.researcher import make_researcher
-from graph.routing import route_after_critique, stop_reason
-from graph.state import (
+from core.rounds import stop_reason
+from core.state import (
     Critique,
     DraftMetrics,
     DraftRequest,
@@ -25,6 +25,7 @@ from graph.state import (
     RubricScores,
     Source,
 )
+from graph.routing import route_after_critique
 from tests.fakes import ScriptedChatModel
 from tools.base import Document, StaticSearch
 from tools.specifics import Corpus, coverage, find_specifics, key_specifics, unsupported

@@ -17,9 +17,9 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agents.researcher import note_for
+from core.settings import load_settings
+from core.state import DraftRequest
 from graph.runner import draft
-from graph.state import DraftRequest
-from settings import load_settings
 from tests import hostile_sets as sets
 from tests.team import FakeTeam, agent_of
 from tools.base import Document, SearchReport

@@ -2,7 +2,7 @@
 
 import pytest
 
-from errors import BadInputError
+from core.errors import BadInputError
 from tools.local_corpus import LocalCorpus, split_paragraphs
 
 

@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from backends.model_files import EMBEDDED_FILE, check_gguf, embedded_model_path, resolve_model_file
-from errors import ModelFileError
-from settings import load_settings
+from core.errors import ModelFileError
+from core.settings import load_settings
 
 
 def write_gguf(path: Path) -> Path:

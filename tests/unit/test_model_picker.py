@@ -71,7 +71,7 @@ def test_download_now_shows_progress_and_fetches_the_chosen_model(monkeypatch):
 
 
 def test_a_failed_download_is_one_line_in_the_sidebar(monkeypatch):
-    from errors import ModelFileError
+    from core.errors import ModelFileError
 
     def offline(name: str, on_progress: Any) -> Path:
         raise ModelFileError(f"model {name} is not downloaded yet and the hub cannot be reached")

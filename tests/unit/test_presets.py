@@ -18,8 +18,8 @@ from backends.model_files import (
     resolve_model_file,
 )
 from backends.presets import EMBEDDED, PRESETS, find_preset, preset_names
-from errors import BadInputError, ModelFileError
-from settings import load_settings
+from core.errors import BadInputError, ModelFileError
+from core.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 REVISION = "0123456789abcdef0123456789abcdef01234567"

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 import cli
+from core.result import build_result
+from core.settings import load_settings
+from core.state import Critique, DraftMetrics, DraftRequest, DraftState, RoundRecord, RubricScores
 from exports import render
 from graph.batch import run_batch
-from graph.result import build_result
-from graph.state import Critique, DraftMetrics, DraftRequest, DraftState, RoundRecord, RubricScores
-from settings import load_settings
 from tests.team import FakeTeam
 from tools.local_corpus import LocalCorpus
 
@@ -46,7 +46,7 @@ def assert_private(texts: dict[str, str], folder: Path) -> None:
 def grounded_state(folder: Path) -> DraftState:
     """A finished one-round state whose draft cites a note found by the real local search."""
     [document] = LocalCorpus(folder).search("starter flour water").documents
-    from graph.state import Source
+    from core.state import Source
 
     source = Source(id=1, title=document.title, url=document.url, text=document.text, origin="local")
     assert source.url.startswith(str(folder.resolve()))  # the run store keeps the full path

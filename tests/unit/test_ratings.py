@@ -12,7 +12,7 @@ from agents.metrics import measured_clarity
 from backends.engine_thread import on_engine_thread
 from backends.llama_cpp_chat import LlamaCppChatModel
 from backends.ratings import ANSWER_PREFIX, expected_rating, spelled_probabilities
-from graph.state import DraftRequest, Outline, OutlineSection, Section
+from core.state import DraftRequest, Outline, OutlineSection, Section
 from tests.fakes import FakeLlama, ScriptedChatModel
 from tests.team import prose
 

@@ -7,11 +7,11 @@ import sqlite3
 import pytest
 
 import cli
-from errors import BadInputError, DraftsmithError
+from core.errors import BadInputError, DraftsmithError
+from core.settings import load_settings
+from core.state import DraftRequest
 from graph.runner import load_result, resume_draft, stream_draft
-from graph.state import DraftRequest
 from graph.store import STORE_FILE, open_run_index
-from settings import load_settings
 from tests.team import FakeTeam
 from tools.base import NoSearch
 

@@ -5,7 +5,7 @@ import random
 import pytest
 from ddgs.exceptions import DDGSException
 
-from errors import BadInputError
+from core.errors import BadInputError
 from tests.local_pages import ARTICLE, Route, serve_pages
 from tools.base import Document, NoSearch, SearchReport, SearchTool, StaticSearch
 from tools.cache import CachedSearch

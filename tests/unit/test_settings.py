@@ -1,7 +1,7 @@
 import pytest
 
-from errors import BadInputError
-from settings import load_settings
+from core.errors import BadInputError
+from core.settings import load_settings
 
 
 def test_defaults_use_embedded_in_process_model():
@@ -70,7 +70,7 @@ def test_openai_requests_carry_max_tokens_for_older_servers():
     from langchain_core.messages import HumanMessage
 
     from backends.factory import make_chat_model
-    from settings import load_settings
+    from core.settings import load_settings
 
     model = make_chat_model(load_settings(backend="openai", base_url="http://127.0.0.1:9/v1", max_tokens=300))
     payload = model._get_request_payload([HumanMessage("hi")], max_tokens=120)  # type: ignore[attr-defined]

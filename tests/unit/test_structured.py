@@ -10,7 +10,7 @@ from backends.structured import (
     json_schema_for,
     parse_reply,
 )
-from settings import load_settings
+from core.settings import load_settings
 
 
 class Section(BaseModel):
@@ -31,7 +31,7 @@ def test_json_schema_inlines_references():
 
 
 def test_our_schemas_clip_over_long_text_instead_of_failing():
-    from graph.state import Outline
+    from core.state import Outline
 
     long = "word " * 100
     outline = Outline.model_validate(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from errors import (
+from core.errors import (
     BackendError,
     BadInputError,
     DraftsmithError,

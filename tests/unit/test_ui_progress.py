@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graph.events import (
+from core.events import (
     AgentFinished,
     AgentStarted,
     CpuBusy,
@@ -11,7 +11,7 @@ from graph.events import (
     RunWarning,
     TokenStreamed,
 )
-from graph.state import RubricScores
+from core.state import RubricScores
 from ui.progress import STREAM_TAIL_CHARS, ProgressTracker, StepView, chain, round_label, step_line
 
 SCORES = RubricScores(grounding=5, structure=5, clarity=5, depth=5, style=5)

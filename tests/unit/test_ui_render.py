@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from markdown_it import MarkdownIt
 
-from graph.result import DraftResult, SourceRef, Totals
-from graph.state import Critique, DraftMetrics, RoundRecord, RubricScores
+from core.result import DraftResult, SourceRef, Totals
+from core.state import Critique, DraftMetrics, RoundRecord, RubricScores
 from ui import render
 
 

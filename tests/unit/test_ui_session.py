@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from errors import BadInputError, NoDraftYetError
-from settings import load_settings
+from core.errors import BadInputError, NoDraftYetError
+from core.settings import load_settings
 from tests.team import FakeTeam, agent_of
 from tools.base import NoSearch
 from ui import session
@@ -320,7 +320,7 @@ def test_resuming_a_run_started_elsewhere_never_removes_its_notes_folder(monkeyp
 
 
 def test_resuming_an_unknown_run_is_one_clear_error():
-    from errors import RunNotFoundError
+    from core.errors import RunNotFoundError
     from ui import history
 
     with pytest.raises(RunNotFoundError, match="no run nope"):
@@ -328,8 +328,8 @@ def test_resuming_an_unknown_run_is_one_clear_error():
 
 
 def test_a_run_paused_for_the_author_goes_on_in_the_page_without_changes(monkeypatch):
+    from core.state import DraftRequest
     from graph.runner import stream_draft
-    from graph.state import DraftRequest
     from ui import history
 
     team = FakeTeam(critic_scores=[5, 6, 7])

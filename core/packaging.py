@@ -10,7 +10,7 @@ from collections import Counter
 
 from pydantic import BaseModel, Field
 
-from tools.text import STOPWORDS
+from core.text import STOPWORDS
 
 META_CHARS = 160
 WORDS_PER_MINUTE = 200

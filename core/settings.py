@@ -13,7 +13,7 @@ from platformdirs import user_cache_dir, user_data_dir
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from errors import BadInputError
+from core.errors import BadInputError
 
 Backend = Literal["llama_cpp", "openai"]
 

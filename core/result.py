@@ -9,10 +9,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from graph.packaging import Packaging, package
-from graph.routing import best_round, stop_reason
-from graph.state import DraftRequest, DraftState, RoundRecord, Source, StepTelemetry
-from tools.citations import finalize_references, strip_citations
+from core.markers import finalize_references, strip_citations
+from core.packaging import Packaging, package
+from core.rounds import best_round, stop_reason
+from core.state import DraftRequest, DraftState, RoundRecord, Source, StepTelemetry
 
 RunStatus = Literal["completed", "stopped", "budget_stopped"]
 

@@ -6,9 +6,19 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from graph.human import Pause
-from graph.result import DraftResult, SourceRef
-from graph.state import AgentName, RubricScores
+from core.result import DraftResult, SourceRef
+from core.state import AgentName, Outline, RubricScores
+
+Question = Literal["outline", "feedback"]
+
+
+class Pause(BaseModel):
+    """What the run asks the person; ``outline`` is set for outline review."""
+
+    question: Question
+    round: int
+    outline: Outline | None = None
+    best_score: float | None = None
 
 
 class RunStarted(BaseModel):

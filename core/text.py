@@ -1,0 +1,38 @@
+"""Word-level text helpers shared by every layer: stopwords and content-word tokens."""
+
+from __future__ import annotations
+
+import re
+
+_STOPWORD_LIST = """
+    a about above after again against all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself just
+    me more most my myself no nor not now of off on once only or other our ours ourselves out over
+    own same she should so some such than that the their theirs them themselves then there these
+    they this those through to too under until up very was we were what when where which while who
+    whom why will with would you your yours yourself yourselves may might must shall one many much
+    often well get got us via per etc ie eg
+"""
+STOPWORDS = frozenset(_STOPWORD_LIST.split())
+_WORD_RE = re.compile(r"[^\W_]+")
+
+
+def _stem(word: str) -> str:
+    """A deliberately tiny plural folding, enough for lexical overlap."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def tokens(text: str) -> list[str]:
+    """Lowercased, plural-folded words of a text, in order, without stopwords and one-letter words."""
+    words = (word.lower() for word in _WORD_RE.findall(text))
+    return [_stem(word) for word in words if len(word) > 1 and word not in STOPWORDS]
+
+
+def content_words(text: str) -> set[str]:
+    """The distinct :func:`tokens` of a text."""
+    return set(tokens(text))
