@@ -5,21 +5,16 @@ from __future__ import annotations
 import re
 
 from agents.cleanup import split_sentences
+from core.text import plain_words
 
-_TOKEN = re.compile(r"[a-z0-9]+")
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 _VOWEL_GROUP = re.compile(r"[aeiouy]+")
 _SILENT_ENDING = re.compile(r"(?:[^aeiouyl]e|[^aeiouytd]ed|[^aeiouysxzhgc]es)$")
 
 
-def tokens(text: str) -> list[str]:
-    """Lower-case alphanumeric tokens (the usual ROUGE tokenisation, without stemming)."""
-    return _TOKEN.findall(text.lower())
-
-
 def repeated_ngram_ratio(text: str, n: int = 3) -> float:
     """Share of word n-grams that repeat an earlier n-gram of the text (0 = none)."""
-    words = tokens(text)
+    words = plain_words(text)
     grams = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
     return round((len(grams) - len(set(grams))) / len(grams), 4) if grams else 0.0
 

@@ -23,9 +23,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from agents.cleanup import repeated_sentence_ratio
-from agents.readability import flesch_reading_ease, repeated_ngram_ratio, tokens
+from agents.readability import flesch_reading_ease, repeated_ngram_ratio
 from core.markers import remove_reference_sections
 from core.result import DraftResult
+from core.text import plain_words
 from tools.citations import citation_support
 
 CONCLUSION_WORDS = ("conclusion", "summary", "final thoughts", "takeaway", "wrapping up", "in short")
@@ -119,7 +120,7 @@ def prose(markdown: str) -> str:
 
 def normalise_heading(heading: str) -> str:
     """A heading reduced to lower-case words, for matching."""
-    return " ".join(tokens(heading))
+    return " ".join(plain_words(heading))
 
 
 # --- structure, repetition, length ----------------------------------------------------------
@@ -189,7 +190,7 @@ def f1(overlap: float, candidate_size: int, reference_size: int) -> float:
 
 def rouge_1(candidate: str, reference: str) -> float:
     """ROUGE-1 F1: unigram overlap with clipped counts."""
-    cand, ref = Counter(tokens(candidate)), Counter(tokens(reference))
+    cand, ref = Counter(plain_words(candidate)), Counter(plain_words(reference))
     overlap = sum((cand & ref).values())
     return f1(overlap, sum(cand.values()), sum(ref.values()))
 
@@ -207,7 +208,7 @@ def lcs_length(first: Sequence[str], second: Sequence[str]) -> int:
 
 def rouge_l(candidate: str, reference: str) -> float:
     """ROUGE-L F1 (beta = 1) over the whole texts' token sequences."""
-    cand, ref = tokens(candidate), tokens(reference)
+    cand, ref = plain_words(candidate), plain_words(reference)
     return f1(lcs_length(cand, ref), len(cand), len(ref))
 
 
@@ -235,8 +236,8 @@ def entity_recall(candidate: str, reference: str) -> tuple[float | None, int]:
     entities = extract_entities(unwrap(prose(reference)))
     if not entities:
         return None, 0
-    text = " " + " ".join(tokens(candidate.replace(",", ""))) + " "
-    hits = sum(1 for entity in entities if f" {' '.join(tokens(entity))} " in text)
+    text = " " + " ".join(plain_words(candidate.replace(",", ""))) + " "
+    hits = sum(1 for entity in entities if f" {' '.join(plain_words(entity))} " in text)
     return round(hits / len(entities), 4), len(entities)
 
 
@@ -267,7 +268,7 @@ class Grounding(BaseModel):
 
 def word_ngrams(text: str, n: int = COPY_N) -> list[tuple[str, ...]]:
     """Lower-case alphanumeric word ``n``-grams of ``text``."""
-    words = re.findall(r"[a-z0-9]+", text.lower())
+    words = plain_words(text)
     return [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
 
 
@@ -284,8 +285,8 @@ def unsupported_entities(text: str, sources: Sequence[str], topic: str) -> tuple
     """The post's entities (bench heuristic) found in no source and not in the topic, and how
     many entities it has."""
     entities = extract_entities(unwrap(text))
-    known = " " + " ".join(tokens(" ".join([*sources, topic]).replace(",", ""))) + " "
-    missing = sorted(e for e in entities if f" {' '.join(tokens(e))} " not in known)
+    known = " " + " ".join(plain_words(" ".join([*sources, topic]).replace(",", ""))) + " "
+    missing = sorted(e for e in entities if f" {' '.join(plain_words(e))} " not in known)
     return missing, len(entities)
 
 

@@ -1,4 +1,4 @@
-"""Word-level text helpers shared by every layer: stopwords and content-word tokens."""
+"""Word-level text helpers shared by every layer: stopwords, content-word tokens and plain words."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ _STOPWORD_LIST = """
 """
 STOPWORDS = frozenset(_STOPWORD_LIST.split())
 _WORD_RE = re.compile(r"[^\W_]+")
+_PLAIN_WORD_RE = re.compile(r"[a-z0-9]+")
 
 
 def _stem(word: str) -> str:
@@ -36,3 +37,9 @@ def tokens(text: str) -> list[str]:
 def content_words(text: str) -> set[str]:
     """The distinct :func:`tokens` of a text."""
     return set(tokens(text))
+
+
+def plain_words(text: str) -> list[str]:
+    """Every lower-cased run of ASCII letters and digits, in order, stopwords kept and nothing
+    stemmed (the usual ROUGE tokenisation): for repetition and n-gram measures of prose."""
+    return _PLAIN_WORD_RE.findall(text.lower())
