@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
 
+from tests import servers
 from tests.fakes import ScriptedChatModel
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
@@ -128,59 +125,8 @@ def tiny_llama3() -> Path:
     return tiny_llama3_model()
 
 
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_llama_server(
-    port: int, log_path: Path, model: Path | None = None, alias: str = "smollm2"
-) -> subprocess.Popen[bytes]:
-    """Start ``llama_cpp.server`` with ``model`` (default: the embedded one) on 127.0.0.1:``port``
-    and wait until it answers (fails the test if it exits or takes over 120 s); output goes to
-    ``log_path``."""
-    from backends.model_files import embedded_model_path
-
-    command = [
-        sys.executable,
-        "-m",
-        "llama_cpp.server",
-        "--model",
-        str(model or embedded_model_path()),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--n_ctx",
-        "8192",
-        "--n_threads",
-        "2",
-        "--model_alias",
-        alias,
-    ]
-    with log_path.open("w") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2).read()
-            return process
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"llama.cpp server did not start; see {log_path}")
-            time.sleep(0.5)
-
-
 @pytest.fixture(scope="session")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real ``llama_cpp.server`` with the embedded model on a free 127.0.0.1 port; yields its /v1 URL."""
-    port = free_port()
-    process = start_llama_server(port, tmp_path_factory.mktemp("server") / "server.log")
-    try:
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with servers.llama_server(tmp_path_factory.mktemp("server") / "server.log") as url:
+        yield url

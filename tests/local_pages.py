@@ -1,4 +1,4 @@
-"""A real HTTP server on 127.0.0.1 serving scripted pages, for fetch and research tests."""
+"""A real HTTP server on 127.0.0.1 serving scripted pages, for fetch, search and research tests."""
 
 from __future__ import annotations
 
@@ -33,16 +33,22 @@ class Route:
 
 @dataclass
 class PageServer:
-    """The running server: its base URL, routes and the paths it was asked for."""
+    """The running server: its base URL, routes, the paths it was asked for and the POST bodies
+    it received."""
 
     base_url: str
     port: int
     routes: dict[str, Route]
     requests: list[str] = field(default_factory=list)
+    posted: list[bytes] = field(default_factory=list)
 
 
 def _handler(server_state: PageServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            server_state.posted.append(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+            self.do_GET()
+
         def do_GET(self) -> None:
             server_state.requests.append(self.path)
             route = server_state.routes.get(self.path, Route(status=404, body=b"not found"))

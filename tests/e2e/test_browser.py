@@ -13,21 +13,18 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import free_port
+from tests.servers import ROOT, free_port, start_server, stop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(1200)]
 
-ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -62,52 +59,17 @@ def server(tmp_path_factory) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "DRAFTSMITH_DATA_DIR": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1"}
     log_path = tmp_path / "streamlit.log"
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "app.py"),
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    address = ["--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true"]
+    quiet = ["--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
+    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), *address, *quiet]
     url = f"http://127.0.0.1:{port}"
+    health = f"{url}/_stcore/health"
+    process = start_server(command, health, log_path, name="streamlit", seconds=90, expect=b"ok", env=env)
     try:
-        wait_until_healthy(url, process, log_path)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop(process, timeout=15)
         print(log_path.read_text()[-3000:])
-
-
-def wait_until_healthy(url: str, process: subprocess.Popen[Any], log_path: Path, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"streamlit exited early:\n{log_path.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read() == b"ok":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"streamlit did not become healthy in {seconds} s")
 
 
 @pytest.fixture

@@ -3,47 +3,25 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.servers import ROOT, cli_env, cli_options, run_cli
+
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
-ROOT = Path(__file__).resolve().parents[2]
 NOTES = ROOT / "tests" / "data" / "notes"
 
 
 def draft(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "DRAFTSMITH_DATA_DIR": str(tmp_path / "data"),
-        "DRAFTSMITH_CACHE_DIR": str(tmp_path / "c"),
-    }
-    return subprocess.run(
-        [sys.executable, "cli.py", "draft", *args, "--json", "--quiet"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    return run_cli("draft", *args, "--json", "--quiet", env=cli_env(tmp_path))
 
 
 def test_two_rounds_without_search_make_a_structured_post(tmp_path):
-    run = draft(
-        tmp_path,
-        "Why local language models matter for writers",
-        "--rounds",
-        "2",
-        "--search",
-        "off",
-        "--threshold",
-        "10",
-    )
+    options = cli_options(rounds=2, search="off", threshold=10)
+    run = draft(tmp_path, "Why local language models matter for writers", *options)
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)
     markdown = result["markdown"]
@@ -56,18 +34,8 @@ def test_two_rounds_without_search_make_a_structured_post(tmp_path):
 
 
 def test_local_sources_are_cited_and_every_citation_resolves(tmp_path):
-    run = draft(
-        tmp_path,
-        "Baking sourdough bread at home",
-        "--rounds",
-        "1",
-        "--search",
-        "local",
-        "--sources",
-        str(NOTES),
-        "--words",
-        "400",
-    )
+    options = cli_options(rounds=1, search="local", sources=NOTES, words=400)
+    run = draft(tmp_path, "Baking sourdough bread at home", *options)
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)
     names = {path.name for path in NOTES.iterdir()}

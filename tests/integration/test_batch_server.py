@@ -2,57 +2,23 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.servers import cli_env, cli_options, openai_backend, run_cli
+
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_batch_of_three_with_one_invalid_topic(llama_server, tmp_path):
     topics = tmp_path / "topics.txt"
     topics.write_text("Composting at home\n\x01\nWalking in the rain\n")
-    env = {
-        **os.environ,
-        "DRAFTSMITH_DATA_DIR": str(tmp_path / "d"),
-        "DRAFTSMITH_CACHE_DIR": str(tmp_path / "c"),
-    }
+    options = cli_options(out=tmp_path / "posts", concurrency=2, rounds=1, search="off", words=300)
     started = time.monotonic()
-    run = subprocess.run(
-        [
-            sys.executable,
-            "cli.py",
-            "batch",
-            str(topics),
-            "--out",
-            str(tmp_path / "posts"),
-            "--concurrency",
-            "2",
-            "--rounds",
-            "1",
-            "--search",
-            "off",
-            "--words",
-            "300",
-            "--backend",
-            "openai",
-            "--base-url",
-            llama_server,
-            "--openai-model",
-            "smollm2",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
+    run = run_cli(
+        "batch", str(topics), *options, *openai_backend(llama_server), env=cli_env(tmp_path), timeout=900
     )
     minutes = (time.monotonic() - started) / 60
     assert run.returncode == 3, run.stderr

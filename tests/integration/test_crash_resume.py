@@ -5,9 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,54 +12,33 @@ import pytest
 from core.settings import load_settings
 from graph.runner import load_result
 from graph.store import open_run_index
+from tests.servers import cli_env, cli_options, run_cli, start_cli, wait_for
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[2]
 
 
-def wait_for_first_round(data_dir: Path, process: subprocess.Popen[str], timeout: float = 300) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the run ended before it could be killed"
-        if (data_dir / "runs.sqlite3").exists():
-            index = open_run_index(data_dir)
-            try:
-                runs = index.list()
-            finally:
-                index.connection.close()
-            if runs and runs[0].rounds >= 1:
-                return runs[0].run_id
-        time.sleep(0.2)
-    raise AssertionError("the first round was never checkpointed")
+def first_round_id(data_dir: Path) -> str | None:
+    """The run's id once its first round is checkpointed, else None."""
+    if not (data_dir / "runs.sqlite3").exists():
+        return None
+    index = open_run_index(data_dir)
+    try:
+        runs = index.list()
+    finally:
+        index.connection.close()
+    return runs[0].run_id if runs and runs[0].rounds >= 1 else None
 
 
 def test_a_killed_run_resumes_without_redoing_finished_rounds(tmp_path):
-    data_dir = tmp_path / "data"
-    env = {
-        **os.environ,
-        "DRAFTSMITH_DATA_DIR": str(data_dir),
-        "DRAFTSMITH_CACHE_DIR": str(tmp_path / "cache"),
-    }
-    command = [
-        sys.executable,
-        "cli.py",
-        "draft",
-        "Composting in a small flat",
-        "--rounds",
-        "3",
-        "--threshold",
-        "10",
-        "--search",
-        "off",
-        "--words",
-        "300",
-        "--quiet",
-    ]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    data_dir, env = tmp_path / "data", cli_env(tmp_path)
+    options = cli_options(rounds=3, threshold=10, search="off", words=300)
+    process = start_cli("draft", "Composting in a small flat", *options, "--quiet", env=env)
     try:
-        run_id = wait_for_first_round(data_dir, process)
+        wait_for(
+            lambda: first_round_id(data_dir) is not None, 300, "the first round was not checkpointed", process
+        )
+        run_id = first_round_id(data_dir)
+        assert run_id is not None
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
     finally:
@@ -75,15 +51,7 @@ def test_a_killed_run_resumes_without_redoing_finished_rounds(tmp_path):
     assert index.get(run_id).shown_status == "interrupted"  # type: ignore[union-attr]
     index.connection.close()
 
-    resumed = subprocess.run(
-        [sys.executable, "cli.py", "resume", run_id, "--json", "--quiet"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    resumed = run_cli("resume", run_id, "--json", "--quiet", env=env)
     assert resumed.returncode == 0, resumed.stderr
     result = json.loads(resumed.stdout)
     rounds = [r["round"] for r in result["rounds"]]

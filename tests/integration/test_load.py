@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,11 +17,11 @@ import pytest
 from core.settings import load_settings
 from core.state import DraftRequest
 from graph.runner import draft
+from tests.servers import ROOT, cli_command, cli_env, cli_options, openai_backend
 from tools.base import NoSearch
 from ui import session
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[2]
 SMALL = {"rounds": 1, "search": "off", "words": 150}
 TOPICS = ("Tea for two", "Rain gardens", "Kites in spring")
 
@@ -92,17 +91,12 @@ def test_two_ui_sessions_and_a_notebook_share_one_model_while_a_cli_run_goes(tmp
 
     shared_model = make_chat_model(load_settings(n_threads=1, n_ctx=4096, max_tokens=256))
     calls = CallTracker(shared_model.llama)  # type: ignore[attr-defined]
-    env = {
-        **os.environ,
-        "DRAFTSMITH_DATA_DIR": str(tmp_path / "cli"),
-        "DRAFTSMITH_CACHE_DIR": str(tmp_path / "c"),
-    }
-    cli_args = ["draft", "Bicycles in winter", "--rounds", "1", "--search", "off", "--words", "150"]
-    cli_command = [sys.executable, "cli.py", *cli_args, "--quiet", "--json", "--threads", "1"]
+    options = cli_options(rounds=1, search="off", words=150)
+    command = cli_command("draft", "Bicycles in winter", *options, "--quiet", "--json", "--threads", "1")
     cli_result: dict[str, Any] = {}
 
     def cli_run() -> None:
-        cli_result["run"] = run_child(cli_command, tmp_path, env, 900)
+        cli_result["run"] = run_child(command, tmp_path, cli_env(tmp_path), 900)
 
     cli_thread = threading.Thread(target=cli_run)
     cli_thread.start()
@@ -152,35 +146,9 @@ def test_two_ui_sessions_and_a_notebook_share_one_model_while_a_cli_run_goes(tmp
 def test_a_batch_of_ten_against_a_server_loses_nothing(llama_server: str, tmp_path: Path) -> None:
     topics = tmp_path / "topics.txt"
     topics.write_text("\n".join(f"Ten small habits, part {n}" for n in range(1, 11)) + "\n")
-    env = {
-        **os.environ,
-        "DRAFTSMITH_DATA_DIR": str(tmp_path / "d"),
-        "DRAFTSMITH_CACHE_DIR": str(tmp_path / "c"),
-    }
-    command = [
-        sys.executable,
-        "cli.py",
-        "batch",
-        str(topics),
-        "--out",
-        str(tmp_path / "posts"),
-        "--concurrency",
-        "2",
-        "--rounds",
-        "1",
-        "--search",
-        "off",
-        "--words",
-        "150",
-        "--backend",
-        "openai",
-        "--base-url",
-        llama_server,
-        "--openai-model",
-        "smollm2",
-        "--quiet",
-    ]
-    code, _, err, peak_mb = run_child(command, tmp_path, env, 1200)
+    options = cli_options(out=tmp_path / "posts", concurrency=2, rounds=1, search="off", words=150)
+    command = cli_command("batch", str(topics), *options, *openai_backend(llama_server), "--quiet")
+    code, _, err, peak_mb = run_child(command, tmp_path, cli_env(tmp_path), 1200)
     assert code == 0, err
     assert len(list((tmp_path / "posts").glob("*.md"))) == 10
     print(f"batch of 10: peak RSS of the batch process {peak_mb:.0f} MB")

@@ -4,60 +4,38 @@ server is back."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port, start_llama_server
+from tests.servers import (
+    cli_env,
+    cli_options,
+    free_port,
+    openai_backend,
+    run_cli,
+    start_cli,
+    start_llama_server,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_dying_server_is_a_clean_error_and_the_run_resumes(tmp_path):
     port = free_port()
-    url = f"http://127.0.0.1:{port}/v1"
-    env = {
-        **os.environ,
-        "DRAFTSMITH_DATA_DIR": str(tmp_path / "d"),
-        "DRAFTSMITH_CACHE_DIR": str(tmp_path / "c"),
-        "DRAFTSMITH_REQUEST_TIMEOUT": "60",
-    }
-    backend = ["--backend", "openai", "--base-url", url, "--openai-model", "smollm2"]
+    env = cli_env(tmp_path, DRAFTSMITH_REQUEST_TIMEOUT="60")
+    backend = openai_backend(f"http://127.0.0.1:{port}/v1")
+    options = cli_options(rounds=2, threshold=10, search="off", words=300)
     server = start_llama_server(port, tmp_path / "server1.log")
-    run = subprocess.Popen(
-        [
-            sys.executable,
-            "cli.py",
-            "draft",
-            "Keeping bees in a city",
-            "--rounds",
-            "2",
-            "--threshold",
-            "10",
-            "--search",
-            "off",
-            "--words",
-            "300",
-            "--quiet",
-            *backend,
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    logs = tmp_path / "d" / "logs"
+    run = start_cli("draft", "Keeping bees in a city", *options, "--quiet", *backend, env=env)
+    logs = tmp_path / "data" / "logs"
     try:
-        deadline = time.monotonic() + 300
-        while not any('"agent": "writer"' in p.read_text() for p in logs.glob("2*.jsonl")):
-            assert run.poll() is None and time.monotonic() < deadline, "the run never reached the writer"
-            time.sleep(0.2)
+        wait_for(
+            lambda: any('"agent": "writer"' in p.read_text() for p in logs.glob("2*.jsonl")),
+            300,
+            "the run never reached the writer",
+            run,
+        )
         server.kill()  # dies mid-stream, while the writer generates
         server.wait(timeout=30)
         _, err = run.communicate(timeout=180)
@@ -72,15 +50,7 @@ def test_a_dying_server_is_a_clean_error_and_the_run_resumes(tmp_path):
 
     server = start_llama_server(port, tmp_path / "server2.log")
     try:
-        resumed = subprocess.run(
-            [sys.executable, "cli.py", "resume", run_id, "--json", "--quiet", *backend],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
+        resumed = run_cli("resume", run_id, "--json", "--quiet", *backend, env=env)
     finally:
         server.kill()
         server.wait(timeout=30)

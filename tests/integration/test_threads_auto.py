@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -14,9 +13,9 @@ from backends.cpu import WAIT_POLICY, set_threads
 from backends.engine_thread import run_on_engine
 from backends.factory import make_chat_model
 from core.settings import load_settings
+from tests.servers import ROOT
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def libgomp_settings(extra_env: dict[str, str]) -> str:

@@ -7,9 +7,6 @@ the chat template stored in the GGUF itself; structured calls go through its JSO
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,10 +17,9 @@ from pydantic import BaseModel
 from backends.factory import make_chat_model
 from backends.structured import invoke_structured
 from core.settings import load_settings
-from tests.conftest import free_port, start_llama_server
+from tests.servers import cli_env, cli_options, llama_server, openai_backend, run_cli
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[2]
 ALIAS = "tiny-llama3"
 
 
@@ -34,14 +30,8 @@ class Headline(BaseModel):
 
 @pytest.fixture(scope="module")
 def tiny_server(tiny_llama3: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    log = tmp_path_factory.mktemp("tiny-server") / "server.log"
-    process = start_llama_server(port, log, model=tiny_llama3, alias=ALIAS)
-    try:
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with llama_server(tmp_path_factory.mktemp("tiny-server") / "server.log", tiny_llama3, ALIAS) as url:
+        yield url
 
 
 def test_structured_json_through_the_server_parses(tiny_server):
@@ -53,17 +43,10 @@ def test_structured_json_through_the_server_parses(tiny_server):
 
 
 def test_cli_draft_with_backend_openai_ends_with_a_result(tiny_server, tmp_path):
-    env = {**os.environ, "DRAFTSMITH_DATA_DIR": str(tmp_path / "d"), "DRAFTSMITH_MAX_TOKENS": "48"}
-    server = ["--backend", "openai", "--base-url", tiny_server, "--openai-model", ALIAS]
-    small = ["--rounds", "1", "--words", "150", "--search", "off", "--max-tokens", "2000"]
-    run = subprocess.run(
-        [sys.executable, "cli.py", "draft", "Green tea at home", *server, *small, "--json", "--quiet"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    env = cli_env(tmp_path, DRAFTSMITH_MAX_TOKENS="48")
+    server = openai_backend(tiny_server, ALIAS)
+    small = cli_options(rounds=1, words=150, search="off", max_tokens=2000)
+    run = run_cli("draft", "Green tea at home", *server, *small, "--json", "--quiet", env=env)
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)
     assert result["backend"] == "openai" and result["model"] == ALIAS

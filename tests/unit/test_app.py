@@ -355,7 +355,7 @@ def test_history_resumes_a_stopped_run_where_it_left_off(team):
 
 
 def test_an_unreachable_server_is_explained_with_the_sidebar_field_and_resume():
-    from tests.conftest import free_port
+    from tests.servers import free_port
 
     at = page()
     at.radio(key="model_source").set_value("openai").run()

@@ -12,7 +12,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
 import cli
-from agents.writer import max_tokens_for, section_lengths
+from agents.lengths import max_tokens_for, section_lengths
 from backends.llama_cpp_chat import LlamaCppChatModel
 from core.errors import BackendError, BadInputError
 from core.markers import strip_citations
@@ -126,7 +126,7 @@ def test_max_tokens_is_clipped_to_the_room_left():
 
 
 def test_unreachable_server_is_a_clear_runtime_error(capsys, tmp_path):
-    from tests.conftest import free_port
+    from tests.servers import free_port
 
     url = f"http://127.0.0.1:{free_port()}/v1"
     code = cli.main(

@@ -4,13 +4,12 @@ ddgs client against a DuckDuckGo stub on 127.0.0.1."""
 import random
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
 from urllib.parse import parse_qs
 
 import pytest
 from ddgs.exceptions import DDGSException, RatelimitException, TimeoutException
 
+from tests.local_pages import Route, serve_pages
 from tools.web_search import RetryPolicy, WebSearch, parse_results
 
 GOOD = [
@@ -257,41 +256,16 @@ DDG_PAGE = """<!DOCTYPE html><html><head><title>sourdough starter at DuckDuckGo<
 </div></div></body></html>"""
 
 
-class DuckDuckGoStub(BaseHTTPRequestHandler):
-    """Answers ddgs's POST to /html/ with DDG_PAGE and records each request's form fields."""
-
-    forms: ClassVar[list[dict[str, list[str]]]] = []
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length", "0"))
-        self.forms.append(parse_qs(self.rfile.read(length).decode()))
-        body = DDG_PAGE.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        return None
-
-
 @pytest.fixture
 def duckduckgo_on_loopback(monkeypatch):
-    """ddgs's real duckduckgo engine, its search address moved to a stub on 127.0.0.1."""
+    """ddgs's real duckduckgo engine, its search address moved to a stub on 127.0.0.1 that answers
+    the POST to /html/ with DDG_PAGE."""
     from ddgs.engines.duckduckgo import Duckduckgo
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), DuckDuckGoStub)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    DuckDuckGoStub.forms = []
-    monkeypatch.setattr(Duckduckgo, "search_url", f"http://127.0.0.1:{server.server_address[1]}/html/")
-    monkeypatch.delenv("DDGS_PROXY")  # straight to the stub, not through the conftest's dead proxy
-    try:
-        yield DuckDuckGoStub.forms
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_pages({"/html/": Route(body=DDG_PAGE.encode())}) as server:
+        monkeypatch.setattr(Duckduckgo, "search_url", f"{server.base_url}/html/")
+        monkeypatch.delenv("DDGS_PROXY")  # straight to the stub, not through the conftest's dead proxy
+        yield server
 
 
 @pytest.mark.timeout(60)
@@ -314,4 +288,5 @@ def test_the_real_ddgs_client_parses_titles_urls_and_snippets(duckduckgo_on_loop
             "web",
         ),
     ]
-    assert [form["q"] for form in duckduckgo_on_loopback] == [["sourdough starter"]]
+    forms = [parse_qs(body.decode()) for body in duckduckgo_on_loopback.posted]
+    assert [form["q"] for form in forms] == [["sourdough starter"]]
