@@ -17,10 +17,11 @@ from langchain_core.language_models import BaseChatModel
 from agents.attribution import SourceIndex, attribute_section
 from agents.cleanup import clean_section, repeated_sentence_ratio
 from agents.grounding import corpus_for, drop_invented
+from agents.lengths import max_tokens_for, section_lengths
 from agents.markdown import render_markdown
 from agents.prompts import messages_for, render, shared_context
 from agents.readability import repeated_ngram_ratio
-from agents.writer import CONCLUSION_HEADING, max_tokens_for, recap, section_lengths
+from agents.writer import CONCLUSION_HEADING, recap
 from core.markers import cited_ids
 from core.state import DraftRequest, DraftState, Outline, Section
 from tools.specifics import coverage, key_specifics

@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from agents.cleanup import split_sentences
+from agents.lengths import TOKENS_PER_WORD
 from core.state import Passage, Source
 from core.text import tokens
 from tools.injection import looks_like_injection
 
 PASSAGE_WORDS = 90  # a longer paragraph is cut into windows of about this many words
 MIN_PASSAGE_WORDS = 12
-TOKENS_PER_WORD = 1.35
 EVIDENCE_CAP_WORDS = 350  # evidence one section call carries at most (see evidence_word_budget)
 RELEVANCE_FLOOR = 0.25  # a passage scoring under this share of the best one is not relevant
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")

@@ -16,6 +16,7 @@ from langchain_core.language_models import BaseChatModel
 
 from agents.cleanup import split_sentences, tidy_heading
 from agents.evidence import EVIDENCE_CAP_WORDS, EvidenceIndex, assign_passages
+from agents.lengths import section_count
 from agents.planning import Candidate, evidence_candidates
 from agents.prompts import bullet_list, messages_for, note_text, render, shared_context
 from backends.structured import StructuredOutputError, invoke_structured, json_schema_for
@@ -31,7 +32,6 @@ from core.state import (
 )
 from core.text import content_words
 
-WORDS_PER_SECTION = 150
 OUTLINE_MAX_TOKENS = 450
 KEY_POINT_CHARS = 90
 OFF_TOPIC_ATTEMPTS = 2
@@ -218,11 +218,6 @@ def is_on_topic(outline: Outline, topic: str) -> bool:
     one-word topic): small models sometimes plan a generic post about something else."""
     plan = " ".join([outline.title, *(s.heading + " " + " ".join(s.key_points) for s in outline.sections)])
     return topic_overlap(plan, topic) >= min(2, len(content_words(topic)))
-
-
-def section_count(words: int) -> int:
-    """Body sections for a target length: 3 for short posts, up to 6."""
-    return max(3, min(6, round(words / WORDS_PER_SECTION) - 1))
 
 
 def outline_schema(count: int) -> dict[str, Any]:

@@ -13,10 +13,10 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
+from agents.lengths import TOKENS_PER_WORD
 from bench.pipeline import Scenario
 from core.settings import Settings
 
-TOKENS_PER_WORD = 1.35
 ANSWER_SLACK = 1.25  # room beyond the target length, as the pipeline's token caps allow
 SYSTEM = "You are a helpful blog writer."  # of three plain phrasings tried, the one SmolLM2 wrote most for
 REQUEST = (
