@@ -21,7 +21,7 @@ from agents.lengths import max_tokens_for, section_lengths
 from agents.markdown import render_markdown
 from agents.prompts import messages_for, render, shared_context
 from agents.readability import repeated_ngram_ratio
-from agents.writer import CONCLUSION_HEADING, recap
+from agents.sections import CONCLUSION_HEADING, recap
 from core.markers import cited_ids
 from core.state import DraftRequest, DraftState, Outline, Section
 from tools.specifics import coverage, key_specifics

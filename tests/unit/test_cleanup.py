@@ -104,11 +104,25 @@ def test_sentences_about_the_writing_itself_are_dropped():
 
 
 def test_the_writer_does_not_see_per_sentence_citation_findings():
-    from agents.writer import is_citation_detail
+    from agents.issues import for_writer
+    from core.state import CritiqueIssue
 
-    assert is_citation_detail('weak citation [1] (overlap 0.00): "Why it matters"')
-    assert is_citation_detail('citation [4] points to no source: "Tea"')
-    assert not is_citation_detail("the draft is 28% short of the target length: adjust it")
+    weak = CritiqueIssue(kind="weak_citation", text="a finding", source_id=1, section="Tea")
+    unknown = CritiqueIssue(kind="unknown_source", text="another finding", source_id=4)
+    length = CritiqueIssue(kind="length", text="weak citation [1] (overlap 0.00)")  # wording is not read
+    note = CritiqueIssue(kind="note", text='citation [4] points to no source: "Tea"')
+    assert for_writer([weak, unknown, length, note]) == [length, note]
+
+
+def test_an_issue_the_prompt_showed_is_dropped_when_the_model_echoes_it():
+    from agents.issues import issue_lines
+    from agents.prompts import bullet_list
+    from core.state import CritiqueIssue
+
+    issue = CritiqueIssue(kind="length", text="the draft is 28% short of the target length: adjust it")
+    prompt = "Now improve the section.\n" + bullet_list(issue_lines([issue]))
+    text = "Tea is a drink. This draft is short of the target length. Many people love it."
+    assert drop_echoed_instructions(text, prompt) == "Tea is a drink. Many people love it."
 
 
 def test_sentences_without_words_are_dropped():

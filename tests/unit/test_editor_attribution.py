@@ -128,7 +128,7 @@ def test_a_marker_opening_a_section_moves_to_the_end_of_its_sentence():
 
 
 def test_a_revision_may_not_drift_further_from_the_planned_length():
-    from agents.writer import revision_keeps_length
+    from agents.revision import revision_keeps_length
 
     words = lambda n: " ".join(["word"] * n)  # noqa: E731
     assert revision_keeps_length(words(80), words(100), planned=100)

@@ -1,0 +1,207 @@
+"""Revision rounds: rewrite the sections that measure worst, keep a rewrite only if it measures better."""
+
+from __future__ import annotations
+
+from agents.cleanup import clean_section
+from agents.digest import densify
+from agents.evidence import quoted_evidence
+from agents.grounding import SectionMeasure, better, measure_section, missing_facts
+from agents.issues import for_writer, issue_lines
+from agents.prompts import bullet_list
+from agents.readability import flesch_reading_ease, repeated_ngram_ratio
+from agents.sections import WritingContext, gained_section, generate, headings_of, subject_of
+from core.state import (
+    Critique,
+    DraftRequest,
+    Passage,
+    Section,
+)
+
+REVISION_SEED = 7000  # plus the round number
+REPEAT_SLACK = 0.02  # a revision may repeat this much more of its 3-grams than the text it replaces
+READABILITY_SLACK = 5.0  # ... and read this much harder (Flesch reading ease points)
+MAX_REVISED_SHARE = 0.5  # a revision round rewrites at most this share of the sections
+
+
+def revise_round(
+    context: WritingContext,
+    previous: dict[str, Section],
+    lengths: list[int],
+    evidence: list[list[Passage]],
+    issues: list[str],
+) -> tuple[list[Section], bool]:
+    """Rewrite the sections that measure worst; keep a rewrite only if it measures better.
+
+    Returns the sections and whether any of them changed.
+    """
+    headings = headings_of(context.outline)
+    current = [previous.get(h.lower()) for h in headings]
+    if not context.grounded:
+        return revise_all(context, current, headings, lengths, issues)
+    measures = [
+        measure_section(s.body, ev, context.corpus, True) if s is not None else None
+        for s, ev in zip(current, evidence, strict=True)
+    ]
+    worst = revision_targets(measures, evidence)
+    sections: list[Section] = []
+    changed = False
+    for position, heading in enumerate(headings):
+        old = current[position]
+        if old is None:  # a section the plan gained: write it new
+            sections.append(
+                gained_section(context, headings, position, lengths[position], evidence[position])
+            )
+            changed = True
+            continue
+        if position not in worst:
+            sections.append(
+                Section(heading=heading, body=clean_section(old.body, context.known_ids, context.seen))
+            )
+            continue
+        measure = measures[position]
+        assert measure is not None
+        facts = bullet_list(missing_facts(evidence[position], measure))
+        values = {
+            "text": old.body,
+            "issues": bullet_list(issues),
+            "facts": facts,
+            "evidence": quoted_evidence(evidence[position]),
+            "example": evidence[position][0].source_id,
+        }
+        seen_before = list(context.seen)
+        rewritten = generate(
+            context,
+            heading,
+            "revise_evidence",
+            lengths[position],
+            evidence[position],
+            values,
+            seed=REVISION_SEED + context.round_number,
+            seen=list(seen_before),
+        )
+        denser = densify(old.body, evidence[position], subject_of(context, heading), lengths[position])
+        body, new = best_revision([rewritten, denser], evidence[position], context)
+        if better(new, measure) and revision_not_worse(old.body, body, lengths[position]):
+            sections.append(
+                Section(heading=heading, body=clean_section(body, context.known_ids, context.seen))
+            )
+            changed = True
+        else:
+            context.seen[:] = seen_before  # a worse rewrite must not replace the section
+            sections.append(
+                Section(heading=heading, body=clean_section(old.body, context.known_ids, context.seen))
+            )
+    return sections, changed
+
+
+def best_revision(
+    candidates: list[str], evidence: list[Passage], context: WritingContext
+) -> tuple[str, SectionMeasure]:
+    """The candidate that states most of its evidence, then invents least."""
+    measured = [(c, measure_section(c, evidence, context.corpus, True)) for c in candidates if c]
+    if not measured:
+        return "", measure_section("", evidence, context.corpus, True)
+    return max(measured, key=lambda item: ((item[1].coverage or 0.0), -item[1].invented))
+
+
+def revision_targets(measures: list[SectionMeasure | None], evidence: list[list[Passage]]) -> set[int]:
+    """Positions of the sections to rewrite: those with evidence left unstated or with invented
+    specifics, worst first, at most half of the sections."""
+
+    def badness(position: int) -> tuple[int, float, float]:
+        m = measures[position]
+        assert m is not None
+        return (-m.invented, m.coverage if m.coverage is not None else 1.0, -m.repetition)
+
+    open_positions = [
+        i for i, m in enumerate(measures) if m is not None and evidence[i] and (m.missing or m.invented)
+    ]
+    limit = max(1, round(MAX_REVISED_SHARE * len(measures)))
+    return set(sorted(open_positions, key=badness)[:limit])
+
+
+def revise_all(
+    context: WritingContext,
+    current: list[Section | None],
+    headings: list[str],
+    lengths: list[int],
+    issues: list[str],
+) -> tuple[list[Section], bool]:
+    """Without sources: every section is revised against the critique, kept if not worse."""
+    sections, changed = [], False
+    for position, heading in enumerate(headings):
+        old = current[position]
+        if old is None:
+            sections.append(gained_section(context, headings, position, lengths[position], []))
+            changed = True
+            continue
+        seen_before = list(context.seen)
+        values: dict[str, object] = {"text": old.body, "issues": bullet_list(issues)}
+        body = generate(
+            context,
+            heading,
+            "revise",
+            lengths[position],
+            [],
+            values,
+            seed=REVISION_SEED + context.round_number,
+        )
+        if revision_not_worse(old.body, body, lengths[position]) and body != old.body:
+            sections.append(Section(heading=heading, body=body))
+            changed = True
+        else:
+            context.seen[:] = seen_before
+            sections.append(
+                Section(heading=heading, body=clean_section(old.body, context.known_ids, context.seen))
+            )
+    return sections, changed
+
+
+LENGTH_SLACK = 0.1
+
+
+def revision_not_worse(old: str, new: str, planned: int) -> bool:
+    """Accept a rewrite only if it keeps the length and is not measurably harder to read or more
+    repetitive than the text it replaces: small models' rewrites often repeat phrases and
+    lengthen sentences, and a round must not make the draft worse."""
+    if not revision_keeps_length(old, new, planned):
+        return False
+    if repeated_ngram_ratio(new) > repeated_ngram_ratio(old) + REPEAT_SLACK:
+        return False
+    return flesch_reading_ease(new) >= flesch_reading_ease(old) - READABILITY_SLACK
+
+
+def revision_keeps_length(old: str, new: str, planned: int) -> bool:
+    """Accept a non-empty rewrite within 10% of the planned length, or one no further from the
+    plan than the text it replaces: small models shrink text they revise, round after round."""
+    old_words, new_words = len(old.split()), len(new.split())
+    if new_words == 0:
+        return False
+    return abs(new_words - planned) <= max(abs(old_words - planned), LENGTH_SLACK * planned)
+
+
+LOW_SCORE = 5
+RUBRIC_ADVICE = {
+    "clarity": "use short, plain sentences and say each thing only once",
+    "depth": "add a specific fact, number or example from the research notes",
+    "style": "write for {audience} in a {tone} tone",
+}
+UNSOURCED_DEPTH_ADVICE = "add a specific example or practical detail"  # no notes to draw facts from
+
+
+def revision_advice(critique: Critique | None, request: DraftRequest, has_sources: bool) -> list[str]:
+    """What the revision should fix: the critique's issues (without per-sentence citation
+    details) or, when it names none (small models often reply with scores only), advice for
+    each model-judged rubric item that scored low."""
+    if critique is None:
+        return []
+    issues = issue_lines(for_writer(critique.issues))
+    if issues:
+        return issues
+    advice = {**RUBRIC_ADVICE, **({} if has_sources else {"depth": UNSOURCED_DEPTH_ADVICE})}
+    scores = critique.scores.model_dump()
+    return [
+        text.format(audience=request.audience, tone=request.tone)
+        for item, text in advice.items()
+        if scores[item] <= LOW_SCORE
+    ]

@@ -1,0 +1,161 @@
+"""Writing one section: the shared context of a writer step, the model call, and its checks.
+
+Every section call is one short generation (small models stay on track); what comes back is
+cleaned, invented specifics are removed and, with evidence, the evidence's facts are woven in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+
+from agents.cleanup import clean_section
+from agents.digest import weave
+from agents.evidence import EVIDENCE_CAP_WORDS, evidence_word_budget, quoted_evidence
+from agents.grounding import drop_invented
+from agents.lengths import TOKENS_PER_WORD, max_tokens_for
+from agents.prompts import messages_for, render
+from backends.copy_guard import AvoidsCopying
+from core.state import (
+    DraftRequest,
+    Outline,
+    Passage,
+    Section,
+)
+from tools.specifics import Corpus
+
+CONCLUSION_HEADING = "Conclusion"
+TOO_SHORT = 0.3  # a new section under this share of its planned words is asked for again
+RETRY_SEED = 9001
+
+
+@dataclass
+class WritingContext:
+    """What every section call of one writer step shares."""
+
+    model: BaseChatModel
+    request: DraftRequest
+    outline: Outline
+    system: str
+    brief: str
+    known_ids: set[int]
+    corpus: Corpus
+    grounded: bool
+    round_number: int
+    seen: list[frozenset[str]] = field(default_factory=list)
+
+
+DEFAULT_CONTEXT_TOKENS = 8192  # a model that does not report its window (a server)
+PROMPT_OVERHEAD_WORDS = 120  # the section template's own words
+
+
+def evidence_budget(context: WritingContext, length: int) -> int:
+    """Words of evidence a section call can carry: the model's context window less the prompt
+    (shared context, brief, template, and the current text when revising) and the answer."""
+    window = getattr(context.model, "context_tokens", None) or DEFAULT_CONTEXT_TOKENS
+    prompt_words = len(context.system.split()) + len(context.brief.split()) + PROMPT_OVERHEAD_WORDS + length
+    prompt_tokens = round(prompt_words * TOKENS_PER_WORD)
+    return evidence_word_budget(window, prompt_tokens, max_tokens_for(length), EVIDENCE_CAP_WORDS)
+
+
+def headings_of(outline: Outline) -> list[str]:
+    """Section headings in order: "" for the intro, the body sections, the conclusion."""
+    return ["", *(s.heading for s in outline.sections), CONCLUSION_HEADING]
+
+
+def compose(
+    context: WritingContext,
+    heading: str,
+    template: str,
+    length: int,
+    evidence: list[Passage],
+    **values: object,
+) -> Section:
+    """Write one new section; a reply that comes back nearly empty is asked for once more."""
+    if evidence:
+        template += "_evidence"
+        values["evidence"] = quoted_evidence(evidence)
+        values["example"] = evidence[0].source_id
+    seen_before = list(context.seen)
+    body = generate(context, heading, template, length, evidence, values)
+    if len(body.split()) < TOO_SHORT * length and not (context.grounded and evidence):
+        # (A section with evidence gets its facts woven in whatever the model wrote: asking the
+        # model again costs a whole generation for text the checks would mostly drop.)
+        # A fixed seed replays the same failure (e.g. an intro that only lists the headings,
+        # which the cleanup removes): ask once more with another seed.
+        seen_retry = list(seen_before)
+        retried = generate(
+            context, heading, template, length, evidence, values, seed=RETRY_SEED, seen=seen_retry
+        )
+        if len(retried.split()) > len(body.split()):
+            body, context.seen[:] = retried, seen_retry
+    if not body and template.startswith(("intro", "conclusion")):
+        body = recap(context.outline, template.startswith("intro"))
+    return Section(heading=heading, body=body)
+
+
+def recap(outline: Outline, opening: bool) -> str:
+    """A plain opening sentence naming the sections, or a closing one pointing to the sources,
+    for when the model's own sentences all failed the checks (a small model's intro is often
+    about something else). It states nothing, so it cites nothing."""
+    headings = [s.heading.rstrip("?.!") for s in outline.sections]
+    listed = ", ".join(headings[:-1]) + f" and {headings[-1]}" if len(headings) > 1 else headings[0]
+    if opening:
+        return f"This post looks at {outline.title.rstrip('.?!')}: {listed}."
+    return f"Those are the essentials of {outline.title.rstrip('.?!').lower()}; the sources below go deeper."
+
+
+def generate(
+    context: WritingContext,
+    heading: str,
+    template: str,
+    length: int,
+    evidence: list[Passage],
+    values: dict[str, object],
+    seed: int | None = None,
+    seen: list[frozenset[str]] | None = None,
+) -> str:
+    """One model call for one section, cleaned; invented specifics removed."""
+    fill = {"heading": heading or "introduction", "length": length, "audience": context.request.audience}
+    # The brief comes first and is the same for every section of a round, so llama.cpp
+    # reuses it from one section's call to the next.
+    task = context.brief + "\n\n" + render("writer", template, **fill, **values)
+    instructions = (
+        context.brief + "\n\n" + render("writer", template, **fill, **{**values, "text": "", "evidence": ""})
+    )
+    options: dict[str, Any] = {"max_tokens": max_tokens_for(length)}
+    if seed is not None:
+        options["seed"] = seed
+    if evidence and isinstance(context.model, AvoidsCopying):
+        options["avoid_copying"] = [p.text for p in evidence]
+    reply = context.model.invoke(messages_for(context.system, task), **options)
+    seen = context.seen if seen is None else seen
+    body = clean_section(str(reply.content), context.known_ids, list(seen), prompt=instructions)
+    body, _ = drop_invented(body, context.corpus, context.grounded)
+    if context.grounded or evidence:
+        body = weave(body, evidence, subject_of(context, heading), length)
+    return clean_section(body, context.known_ids, seen)
+
+
+def subject_of(context: WritingContext, heading: str) -> str:
+    """What a section is about, for telling on-subject model sentences from off-subject ones."""
+    return " ".join([context.request.topic, context.outline.title, heading])
+
+
+def gained_section(
+    context: WritingContext, headings: list[str], position: int, length: int, evidence: list[Passage]
+) -> Section:
+    """A section a revised plan added (no earlier text to revise): written new."""
+    last = len(headings) - 1
+    kind = "intro" if position == 0 else ("conclusion" if position == last else "section")
+    return compose(
+        context,
+        headings[position],
+        kind,
+        length,
+        evidence,
+        points="- " + headings[position],
+        covered="the other sections",
+    )
