@@ -18,11 +18,10 @@ from typing import Any, Protocol
 
 from tools.base import Document, SearchReport
 from tools.deadline import CallTimeout, call_with_timeout
+from tools.search_results import parse_results
 from tools.text import trim_text
 
 DEFAULT_BACKENDS = ("duckduckgo", "brave", "mojeek", "wikipedia")
-SNIPPET_CHARS = 1000
-TITLE_CHARS = 200
 _NETWORK_DOWN_HINTS = (
     "dns",
     "resolv",
@@ -65,47 +64,6 @@ class RetryPolicy:
     cooldown: float = 60.0
     breaker_threshold: int = 3
     breaker_cooldown: float = 120.0
-
-
-def parse_results(raw: object, limit: int) -> list[Document]:
-    """Turn a ddgs answer into documents, skipping malformed or non-http entries.
-
-    Args:
-        raw: What the client returned (expected: list of dicts with title, href, body).
-        limit: Maximum number of documents.
-
-    Returns:
-        Up to ``limit`` documents with distinct urls.
-    """
-    if not isinstance(raw, list):
-        return []
-    documents: list[Document] = []
-    seen: set[str] = set()
-    for item in raw:
-        document = _parse_item(item)
-        if document is not None and document.url not in seen:
-            seen.add(document.url)
-            documents.append(document)
-        if len(documents) >= limit:
-            break
-    return documents
-
-
-def _parse_item(item: object) -> Document | None:
-    if not isinstance(item, dict):
-        return None
-    url = item.get("href") or item.get("url")
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        return None
-    title, body = item.get("title"), item.get("body")
-    title_text = " ".join(title.split()) if isinstance(title, str) else ""
-    body_text = " ".join(body.split()) if isinstance(body, str) else ""
-    return Document(
-        title=trim_text(title_text or url, TITLE_CHARS),
-        url=url.strip(),
-        text=trim_text(body_text, SNIPPET_CHARS),
-        origin="web",
-    )
 
 
 def describe_error(error: BaseException) -> str:

@@ -5,7 +5,8 @@ import time
 import pytest
 
 from tests.local_pages import ARTICLE, Route, serve_pages
-from tools.fetch import BlockedAddressError, FetchError, PageFetcher, check_url, extract_main_text
+from tools.address_guard import BlockedAddressError, FetchError, check_url
+from tools.fetch import PageFetcher, extract_main_text
 
 LOCAL = frozenset({"127.0.0.1"})
 

@@ -10,7 +10,8 @@ import pytest
 from ddgs.exceptions import DDGSException, RatelimitException, TimeoutException
 
 from tests.local_pages import Route, serve_pages
-from tools.web_search import RetryPolicy, WebSearch, parse_results
+from tools.search_results import parse_results
+from tools.web_search import RetryPolicy, WebSearch
 
 GOOD = [
     {
