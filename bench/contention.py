@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.pipeline import Scenario
+from bench.report import record_table
 from bench.run import OFF_TOPIC, ROOT, machine_info, run_worker, save
 
 BURN_LIMIT = 900  # seconds a burner may live even if the bench dies
@@ -151,29 +152,32 @@ def ratios(runs: list[dict[str, Any]], pair: list[dict[str, Any]]) -> dict[str, 
     }
 
 
+# The summary table's headers and the keys of a summarised run they show.
+COLUMNS = {
+    "run": "label",
+    "burners": "burners",
+    "wall s": "wall_seconds",
+    "tokens": "tokens",
+    "tok/s": "tokens_per_second",
+    "decode tok/s": "decode_tokens_per_second",
+    "wall × idle": "wall_vs_idle",
+    "tok/s × idle": "rate_vs_idle",
+    "other": "other_cpu_cores",
+}
+
+
 def render(contention: dict[str, Any]) -> str:
     """The markdown summary."""
+    pair = [
+        {**run, "label": f"two at once: {run['label']}", "wall_vs_idle": "", "rate_vs_idle": ""}
+        for run in contention["pair"]
+    ]
+    records = [{header: run[key] for header, key in COLUMNS.items()} for run in [*contention["runs"], *pair]]
+    r = contention["ratios"]
     lines = [
         "## Contention (one-round draft, search off)",
         "",
-        "| run | burners | wall s | tokens | tok/s | decode tok/s | wall × idle | tok/s × idle | other |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for run in contention["runs"]:
-        lines.append(
-            f"| {run['label']} | {run['burners']} | {run['wall_seconds']} | {run['tokens']} | "
-            f"{run['tokens_per_second']} | {run['decode_tokens_per_second']} | {run['wall_vs_idle']} | "
-            f"{run['rate_vs_idle']} | "
-            f"{run['other_cpu_cores']} |"
-        )
-    for run in contention["pair"]:
-        lines.append(
-            f"| two at once: {run['label']} | 0 | {run['wall_seconds']} | {run['tokens']} | "
-            f"{run['tokens_per_second']} | {run['decode_tokens_per_second']} |  |  | "
-            f"{run['other_cpu_cores']} |"
-        )
-    r = contention["ratios"]
-    lines += [
+        record_table(records),
         "",
         f"Two processes at once: {r['pair_combined_tokens_per_second']} tok/s combined "
         f"= {r['pair_vs_one_alone']} × one alone ({r['idle_tokens_per_second']} tok/s).",

@@ -170,6 +170,12 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
+def record_table(records: Sequence[dict[str, Any]]) -> str:
+    """A markdown table of records that share their keys: the keys are the headers, so a
+    column's header stands next to its value."""
+    return table(list(records[0]) if records else [], [list(record.values()) for record in records])
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return "n/a"
@@ -214,91 +220,53 @@ def _context_line(document: dict[str, Any]) -> str:
 def engine_table(run: dict[str, Any]) -> str:
     """Raw prompt/generation speed and the adapter's overhead."""
     engine = run["engine"]
-    headers = [
-        "threads",
-        "batch",
-        f"prompt tok/s ({engine['prompt_tokens']} tok)",
-        f"gen tok/s (raw, {engine['gen_tokens']} tok)",
-        "decode tok/s (llama.cpp perf)",
-        "adapter gen tok/s",
-        "adapter overhead",
-        "model load s",
-        "peak RSS MB",
-        "other CPU load (cores)",
-    ]
-    row = [
-        engine["n_threads"],
-        engine["n_batch"],
-        engine["prompt_tokens_per_second"],
-        engine["gen_tokens_per_second"],
-        engine["decode_tokens_per_second"],
-        engine["adapter_tokens_per_second"],
-        f"{engine['adapter_overhead_pct']:+.1f}%",
-        engine["load_seconds"],
-        run["peak_rss_mb"],
-        run["other_cpu_cores"],
-    ]
-    return table(headers, [row])
+    record = {
+        "threads": engine["n_threads"],
+        "batch": engine["n_batch"],
+        f"prompt tok/s ({engine['prompt_tokens']} tok)": engine["prompt_tokens_per_second"],
+        f"gen tok/s (raw, {engine['gen_tokens']} tok)": engine["gen_tokens_per_second"],
+        "decode tok/s (llama.cpp perf)": engine["decode_tokens_per_second"],
+        "adapter gen tok/s": engine["adapter_tokens_per_second"],
+        "adapter overhead": f"{engine['adapter_overhead_pct']:+.1f}%",
+        "model load s": engine["load_seconds"],
+        "peak RSS MB": run["peak_rss_mb"],
+        "other CPU load (cores)": run["other_cpu_cores"],
+    }
+    return record_table([record])
 
 
 def speed_table(drafts: list[dict[str, Any]]) -> str:
     """Wall time, tokens, effective speed vs raw, prompt reuse and where the time went."""
-    headers = [
-        "scenario",
-        "rounds",
-        "words",
-        "wall s",
-        "calls",
-        "gen tok",
-        "eff. gen tok/s",
-        "vs raw gen tok/s",
-        "raw, same calls s",
-        "vs raw, same calls",
-        "outside llama.cpp s",
-        "prompt tok submitted",
-        "evaluated",
-        "reuse",
-        "reuse, chat calls",
-        "saved s (est.)",
-        "engine prompt s",
-        "engine decode s",
-        "decode tok/s in run",
-        "gen-phase tok/s",
-        "gen-phase vs raw",
-        "other s",
-        "peak RSS MB",
-        "other CPU load",
-    ]
-    rows = [
-        [
-            d["name"],
-            d["rounds"],
-            d["words_target"],
-            d["wall_s"],
-            d["calls"],
-            d["completion_tokens"],
-            d["effective_tps"],
-            _pct(d["ratio"]),
-            d.get("raw_same_calls_s"),
-            _same_calls_pct(d),
-            _outside(d),
-            d["prompt_tokens"],
-            d["prompt_evaluated"],
-            _pct(d["reuse_rate"]),
-            _pct(d.get("chat_reuse_rate")),
-            d["reuse_saved_s_est"],
-            round(d["engine_prompt_s"], 1),
-            round(d["engine_decode_s"], 1),
-            d["decode_tps_in_run"],
-            d.get("generation_tps"),
-            _pct(d.get("generation_ratio")),
-            d["other_s"],
-            d["peak_rss_mb"],
-            d["other_cpu_cores"],
-        ]
-        for d in drafts
-    ]
-    return table(headers, rows)
+    return record_table([_speed_record(d) for d in drafts])
+
+
+def _speed_record(d: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "scenario": d["name"],
+        "rounds": d["rounds"],
+        "words": d["words_target"],
+        "wall s": d["wall_s"],
+        "calls": d["calls"],
+        "gen tok": d["completion_tokens"],
+        "eff. gen tok/s": d["effective_tps"],
+        "vs raw gen tok/s": _pct(d["ratio"]),
+        "raw, same calls s": d.get("raw_same_calls_s"),
+        "vs raw, same calls": _same_calls_pct(d),
+        "outside llama.cpp s": _outside(d),
+        "prompt tok submitted": d["prompt_tokens"],
+        "evaluated": d["prompt_evaluated"],
+        "reuse": _pct(d["reuse_rate"]),
+        "reuse, chat calls": _pct(d.get("chat_reuse_rate")),
+        "saved s (est.)": d["reuse_saved_s_est"],
+        "engine prompt s": round(d["engine_prompt_s"], 1),
+        "engine decode s": round(d["engine_decode_s"], 1),
+        "decode tok/s in run": d["decode_tps_in_run"],
+        "gen-phase tok/s": d.get("generation_tps"),
+        "gen-phase vs raw": _pct(d.get("generation_ratio")),
+        "other s": d["other_s"],
+        "peak RSS MB": d["peak_rss_mb"],
+        "other CPU load": d["other_cpu_cores"],
+    }
 
 
 def _outside(draft: dict[str, Any]) -> str:
@@ -313,39 +281,26 @@ def _same_calls_pct(draft: dict[str, Any]) -> str:
 
 def quality_table(drafts: list[dict[str, Any]]) -> str:
     """The quality metrics of each final draft."""
-    headers = [
-        "scenario",
-        "structure",
-        "words / target",
-        "rep. sentences",
-        "rep. 3-grams",
-        "citation support",
-        "critic per round",
-        "best - first",
-        "Flesch",
-        "ROUGE-1 / ROUGE-L",
-        "entity recall",
-    ]
-    rows = []
-    for d in drafts:
-        q = d["quality"]
-        reference = q.get("reference")
-        rows.append(
-            [
-                d["name"],
-                _pct(q["structure"]["score"]) + _missing(q["structure"]),
-                f"{q['words']} / {q['target_words']}",
-                _pct(q["repeated_sentence_ratio"], 1),
-                _pct(q["repeated_3gram_ratio"], 1),
-                _pct(q["citation_support"]),
-                " → ".join(f"{s:g}" for s in q["progress"]["scores"]),
-                f"{q['progress']['gain']:+g}",
-                q["flesch_reading_ease"],
-                f"{reference['rouge_1']:.3f} / {reference['rouge_l']:.3f}" if reference else "n/a",
-                _pct(reference["entity_recall"]) if reference else "n/a",
-            ]
-        )
-    return table(headers, rows)
+    return record_table([_quality_record(d) for d in drafts])
+
+
+def _quality_record(d: dict[str, Any]) -> dict[str, Any]:
+    q = d["quality"]
+    reference = q.get("reference")
+    rouge = f"{reference['rouge_1']:.3f} / {reference['rouge_l']:.3f}" if reference else "n/a"
+    return {
+        "scenario": d["name"],
+        "structure": _pct(q["structure"]["score"]) + _missing(q["structure"]),
+        "words / target": f"{q['words']} / {q['target_words']}",
+        "rep. sentences": _pct(q["repeated_sentence_ratio"], 1),
+        "rep. 3-grams": _pct(q["repeated_3gram_ratio"], 1),
+        "citation support": _pct(q["citation_support"]),
+        "critic per round": " → ".join(f"{s:g}" for s in q["progress"]["scores"]),
+        "best - first": f"{q['progress']['gain']:+g}",
+        "Flesch": q["flesch_reading_ease"],
+        "ROUGE-1 / ROUGE-L": rouge,
+        "entity recall": _pct(reference["entity_recall"]) if reference else "n/a",
+    }
 
 
 def _missing(structure: dict[str, Any]) -> str:
@@ -381,38 +336,24 @@ def round_table(drafts: list[dict[str, Any]]) -> str:
 
 def agent_table(draft: dict[str, Any]) -> str:
     """Seconds, share of wall time, calls, tokens, prompt reuse and engine seconds per agent."""
-    headers = [
-        "agent",
-        "seconds",
-        "share",
-        "calls",
-        "prompt tok",
-        "evaluated",
-        "reuse",
-        "gen tok",
-        "gen tok/s",
-        "engine s",
-        "non-engine s",
-    ]
-    rows = []
-    for a in draft["per_agent"]:
-        engine = a.get("engine_s")
-        rows.append(
-            [
-                a["agent"],
-                a["seconds"],
-                _pct(a["seconds"] / draft["wall_s"]) if draft["wall_s"] else "n/a",
-                a["calls"],
-                a["prompt_tokens"],
-                a.get("prompt_evaluated"),
-                _pct(a.get("reuse_rate")),
-                a["completion_tokens"],
-                round(a["completion_tokens"] / a["seconds"], 1) if a["seconds"] else "n/a",
-                engine,
-                None if engine is None else round(a["seconds"] - engine, 2),
-            ]
-        )
-    return table(headers, rows)
+    return record_table([_agent_record(a, draft["wall_s"]) for a in draft["per_agent"]])
+
+
+def _agent_record(a: dict[str, Any], wall: float) -> dict[str, Any]:
+    engine = a.get("engine_s")
+    return {
+        "agent": a["agent"],
+        "seconds": a["seconds"],
+        "share": _pct(a["seconds"] / wall) if wall else "n/a",
+        "calls": a["calls"],
+        "prompt tok": a["prompt_tokens"],
+        "evaluated": a.get("prompt_evaluated"),
+        "reuse": _pct(a.get("reuse_rate")),
+        "gen tok": a["completion_tokens"],
+        "gen tok/s": round(a["completion_tokens"] / a["seconds"], 1) if a["seconds"] else "n/a",
+        "engine s": engine,
+        "non-engine s": None if engine is None else round(a["seconds"] - engine, 2),
+    }
 
 
 def _progress_line(drafts: list[dict[str, Any]]) -> str:
