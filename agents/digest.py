@@ -22,7 +22,7 @@ from tools.injection import looks_like_injection
 from tools.specifics import Specific, find_specifics, key_specifics, states
 
 MAX_FACT_WORDS = 10  # a condensed fact stays a short claim
-COPY_BUDGET = 0.12  # share of a section's word 8-grams that may repeat a source verbatim
+COPY_BUDGET = 0.12  # share of the draft's word 8-grams that may repeat a source verbatim
 MIN_FACT_WORDS = 4
 FRAGMENT_WORDS = 6  # a shorter model "sentence" without a verb is a fragment (a copied list item)
 PLAIN_SHARE = 0.4  # model sentences that state no fact of the evidence fill at most this share
@@ -200,27 +200,57 @@ def weave(body: str, evidence: Sequence[Passage], subject_text: str, target_word
         ):
             kept.append(sentence)
             plain_words += len(sentence.split())
-    text = " ".join(kept)
-    known = source_ngrams(p.text for p in evidence)
-    added = 0
-    candidates = fact_candidates(evidence, subject_text)
-    for fact, source_id, _ in candidates:
+    text, known = " ".join(kept), source_ngrams(p.text for p in evidence)
+    for fact, source_id, _ in fact_candidates(evidence, subject_text):
         if len(text.split()) >= target_words:
             break
-        if (copied_ngram_ratio(f"{text} {fact}", known=known) or 0.0) > COPY_BUDGET:
-            continue  # this claim would make the section read like the source: leave it out
-        specifics = find_specifics(fact)
-        if (specifics and all(states(text, s) for s in specifics)) or fact[:-1].lower() in text.lower():
-            continue  # the text already makes this claim
-        text = f"{text} {fact[:-1]} [{source_id}].".strip()
-        added += 1
-    fresh = [c for c in candidates if c[0][:-1].lower() not in text.lower()]
-    if fresh and not added and not states_facts(text, wanted) and len(text.split()) < target_words:
-        # Every section with evidence states at least one of its facts: the shortest that names
-        # a specific (it copies least).
-        fact, source_id, _ = min(fresh, key=lambda c: (c[2] == 0, len(c[0].split())))
+        if copies(fact, known) or already_stated(text, fact):
+            continue  # long verbatim claims are rationed over the whole draft (ration_copied_facts)
         text = f"{text} {fact[:-1]} [{source_id}].".strip()
     return text
+
+
+def copies(fact: str, known: set[tuple[str, ...]]) -> bool:
+    """True when the fact repeats one of the sources' 8-word runs verbatim."""
+    return bool(copied_ngram_ratio(fact, known=known))
+
+
+def already_stated(text: str, fact: str) -> bool:
+    """True when ``text`` already makes the fact's claim (all its specifics, or its words)."""
+    specifics = find_specifics(fact)
+    return bool(specifics and all(states(text, s) for s in specifics)) or fact[:-1].lower() in text.lower()
+
+
+def ration_copied_facts(
+    bodies: Sequence[str],
+    evidence: Sequence[Sequence[Passage]],
+    subjects: Sequence[str],
+    lengths: Sequence[int],
+    known: set[tuple[str, ...]],
+    budget: float = COPY_BUDGET,
+) -> list[str]:
+    """Add the facts that copy a source's wording (a fact of eight words or more) where they are
+    worth most, while the whole draft keeps at most ``budget`` of its 8-grams verbatim: first the
+    best fact of every section with evidence that cites nothing yet, then the rest, most specifics
+    first, one section at a time in turn. Sections stop at their planned length."""
+    texts = list(bodies)
+    offers: list[tuple[tuple[int, int, int], int, str, int]] = []
+    for position, passages in enumerate(evidence):
+        uncited = not _CITED.search(texts[position])
+        for rank, (fact, source_id, count) in enumerate(fact_candidates(passages, subjects[position])):
+            first = uncited and rank == 0
+            offers.append(((0 if first else 1, -min(count, 2), rank), position, fact, source_id))
+    for _, position, fact, source_id in sorted(offers, key=lambda offer: offer[0]):
+        text = texts[position]
+        if len(text.split()) >= lengths[position] or already_stated(text, fact):
+            continue
+        trial = [*texts[:position], f"{text} {fact[:-1]} [{source_id}].".strip(), *texts[position + 1 :]]
+        if (copied_ngram_ratio(_MARKUP.sub(" ", " ".join(trial)), known=known) or 0.0) <= budget:
+            texts = trial
+    return texts
+
+
+_CITED = re.compile(r"\[\d+")
 
 
 def densify(body: str, evidence: Sequence[Passage], subject_text: str, target_words: int) -> str:

@@ -6,19 +6,21 @@ from collections.abc import Callable
 
 from langchain_core.language_models import BaseChatModel
 
+from agents.digest import ration_copied_facts
 from agents.evidence import within_budget
-from agents.grounding import corpus_for
+from agents.grounding import corpus_for, source_ngrams
 from agents.lengths import section_lengths
 from agents.markdown import render_markdown
 from agents.prompts import bullet_list, render, shared_context
 from agents.revision import revise_round, revision_advice
-from agents.sections import CONCLUSION_HEADING, WritingContext, compose, evidence_budget
+from agents.sections import CONCLUSION_HEADING, WritingContext, compose, evidence_budget, subject_of
 from core.state import (
     DraftRequest,
     DraftState,
     Outline,
     Passage,
     Section,
+    Source,
     author_notes,
     completed_rounds,
 )
@@ -63,6 +65,10 @@ def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
             sections, changed = revise_round(context, previous, lengths, evidence, issues)
         else:
             sections, changed = first_draft(context, lengths, evidence), True
+        if context.grounded:
+            rationed = with_rationed_facts(context, sections, evidence, lengths, sources)
+            changed = changed or rationed != sections
+            sections = rationed
         update: dict = {"sections": sections, "draft": render_markdown(outline.title, sections)}
         warnings = [] if changed else [NOTHING_REVISED]
         written = sum(len(s.body.split()) for s in sections)
@@ -82,6 +88,25 @@ SHORT_DRAFT = (
     "stated things no source says, so the post keeps the sources' facts only; a larger model "
     "(e.g. the llama3.2-3b preset) writes the full length"
 )
+
+
+def with_rationed_facts(
+    context: WritingContext,
+    sections: list[Section],
+    evidence: list[list[Passage]],
+    lengths: list[int],
+    sources: list[Source],
+) -> list[Section]:
+    """The sections with the facts that copy a source's wording added where they are worth most,
+    within the draft's copy budget (see :func:`agents.digest.ration_copied_facts`)."""
+    bodies = ration_copied_facts(
+        [s.body for s in sections],
+        evidence,
+        [subject_of(context, s.heading) for s in sections],
+        lengths,
+        source_ngrams(s.text for s in sources),
+    )
+    return [s.model_copy(update={"body": body}) for s, body in zip(sections, bodies, strict=True)]
 
 
 def writer_brief(request: DraftRequest, outline: Outline, has_sources: bool) -> str:

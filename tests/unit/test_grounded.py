@@ -330,7 +330,7 @@ def test_a_long_sentence_condenses_to_the_clauses_around_its_specific():
     assert condense("which exposes an HTTP API on port 8080 by default") == ""  # no claim on its own
 
 
-def test_weaving_drops_off_subject_model_text_and_adds_cited_facts_within_the_copy_budget():
+def test_weaving_drops_off_subject_model_text_and_adds_only_facts_that_copy_no_8_gram():
     from agents.digest import weave
 
     evidence = [
@@ -339,7 +339,7 @@ def test_weaving_drops_off_subject_model_text_and_adds_cited_facts_within_the_co
             source_id=2,
             heading="Varroa mites",
             text="Varroa destructor is the mite that kills most colonies. Beekeepers treat when more "
-            "than 3 mites per 100 bees fall out of a sugar roll.",
+            "than 3 mites per 100 bees fall out of a sugar roll. Female mites breed in capped brood.",
         )
     ]
     model_text = (
@@ -349,10 +349,40 @@ def test_weaving_drops_off_subject_model_text_and_adds_cited_facts_within_the_co
     woven = weave(model_text, evidence, "Keeping bees Varroa mites", 120)
     assert "the article" not in woven  # talk about the text itself is not about the subject
     assert "Varroa mites weaken a bee colony" in woven  # an on-subject model sentence stays
-    # Both facts would push this short section past the copy budget, so it gets the one fact every
-    # section with evidence gets: the shortest that names a specific, cited.
-    assert "3 mites per 100 bees fall out of a sugar roll [2]." in woven
-    assert "Varroa destructor" not in woven
+    assert "Female mites breed in capped brood [2]." in woven  # six words: no 8-gram to copy
+    # Eight words or more in the source's own order are rationed over the whole draft instead.
+    assert "Varroa destructor is the mite" not in woven and "sugar roll" not in woven
+
+
+def test_facts_that_copy_wording_are_rationed_over_the_draft_uncited_sections_first():
+    from agents.digest import ration_copied_facts
+    from agents.grounding import copied_ngram_ratio, source_ngrams
+
+    hive = Passage(
+        id=0,
+        source_id=1,
+        text="A Langstroth hive holds ten removable frames in each of its boxes. Most beginners "
+        "buy two deep boxes for the brood and one shallow super for honey.",
+    )
+    mites = Passage(
+        id=1,
+        source_id=2,
+        text="Beekeepers treat when more than 3 mites per 100 bees fall out of a sugar roll. Formic "
+        "acid can be used while the colony still has brood in its cells.",
+    )
+    own = " ".join(["Plain words of the writer's own that copy nothing from any source here."] * 6)
+    bodies = [own, "", own]
+    known = source_ngrams([hive.text, mites.text])
+    texts = ration_copied_facts(
+        bodies, [[hive], [mites], []], ["Hives", "Varroa mites", "Conclusion"], [200, 200, 200], known
+    )
+    assert "[2]" in texts[1]  # the section that cited nothing gets its best fact first
+    assert texts[2] == own  # no evidence, nothing added
+    assert copied_ngram_ratio(" ".join(texts), known=known) <= 0.12
+    tight = ration_copied_facts(
+        bodies, [[hive], [mites], []], ["Hives", "Varroa mites", "Conclusion"], [200, 200, 200], known, 0.0
+    )
+    assert tight == bodies  # no budget: nothing that copies is added
 
 
 def test_a_model_that_states_the_facts_itself_gets_nothing_added():
