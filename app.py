@@ -10,9 +10,10 @@ from __future__ import annotations
 import streamlit as st
 
 from core.errors import DraftsmithError, NoDraftYetError, RunNotFoundError
+from core.request_limits import limits
 from core.result import DraftResult
 from core.settings import load_settings
-from core.state import MAX_ROUNDS, MAX_TOPIC_CHARS, RoundRecord
+from core.state import RoundRecord
 from exports import to_html, to_json, to_markdown
 from ui import history, render, session
 from ui.advice import Explained, explain
@@ -102,22 +103,37 @@ def model_picker() -> str:
 
 def draft_form(busy: bool) -> tuple[session.RunForm, list[tuple[str, bytes]]] | None:
     """The request form; returns its values and the uploaded files when submitted."""
+    length, count, good = limits("words"), limits("rounds"), limits("threshold")
     with st.form("draft_form", border=True):
         topic = st.text_input(
-            "Topic", key="topic", max_chars=MAX_TOPIC_CHARS, placeholder="Why local language models matter"
+            "Topic",
+            key="topic",
+            max_chars=limits("topic").max_length,
+            placeholder="Why local language models matter",
         )
         left, right = st.columns(2)
-        audience = left.text_input("Audience", "curious general readers", key="audience")
-        tone = right.text_input("Tone", "friendly and clear", key="tone")
+        audience = left.text_input("Audience", limits("audience").default, key="audience")
+        tone = right.text_input("Tone", limits("tone").default, key="tone")
         left, middle, right = st.columns(3)
-        words = left.number_input("Target words", 150, 5000, 600, step=50, key="words")
-        rounds = middle.slider("Rounds", 1, MAX_ROUNDS, 3, key="rounds", help="maximum writing rounds")
+        words = left.number_input(
+            "Target words", length.least, length.most, length.default, step=50, key="words"
+        )
+        rounds = middle.slider(
+            "Rounds", count.least, count.most, count.default, key="rounds", help="maximum writing rounds"
+        )
         threshold = right.slider(
-            "Good enough at", 1.0, 10.0, 8.0, 0.5, key="threshold", help="overall score that ends the loop"
+            "Good enough at",
+            good.least,
+            good.most,
+            good.default,
+            0.5,
+            key="threshold",
+            help="overall score that ends the loop",
         )
         search = st.radio(
             "Research",
             list(SEARCH_MODES),
+            index=list(SEARCH_MODES).index(limits("search").default),
             format_func=SEARCH_MODES.__getitem__,
             horizontal=True,
             key="search",
@@ -128,7 +144,9 @@ def draft_form(busy: bool) -> tuple[session.RunForm, list[tuple[str, bytes]]] | 
             accept_multiple_files=True,
             key="sources",
         )
-        feedback = st.text_area("Notes for the writer (optional)", max_chars=2000, key="feedback")
+        feedback = st.text_area(
+            "Notes for the writer (optional)", max_chars=limits("feedback").max_length, key="feedback"
+        )
         submitted = st.form_submit_button("Draft it", type="primary", disabled=busy, key="submit")
     if not submitted:
         return None

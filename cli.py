@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from pydantic import ValidationError
 
 from core.errors import BadInputError, DraftsmithError
+from core.request_limits import limits
 from core.settings import Settings, describe_validation_error, load_settings
 
 if TYPE_CHECKING:
@@ -43,14 +44,27 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     draft = commands.add_parser("draft", help="draft a blog post about TOPIC")
     draft.add_argument("topic", help="what the post is about")
+    rounds, threshold, words, search = (limits(name) for name in ("rounds", "threshold", "words", "search"))
     post = draft.add_argument_group("the post")
-    post.add_argument("--rounds", type=int, default=3, help="maximum writing rounds, 1-5 (default 3)")
     post.add_argument(
-        "--threshold", type=float, default=8.0, help="score 1-10 that ends the loop (default 8)"
+        "--rounds",
+        type=int,
+        default=rounds.default,
+        help=f"maximum writing rounds, {rounds.span()} (default {rounds.default})",
     )
-    post.add_argument("--audience", default=None, help="who reads it (default: curious general readers)")
-    post.add_argument("--tone", default=None, help="e.g. 'friendly and clear' (default)")
-    post.add_argument("--words", type=int, default=600, help="target length in words (default 600)")
+    post.add_argument(
+        "--threshold",
+        type=float,
+        default=threshold.default,
+        help=f"score {threshold.span()} that ends the loop (default {threshold.default:g})",
+    )
+    post.add_argument(
+        "--audience", default=None, help=f"who reads it (default: {limits('audience').default})"
+    )
+    post.add_argument("--tone", default=None, help=f"e.g. '{limits('tone').default}' (default)")
+    post.add_argument(
+        "--words", type=int, default=words.default, help=f"target length in words (default {words.default})"
+    )
     post.add_argument(
         "--voice",
         type=Path,
@@ -62,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_model_options(draft)
     research = draft.add_argument_group("research")
     research.add_argument(
-        "--search", choices=["auto", "web", "local", "off"], default="auto", help="default: auto"
+        "--search", choices=search.choices, default=search.default, help=f"default: {search.default}"
     )
     research.add_argument(
         "--sources", type=Path, default=None, help="folder of your own .md/.txt/.html files"
@@ -83,12 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("topics", type=Path, help="a text file, one topic per line (# starts a comment)")
     batch.add_argument("--out", type=Path, required=True, help="folder for the posts (created if missing)")
     batch.add_argument("--concurrency", type=int, default=1, help="runs at once (OpenAI-compatible backend)")
-    batch.add_argument("--rounds", type=int, default=3)
-    batch.add_argument("--threshold", type=float, default=8.0)
-    batch.add_argument("--words", type=int, default=600)
+    batch.add_argument("--rounds", type=int, default=rounds.default)
+    batch.add_argument("--threshold", type=float, default=threshold.default)
+    batch.add_argument("--words", type=int, default=words.default)
     batch.add_argument("--audience", default=None)
     batch.add_argument("--tone", default=None)
-    batch.add_argument("--search", choices=["auto", "web", "local", "off"], default="auto")
+    batch.add_argument("--search", choices=search.choices, default=search.default)
     batch.add_argument("--sources", type=Path, default=None)
     add_model_options(batch)
     batch.add_argument("--quiet", action="store_true", help="only the summary")
@@ -417,7 +431,7 @@ def make_request(args: argparse.Namespace) -> Any:
         raise BadInputError(describe_validation_error(exc)) from None
 
 
-def read_voice_sample(paths: list[Path], limit: int = 4000) -> str:
+def read_voice_sample(paths: list[Path], limit: int | None = limits("voice_sample").max_length) -> str:
     """The author's sample posts as one plain-text excerpt (headings and control characters dropped)."""
     texts = []
     for path in paths:

@@ -10,6 +10,7 @@ the model loads and then over the time since the last check, before each model c
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import sys
@@ -18,6 +19,10 @@ from collections.abc import Callable, Collection, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from backends.engine_thread import run_on_engine
+
+logger = logging.getLogger(__name__)
 
 # libgomp reads these once, when llama.cpp's library loads. Chosen by measurement (README,
 # "Speed on a busy computer"). Our engine thread runs as many threads as CPUs, and libgomp,
@@ -165,6 +170,21 @@ class ThreadTuner:
         self.other = other_load(self._last, now)
         self._last = now
         self.current = choose_threads(len(self.cpus), self.other, self.current if raise_margin else None)
+
+
+def refit_threads(llama: Any, tuner: ThreadTuner) -> int | None:
+    """Re-fit a loaded model's thread count to the CPUs free now (``threads = auto``, no reload);
+    return the new count when it changed.
+
+    Call between two llama.cpp computations (before a call, or after a token) with the model's
+    lock held; the tuner re-measures at most every ``RECHECK_SECONDS``, so a call costs a clock
+    read. The change itself runs on the engine thread, the one that owns the OpenMP team.
+    """
+    changed = tuner.update()
+    if changed is not None:
+        logger.info("llama.cpp threads -> %d (other programs used %.2f CPUs)", changed, tuner.other or 0.0)
+        run_on_engine(set_threads, llama, changed)
+    return changed
 
 
 def set_threads(llama: Any, n_threads: int) -> None:

@@ -3,17 +3,17 @@
 Why our own adapter: ``langchain-community`` is being sunset and its ``ChatLlamaCpp`` cannot share
 an existing ``Llama``. This one streams tokens (LangGraph's "messages" mode sees them), reports
 exact usage, honours JSON-schema grammars via ``response_format`` and serialises calls with a
-per-model lock because a ``Llama`` is not thread-safe. Every generation runs on the process's one
-llama.cpp engine thread (see ``backends.engine_thread``).
+per-model lock because a ``Llama`` is not thread-safe (``backends.generation``: lock, context fit,
+per-token monitor). Every generation runs on the process's one llama.cpp engine thread (see
+``backends.engine_thread``); with ``threads = auto`` the thread count is re-fitted before each
+call and between tokens (``backends.cpu``).
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import time
-import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -26,82 +26,12 @@ from pydantic import ConfigDict, Field
 from backends.cancel import GenerationCancelled, StopCheck, current_stop_check
 from backends.chat_formats import formatter_for, stop_sequences_for, to_llama_messages
 from backends.copy_guard import CopyGuard
-from backends.cpu import set_threads
+from backends.cpu import refit_threads
 from backends.engine_thread import run_on_engine, stream_on_engine
+from backends.generation import GenerationMonitor, fit_to_context, lock_for
 from backends.ratings import spelled_probabilities
-from core.errors import BadInputError
 
-_LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
-_LOCKS_GUARD = threading.Lock()
-
-
-def lock_for(llama: Any) -> threading.Lock:
-    """Return the one lock that serialises every call on ``llama`` across threads."""
-    with _LOCKS_GUARD:
-        lock = _LOCKS.get(llama)
-        if lock is None:
-            lock = _LOCKS[llama] = threading.Lock()
-        return lock
-
-
-class GenerationMonitor:
-    """A llama.cpp stopping criterion that counts generated tokens and enforces a deadline.
-
-    llama.cpp calls it after sampling each token with the prompt plus every sampled token, so
-    the longest sequence seen, minus the prompt, is the number of tokens generated (the
-    end-of-generation token included: it cost a forward pass like any other).
-    """
-
-    def __init__(
-        self,
-        prompt_tokens: int,
-        deadline: float | None = None,
-        should_stop: StopCheck | None = None,
-        tick: Callable[[], None] | None = None,
-    ) -> None:
-        self.prompt_tokens = prompt_tokens
-        self.longest = prompt_tokens
-        self.deadline = deadline
-        self.should_stop = should_stop
-        self.tick = tick  # called after every token (re-fits the thread count mid-call)
-        self.timed_out = False
-        self.cancelled = False
-
-    @property
-    def completion_tokens(self) -> int:
-        return self.longest - self.prompt_tokens
-
-    def __call__(self, input_ids: Sequence[int], logits: Any) -> bool:
-        self.longest = max(self.longest, len(input_ids))
-        if self.tick is not None:
-            self.tick()
-        if self.deadline is not None and time.monotonic() > self.deadline:
-            self.timed_out = True
-            return True
-        if self.should_stop is not None and self.should_stop():
-            self.cancelled = True
-            return True
-        return False
-
-
-MIN_REPLY_TOKENS = 16
-
-
-def fit_to_context(prompt_tokens: int, max_tokens: int, llama: Any) -> int:
-    """Clip ``max_tokens`` to the room left in the context window.
-
-    Raises:
-        BadInputError: the prompt alone (plus a minimal reply) does not fit.
-    """
-    n_ctx = llama.n_ctx() if hasattr(llama, "n_ctx") else None
-    if n_ctx is None:
-        return max_tokens
-    if prompt_tokens + MIN_REPLY_TOKENS > n_ctx:
-        raise BadInputError(
-            f"the prompt ({prompt_tokens} tokens) does not fit the model's context window ({n_ctx} tokens): "
-            "raise DRAFTSMITH_N_CTX or use a model with a larger context"
-        )
-    return min(max_tokens, n_ctx - prompt_tokens)
+__all__ = ["GenerationMonitor", "LlamaCppChatModel", "fit_to_context", "lock_for"]
 
 
 class LlamaCppChatModel(BaseChatModel):
@@ -223,14 +153,10 @@ class LlamaCppChatModel(BaseChatModel):
             )
 
     def _fit_threads(self) -> None:
-        """With threads = auto, re-fit llama.cpp's thread count to the CPUs free now (no reload).
-        Called with the model's lock held, between two llama.cpp computations (before a call, or
-        after a token); the tuner itself re-measures at most every few seconds."""
-        if self.threads is None:
-            return
-        changed = self.threads.update()
-        if changed is not None:
-            run_on_engine(set_threads, self.llama, changed)
+        """With threads = auto, re-fit the thread count (``backends.cpu.refit_threads``); called
+        with the model's lock held, before a call or between two tokens."""
+        if self.threads is not None:
+            refit_threads(self.llama, self.threads)
 
     def _rating_probabilities(
         self,

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from core.errors import BadInputError, DraftsmithError
 from core.events import Done, Event, InputNeeded
+from core.request_limits import limits
 from core.result import DraftResult
 from core.settings import Settings, describe_validation_error, load_settings
 from core.state import MAX_ROUNDS, DraftRequest
@@ -60,16 +61,16 @@ class ModelForm:
 
 @dataclass(frozen=True)
 class RunForm:
-    """The main form's values."""
+    """The main form's values; the defaults are :class:`DraftRequest`'s."""
 
     topic: str
-    audience: str = "curious general readers"
-    tone: str = "friendly and clear"
-    words: int = 600
-    rounds: int = 3
-    threshold: float = 8.0
-    search: str = "auto"
-    feedback: str = ""
+    audience: str = limits("audience").default
+    tone: str = limits("tone").default
+    words: int = limits("words").default
+    rounds: int = limits("rounds").default
+    threshold: float = limits("threshold").default
+    search: str = limits("search").default
+    feedback: str = limits("feedback").default
 
 
 @dataclass

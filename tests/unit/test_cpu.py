@@ -189,6 +189,7 @@ class ScriptedTuner:
 
     def __init__(self, answers: list[int | None]) -> None:
         self.answers = answers
+        self.other = 1.0
 
     def update(self) -> int | None:
         return self.answers.pop(0) if self.answers else None
@@ -196,11 +197,10 @@ class ScriptedTuner:
 
 def test_the_adapter_changes_threads_before_and_during_a_call_on_the_engine_thread(monkeypatch):
     from backends import engine_thread
-    from backends import llama_cpp_chat as adapter
 
     applied: list[tuple[int, bool]] = []
     monkeypatch.setattr(
-        adapter, "set_threads", lambda llama, n: applied.append((n, engine_thread.on_engine_thread()))
+        cpu, "set_threads", lambda llama, n: applied.append((n, engine_thread.on_engine_thread()))
     )
     llama = FakeLlama(["a", "b", "c"], chat_format="chatml")
     model = LlamaCppChatModel(llama=llama, threads=ScriptedTuner([1, None, 2]))
@@ -209,7 +209,5 @@ def test_the_adapter_changes_threads_before_and_during_a_call_on_the_engine_thre
 
 
 def test_a_fixed_thread_count_is_never_touched(monkeypatch):
-    from backends import llama_cpp_chat as adapter
-
-    monkeypatch.setattr(adapter, "set_threads", lambda llama, n: pytest.fail("threads changed"))
+    monkeypatch.setattr(cpu, "set_threads", lambda llama, n: pytest.fail("threads changed"))
     assert LlamaCppChatModel(llama=FakeLlama(["ok"], chat_format="chatml")).invoke("hi").content == "ok"
