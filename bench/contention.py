@@ -3,7 +3,8 @@ two Draftsmith processes drafting at once; wall time, tokens/s and their ratios 
 
 Everything runs in one bench run, so the ratios compare runs minutes apart on the same machine.
 "before" runs repeat idle and one burner with the old behaviour (every CPU as a thread,
-libgomp's default spin) for comparison. Each burner is a process that stops itself after
+libgomp's default spin) for comparison; a 1-thread idle run measures the floor for one burner
+(no thread policy beats one thread on the one free core). Each burner is a process that stops itself after
 ``BURN_LIMIT`` seconds; the bench also ends it as soon as its draft is done.
 """
 
@@ -28,6 +29,9 @@ from bench.run import OFF_TOPIC, ROOT, machine_info, run_worker, save
 BURN_LIMIT = 900  # seconds a burner may live even if the bench dies
 BURNER = "import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end:\n    pass\n"
 BEFORE_ENV = {"GOMP_SPINCOUNT": "300000"}  # libgomp's own default, set so ours does not apply
+# One thread on an idle machine: what one burner leaves at best (a free core), so its wall time
+# over idle's is the floor for the 1-burner ratio, whatever the thread policy.
+FLOOR = "floor: 1 thread, idle"
 
 
 @contextmanager
@@ -115,7 +119,7 @@ def run_contention(args: argparse.Namespace, workdir: Path, progress: Any) -> di
     """All contention runs; returns ``{"runs": [...], "pair": [...], "ratios": {...}}``."""
     auto = args.threads or "auto"
     before_threads = os.cpu_count() or 1
-    plan: list[tuple[str, int, Any, dict[str, str]]] = [("idle", 0, auto, {})]
+    plan: list[tuple[str, int, Any, dict[str, str]]] = [("idle", 0, auto, {}), (FLOOR, 0, 1, {})]
     plan.append(("before: idle", 0, before_threads, BEFORE_ENV))
     plan += [(f"{n} burner{'s' if n > 1 else ''}", n, auto, {}) for n in range(1, args.contention + 1)]
     plan.append(("before: 1 burner", 1, before_threads, BEFORE_ENV))
@@ -135,8 +139,9 @@ def run_contention(args: argparse.Namespace, workdir: Path, progress: Any) -> di
 
 
 def ratios(runs: list[dict[str, Any]], pair: list[dict[str, Any]]) -> dict[str, Any]:
-    """Wall time and tokens/s against idle (the mean of the two idle runs), and the pair's
-    combined tokens/s (all tokens over the longer of the two walls) against one process alone."""
+    """Wall time and tokens/s against idle (the mean of the two idle runs), the 1-burner floor
+    (the 1-thread idle run's wall × idle), and the pair's combined tokens/s (all tokens over the
+    longer of the two walls) against one process alone."""
     idle_runs = [run for run in runs if run["label"].startswith("idle")]
     idle_wall = sum(run["wall_seconds"] for run in idle_runs) / len(idle_runs)
     idle_rate = sum(run["tokens_per_second"] for run in idle_runs) / len(idle_runs)
@@ -144,9 +149,12 @@ def ratios(runs: list[dict[str, Any]], pair: list[dict[str, Any]]) -> dict[str, 
         run["wall_vs_idle"] = round(run["wall_seconds"] / idle_wall, 2)
         run["rate_vs_idle"] = round(run["tokens_per_second"] / idle_rate, 2)
     combined = sum(run["tokens"] for run in pair) / max(run["wall_seconds"] for run in pair)
+    floor = [run["wall_vs_idle"] for run in runs if run["label"] == FLOOR]
     return {
         "idle_wall_seconds": round(idle_wall, 1),
+        "idle_walls": [run["wall_seconds"] for run in idle_runs],
         "idle_tokens_per_second": round(idle_rate, 1),
+        "one_burner_floor": floor[0] if floor else None,
         "pair_combined_tokens_per_second": round(combined, 1),
         "pair_vs_one_alone": round(combined / idle_rate, 2),
     }
@@ -181,6 +189,8 @@ def render(contention: dict[str, Any]) -> str:
         "",
         f"Two processes at once: {r['pair_combined_tokens_per_second']} tok/s combined "
         f"= {r['pair_vs_one_alone']} × one alone ({r['idle_tokens_per_second']} tok/s).",
+        f"Idle runs: {' and '.join(f'{wall} s' for wall in r['idle_walls'])}; the best one burner "
+        f"allows (1 thread on a free core): {r['one_burner_floor']} × idle.",
         "other: CPU cores other processes used during the run, the burners (and, for the pair, the other "
         "Draftsmith process) included. decode tok/s: llama.cpp's own count (generation only).",
     ]

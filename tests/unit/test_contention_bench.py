@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from bench.contention import burners, ratios, summarise_run
+from bench.contention import FLOOR, burners, ratios, render, summarise_run
 
 
 def test_a_burner_ends_itself_after_its_time_limit():
@@ -36,3 +36,18 @@ def test_ratios_use_the_mean_idle_run_and_the_pairs_longer_wall():
     assert summary["idle_tokens_per_second"] == 50.0
     assert summary["pair_combined_tokens_per_second"] == 40.0  # 2,000 tokens over 50 s
     assert summary["pair_vs_one_alone"] == 0.8
+
+
+def test_the_one_thread_idle_run_is_the_one_burner_floor_and_not_an_idle_run():
+    runs = [
+        summarise_run(run(20.0), "idle", 0),
+        summarise_run(run(28.0), FLOOR, 0),
+        summarise_run(run(29.0), "1 burner", 1),
+        summarise_run(run(22.0), "idle (again, at the end)", 0),
+    ]
+    pair = [summarise_run(run(30.0), "process 1", 0), summarise_run(run(30.0), "process 2", 0)]
+    summary = ratios(runs, pair)
+    assert summary["idle_walls"] == [20.0, 22.0]  # the floor run is not averaged into idle
+    assert summary["one_burner_floor"] == round(28.0 / 21.0, 2)
+    text = render({"runs": runs, "pair": pair, "ratios": summary})
+    assert "Idle runs: 20.0 s and 22.0 s" in text and "1.33 × idle" in text

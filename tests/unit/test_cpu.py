@@ -211,3 +211,19 @@ def test_the_adapter_changes_threads_before_and_during_a_call_on_the_engine_thre
 def test_a_fixed_thread_count_is_never_touched(monkeypatch):
     monkeypatch.setattr(cpu, "set_threads", lambda llama, n: pytest.fail("threads changed"))
     assert LlamaCppChatModel(llama=FakeLlama(["ok"], chat_format="chatml")).invoke("hi").content == "ok"
+
+
+def test_refit_applies_a_changed_count_on_the_engine_thread_and_logs_it(monkeypatch, caplog):
+    from backends import engine_thread
+
+    applied: list[tuple[int, bool]] = []
+    monkeypatch.setattr(
+        cpu, "set_threads", lambda llama, n: applied.append((n, engine_thread.on_engine_thread()))
+    )
+    tuner = ScriptedTuner([None, 1])
+    with caplog.at_level("INFO", logger="backends.cpu"):
+        assert cpu.refit_threads(object(), tuner) is None  # no change: nothing applied, nothing said
+        assert applied == [] and caplog.records == []
+        assert cpu.refit_threads(object(), tuner) == 1
+    assert applied == [(1, True)]
+    assert "llama.cpp threads -> 1 (other programs used 1.00 CPUs)" in caplog.text
