@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.errors import DraftsmithError, NoDraftYetError, RunNotFoundError
+from core.progress import ProgressView
 from core.request_limits import limits
 from core.result import DraftResult
 from core.settings import load_settings
@@ -17,7 +18,7 @@ from core.state import RoundRecord
 from exports import to_html, to_json, to_markdown
 from ui import history, render, session
 from ui.advice import Explained, explain
-from ui.progress import ProgressView, chain, round_label, step_line
+from ui.progress import chain, round_label, step_line
 
 JOB = "draftsmith_job"
 PAGE = "page"

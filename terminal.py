@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,19 @@ from rich.console import Console
 from rich.table import Table
 
 from core.errors import BadInputError
+from core.events import (
+    AgentFinished,
+    CpuBusy,
+    Done,
+    Event,
+    Pause,
+    RoundScored,
+    RunStarted,
+    RunWarning,
+    SourceFound,
+)
+from core.progress import ProgressTracker, ProgressView, StepView
+from core.result import DraftResult
 
 
 class NullProgress:
@@ -26,7 +40,7 @@ class NullProgress:
     def __exit__(self, *exc: object) -> None:
         return None
 
-    def show(self, event: Any) -> None:
+    def show(self, event: Event) -> None:
         return None
 
     def pause(self) -> None:
@@ -34,96 +48,110 @@ class NullProgress:
 
 
 class Progress:
-    """A live status line on stderr (round, agent, tokens/s, elapsed) and a line per finished step."""
+    """A live status line on stderr (round, agent, tokens/s, elapsed) and a line per finished step,
+    drawn from the same typed fold of the events as the web page's progress panel.
 
-    def __init__(self) -> None:
+    Args:
+        clock: monotonic seconds (tests pass a fake one).
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.console = Console(stderr=True, highlight=False)
-        self.status: Any = None
-        self.started = time.monotonic()
-        self.max_rounds = 1
-        self.agent, self.round, self.tokens, self.agent_started = "starting", 1, 0, time.monotonic()
-        self.cpu_busy = False  # shown on the status line until the next agent starts
+        self.status = self.console.status("loading the model…")
+        self.clock = clock
+        self.tracker = ProgressTracker(created=clock())
+        self.tracker.start(self.tracker.created)
 
     def __enter__(self) -> Progress:
-        self.status = self.console.status("loading the model…")
-        self.status.__enter__()
+        self.status.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.status.__exit__(*exc)
+        self.status.stop()
+
+    @property
+    def cpu_busy(self) -> bool:
+        """Whether the status line carries the CPU-busy notice (until tokens come at speed again)."""
+        return self.view().cpu_busy is not None
+
+    def view(self) -> ProgressView:
+        """The fold's state now."""
+        return self.tracker.view(self.clock())
 
     def pause(self) -> None:
         """Stop the live line while the person answers a question."""
         self.status.stop()
 
-    def show(self, event: Any) -> None:
-        handler = getattr(self, f"_on_{event.kind}", None)
-        if handler is not None:
-            handler(event)
-        self._refresh()
-
-    def _on_run_started(self, event: Any) -> None:
-        self.max_rounds = event.max_rounds
-        self.console.print(f"run {event.run_id} · {event.backend} · {event.model}")
-        self.status.start()
-
-    def _on_agent_started(self, event: Any) -> None:
-        self.agent, self.round, self.tokens, self.agent_started = (
-            event.agent,
-            event.round,
-            0,
-            time.monotonic(),
-        )
-        self.cpu_busy = False
-
-    def _on_token(self, event: Any) -> None:
-        self.tokens += 1
-
-    def _on_agent_finished(self, event: Any) -> None:
-        rate = event.completion_tokens / event.seconds if event.seconds else 0.0
-        self.console.print(
-            f"  round {event.round}  {event.agent:<10} {event.seconds:6.1f} s  "
-            f"{event.completion_tokens:5d} tokens  {rate:5.0f} tok/s"
-        )
-
-    def _on_source_found(self, event: Any) -> None:
-        self.console.print(f"  source [{event.source.id}] {event.source.title[:70]}")
-
-    def _on_round_scored(self, event: Any) -> None:
-        self.console.print(
-            f"[bold]round {event.round} scored {event.overall:.1f}/10[/] ({event.words} words)"
-        )
-
-    def _on_warning(self, event: Any) -> None:
-        self.console.print(f"[yellow]warning:[/] {event.message}")
-
-    def _on_cpu_busy(self, event: Any) -> None:
-        self.console.print(f"[yellow]{event.message}[/]")
-        self.cpu_busy = True
-
-    def _on_done(self, event: Any) -> None:
-        result = event.result
-        flags = {"stopped": " · stopped", "budget_stopped": " · budget reached"}.get(result.status, "")
-        flags += " · research degraded" if result.degraded else ""
-        self.console.print(summary_table(result))
-        self.console.print(
-            f"[green]done[/] in {time.monotonic() - self.started:.0f} s · best round {result.best_round} "
-            f"scored {result.score:.1f}/10 · {result.totals.completion_tokens} tokens{flags}"
-        )
-        if getattr(result, "stop_reason", None):
-            self.console.print(f"[dim]rounds ended: {result.stop_reason}[/]")
-
-    def _refresh(self) -> None:
-        elapsed = time.monotonic() - self.started
-        in_agent = time.monotonic() - self.agent_started
-        rate = self.tokens / in_agent if in_agent > 0 else 0.0
-        busy = " · CPU busy" if self.cpu_busy else ""
-        self.status.update(
-            f"round {self.round}/{self.max_rounds} · {self.agent} · {rate:.0f} tok/s{busy} · {elapsed:.0f} s"
-        )
+    def show(self, event: Event) -> None:
+        """Fold the event in, print its line (if it has one) and refresh the status line."""
+        self.tracker.add(event, self.clock())
+        view = self.view()
+        if isinstance(event, Done):
+            self.console.print(summary_table(event.result))
+            self.console.print(done_line(event.result, view.elapsed))
+            if event.result.stop_reason:
+                self.console.print(f"[dim]rounds ended: {event.result.stop_reason}[/]")
+        elif isinstance(event, AgentFinished):
+            self.console.print(step_row(finished_step(view, event)))
+        else:
+            line = event_line(event)
+            if line is not None:
+                self.console.print(line)
+        if isinstance(event, RunStarted):
+            self.status.start()
+        self.status.update(status_line(view))
 
 
-def summary_table(result: Any) -> Table:
+def event_line(event: Event) -> str | None:
+    """The line printed for an event the status line cannot show (None for the others)."""
+    if isinstance(event, RunStarted):
+        return f"run {event.run_id} · {event.backend} · {event.model}"
+    if isinstance(event, SourceFound):
+        return f"  source [{event.source.id}] {event.source.title[:70]}"
+    if isinstance(event, RoundScored):
+        return f"[bold]round {event.round} scored {event.overall:.1f}/10[/] ({event.words} words)"
+    if isinstance(event, RunWarning):
+        return f"[yellow]warning:[/] {event.message}"
+    if isinstance(event, CpuBusy):
+        return f"[yellow]{event.message}[/]"
+    return None
+
+
+def finished_step(view: ProgressView, event: AgentFinished) -> StepView:
+    """The fold's record of the step ``event`` finished."""
+    record = next(r for r in view.rounds if r.round == event.round)
+    return next(step for step in reversed(record.steps) if step.agent == event.agent)
+
+
+def step_row(step: StepView) -> str:
+    """One finished step, e.g. ``round 1  writer       12.3 s    410 tokens     33 tok/s``."""
+    return (
+        f"  round {step.round}  {step.agent:<10} {step.seconds:6.1f} s  "
+        f"{step.tokens:5d} tokens  {step.rate:5.0f} tok/s"
+    )
+
+
+def status_line(view: ProgressView) -> str:
+    """The live line: round, the agent working (or the one that just finished), speed, time."""
+    steps = [step for record in view.rounds for step in record.steps]
+    agent = view.agent or (steps[-1].agent if steps else "starting")
+    busy = " · CPU busy" if view.cpu_busy else ""
+    return (
+        f"round {view.round}/{view.max_rounds} · {agent} · {view.rate:.0f} tok/s{busy} · {view.elapsed:.0f} s"
+    )
+
+
+def done_line(result: DraftResult, elapsed: float) -> str:
+    """The run's last line: time, best round and score, tokens, and how it ended."""
+    flags = {"stopped": " · stopped", "budget_stopped": " · budget reached"}.get(result.status, "")
+    flags += " · research degraded" if result.degraded else ""
+    return (
+        f"[green]done[/] in {elapsed:.0f} s · best round {result.best_round} "
+        f"scored {result.score:.1f}/10 · {result.totals.completion_tokens} tokens{flags}"
+    )
+
+
+def summary_table(result: DraftResult) -> Table:
     """Per-agent totals: seconds, calls, prompt and completion tokens, tokens/s."""
     table = Table(title="time and tokens per agent", title_justify="left")
     for column in ("agent", "seconds", "calls", "prompt tok", "output tok", "tok/s"):
@@ -150,7 +178,7 @@ def summary_table(result: Any) -> Table:
     return table
 
 
-def answer_pause(pause: Any, run_id: str) -> tuple[bool, Any]:
+def answer_pause(pause: Pause, run_id: str) -> tuple[bool, Any]:
     """Ask the person about a paused run. Returns (continue now?, answer).
 
     Outline review: Enter approves, ``e`` edits the outline as JSON in $EDITOR, ``q`` stops
@@ -158,15 +186,16 @@ def answer_pause(pause: Any, run_id: str) -> tuple[bool, Any]:
     """
     err = Console(stderr=True, highlight=False)
     later = f"stopped; continue later with: python cli.py resume {run_id}"
-    if pause.question == "outline":
-        err.print(f"\n[bold]Outline for review[/] — {pause.outline.title}")
-        for number, section in enumerate(pause.outline.sections, 1):
+    outline = pause.outline
+    if pause.question == "outline" and outline is not None:
+        err.print(f"\n[bold]Outline for review[/] — {outline.title}")
+        for number, section in enumerate(outline.sections, 1):
             err.print(f"  {number}. {section.heading}: {'; '.join(section.key_points)}")
         choice = _ask(err, "Enter = approve · e = edit · q = stop and resume later: ")
         if choice == "q":
             err.print(later)
             return False, None
-        return True, edit_outline(pause.outline.model_dump()) if choice == "e" else None
+        return True, edit_outline(outline.model_dump()) if choice == "e" else None
     notes = _ask(
         err, f"Notes for round {pause.round} (best score so far {pause.best_score}); Enter = none, q = stop: "
     )

@@ -26,13 +26,13 @@ from pydantic import ValidationError
 
 from core.errors import BadInputError, DraftsmithError
 from core.events import Done, Event, InputNeeded
+from core.progress import ProgressTracker, ProgressView
 from core.request_limits import limits
 from core.result import DraftResult
 from core.settings import Settings, describe_validation_error, load_settings
 from core.state import MAX_ROUNDS, DraftRequest
 from tools.base import SearchTool
 from tools.local_corpus import SUPPORTED_SUFFIXES
-from ui.progress import ProgressTracker, ProgressView
 
 ModelSource = Literal["embedded", "preset", "path", "hub", "openai"]
 JobState = Literal["starting", "queued", "running", "finished"]

@@ -11,8 +11,9 @@ from core.events import (
     RunWarning,
     TokenStreamed,
 )
+from core.progress import STREAM_TAIL_CHARS, ProgressTracker, StepView
 from core.state import RubricScores
-from ui.progress import STREAM_TAIL_CHARS, ProgressTracker, StepView, chain, round_label, step_line
+from ui.progress import chain, round_label, step_line
 
 SCORES = RubricScores(grounding=5, structure=5, clarity=5, depth=5, style=5)
 
