@@ -62,38 +62,27 @@ EMBEDDED = Preset(
     aliases=("embedded", "default"),
 )
 
+
+def _llama(version: str, size: str, stem: str, size_bytes: int, kv_bytes_per_token: int) -> Preset:
+    """A Llama 3.x Instruct Q4_K_M GGUF from bartowski's hub repositories, e.g. ``llama3.2-1b``."""
+    short = size.lower()
+    return Preset(
+        name=f"llama{version}-{short}",
+        title=f"Llama {version} {size} Instruct Q4_K_M",
+        repo=f"bartowski/{stem}-GGUF",
+        filename=f"{stem}-Q4_K_M.gguf",
+        size_bytes=size_bytes,
+        kv_bytes_per_token=kv_bytes_per_token,
+        context_length=131072,
+        aliases=(f"llama-{version}-{short}", f"llama{version}:{short}"),
+    )
+
+
 PRESETS: tuple[Preset, ...] = (
     EMBEDDED,
-    Preset(
-        name="llama3.2-1b",
-        title="Llama 3.2 1B Instruct Q4_K_M",
-        repo="bartowski/Llama-3.2-1B-Instruct-GGUF",
-        filename="Llama-3.2-1B-Instruct-Q4_K_M.gguf",
-        size_bytes=810_000_000,
-        kv_bytes_per_token=_kv(16, 8, 64),
-        context_length=131072,
-        aliases=("llama-3.2-1b", "llama3.2:1b"),
-    ),
-    Preset(
-        name="llama3.2-3b",
-        title="Llama 3.2 3B Instruct Q4_K_M",
-        repo="bartowski/Llama-3.2-3B-Instruct-GGUF",
-        filename="Llama-3.2-3B-Instruct-Q4_K_M.gguf",
-        size_bytes=2_020_000_000,
-        kv_bytes_per_token=_kv(28, 8, 128),
-        context_length=131072,
-        aliases=("llama-3.2-3b", "llama3.2:3b"),
-    ),
-    Preset(
-        name="llama3.1-8b",
-        title="Llama 3.1 8B Instruct Q4_K_M",
-        repo="bartowski/Meta-Llama-3.1-8B-Instruct-GGUF",
-        filename="Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf",
-        size_bytes=4_920_000_000,
-        kv_bytes_per_token=_kv(32, 8, 128),
-        context_length=131072,
-        aliases=("llama-3.1-8b", "llama3.1:8b"),
-    ),
+    _llama("3.2", "1B", "Llama-3.2-1B-Instruct", 810_000_000, _kv(16, 8, 64)),
+    _llama("3.2", "3B", "Llama-3.2-3B-Instruct", 2_020_000_000, _kv(28, 8, 128)),
+    _llama("3.1", "8B", "Meta-Llama-3.1-8B-Instruct", 4_920_000_000, _kv(32, 8, 128)),
 )
 
 
