@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table
 
 from core.errors import BadInputError
@@ -83,38 +83,36 @@ class Progress:
         self.status.stop()
 
     def show(self, event: Event) -> None:
-        """Fold the event in, print its line (if it has one) and refresh the status line."""
+        """Fold the event in, print its lines (most events have none) and refresh the status line."""
         self.tracker.add(event, self.clock())
         view = self.view()
-        if isinstance(event, Done):
-            self.console.print(summary_table(event.result))
-            self.console.print(done_line(event.result, view.elapsed))
-            if event.result.stop_reason:
-                self.console.print(f"[dim]rounds ended: {event.result.stop_reason}[/]")
-        elif isinstance(event, AgentFinished):
-            self.console.print(step_row(finished_step(view, event)))
-        else:
-            line = event_line(event)
-            if line is not None:
-                self.console.print(line)
+        for line in lines_for(event, view):
+            self.console.print(line)
         if isinstance(event, RunStarted):
             self.status.start()
         self.status.update(status_line(view))
 
 
-def event_line(event: Event) -> str | None:
-    """The line printed for an event the status line cannot show (None for the others)."""
-    if isinstance(event, RunStarted):
-        return f"run {event.run_id} · {event.backend} · {event.model}"
-    if isinstance(event, SourceFound):
-        return f"  source [{event.source.id}] {event.source.title[:70]}"
-    if isinstance(event, RoundScored):
-        return f"[bold]round {event.round} scored {event.overall:.1f}/10[/] ({event.words} words)"
-    if isinstance(event, RunWarning):
-        return f"[yellow]warning:[/] {event.message}"
-    if isinstance(event, CpuBusy):
-        return f"[yellow]{event.message}[/]"
-    return None
+def lines_for(event: Event, view: ProgressView) -> list[RenderableType]:
+    """What the terminal prints for an event once the fold has taken it in."""
+    match event:
+        case RunStarted():
+            return [f"run {event.run_id} · {event.backend} · {event.model}"]
+        case AgentFinished():
+            return [step_row(finished_step(view, event))]
+        case SourceFound():
+            return [f"  source [{event.source.id}] {event.source.title[:70]}"]
+        case RoundScored():
+            return [f"[bold]round {event.round} scored {event.overall:.1f}/10[/] ({event.words} words)"]
+        case RunWarning():
+            return [f"[yellow]warning:[/] {event.message}"]
+        case CpuBusy():
+            return [f"[yellow]{event.message}[/]"]
+        case Done():
+            reason = event.result.stop_reason
+            ended = [f"[dim]rounds ended: {reason}[/]"] if reason else []
+            return [summary_table(event.result), done_line(event.result, view.elapsed), *ended]
+    return []
 
 
 def finished_step(view: ProgressView, event: AgentFinished) -> StepView:
