@@ -22,6 +22,8 @@ class Pause(BaseModel):
 
 
 class RunStarted(BaseModel):
+    """A run began (or resumed): its id, topic, model and round limit."""
+
     kind: Literal["run_started"] = "run_started"
     run_id: str
     topic: str
@@ -31,12 +33,16 @@ class RunStarted(BaseModel):
 
 
 class AgentStarted(BaseModel):
+    """An agent began its turn in a round."""
+
     kind: Literal["agent_started"] = "agent_started"
     agent: AgentName
     round: int
 
 
 class TokenStreamed(BaseModel):
+    """The working agent's model produced one more piece of text."""
+
     kind: Literal["token"] = "token"
     agent: AgentName
     round: int
@@ -44,6 +50,8 @@ class TokenStreamed(BaseModel):
 
 
 class AgentFinished(BaseModel):
+    """An agent's turn ended: its time and tokens."""
+
     kind: Literal["agent_finished"] = "agent_finished"
     agent: AgentName
     round: int
@@ -53,11 +61,15 @@ class AgentFinished(BaseModel):
 
 
 class SourceFound(BaseModel):
+    """Research added a numbered source."""
+
     kind: Literal["source_found"] = "source_found"
     source: SourceRef
 
 
 class RoundScored(BaseModel):
+    """The critic scored a round's draft."""
+
     kind: Literal["round_scored"] = "round_scored"
     round: int
     overall: float
@@ -68,6 +80,8 @@ class RoundScored(BaseModel):
 
 
 class RunWarning(BaseModel):
+    """Something the run fell back on or could not do (e.g. a failed search); the run goes on."""
+
     kind: Literal["warning"] = "warning"
     message: str
 
@@ -90,6 +104,8 @@ class InputNeeded(BaseModel):
 
 
 class Done(BaseModel):
+    """The run ended with a result."""
+
     kind: Literal["done"] = "done"
     result: DraftResult
 
