@@ -12,7 +12,9 @@ that exceeds the CPUs, spins only 100 rounds at a barrier before sleeping (1,000
 ``OMP_WAIT_POLICY=active``). The engine thread running as many threads as CPUs is over that
 line, so ``GOMP_SPINCOUNT`` alone changes nothing here (300,000, 10,000 and 100 measured the
 same); ``backends.cpu`` therefore sets the active policy, and on a busy CPU runs fewer threads,
-applied between tokens with ``llama_set_n_threads``.
+applied between tokens with ``llama_set_n_threads`` (``backends.cpu.refit_threads``, on this
+thread: it owns the OpenMP team). Measured on a quiet 2-core VM, raw generation on this thread:
+2 threads 181 tok/s with the active policy, 20 with the passive one; 1 thread 98 with either.
 """
 
 from __future__ import annotations
