@@ -24,7 +24,7 @@ from typing import Any
 
 from bench.pipeline import Scenario
 from bench.report import record_table
-from bench.run import OFF_TOPIC, ROOT, machine_info, run_worker, save
+from bench.run import OFF_TOPIC, ROOT, machine_info, run_worker, save, wait_for_idle
 
 BURN_LIMIT = 900  # seconds a burner may live even if the bench dies
 BURNER = "import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end:\n    pass\n"
@@ -115,6 +115,13 @@ def run_pair(specs: list[dict[str, Any]], workdir: Path) -> list[dict[str, Any]]
     return results
 
 
+def quiet(args: argparse.Namespace) -> str:
+    """With ``--wait-idle S``, wait up to S seconds for other programs to leave the CPU quiet
+    (under 0.3 cores) before the next run; say how long it waited."""
+    waited = wait_for_idle(args.wait_idle) if getattr(args, "wait_idle", 0.0) else 0.0
+    return f" (waited {waited:g} s for a quiet CPU)" if waited else ""
+
+
 def run_contention(args: argparse.Namespace, workdir: Path, progress: Any) -> dict[str, Any]:
     """All contention runs; returns ``{"runs": [...], "pair": [...], "ratios": {...}}``."""
     auto = args.threads or "auto"
@@ -125,14 +132,14 @@ def run_contention(args: argparse.Namespace, workdir: Path, progress: Any) -> di
     plan.append(("before: 1 burner", 1, before_threads, BEFORE_ENV))
     runs: list[dict[str, Any]] = []
     for label, count, threads, env in plan:
-        progress(f"contention: {label}")
+        progress(f"contention: {label}{quiet(args)}")
         spec = draft_spec(args, workdir, f"contention:{len(runs)}", threads)
         with environment(env), burners(count):
             runs.append(summarise_run(run_worker(spec, workdir), label, count))
-    progress("contention: two Draftsmith processes at once")
+    progress(f"contention: two Draftsmith processes at once{quiet(args)}")
     pair_specs = [draft_spec(args, workdir, f"contention:pair-{i}", auto) for i in (1, 2)]
     pair = [summarise_run(run, f"process {i + 1}", 0) for i, run in enumerate(run_pair(pair_specs, workdir))]
-    progress("contention: idle again")
+    progress(f"contention: idle again{quiet(args)}")
     spec = draft_spec(args, workdir, "contention:idle-end", auto)
     runs.append(summarise_run(run_worker(spec, workdir), "idle (again, at the end)", 0))
     return {"runs": runs, "pair": pair, "ratios": ratios(runs, pair)}
@@ -205,7 +212,12 @@ def contention_main(args: argparse.Namespace, progress: Any) -> int:
         "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "machine": machine_info(),
         "load_average_start": [round(x, 2) for x in os.getloadavg()],
-        "args": {"contention": args.contention, "words": args.words, "threads": args.threads},
+        "args": {
+            "contention": args.contention,
+            "words": args.words,
+            "threads": args.threads,
+            "wait_idle": getattr(args, "wait_idle", 0.0),
+        },
     }
     with tempfile.TemporaryDirectory(prefix="draftsmith-bench-") as workdir:
         document["contention"] = run_contention(args, Path(workdir), progress)

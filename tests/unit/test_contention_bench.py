@@ -51,3 +51,14 @@ def test_the_one_thread_idle_run_is_the_one_burner_floor_and_not_an_idle_run():
     assert summary["one_burner_floor"] == round(28.0 / 21.0, 2)
     text = render({"runs": runs, "pair": pair, "ratios": summary})
     assert "Idle runs: 20.0 s and 22.0 s" in text and "1.33 × idle" in text
+
+
+def test_wait_idle_waits_for_a_quiet_cpu_before_a_run(monkeypatch):
+    import argparse
+
+    from bench import contention
+
+    asked: list[float] = []
+    monkeypatch.setattr(contention, "wait_for_idle", lambda timeout: asked.append(timeout) or 4.0)
+    assert contention.quiet(argparse.Namespace(wait_idle=60.0)) == " (waited 4 s for a quiet CPU)"
+    assert contention.quiet(argparse.Namespace(wait_idle=0.0)) == "" and asked == [60.0]
