@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import itertools
 
 from langchain_core.messages import AIMessageChunk
@@ -11,7 +10,6 @@ from langgraph.checkpoint.memory import InMemorySaver
 from core.events import CpuBusy
 from core.settings import load_settings
 from core.state import DraftRequest
-from graph import runner
 from graph.runner import stream_draft
 from graph.telemetry import SpeedWatch
 from tests.team import FakeTeam
@@ -87,7 +85,12 @@ def test_the_run_streams_the_notice_when_tokens_slow_down(tmp_path, monkeypatch)
         clock.now += next(ticks)
         return clock.now
 
-    monkeypatch.setattr(runner, "SpeedWatch", functools.partial(SpeedWatch, clock=tick, best_rates={}))
+    # Patched on the class, so it holds wherever the run builds its SpeedWatch.
+    rates: dict[str, float] = {}
+    build = SpeedWatch.__init__
+    monkeypatch.setattr(
+        SpeedWatch, "__init__", lambda self, model, **_: build(self, model, clock=tick, best_rates=rates)
+    )
     team = FakeTeam(critic_scores=[5, 5])
     events = list(
         stream_draft(
