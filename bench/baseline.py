@@ -15,6 +15,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from agents.lengths import TOKENS_PER_WORD
 from bench.pipeline import Scenario
+from core.request_limits import limits
 from core.settings import Settings
 
 ANSWER_SLACK = 1.25  # room beyond the target length, as the pipeline's token caps allow
@@ -64,8 +65,8 @@ def run_one_prompt(scenario: Scenario, settings: Settings) -> dict[str, Any]:
 
     answer_tokens = round(scenario.words * TOKENS_PER_WORD * ANSWER_SLACK)
     sources = source_files(Path(scenario.sources_dir)) if scenario.sources_dir else []
-    fill = {"words": scenario.words, "topic": scenario.topic, "audience": "curious general readers"}
-    fill["tone"] = "friendly and clear"
+    fill = {"words": scenario.words, "topic": scenario.topic}
+    fill |= {"audience": limits("audience").default, "tone": limits("tone").default}  # as the app asks
     overhead = count_tokens(SYSTEM + REQUEST.format(**fill, sources="")) + 64  # chat template tokens
     pasted, used = paste_sources(sources, llama.n_ctx() - answer_tokens - overhead, count_tokens)
     prompt = REQUEST.format(**fill, sources=pasted)
