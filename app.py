@@ -415,7 +415,7 @@ def round_panel(record: RoundRecord, previous: RoundRecord | None) -> None:
     before = previous.critique.overall if previous else None
     st.metric("Overall", f"{critique.overall:.1f}/10", delta=render.score_delta(critique.overall, before))
     if previous is not None:
-        acted = previous.critique.issues
+        acted = [issue.text for issue in previous.critique.issues]
         worked_on = (
             render.bullet_list(acted)
             if acted
@@ -428,7 +428,8 @@ def round_panel(record: RoundRecord, previous: RoundRecord | None) -> None:
     if critique.fallback:
         st.caption("The critic's reply was unusable, so a safe default score ended the loop.")
     if critique.issues:
-        st.markdown("**The critic's issues**\n\n" + render.bullet_list(critique.issues))
+        issues = [issue.text for issue in critique.issues]
+        st.markdown("**The critic's issues**\n\n" + render.bullet_list(issues))
     else:
         st.markdown(f"**The critic named no issues**; the lowest scores are {render.weakest_items(record)}.")
     unsupported = render.unsupported_specifics(record)

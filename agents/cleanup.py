@@ -15,8 +15,8 @@ _CHATTER = re.compile(
     re.IGNORECASE,
 )
 _META = re.compile(
-    r"\b(the critic|critic said|weak citations?|overlap \d|citations are backed|the target length|"
-    r"research notes?|the author asks|plain prose|no heading|this (?:opening|closing) paragraph|"
+    r"\b(the critic|critic said|research notes?|the author asks|plain prose|no heading|"
+    r"this (?:opening|closing) paragraph|"
     r"(?:improve|rewrite|revise) the section|"
     r"I (?:have |'ve )?(?:also )?(?:made (?:some )?changes|reorgani[sz]ed|rewrote|revised))\b",
     re.IGNORECASE,
@@ -79,8 +79,8 @@ def cut_loop(text: str) -> str:
 
 
 def drop_echoed_instructions(text: str, prompt: str) -> str:
-    """Drop sentences that repeat the prompt's own instructions or talk about the task (the
-    critic, citations, word counts): small models echo them."""
+    """Drop sentences that repeat the prompt's own instructions (the critique's issues included,
+    as the prompt listed them) or talk about the task: small models echo them."""
     instructions = [sentence_key(s) for s in split_sentences(prompt) if len(sentence_key(s)) >= 3]
     kept = []
     for paragraph in text.split("\n\n"):

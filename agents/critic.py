@@ -22,6 +22,7 @@ from backends.ratings import RatesByProbability, expected_rating
 from backends.structured import StructuredOutputError, invoke_structured
 from core.state import (
     Critique,
+    CritiqueIssue,
     CritiqueReply,
     DraftState,
     JudgedScores,
@@ -88,7 +89,7 @@ def make_critic(model: BaseChatModel) -> Callable[[DraftState], dict]:
         critique = Critique(
             scores=scores,
             overall=round(overall, 1),
-            issues=measured_issues + [i for i in issues if i not in measured_issues],
+            issues=measured_issues + model_notes(issues, measured_issues),
             gaps=gaps,
             metrics=metrics,
             fallback=fallback,
@@ -99,6 +100,12 @@ def make_critic(model: BaseChatModel) -> Callable[[DraftState], dict]:
         return {"critique": critique, "rounds": [record], "warnings": warnings}
 
     return critic
+
+
+def model_notes(lines: list[str], measured: list[CritiqueIssue]) -> list[CritiqueIssue]:
+    """The critic model's own issues, as notes, without those the measurements already name."""
+    known = {issue.text for issue in measured}
+    return [CritiqueIssue(kind="note", text=line) for line in lines if line not in known]
 
 
 def weighted_judgements(model: BaseChatModel, system: str, draft: str) -> dict[str, float]:

@@ -12,7 +12,17 @@ from agents.grounding import copied_ngram_ratio, corpus_for, invented
 from agents.markdown import render_markdown, word_count
 from agents.readability import flesch_reading_ease, repeated_ngram_ratio
 from core.markers import strip_citations
-from core.state import DraftMetrics, DraftRequest, Outline, Passage, RubricScores, Section, Source
+from core.state import (
+    CritiqueIssue,
+    DraftMetrics,
+    DraftRequest,
+    IssueKind,
+    Outline,
+    Passage,
+    RubricScores,
+    Section,
+    Source,
+)
 from tools.citations import citation_support, weak_citation_issues
 from tools.specifics import coverage, find_specifics, key_specifics
 
@@ -27,19 +37,23 @@ def measure_draft(
     sections: list[Section],
     sources: list[Source],
     passages: list[Passage] | None = None,
-) -> tuple[DraftMetrics, list[str]]:
+) -> tuple[DraftMetrics, list[CritiqueIssue]]:
     """Words, sections, repetition, length vs target, citations and their support rate, the
     prose's reading ease and repeated 3-grams, and its grounding: coverage of the evidence the
     outline assigned, invented specifics, and word 8-grams copied from the sources.
 
     Returns:
-        The metrics, and issue lines naming citations their source text does not support.
+        The metrics, and issues naming citations their source text does not support.
     """
     markdown = render_markdown(outline.title, sections)
     words = word_count(sections)
     prose = strip_citations("\n\n".join(section.body for section in sections))
     support = citation_support(markdown, {s.id: s.text for s in sources}) if sources else None
-    weak = weak_citation_issues(support, limit=WEAK_CITATIONS_SHOWN) if support is not None else []
+    weak = (
+        weak_citation_issues(support, limit=WEAK_CITATIONS_SHOWN, sections=sections)
+        if support is not None
+        else []
+    )
     metrics = DraftMetrics(
         words=words,
         sections=sum(1 for s in sections if s.heading),
@@ -77,39 +91,56 @@ def grounding_metrics(
     }
 
 
-def objective_findings(metrics: DraftMetrics, outline: Outline, has_sources: bool) -> tuple[float, list[str]]:
+def objective_findings(
+    metrics: DraftMetrics, outline: Outline, has_sources: bool
+) -> tuple[float, list[CritiqueIssue]]:
     """Penalty points (0-10) and plain-language issues from the measurements."""
     penalty, issues = 0.0, []
+
+    def found(kind: IssueKind, points: float, text: str) -> None:
+        nonlocal penalty
+        penalty += points
+        issues.append(CritiqueIssue(kind=kind, text=text))
+
     if metrics.repeated_sentence_ratio > 0:
-        penalty += min(3.0, 10 * metrics.repeated_sentence_ratio)
-        issues.append(
-            f"{metrics.repeated_sentence_ratio:.0%} of sentences repeat earlier ones: say each thing once"
+        found(
+            "repetition",
+            min(3.0, 10 * metrics.repeated_sentence_ratio),
+            f"{metrics.repeated_sentence_ratio:.0%} of sentences repeat earlier ones: say each thing once",
         )
     deviation = abs(metrics.length_ratio - 1)
     if deviation > LENGTH_TOLERANCE:
-        penalty += min(2.0, (deviation - LENGTH_TOLERANCE) * 5)
         direction = "short of" if metrics.length_ratio < 1 else "over"
-        issues.append(f"the draft is {deviation:.0%} {direction} the target length: adjust it")
+        found(
+            "length",
+            min(2.0, (deviation - LENGTH_TOLERANCE) * 5),
+            f"the draft is {deviation:.0%} {direction} the target length: adjust it",
+        )
     expected = len(outline.sections) + 1  # body sections plus the conclusion
     if metrics.sections < expected:
-        penalty += 1.0
-        issues.append(f"only {metrics.sections} of {expected} planned sections have text")
+        found("missing_sections", 1.0, f"only {metrics.sections} of {expected} planned sections have text")
     if has_sources and metrics.citations == 0:
-        penalty += 1.0
-        issues.append("no claim cites a source: cite the research notes as [n]")
+        found("no_citations", 1.0, "no claim cites a source: cite the research notes as [n]")
     if metrics.citation_support is not None and metrics.citation_support < 0.5:
-        penalty += (0.5 - metrics.citation_support) * 4
-        issues.append(f"only {metrics.citation_support:.0%} of citations are backed by their source text")
+        found(
+            "low_support",
+            (0.5 - metrics.citation_support) * 4,
+            f"only {metrics.citation_support:.0%} of citations are backed by their source text",
+        )
     if metrics.unsupported_specifics:
         share = len(metrics.unsupported_specifics) / max(1, metrics.specifics)
-        penalty += min(2.0, 0.5 + 10 * share)
         named = ", ".join(f'"{text}"' for text in metrics.unsupported_specifics[:3])
-        issues.append(f"{named} appear in no source: state only what the sources say")
+        found(
+            "unsupported_specifics",
+            min(2.0, 0.5 + 10 * share),
+            f"{named} appear in no source: state only what the sources say",
+        )
     if metrics.copied_ngram_ratio is not None and metrics.copied_ngram_ratio > COPY_ALLOWANCE:
-        penalty += min(2.0, (metrics.copied_ngram_ratio - COPY_ALLOWANCE) * 10)
-        issues.append(
+        found(
+            "copying",
+            min(2.0, (metrics.copied_ngram_ratio - COPY_ALLOWANCE) * 10),
             f"{metrics.copied_ngram_ratio:.0%} of the draft copies its sources word for word: "
-            "explain in your own words"
+            "explain in your own words",
         )
     return penalty, issues
 

@@ -16,6 +16,7 @@ from langchain_core.language_models import BaseChatModel
 
 from agents.cleanup import split_sentences, tidy_heading
 from agents.evidence import EVIDENCE_CAP_WORDS, EvidenceIndex, assign_passages
+from agents.issues import issue_lines
 from agents.lengths import section_count
 from agents.planning import Candidate, evidence_candidates
 from agents.prompts import bullet_list, messages_for, note_text, render, shared_context
@@ -57,7 +58,7 @@ def make_outliner(model: BaseChatModel) -> Callable[[DraftState], dict]:
                 "outliner",
                 "revision",
                 previous=json.dumps(previous.model_dump(), ensure_ascii=False),
-                issues=bullet_list(critique.issues + critique.gaps),
+                issues=bullet_list(issue_lines(critique.issues) + critique.gaps),
             )
         count = section_count(request.words)
         task = render("outliner", "outline", sections=count, revision=revision)

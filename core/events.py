@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from core.result import DraftResult, SourceRef
-from core.state import AgentName, Outline, RubricScores
+from core.state import AgentName, Issue, Outline, RubricScores
 
 Question = Literal["outline", "feedback"]
 
@@ -74,7 +74,7 @@ class RoundScored(BaseModel):
     round: int
     overall: float
     scores: RubricScores
-    issues: list[str]
+    issues: list[Issue]
     gaps: list[str]
     words: int
 

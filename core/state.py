@@ -180,12 +180,45 @@ class DraftMetrics(BaseModel):
     )
 
 
+IssueKind = Literal[
+    "weak_citation",  # a cited sentence its source's text does not back
+    "unknown_source",  # a citation naming no source
+    "repetition",  # sentences that repeat earlier ones
+    "length",  # the draft is off its target length
+    "missing_sections",  # planned sections without text
+    "no_citations",  # a sourced draft that cites nothing
+    "low_support",  # most citations unsupported
+    "unsupported_specifics",  # names or numbers found in no source
+    "copying",  # text copied word for word from the sources
+    "note",  # the critic model's own words (and every issue of an older checkpoint)
+]
+
+
+def _issue_from_line(value: object) -> object:
+    """A plain line (what critiques held before issues were typed) becomes a ``note``."""
+    return {"kind": "note", "text": value} if isinstance(value, str) else value
+
+
+class CritiqueIssue(BaseModel):
+    """One finding of the critic, typed so agents route it by its fields, never by its wording."""
+
+    kind: IssueKind
+    text: str = Field(description="the finding in one line, as a person reads it")
+    section: str | None = Field(
+        default=None, description="heading of the section it concerns ('' = intro); None: whole draft"
+    )
+    source_id: int | None = Field(default=None, description="the source it concerns, if one")
+
+
+Issue = Annotated[CritiqueIssue, BeforeValidator(_issue_from_line)]
+
+
 class Critique(BaseModel):
     """The critic's verdict: model rubric plus objective metrics, folded into ``overall``."""
 
     scores: RubricScores
     overall: float = Field(ge=0.0, le=10.0)
-    issues: list[str] = Field(default_factory=list)
+    issues: list[Issue] = Field(default_factory=list)
     gaps: list[str] = Field(default_factory=list)
     metrics: DraftMetrics
     fallback: bool = Field(default=False, description="the model's reply was unusable; loop ends")

@@ -6,10 +6,12 @@ The marker format itself (parsing, renumbering, the References list) is ``core.m
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
 from core.markers import LEADING_MARKERS_RE, cited_ids, code_spans, remove_markers, remove_reference_sections
+from core.state import CritiqueIssue, IssueKind, Section
 from core.text import content_words
 
 DEFAULT_SUPPORT_THRESHOLD = 0.3
@@ -111,13 +113,33 @@ def citation_support(
     return CitationReport(threshold=threshold, claims=claims, rate=rate)
 
 
-def weak_citation_issues(report: CitationReport, limit: int = 5) -> list[str]:
-    """Short issue lines for the critic about citations their sources do not support."""
-    issues: list[str] = []
+def weak_citation_issues(
+    report: CitationReport, limit: int = 5, sections: Sequence[Section] = ()
+) -> list[CritiqueIssue]:
+    """Typed issues for the critic about citations their sources do not support, each naming
+    its source and, when found among ``sections``, the section that holds the sentence."""
+    issues: list[CritiqueIssue] = []
     for claim in report.weak_claims[:limit]:
         sentence = claim.sentence if len(claim.sentence) <= 120 else claim.sentence[:117] + "..."
         if claim.source_found:
-            issues.append(f'weak citation [{claim.source_id}] (overlap {claim.score:.2f}): "{sentence}"')
+            kind: IssueKind = "weak_citation"
+            text = f'weak citation [{claim.source_id}] (overlap {claim.score:.2f}): "{sentence}"'
         else:
-            issues.append(f'citation [{claim.source_id}] points to no source: "{sentence}"')
+            kind, text = "unknown_source", f'citation [{claim.source_id}] points to no source: "{sentence}"'
+        issues.append(
+            CritiqueIssue(
+                kind=kind,
+                text=text,
+                section=section_of(claim.sentence, sections),
+                source_id=claim.source_id,
+            )
+        )
     return issues
+
+
+def section_of(sentence: str, sections: Sequence[Section]) -> str | None:
+    """The heading of the first section whose text holds ``sentence`` (markers aside), or None."""
+    for section in sections:
+        if sentence in " ".join(remove_markers(section.body).split()):
+            return section.heading
+    return None

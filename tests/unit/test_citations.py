@@ -11,6 +11,7 @@ from core.markers import (
     remove_reference_sections,
     strip_citations,
 )
+from core.state import Section
 from tools.citations import citation_support, split_sentences, weak_citation_issues
 
 SOURCES = [
@@ -128,7 +129,22 @@ def test_citation_support_scores_claims_against_their_sources():
     assert not report.claims[2].source_found
     assert report.rate == pytest.approx(1 / 3)
     issues = weak_citation_issues(report)
-    assert len(issues) == 2 and "[2]" in issues[0] and "points to no source" in issues[1]
+    assert [(issue.kind, issue.source_id) for issue in issues] == [
+        ("weak_citation", 2),
+        ("unknown_source", 7),
+    ]
+    assert "[2]" in issues[0].text and "points to no source" in issues[1].text
+
+
+def test_a_weak_citation_names_the_section_that_holds_it():
+    sections = [
+        Section(heading="", body="Bread is old [1]."),
+        Section(heading="Rockets", body="Rockets reach orbit\nusing liquid oxygen [1]. More."),
+    ]
+    report = citation_support("Rockets reach orbit using liquid oxygen [1].", {1: "Bread is old."})
+    (issue,) = weak_citation_issues(report, sections=sections)
+    assert (issue.kind, issue.section, issue.source_id) == ("weak_citation", "Rockets", 1)
+    assert weak_citation_issues(report)[0].section is None
 
 
 def test_citation_support_threshold_and_multi_source_claims():

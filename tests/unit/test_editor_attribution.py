@@ -267,7 +267,7 @@ def test_an_empty_new_section_is_asked_for_once_more_with_another_seed():
 
 def test_a_critique_without_issues_still_tells_the_writer_what_to_improve():
     from agents.writer import revision_advice
-    from core.state import Critique, DraftMetrics, RubricScores
+    from core.state import Critique, CritiqueIssue, DraftMetrics, RubricScores
 
     metrics = DraftMetrics(words=300, sections=4, repeated_sentence_ratio=0, length_ratio=1, citations=2)
 
@@ -277,7 +277,8 @@ def test_a_critique_without_issues_still_tells_the_writer_what_to_improve():
 
     request = DraftRequest(topic="Tea", audience="new gardeners", tone="warm")
     assert revision_advice(None, request, True) == []
-    named = critique(["the intro is vague", 'weak citation [1] (overlap 0.00): "Tea"'], 3, 3, 3)
+    weak = CritiqueIssue(kind="weak_citation", text='weak citation [1] (overlap 0.00): "Tea"', source_id=1)
+    named = critique(["the intro is vague", weak], 3, 3, 3)
     assert revision_advice(named, request, True) == ["the intro is vague"]
     advice = revision_advice(critique([], clarity=3, depth=8, style=5), request, True)
     assert len(advice) == 2 and "plain sentences" in advice[0] and "new gardeners in a warm tone" in advice[1]
