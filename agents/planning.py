@@ -19,6 +19,7 @@ from agents.cleanup import tidy_heading
 from agents.evidence import EvidenceIndex
 from core.state import Passage, Source
 from core.text import STOPWORDS, content_words
+from tools.specifics import key_specifics
 
 GENERIC_HEADINGS = re.compile(
     r"^(introduction|intro|overview|conclusions?|summary|references|sources|further reading|faq|"
@@ -68,11 +69,27 @@ def evidence_candidates(
             if source_id in has_inner_headings:
                 continue
         candidates.extend(_parts(heading, members, passages))
-    relevance = index.scores(topic)
+    by_id = {p.id: p for p in passages}
+    topical = index.scores(topic)
     for candidate in candidates:
-        candidate.relevance = max((relevance.get(pid, 0.0) for pid in candidate.passage_ids), default=0.0)
-        candidate.sources = {p.source_id for p in passages if p.id in set(candidate.passage_ids)}
-    return rank(merge_similar(candidates)), overview
+        candidate.relevance = max((topical.get(pid, 0.0) for pid in candidate.passage_ids), default=0.0)
+        candidate.sources = {by_id[pid].source_id for pid in candidate.passage_ids}
+    merged = merge_similar(candidates)
+    weigh_concreteness(merged, by_id)
+    return rank(merged), overview
+
+
+CONCRETE_CAP = 6  # specifics (numbers, names) beyond this many make a section no more concrete
+
+
+def weigh_concreteness(candidates: list[Candidate], passages: dict[int, Passage]) -> None:
+    """Relevance = relevance to the topic (scaled to the best candidate's) plus concreteness: the
+    share of ``CONCRETE_CAP`` names and numbers the section's passages hold. A post on the topic
+    is worth most where the sources are specific, not where they restate the topic's words."""
+    top = max((c.relevance for c in candidates), default=0.0) or 1.0
+    for candidate in candidates:
+        facts = key_specifics(passages[pid].text for pid in candidate.passage_ids)
+        candidate.relevance = candidate.relevance / top + min(len(facts), CONCRETE_CAP) / CONCRETE_CAP
 
 
 _STEP = re.compile(r"^(?:step|part|stage|phase|tip|rule|chapter)\s+\w+\s*[:.)-]\s*", re.IGNORECASE)
