@@ -141,7 +141,7 @@ def test_a_revision_may_not_drift_further_from_the_planned_length():
 
 
 def test_a_revision_that_reads_worse_or_repeats_more_is_rejected():
-    from agents.writer import revision_not_worse
+    from agents.revision import revision_not_worse
 
     old = prose(100, 1)
     assert revision_not_worse(old, prose(100, 2), planned=100)
@@ -183,7 +183,8 @@ def test_a_revision_that_reads_worse_or_repeats_more_is_rejected():
 
 
 def test_each_round_samples_its_revision_with_a_seed_of_its_own():
-    from agents.writer import REVISION_SEED, make_writer
+    from agents.revision import REVISION_SEED
+    from agents.writer import make_writer
     from core.state import Critique, DraftMetrics, RoundRecord, RubricScores
 
     headings = ("Green", "Black", "Oolong")
@@ -247,7 +248,8 @@ def test_an_edit_may_not_cut_a_section_far_below_its_plan():
 
 
 def test_an_empty_new_section_is_asked_for_once_more_with_another_seed():
-    from agents.writer import RETRY_SEED, make_writer
+    from agents.sections import RETRY_SEED
+    from agents.writer import make_writer
 
     outline = Outline(
         title="All about tea",
@@ -266,7 +268,7 @@ def test_an_empty_new_section_is_asked_for_once_more_with_another_seed():
 
 
 def test_a_critique_without_issues_still_tells_the_writer_what_to_improve():
-    from agents.writer import revision_advice
+    from agents.revision import revision_advice
     from core.state import Critique, CritiqueIssue, DraftMetrics, RubricScores
 
     metrics = DraftMetrics(words=300, sections=4, repeated_sentence_ratio=0, length_ratio=1, citations=2)
