@@ -164,15 +164,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         details = f" (details in {write_crash_log(exc)})" if exc.exit_code == 1 else ""
         print(f"error: {exc}{advice(exc)}{details}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print(
-            "interrupted; the run is checkpointed: continue it with python cli.py resume RUN_ID",
-            file=sys.stderr,
-        )
+    except KeyboardInterrupt as exc:
+        print(interrupted_hint(getattr(exc, "run_id", None)), file=sys.stderr)
         return 130
     except Exception as exc:  # never a traceback on the terminal: log it, print one line
         print(f"error: unexpected failure: {exc} (details in {write_crash_log(exc)})", file=sys.stderr)
         return 1
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a run whose id is known (the hint names it)."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(run_id)
+        self.run_id = run_id
+
+
+def interrupted_hint(run_id: str | None) -> str:
+    """What Ctrl-C leaves behind, in the command line's words (``RUN_ID`` when the id is unknown)."""
+    return f"interrupted; the run is checkpointed: continue it with python cli.py resume {run_id or 'RUN_ID'}"
 
 
 def advice(exc: DraftsmithError) -> str:
@@ -200,27 +210,20 @@ def run_draft(args: argparse.Namespace) -> int:
 
 
 def run_resume(args: argparse.Namespace) -> int:
-    from graph.runner import resume_draft, run_snapshot
-    from graph.store import open_run_index
-
-    index = open_run_index(load_settings().data_dir)
-    try:
-        stored = index.get(args.run_id)
-    finally:
-        index.connection.close()
-    settings = settings_from(args, stored.model_settings if stored else {})
-    check_output_path(args.out)
-    snapshot = run_snapshot(args.run_id, settings)
-    from graph.runner import pending_pause
+    from graph.runner import pending_pause, resume_draft, run_snapshot
+    from graph.store import run_info
     from terminal import answer_pause
 
-    pause = pending_pause(snapshot)
+    stored = run_info(load_settings().data_dir, args.run_id)
+    settings = settings_from(args, stored.model_settings if stored else {})
+    check_output_path(args.out)
+    pause = pending_pause(run_snapshot(args.run_id, settings))
     answer = None
     if pause is not None:
         go, answer = answer_pause(pause, args.run_id)
         if not go:
             return 0
-    return drive(lambda: resume_draft(args.run_id, settings, answer=answer), settings, args)
+    return drive(lambda: resume_draft(args.run_id, settings, answer=answer), settings, args, args.run_id)
 
 
 def run_batch(args: argparse.Namespace) -> int:
@@ -286,11 +289,8 @@ def run_runs(args: argparse.Namespace) -> int:
     from graph.store import open_run_index
     from terminal import runs_table
 
-    index = open_run_index(load_settings().data_dir)
-    try:
+    with open_run_index(load_settings().data_dir) as index:
         runs = index.list()
-    finally:
-        index.connection.close()
     if not runs:
         print("no runs yet: start one with python cli.py draft TOPIC", file=sys.stderr)
         return 0
@@ -333,30 +333,40 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def drive(start: Any, settings: Settings, args: argparse.Namespace) -> int:
-    """Render a run's events; answer pauses at the terminal and continue; write the result."""
+def drive(start: Any, settings: Settings, args: argparse.Namespace, run_id: str | None = None) -> int:
+    """Render a run's events; answer pauses at the terminal and continue; write the result.
+
+    Ctrl-C becomes ``RunInterrupted`` naming the run, once its id is known.
+    """
     from graph.runner import resume_draft
     from terminal import NullProgress, Progress, answer_pause
 
     progress = NullProgress() if args.quiet else Progress()
     result: DraftResult | None = None
     events: Iterator[Any] = start()
-    with progress:
-        while True:
-            pause = None
-            for event in events:
-                progress.show(event)
-                if event.kind == "done":
-                    result = event.result
-                elif event.kind == "input_needed":
-                    pause = event
-            if pause is None:
-                break
-            progress.pause()
-            go, answer = answer_pause(pause.pause, pause.run_id)
-            if not go:
-                return 0
-            events = resume_draft(pause.run_id, settings, answer=answer)
+    try:
+        with progress:
+            while True:
+                pause = None
+                for event in events:
+                    progress.show(event)
+                    if event.kind == "run_started":
+                        run_id = event.run_id
+                    elif event.kind == "done":
+                        result = event.result
+                    elif event.kind == "input_needed":
+                        pause = event
+                if pause is None:
+                    break
+                progress.pause()
+                go, answer = answer_pause(pause.pause, pause.run_id)
+                if not go:
+                    return 0
+                events = resume_draft(pause.run_id, settings, answer=answer)
+    except KeyboardInterrupt:
+        if run_id is None:
+            raise
+        raise RunInterrupted(run_id) from None
     if result is None:
         raise DraftsmithError("the run ended without a result")
     emit(result, args)

@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.errors import BadInputError
+from core.state import SearchMode
 
 Backend = Literal["llama_cpp", "openai"]
 
@@ -65,6 +66,7 @@ class Settings(BaseSettings):
     allow_hosts: frozenset[str] = Field(
         default=frozenset(), description="hosts the page fetcher may reach even if private (e.g. an intranet)"
     )
+    server_search: SearchMode = Field(default="auto", description="the LangGraph server graph's search mode")
 
     @field_validator("n_threads", mode="before")
     @classmethod

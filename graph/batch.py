@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from core.errors import DraftsmithError
 from core.settings import Settings, describe_validation_error
 from core.state import DraftRequest
+from graph import assembly
 
 
 class BatchOutcome(BaseModel):
@@ -53,9 +54,7 @@ def run_batch(
     With the in-process backend runs queue on the one model, so ``concurrency`` is capped at 1;
     with an OpenAI-compatible server up to ``concurrency`` runs go at once.
     """
-    from backends.factory import make_chat_model
-
-    model = chat_model if chat_model is not None else make_chat_model(settings)
+    model = chat_model if chat_model is not None else assembly.chat_model(settings)
     workers = concurrency if settings.backend == "openai" or chat_model is not None else 1
     used_names: set[str] = set()
     lock = threading.Lock()

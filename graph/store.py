@@ -133,7 +133,10 @@ class RunInfo(BaseModel):
 
 
 class RunIndex:
-    """A small table of runs beside LangGraph's checkpoints, for listing and resuming."""
+    """A small table of runs beside LangGraph's checkpoints, for listing and resuming.
+
+    A context manager: ``with open_run_index(data_dir) as index:`` closes its connection on exit.
+    """
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.connection = connection
@@ -143,6 +146,16 @@ class RunIndex:
                 " started REAL, updated REAL, status TEXT, rounds INTEGER, best_score REAL, pid INTEGER,"
                 " model_settings TEXT)"
             )
+
+    def __enter__(self) -> RunIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the index's own connection."""
+        self.connection.close()
 
     def start(self, run_id: str, topic: str, model_settings: dict[str, Any]) -> None:
         """Record a new run, or mark a resumed one running again in this process."""
@@ -230,6 +243,12 @@ def open_run_index(data_dir: Path, timeout: float = 5.0) -> RunIndex:
         ) from None
 
 
+def run_info(data_dir: Path, run_id: str) -> RunInfo | None:
+    """The index line of one run (None when there is no such run)."""
+    with open_run_index(data_dir) as index:
+        return index.get(run_id)
+
+
 def delete_run(data_dir: Path, run_id: str) -> None:
     """Remove a run from the history: its checkpoints, its line in the index and its event log.
 
@@ -238,8 +257,7 @@ def delete_run(data_dir: Path, run_id: str) -> None:
         BadInputError: the run is going on now.
         DraftsmithError: the run store cannot be opened or written.
     """
-    index = open_run_index(data_dir)
-    try:
+    with open_run_index(data_dir) as index:
         info = index.get(run_id)
         if info is None:
             raise RunNotFoundError(f"no run {run_id} in {data_dir}", run_id=run_id)
@@ -251,6 +269,4 @@ def delete_run(data_dir: Path, run_id: str) -> None:
         finally:
             connection.close()
         index._write("DELETE FROM draftsmith_runs WHERE run_id=?", (run_id,))
-    finally:
-        index.connection.close()
     (data_dir / "logs" / f"{run_id}.jsonl").unlink(missing_ok=True)

@@ -9,12 +9,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
 from core.result import DraftResult
 from core.settings import Settings, load_settings
-from core.state import DraftRequest
-from graph.store import RunInfo, delete_run, open_run_index
+from graph.store import RunInfo, delete_run, open_run_index, run_info
 from ui import session
 
 STATUS_LABELS = {
@@ -57,19 +55,13 @@ def row_for(info: RunInfo) -> RunRow:
 
 def list_runs(data_dir: Path, limit: int = 50) -> list[RunRow]:
     """The most recent runs first."""
-    index = open_run_index(data_dir)
-    try:
+    with open_run_index(data_dir) as index:
         return [row_for(info) for info in index.list(limit)]
-    finally:
-        index.connection.close()
 
 
 def stored_info(data_dir: Path, run_id: str) -> RunInfo | None:
-    index = open_run_index(data_dir)
-    try:
-        return index.get(run_id)
-    finally:
-        index.connection.close()
+    """The stored record of one run (None when there is none)."""
+    return run_info(data_dir, run_id)
 
 
 def open_run(run_id: str, settings: Settings) -> DraftResult:
@@ -114,8 +106,8 @@ def prepare_resume(run_id: str, api_key: str = "") -> session.PreparedRun:
     data_dir = load_settings().data_dir
     info = stored_info(data_dir, run_id)
     settings = resume_settings(info.model_settings if info else {}, api_key)
-    request = cast(DraftRequest, run_snapshot(run_id, settings).values["request"])
-    search = session.search_for(request)
+    request = run_snapshot(run_id, settings).values["request"]
+    search = session.search_for(request, settings)
     model = session.chat_model_for(settings)
     uploads = session.uploads_folder(run_id)  # removed once the run finishes; the user's own folders never
     owned = uploads if uploads.is_dir() else None

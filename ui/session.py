@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -154,18 +154,8 @@ def request_from(form: RunForm, sources_dir: Path | None = None) -> DraftRequest
     """
     if form.search == "local" and sources_dir is None:
         raise BadInputError("invalid search: 'local' needs source files; upload .md, .txt or .html notes")
-    try:
-        return DraftRequest(
-            topic=form.topic,
-            audience=form.audience,
-            tone=form.tone,
-            words=form.words,
-            rounds=form.rounds,
-            threshold=form.threshold,
-            search=form.search,  # type: ignore[arg-type]  # validated by the model
-            feedback=form.feedback,
-            sources_dir=str(sources_dir) if sources_dir else None,
-        )
+    try:  # the form's fields are the request's own, checked by the model
+        return DraftRequest(**asdict(form), sources_dir=str(sources_dir) if sources_dir else None)
     except ValidationError as exc:
         raise BadInputError(describe_validation_error(exc)) from None
 
@@ -183,9 +173,9 @@ def chat_model_for(settings: Settings) -> BaseChatModel:
 
 @st.cache_resource(show_spinner=False)
 def _shared_model(key: str, _settings: Settings) -> BaseChatModel:
-    from backends.factory import make_chat_model
+    from graph.assembly import chat_model
 
-    return make_chat_model(_settings)
+    return chat_model(_settings)
 
 
 def model_cache_key(settings: Settings) -> str:
@@ -196,15 +186,16 @@ def model_cache_key(settings: Settings) -> str:
     return json.dumps(values, sort_keys=True)
 
 
-def search_for(request: DraftRequest) -> SearchTool:
-    """The search tool for the request's mode (tests replace this to simulate the web).
+def search_for(request: DraftRequest, settings: Settings) -> SearchTool:
+    """The search tool for the request's mode, with every search setting, as the command line
+    builds it (tests replace this to simulate the web).
 
     Raises:
         BadInputError: the mode or the sources folder is unusable.
     """
-    from tools.factory import make_search_tool
+    from graph.assembly import search_tool
 
-    return make_search_tool(request.search, Path(request.sources_dir) if request.sources_dir else None)
+    return search_tool(request, settings)
 
 
 def save_uploads(files: Sequence[tuple[str, bytes]], folder: Path | None = None) -> Path | None:
@@ -247,7 +238,7 @@ def prepare_run(form: RunForm, model_form: ModelForm, uploads: Sequence[tuple[st
     try:
         request = request_from(form, sources_dir)
         settings = settings_from(model_form)
-        search = search_for(request)
+        search = search_for(request, settings)
         model = chat_model_for(settings)
     except BaseException:
         remove_folder(sources_dir)

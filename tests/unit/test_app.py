@@ -164,7 +164,7 @@ def test_degraded_research_shows_a_banner(team, monkeypatch):
         def search(self, query: str, max_results: int = 4) -> SearchReport:
             return SearchReport(degraded=True, warnings=["web search failed: rate limited"])
 
-    monkeypatch.setattr(session, "search_for", lambda request: BrokenSearch())
+    monkeypatch.setattr(session, "search_for", lambda request, settings: BrokenSearch())
     at = submit(page(), rounds=1, search="web")
     banners = [w.value for w in at.warning if "Research was degraded" in w.value]
     assert len(banners) == 1 and "rate limited" in banners[0]

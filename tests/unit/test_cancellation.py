@@ -115,13 +115,12 @@ def test_ctrl_c_exits_130_marks_the_run_interrupted_and_resume_finishes_it(tmp_p
     run.send_signal(signal.SIGINT)
     out, err = run.communicate(timeout=60)
     assert run.returncode == 130
-    assert err == "interrupted; the run is checkpointed: continue it with python cli.py resume RUN_ID\n"
-    assert out == ""
-
-    index = open_run_index(tmp_path / "data")
-    runs = index.list()
-    index.connection.close()
+    with open_run_index(tmp_path / "data") as index:
+        runs = index.list()
     assert len(runs) == 1 and runs[0].shown_status == "interrupted" and runs[0].rounds >= 1
+    hint = f"interrupted; the run is checkpointed: continue it with python cli.py resume {runs[0].run_id}\n"
+    assert err == hint
+    assert out == ""
 
     resumed = cli_driver(call_log, "resume", runs[0].run_id, "--quiet")
     out, err = resumed.communicate(timeout=120)

@@ -308,7 +308,11 @@ def test_resuming_a_run_started_elsewhere_never_removes_its_notes_folder(monkeyp
     on_critic(team, lambda: stop.update(now=True))
     events = list(
         stream_draft(
-            request, settings, team.model, session.search_for(request), should_stop=lambda: stop["now"]
+            request,
+            settings,
+            team.model,
+            session.search_for(request, settings),
+            should_stop=lambda: stop["now"],
         )
     )
     run_id = events[-1].result.run_id

@@ -1,0 +1,77 @@
+"""LangGraph's stream (custom writes, message chunks, state updates) turned into typed events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from core.events import (
+    AgentFinished,
+    AgentStarted,
+    Event,
+    RoundScored,
+    RunWarning,
+    SourceFound,
+    TokenStreamed,
+)
+from core.result import SourceRef
+from core.state import AGENTS, AgentName, RoundRecord, Source, StepTelemetry
+
+
+class EventTranslator:
+    """Turns stream chunks into events, remembering which agent and round are under way.
+
+    Attributes:
+        agent: the agent that started last (named in a failure's message).
+        round: its round.
+    """
+
+    def __init__(self, round_number: int = 1) -> None:
+        self.agent: AgentName = "researcher"
+        self.round = round_number
+
+    def events(self, mode: str, payload: Any) -> Iterator[Event]:
+        """The events of one chunk of ``graph.stream(stream_mode=["custom", "messages", "updates"])``."""
+        if mode == "custom" and payload.get("event") == "agent_started":
+            self.agent, self.round = payload["agent"], payload["round"]
+            yield AgentStarted(agent=self.agent, round=self.round)
+        elif mode == "messages":
+            chunk, metadata = payload
+            text = chunk.content if isinstance(chunk.content, str) else ""
+            node = metadata.get("langgraph_node")
+            if text and node in AGENTS:
+                yield TokenStreamed(agent=node, round=self.round, text=text)
+        elif mode == "updates":
+            for node, update in payload.items():
+                if node != "__interrupt__" and isinstance(update, dict):
+                    yield from events_for_update(update)
+
+
+def events_for_update(update: dict[str, Any]) -> Iterator[Event]:
+    """The events one node's state update stands for: sources, warnings, its step, a scored round."""
+    source: Source
+    for source in update.get("sources", []):
+        yield SourceFound(
+            source=SourceRef(id=source.id, title=source.title, url=source.url, origin=source.origin)
+        )
+    for message in update.get("warnings", []):
+        yield RunWarning(message=message)
+    step: StepTelemetry
+    for step in update.get("telemetry", []):
+        yield AgentFinished.model_validate(step, from_attributes=True)
+    record: RoundRecord
+    for record in update.get("rounds", []):
+        yield round_scored(record)
+
+
+def round_scored(record: RoundRecord) -> RoundScored:
+    """The event of a critiqued round."""
+    critique = record.critique
+    return RoundScored(
+        round=record.round,
+        overall=critique.overall,
+        scores=critique.scores,
+        issues=critique.issues,
+        gaps=critique.gaps,
+        words=critique.metrics.words,
+    )
