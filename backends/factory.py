@@ -1,4 +1,5 @@
-"""``make_chat_model(settings)``: the one place where chat models are built."""
+"""``make_chat_model(settings)``: the low-level chat model factory (front ends build through
+``graph.assembly``, the one caller)."""
 
 from __future__ import annotations
 

@@ -55,9 +55,9 @@ def paste_sources(sources: list[tuple[str, str]], budget_tokens: int, count_toke
 
 def run_one_prompt(scenario: Scenario, settings: Settings) -> dict[str, Any]:
     """Load the model, ask once, and return the post with its time and token counts."""
-    from backends.factory import make_chat_model
+    from graph import assembly
 
-    model: Any = make_chat_model(settings)
+    model: Any = assembly.chat_model(settings)
     llama = model.llama
 
     def count_tokens(text: str) -> int:

@@ -273,10 +273,10 @@ def measure_engine(
     (the ceiling the machine allows, least disturbed by other processes). Generation speeds
     count from the first sampled token to the last, so the short prompt is excluded from both.
     """
-    from backends.factory import make_chat_model
+    from graph import assembly
 
     started = time.perf_counter()
-    model: Any = make_chat_model(settings)
+    model: Any = assembly.chat_model(settings)
     load_seconds = time.perf_counter() - started
     llama = model.llama
     # Raw calls run on the engine thread too: llama.cpp slows down once two threads compute.

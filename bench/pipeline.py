@@ -29,17 +29,14 @@ class Scenario(BaseModel):
 def run_scenario(scenario: Scenario, settings: Settings, replay_work: bool = True) -> dict[str, Any]:
     """Load the model, draft once, and return the result plus timings and engine counters;
     with ``replay_work``, also time the run's model calls replayed straight on llama.cpp."""
-    from backends.factory import make_chat_model
+    from graph import assembly
     from graph.runner import draft, new_run_id
-    from tools.factory import make_search_tool
 
     started = time.perf_counter()
-    model: Any = make_chat_model(settings)
+    model: Any = assembly.chat_model(settings)
     load_seconds = time.perf_counter() - started
     counter = EvalCounter(model.llama)
     recorder = CallRecorder(model.llama)
-    sources_dir = Path(scenario.sources_dir) if scenario.sources_dir else None
-    search = make_search_tool(scenario.search, sources_dir)  # type: ignore[arg-type]
     request = DraftRequest(
         topic=scenario.topic,
         words=scenario.words,
@@ -48,6 +45,7 @@ def run_scenario(scenario: Scenario, settings: Settings, replay_work: bool = Tru
         search=scenario.search,  # type: ignore[arg-type]
         sources_dir=scenario.sources_dir,
     )
+    search = assembly.search_tool(request, settings)
     run_id = new_run_id()
     perf_reset(model.llama)
     started = time.perf_counter()
