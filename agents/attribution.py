@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from core.markers import cited_ids, strip_citations
+from core.markers import cited_ids, split_sentences, strip_citations
 from core.text import content_words
-from tools.citations import DEFAULT_SUPPORT_THRESHOLD, split_sentences
+from tools.citations import DEFAULT_SUPPORT_THRESHOLD
 
 SUPPORTED = DEFAULT_SUPPORT_THRESHOLD
 ADD_CITATION = 0.5  # an uncited sentence gets a marker only when it matches a source this well

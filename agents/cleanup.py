@@ -1,14 +1,15 @@
 """Text hygiene for small models: they loop, repeat sentences and chat about the task.
 
 Every function here is deterministic and cheap; the writer and editor run them on each
-generated section, and the metrics reuse the same sentence splitting.
+generated section; sentences are split by ``core.markers.split_sentences``, as everywhere.
 """
 
 from __future__ import annotations
 
 import re
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+from core.markers import split_sentences
+
 _CHATTER = re.compile(
     r"^(sure|certainly|of course|okay|ok|here is|here's|here are|as an ai|i hope this|"
     r"note:|edited text|revised|the edited|the revised|section:|title:)\b",
@@ -26,12 +27,6 @@ _WORD = re.compile(r"[a-z0-9']+")
 NEAR_DUPLICATE = 0.8
 ECHO_SHARE = 0.7
 _LOOP_NGRAM = 5
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split prose into sentences (simple rules; good enough for English blog prose)."""
-    flat = " ".join(text.split())
-    return [part.strip() for part in _SENTENCE_END.split(flat) if part.strip()]
 
 
 def sentence_key(sentence: str) -> frozenset[str]:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agents.cleanup import split_sentences
 from agents.evidence import stems
 from agents.grounding import copied_ngram_ratio, source_ngrams
+from core.markers import split_sentences
 from core.state import Passage
 from core.text import content_words
 from tools.injection import looks_like_injection

@@ -11,8 +11,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from agents.cleanup import split_sentences
 from agents.lengths import TOKENS_PER_WORD
+from core.markers import split_sentences
 from core.state import Passage, Source
 from core.text import tokens
 from tools.injection import looks_like_injection

@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from agents.cleanup import split_sentences
 from agents.readability import repeated_ngram_ratio
+from core.markers import split_sentences
 from core.state import DraftRequest, Passage, Source
 from tools.specifics import (
     Corpus,

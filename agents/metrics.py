@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from statistics import mean
 from typing import Any
 
-from agents.cleanup import repeated_sentence_ratio, split_sentences
+from agents.cleanup import repeated_sentence_ratio
 from agents.grounding import copied_ngram_ratio, corpus_for, invented
 from agents.markdown import render_markdown, word_count
 from agents.readability import flesch_reading_ease, repeated_ngram_ratio
-from core.markers import strip_citations
+from core.markers import split_sentences, strip_citations
 from core.state import (
     CritiqueIssue,
     DraftMetrics,

@@ -14,13 +14,14 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from agents.cleanup import split_sentences, tidy_heading
+from agents.cleanup import tidy_heading
 from agents.evidence import EVIDENCE_CAP_WORDS, EvidenceIndex, assign_passages
 from agents.issues import issue_lines
 from agents.lengths import section_count
 from agents.planning import Candidate, evidence_candidates
 from agents.prompts import bullet_list, messages_for, note_text, render, shared_context
 from backends.structured import StructuredOutputError, invoke_structured, json_schema_for
+from core.markers import split_sentences
 from core.state import (
     DraftRequest,
     DraftState,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from agents.cleanup import split_sentences
+from core.markers import split_sentences
 from core.text import plain_words
 
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")

@@ -12,10 +12,10 @@ from collections.abc import Callable
 
 from langchain_core.language_models import BaseChatModel
 
-from agents.cleanup import split_sentences
 from agents.evidence import build_passages
 from agents.prompts import bullet_list, messages_for, render, shared_context
 from backends.structured import StructuredOutputError, invoke_structured
+from core.markers import split_sentences
 from core.state import DraftState, Note, SearchQueries, Source, completed_rounds
 from tools.base import Document, HoldsWholeDocuments, SearchTool
 from tools.injection import looks_like_injection

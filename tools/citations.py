@@ -5,18 +5,15 @@ The marker format itself (parsing, renumbering, the References list) is ``core.m
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
-from core.markers import LEADING_MARKERS_RE, cited_ids, code_spans, remove_markers, remove_reference_sections
+from core.markers import cited_ids, code_spans, remove_markers, remove_reference_sections, split_sentences
 from core.state import CritiqueIssue, IssueKind, Section
 from core.text import content_words
 
 DEFAULT_SUPPORT_THRESHOLD = 0.3
-_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=\S)|(?<=\])\s+(?=[A-Z])")
-_LINE_PREFIX_RE = re.compile(r"^\s*(?:#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s*)*")
 
 
 class CitationClaim(BaseModel):
@@ -48,21 +45,6 @@ def _prose(markdown: str) -> str:
     for start, end in sorted(code_spans(body), reverse=True):
         body = body[:start] + " " + body[end:]
     return body
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a text, line by line; markers right after a full stop stay with its sentence."""
-    sentences: list[str] = []
-    for line in text.splitlines():
-        line = _LINE_PREFIX_RE.sub("", line).strip()
-        for piece in _SENTENCE_SPLIT_RE.split(line):
-            leading = LEADING_MARKERS_RE.match(piece)
-            if leading and sentences and leading.group(0).strip():
-                sentences[-1] = f"{sentences[-1]} {leading.group(0).strip()}"
-                piece = piece[leading.end() :]
-            if piece.strip():
-                sentences.append(piece.strip())
-    return sentences
 
 
 def overlap_score(claim: str, source_text: str, window: int = 3) -> float:

@@ -19,8 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from core.markers import remove_markers
-from tools.citations import split_sentences
+from core.markers import remove_markers, split_sentences
 
 SpecificKind = Literal["number", "name", "quote", "study"]
 

@@ -9,10 +9,11 @@ from core.markers import (
     finalize_references,
     format_reference,
     remove_reference_sections,
+    split_sentences,
     strip_citations,
 )
 from core.state import Section
-from tools.citations import citation_support, split_sentences, weak_citation_issues
+from tools.citations import citation_support, weak_citation_issues
 
 SOURCES = [
     (1, "Bread basics", "https://bread.example/basics"),
@@ -107,6 +108,23 @@ def test_format_reference_escapes_link_text_and_url():
 def test_split_sentences_keeps_trailing_markers_with_their_sentence():
     text = "- First claim. [1] Second claim [2].\n## Heading\nThird one? Yes."
     assert split_sentences(text) == ["First claim. [1]", "Second claim [2].", "Heading", "Third one?", "Yes."]
+
+
+def test_split_sentences_joins_wrapped_lines_and_keeps_closing_quotes():
+    text = 'The starter doubles in\nsix hours. She said "feed it." Then (at night.) It rests.\n\n1. Item one\n> Quoted.'
+    assert split_sentences(text) == [
+        "The starter doubles in six hours.",
+        'She said "feed it."',
+        "Then (at night.)",
+        "It rests.",
+        "Item one",
+        "Quoted.",
+    ]
+    assert split_sentences("Use e.g. flour. Feed it [1] Then wait.") == [
+        "Use e.g. flour.",
+        "Feed it [1]",
+        "Then wait.",
+    ]
 
 
 def test_citation_support_scores_claims_against_their_sources():

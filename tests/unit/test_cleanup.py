@@ -8,10 +8,10 @@ from agents.cleanup import (
     drop_unfinished_sentence,
     keep_known_citations,
     repeated_sentence_ratio,
-    split_sentences,
     strip_chatter,
     tidy_heading,
 )
+from core.markers import split_sentences
 
 
 def test_split_sentences():

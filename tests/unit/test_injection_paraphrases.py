@@ -59,7 +59,7 @@ def test_ordinary_prose_is_rarely_flagged():
 
 
 def test_real_source_articles_lose_at_most_one_sentence_in_a_hundred():
-    from agents.cleanup import split_sentences
+    from core.markers import split_sentences
 
     sentences = [
         sentence
