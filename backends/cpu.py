@@ -45,8 +45,15 @@ USER_WAIT_KNOBS = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
 FIRST_WINDOW = 0.25  # seconds of load measured before the first choice
 RECHECK_SECONDS = 2.0  # the least time between two re-checks (a shorter window is noise)
 STALE_SECONDS = 30.0  # a longer window since the last check is measured afresh
-SLACK = 0.5  # a CPU counts as free when other processes use under half of it
-RAISE_MARGIN = 0.25  # more threads only once the extra CPU is clearly free (no flapping)
+# A CPU counts as free while other processes use at most a quarter of it. While our threads fill
+# every CPU, the busy-waiting squeezes other processes to about two thirds of what they take
+# otherwise, so a reading then counts as busy from a fifth of a CPU (which also means a count,
+# once raised, is not lowered by the same load: no flapping). Measured (2 cores, one-round draft,
+# s for 2 threads / 1 thread): next to a process wanting 20% of a core 25.7 / 27.7; 35%: 31.5 /
+# 28.7, and it got only 0.21-0.25 of a core next to our 2 threads (the old half-a-CPU threshold
+# kept 2 threads: 30.7 s); 60%: 38.6 / 29.4.
+FREE_UNDER = 0.25  # read with a CPU left to others (the first window, or fewer threads)
+FREE_UNDER_WHILE_FULL = 0.2  # read while our threads use every CPU
 
 
 def set_wait_policy(environ: MutableMapping[str, str] | None = None) -> dict[str, str]:
@@ -110,15 +117,13 @@ def other_load(before: CpuSample, after: CpuSample) -> float:
 def choose_threads(cpus: int, other: float | None, current: int | None = None) -> int:
     """Threads for ``cpus`` usable CPUs when other processes keep ``other`` cores busy.
 
-    One thread per free CPU, at least one. With ``current`` given, a raise needs the extra CPU
-    to be clearly free, so a count does not flip back and forth on a borderline load.
+    One thread per free CPU, at least one. ``current`` is the count the load was read at: at
+    one thread per CPU others were squeezed by our busy-waiting, so less of their load counts.
     """
     if other is None:
         return cpus
-    chosen = max(1, min(cpus, math.floor(cpus - other + SLACK)))
-    if current is not None and chosen > current:
-        chosen = max(current, min(chosen, math.floor(cpus - other - RAISE_MARGIN + SLACK)))
-    return chosen
+    slack = FREE_UNDER_WHILE_FULL if current is not None and current >= cpus else FREE_UNDER
+    return max(1, min(cpus, math.floor(cpus - other + slack)))
 
 
 class ThreadTuner:
@@ -154,7 +159,7 @@ class ThreadTuner:
         if self._last is None:
             return self.current
         self._sleep(FIRST_WINDOW)
-        self._measure(raise_margin=False)
+        self._measure(squeezed=False)  # the model is not computing yet
         self._due = self._clock() + self._recheck
         logger.info(
             "llama.cpp threads: %d to start (other programs used %.2f CPUs)", self.current, self.other or 0.0
@@ -172,16 +177,16 @@ class ThreadTuner:
         if self._last is None or now - self._last.at > STALE_SECONDS:
             self.initial()  # idle for long: the load of a while ago says little about now
         else:
-            self._measure(raise_margin=True)
+            self._measure(squeezed=True)
         return self.current if self.current != before else None
 
-    def _measure(self, raise_margin: bool) -> None:
+    def _measure(self, squeezed: bool) -> None:
         now = self._sample()
         if now is None or self._last is None:
             return
         self.other = other_load(self._last, now)
         self._last = now
-        self.current = choose_threads(len(self.cpus), self.other, self.current if raise_margin else None)
+        self.current = choose_threads(len(self.cpus), self.other, self.current if squeezed else None)
         logger.debug("other programs used %.2f CPUs: %d threads", self.other, self.current)
 
 

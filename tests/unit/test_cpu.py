@@ -15,8 +15,10 @@ from tests.fakes import FakeLlama
     ("cpus", "other", "threads"),
     [
         (2, 0.0, 2),  # idle
-        (2, 0.3, 2),  # a browser tab's worth of load: both cores are still worth it
-        (2, 0.67, 1),  # one CPU-bound process sharing with our two threads
+        (2, 0.1, 2),  # background noise
+        (2, 0.2, 2),  # a process wanting a fifth of a core: both cores are still worth it
+        (2, 0.33, 1),  # a third of a core: one thread is faster
+        (2, 0.67, 1),
         (2, 1.0, 1),  # one CPU-bound process on its own core
         (2, 2.5, 1),  # everything busy: still one thread
         (4, 1.0, 3),
@@ -28,10 +30,21 @@ def test_one_thread_per_free_cpu(cpus, other, threads):
     assert choose_threads(cpus, other) == threads
 
 
-def test_a_raise_needs_the_extra_cpu_to_be_clearly_free():
-    assert choose_threads(2, 0.4, current=1) == 1  # borderline: stay
-    assert choose_threads(2, 0.05, current=1) == 2  # the other process is gone
+def test_a_reading_taken_while_our_threads_fill_every_cpu_counts_the_squeezed_load():
+    assert choose_threads(2, 0.22, current=2) == 1  # a 35% process, squeezed by our two threads
+    assert choose_threads(2, 0.13, current=2) == 2  # a 20% process, squeezed: stay
+    assert choose_threads(2, 0.2, current=1) == 2  # the same process read at one thread: raise...
+    assert choose_threads(2, 0.3, current=1) == 1
     assert choose_threads(2, 0.9, current=2) == 1  # a drop never waits
+    assert choose_threads(4, 0.22, current=3) == 4  # a CPU was left free: nothing squeezed
+
+
+def test_a_borderline_load_does_not_flip_the_count():
+    counters = FakeCounters()
+    tuner = tuner_on(counters, {0, 1}, others=0.2)
+    assert tuner.initial() == 2
+    counters.advance(3.0, others=0.13, own=1.87)  # ...and at two threads it reads lower: stay
+    assert tuner.update() is None and tuner.current == 2
 
 
 class FakeCounters:
