@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from agents.evidence import stems
-from agents.grounding import copied_ngram_ratio, source_ngrams
+from agents.grounding import COPY_NGRAM, copied_ngram_ratio, source_ngrams
 from core.markers import split_sentences
 from core.state import Passage
 from core.text import content_words
@@ -22,12 +22,11 @@ from tools.injection import looks_like_injection
 from tools.specifics import Specific, find_specifics, key_specifics, states
 
 MAX_FACT_WORDS = 10  # a condensed fact stays a short claim
-COPY_BUDGET = 0.12  # share of the draft's word 8-grams that may repeat a source verbatim
 MIN_FACT_WORDS = 4
 FRAGMENT_WORDS = 6  # a shorter model "sentence" without a verb is a fragment (a copied list item)
 PLAIN_SHARE = 0.4  # model sentences that state no fact of the evidence fill at most this share
 ON_TOPIC_WORDS = 3  # a model sentence must share this many content words with its section's subject
-_MARKUP = re.compile(r"\*\*|__|`|\[\d+(?:,\s*\d+)*\]")
+MARKUP = re.compile(r"\*\*|__|`|\[\d+(?:,\s*\d+)*\]")
 _LEAD = re.compile(
     r"^(?:so|and|but|also|then|still|however|in practice|in short|for example|for instance|of course|"
     r"at the other end of the scale|on the other hand|as a result|that said|in other words|today|"
@@ -56,7 +55,7 @@ def condense(sentence: str) -> str:
     through the clause holding it; if that is too long, the holding clause alone when it reads
     as a claim once its subordinator is dropped ("when the heap sits at 30:1"). Empty when no
     short core exists."""
-    text = " ".join(_MARKUP.sub("", sentence).split()).strip()
+    text = " ".join(MARKUP.sub("", sentence).split()).strip()
     text = _CONJUNCTION.sub("", _LEAD.sub("", text))
     if len(text.split()) > MAX_FACT_WORDS:
         text = core_clauses(text)
@@ -172,8 +171,15 @@ def on_topic(sentence: str, subject: set[str], core: set[str]) -> bool:
     if _ABOUT_TEXT.search(sentence):
         return False
     words = content_words(sentence)
-    named = set(stems(sentence)) & {stem for word in core for stem in stems(word)}
+    named = set(stems(sentence)) & subject_stems(core)
     return bool(named) and len(words & subject) >= ON_TOPIC_WORDS
+
+
+def subject_stems(core: set[str]) -> set[str]:
+    """Stems of the words that name the subject: "read" in "Learning to read a map" is how one
+    deals with it, so a sentence about "reading your life story" does not name it."""
+    named = {stem for word in core for stem in stems(word)}
+    return (named - VERBS - {stem for verb in VERBS for stem in stems(verb)}) or named
 
 
 def states_facts(sentence: str, wanted: Sequence[Specific]) -> bool:
@@ -204,53 +210,23 @@ def weave(body: str, evidence: Sequence[Passage], subject_text: str, target_word
     for fact, source_id, _ in fact_candidates(evidence, subject_text):
         if len(text.split()) >= target_words:
             break
-        if copies(fact, known) or already_stated(text, fact):
+        if copies(text, fact, known) or already_stated(text, fact):
             continue  # long verbatim claims are rationed over the whole draft (ration_copied_facts)
         text = f"{text} {fact[:-1]} [{source_id}].".strip()
     return text
 
 
-def copies(fact: str, known: set[tuple[str, ...]]) -> bool:
-    """True when the fact repeats one of the sources' 8-word runs verbatim."""
-    return bool(copied_ngram_ratio(fact, known=known))
+def copies(text: str, fact: str, known: set[tuple[str, ...]]) -> bool:
+    """True when the fact, after ``text``, repeats one of the sources' 8-word runs: by itself, or
+    run on from the text's last words (two neighbouring sentences of a source in their order)."""
+    tail = " ".join(MARKUP.sub(" ", text).split()[-(COPY_NGRAM - 1) :])
+    return bool(copied_ngram_ratio(f"{tail} {fact}", known=known))
 
 
 def already_stated(text: str, fact: str) -> bool:
     """True when ``text`` already makes the fact's claim (all its specifics, or its words)."""
     specifics = find_specifics(fact)
     return bool(specifics and all(states(text, s) for s in specifics)) or fact[:-1].lower() in text.lower()
-
-
-def ration_copied_facts(
-    bodies: Sequence[str],
-    evidence: Sequence[Sequence[Passage]],
-    subjects: Sequence[str],
-    lengths: Sequence[int],
-    known: set[tuple[str, ...]],
-    budget: float = COPY_BUDGET,
-) -> list[str]:
-    """Add the facts that copy a source's wording (a fact of eight words or more) where they are
-    worth most, while the whole draft keeps at most ``budget`` of its 8-grams verbatim: first the
-    best fact of every section with evidence that cites nothing yet, then the rest, most specifics
-    first, one section at a time in turn. Sections stop at their planned length."""
-    texts = list(bodies)
-    offers: list[tuple[tuple[int, int, int], int, str, int]] = []
-    for position, passages in enumerate(evidence):
-        uncited = not _CITED.search(texts[position])
-        for rank, (fact, source_id, count) in enumerate(fact_candidates(passages, subjects[position])):
-            first = uncited and rank == 0
-            offers.append(((0 if first else 1, -min(count, 2), rank), position, fact, source_id))
-    for _, position, fact, source_id in sorted(offers, key=lambda offer: offer[0]):
-        text = texts[position]
-        if len(text.split()) >= lengths[position] or already_stated(text, fact):
-            continue
-        trial = [*texts[:position], f"{text} {fact[:-1]} [{source_id}].".strip(), *texts[position + 1 :]]
-        if (copied_ngram_ratio(_MARKUP.sub(" ", " ".join(trial)), known=known) or 0.0) <= budget:
-            texts = trial
-    return texts
-
-
-_CITED = re.compile(r"\[\d+")
 
 
 def densify(body: str, evidence: Sequence[Passage], subject_text: str, target_words: int) -> str:

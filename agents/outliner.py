@@ -18,7 +18,7 @@ from agents.cleanup import tidy_heading
 from agents.evidence import EVIDENCE_CAP_WORDS, EvidenceIndex, assign_passages
 from agents.issues import issue_lines
 from agents.lengths import section_count
-from agents.planning import Candidate, evidence_candidates
+from agents.planning import Candidate, evidence_candidates, headline_like
 from agents.prompts import bullet_list, messages_for, note_text, render, shared_context
 from backends.structured import StructuredOutputError, invoke_structured, json_schema_for
 from core.markers import split_sentences
@@ -163,8 +163,8 @@ def choose_sections(
             break
         if n not in picks:
             picks.append(n)
-    if topic_overlap(title, request.topic) == 0:
-        title = request.topic  # a title that names nothing of the topic misleads the reader
+    if topic_overlap(title, request.topic) == 0 or not headline_like(title):
+        title = request.topic  # a title that names nothing of the topic, or rambles, misleads the reader
     return (
         [shown[n - 1] for n in picks[:count]],
         title if len(title) >= 5 else f"About {request.topic}",

@@ -190,3 +190,18 @@ def rank(candidates: list[Candidate]) -> list[Candidate]:
         result.append(best)
         used_sources.update(best.sources)
     return result
+
+
+HEADLINE_WORDS = 12
+_CLAUSE_IN_TITLE = re.compile(r"\.\s|,\s*(?:which|who|where|because)\b", re.IGNORECASE)
+
+
+def headline_like(title: str) -> bool:
+    """True for a short headline; False for a sentence ("The heat pumps in the world, which are
+    much cheaper…"), which small models often write instead."""
+    words = title.split()
+    return (
+        0 < len(words) <= HEADLINE_WORDS
+        and not title.rstrip().endswith(".")
+        and not _CLAUSE_IN_TITLE.search(title)
+    )

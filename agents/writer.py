@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from langchain_core.language_models import BaseChatModel
 
-from agents.digest import ration_copied_facts
+from agents.copy_budget import ration_copied_facts
 from agents.evidence import within_budget
 from agents.grounding import corpus_for, source_ngrams
 from agents.lengths import section_lengths

@@ -355,7 +355,7 @@ def test_weaving_drops_off_subject_model_text_and_adds_only_facts_that_copy_no_8
 
 
 def test_facts_that_copy_wording_are_rationed_over_the_draft_uncited_sections_first():
-    from agents.digest import ration_copied_facts
+    from agents.copy_budget import ration_copied_facts
     from agents.grounding import copied_ngram_ratio, source_ngrams
 
     hive = Passage(
@@ -379,10 +379,14 @@ def test_facts_that_copy_wording_are_rationed_over_the_draft_uncited_sections_fi
     assert "[2]" in texts[1]  # the section that cited nothing gets its best fact first
     assert texts[2] == own  # no evidence, nothing added
     assert copied_ngram_ratio(" ".join(texts), known=known) <= 0.12
-    tight = ration_copied_facts(
-        bodies, [[hive], [mites], []], ["Hives", "Varroa mites", "Conclusion"], [200, 200, 200], known, 0.0
+    subjects, lengths = ["Hives", "Varroa mites", "Conclusion"], [200, 200, 200]
+    one_each = ration_copied_facts(bodies, [[hive], [mites], []], subjects, lengths, known, budget=0.0)
+    assert [t.count("[") for t in one_each] == [1, 1, 0]  # only the one fact each uncited section gets
+    assert copied_ngram_ratio(" ".join(one_each), known=known) <= 0.15
+    none = ration_copied_facts(
+        bodies, [[hive], [mites], []], subjects, lengths, known, budget=0.0, ceiling=0.0
     )
-    assert tight == bodies  # no budget: nothing that copies is added
+    assert none == bodies  # no room at all: nothing that copies is added
 
 
 def test_a_model_that_states_the_facts_itself_gets_nothing_added():
@@ -420,3 +424,55 @@ def test_a_small_context_window_carries_less_evidence_per_section():
 
     roomy, tight = evidence_words(8192), evidence_words(750)
     assert roomy > 0 and tight < roomy
+
+
+def test_a_title_that_reads_as_a_sentence_gives_way_to_the_topic():
+    from agents.planning import headline_like
+
+    assert headline_like("Cold-climate heat pumps, step by step")
+    assert not headline_like("The heat pumps in the world, which are much cheaper and easier to install.")
+    assert not headline_like("Heat pumps work. They are cheap")
+    assert not headline_like(" ".join(["word"] * 13))
+
+
+def test_sections_where_the_sources_are_specific_rank_before_ones_that_restate_the_topic():
+    from agents.planning import Candidate, weigh_concreteness
+
+    passages = {
+        0: Passage(
+            id=0, source_id=1, text="Keeping bees in a garden is a joy for garden lovers who keep bees."
+        ),
+        1: Passage(
+            id=1,
+            source_id=2,
+            text="A Langstroth hive holds 10 frames. Treat when more than 3 mites per 100 bees fall in "
+            "a sugar roll. A queen lays up to 2,000 eggs a day in June.",
+        ),
+    }
+    vague = Candidate(heading="Why keep bees", passage_ids=[0], relevance=9.0)
+    concrete = Candidate(heading="Hives and mites", passage_ids=[1], relevance=6.0)
+    weigh_concreteness([vague, concrete], passages)
+    assert concrete.relevance > vague.relevance
+    assert vague.relevance == 1.0  # the most topical, with nothing specific
+
+
+def test_two_neighbouring_source_sentences_in_their_order_count_as_copying():
+    from agents.digest import copies
+    from agents.grounding import source_ngrams
+
+    known = source_ngrams(["Bees are livestock and need care. Most beginners start with a nucleus colony."])
+    assert not copies("", "Most beginners start with a nucleus colony.", known)  # seven words: no 8-gram
+    assert copies(
+        "Bees are livestock and need care [1].", "Most beginners start with a nucleus colony.", known
+    )
+    assert not copies("Hives come in many shapes [2].", "Most beginners start with a nucleus colony.", known)
+
+
+def test_a_model_sentence_must_name_the_subject_not_just_share_its_verb():
+    from agents.digest import on_topic
+
+    core = {"learning", "read", "topographic", "map", "grid", "reference"}
+    subject = core | {"someone", "page", "know", "tell", "life", "story", "contour", "square"}
+    rambling = "You may not know that you can tell someone because they are reading your life story."
+    assert not on_topic(rambling, subject, core)
+    assert on_topic("A grid reference names one square of the map by its two numbers.", subject, core)

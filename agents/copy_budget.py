@@ -1,0 +1,89 @@
+"""The draft's copy budget: facts that repeat a source's wording are rationed over the whole draft.
+
+A condensed fact of eight words or more in its source's order repeats a verbatim 8-gram. Such
+facts go where they are worth most, so that a post explains its sources instead of pasting them:
+the share of the draft's word 8-grams found verbatim in a source stays within a budget.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from agents.digest import MARKUP, already_stated, fact_candidates
+from agents.grounding import COPY_NGRAM, copied_ngram_ratio, ngrams
+from core.state import Passage
+
+COPY_BUDGET = 0.12  # share of the draft's word 8-grams that may repeat a source verbatim
+COPY_CEILING = 0.15  # ... and never more, even to give a section its one fact
+
+
+def ration_copied_facts(
+    bodies: Sequence[str],
+    evidence: Sequence[Sequence[Passage]],
+    subjects: Sequence[str],
+    lengths: Sequence[int],
+    known: set[tuple[str, ...]],
+    budget: float = COPY_BUDGET,
+    ceiling: float = COPY_CEILING,
+) -> list[str]:
+    """Add the facts that copy a source's wording (eight words or more in the source's order)
+    where they are worth most. First every section with evidence that cites nothing yet gets its
+    cheapest fact that names a specific, while the whole draft copies at most ``ceiling`` of its
+    8-grams; then the other facts, most specifics first, while it copies at most ``budget``.
+    Sections stop at their planned length."""
+    texts = list(bodies)
+    offered = [
+        fact_candidates(passages, subjects[i]) if passages else [] for i, passages in enumerate(evidence)
+    ]
+    for position, facts in enumerate(offered):
+        if facts and not _CITED.search(texts[position]):
+            cheapest = sorted(facts, key=lambda f: (f[2] == 0, copied_grams(f[0], known), -f[2]))
+            for fact, source_id, _ in cheapest:
+                if with_fact(texts, position, fact, source_id, known, ceiling, lengths[position]) != texts:
+                    texts = with_fact(texts, position, fact, source_id, known, ceiling, lengths[position])
+                    break
+    pending = sorted(
+        (-count, rank, position, fact, source_id)
+        for position, facts in enumerate(offered)
+        for rank, (fact, source_id, count) in enumerate(facts)
+    )
+    while pending:  # a fact that did not fit may fit once the draft has grown: try again
+        left = []
+        for offer in pending:
+            _, _, position, fact, source_id = offer
+            grown = with_fact(texts, position, fact, source_id, known, budget, lengths[position])
+            if grown == texts:
+                left.append(offer)
+            texts = grown
+        if len(left) == len(pending):
+            break
+        pending = left
+    return texts
+
+
+def with_fact(
+    texts: list[str],
+    position: int,
+    fact: str,
+    source_id: int,
+    known: set[tuple[str, ...]],
+    limit: float,
+    length: int,
+) -> list[str]:
+    """``texts`` with the cited fact added to section ``position``, or unchanged when the section
+    is full, already states it, or the draft would copy more than ``limit`` of its 8-grams."""
+    text = texts[position]
+    if len(text.split()) >= length or already_stated(text, fact):
+        return texts
+    trial = [*texts[:position], f"{text} {fact[:-1]} [{source_id}].".strip(), *texts[position + 1 :]]
+    copied = copied_ngram_ratio(MARKUP.sub(" ", " ".join(trial)), known=known) or 0.0
+    return trial if copied <= limit else texts
+
+
+def copied_grams(text: str, known: set[tuple[str, ...]]) -> int:
+    """How many of the text's word 8-grams a source holds verbatim."""
+    return sum(gram in known for gram in ngrams(text, COPY_NGRAM))
+
+
+_CITED = re.compile(r"\[\d+")
