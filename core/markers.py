@@ -2,8 +2,8 @@
 
 A citation is a bracketed source number written after a claim: ``[2]``, ``[1, 3]``, ``[1][3]`` or
 ``[2-4]``. Markers inside code, link texts (``[1](url)``) and link definitions (``[1]: url``)
-are not citations. Sources are ``(id, title, url)`` tuples; a url that is not http(s) is a
-local file path.
+are not citations. A source is anything with an ``id``, a ``title`` and a ``url``
+(``core.state.Source``, ``core.result.SourceRef``); a url that is not http(s) is a local file path.
 """
 
 from __future__ import annotations
@@ -11,8 +11,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from pathlib import PurePath
+from typing import Protocol
 
-Source = tuple[int, str, str]
+
+class Citable(Protocol):
+    """What the References list needs of a source."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def url(self) -> str: ...
+
 
 _MAX_RANGE = 20
 MARKER_RE = re.compile(r"\[\s*(\d{1,4}(?:\s*(?:[,;]|[-–])\s*\d{1,4})*)\s*\](?![(:])")
@@ -145,7 +158,7 @@ def cited_ids(markdown: str) -> list[int]:
     return found
 
 
-def renumber_citations(markdown: str, sources: Sequence[Source]) -> tuple[str, dict[int, int]]:
+def renumber_citations(markdown: str, sources: Sequence[Citable]) -> tuple[str, dict[int, int]]:
     """Renumber cited known sources 1..k by first use and drop markers of unknown ids.
 
     Sources sharing a url (e.g. two chunks of one file) share a number. Existing References
@@ -154,7 +167,7 @@ def renumber_citations(markdown: str, sources: Sequence[Source]) -> tuple[str, d
     Returns:
         ``(text, mapping)``: the rewritten text and old id -> new number for every cited source.
     """
-    urls = {source_id: url for source_id, _, url in sources}
+    urls = {source.id: source.url for source in sources}
     mapping: dict[int, int] = {}
     number_of_url: dict[str, int] = {}
 
@@ -184,12 +197,12 @@ def format_reference(number: int, title: str, url: str) -> str:
     return f"{number}. {title or PurePath(url).name} — {url}"
 
 
-def finalize_references(markdown: str, sources: Sequence[Source]) -> str:
+def finalize_references(markdown: str, sources: Sequence[Citable]) -> str:
     """Make citations consistent: renumber, drop unknown markers, and append the References list.
 
     Args:
         markdown: The draft, possibly with its own (untrusted) References section.
-        sources: ``(id, title, url)`` of every source the draft may cite.
+        sources: Every source the draft may cite.
 
     Returns:
         The draft whose every ``[n]`` resolves to an entry of a final "## References" list that
@@ -200,10 +213,10 @@ def finalize_references(markdown: str, sources: Sequence[Source]) -> str:
     if not mapping:
         return text + "\n"
     entries: dict[int, str] = {}
-    for source_id, title, url in sources:
-        number = mapping.get(source_id)
+    for source in sources:
+        number = mapping.get(source.id)
         if number is not None and number not in entries:
-            entries[number] = format_reference(number, title, url)
+            entries[number] = format_reference(number, source.title, source.url)
     listing = "\n".join(entries[number] for number in sorted(entries))
     return f"{text}\n\n## References\n\n{listing}\n"
 

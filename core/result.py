@@ -112,10 +112,7 @@ def build_result(
     best = best_round(rounds)
     sources: list[Source] = list(state.get("sources", []))
     refs = [source_ref(s) for s in sources]
-    if sources:
-        markdown = finalize_references(best.markdown, [(r.id, r.title, r.url) for r in refs])
-    else:
-        markdown = strip_citations(best.markdown)
+    markdown = finalize_references(best.markdown, refs) if sources else strip_citations(best.markdown)
     telemetry = list(state.get("telemetry", []))
     seconds = sum(step.seconds for step in telemetry)
     completion = sum(step.completion_tokens for step in telemetry)

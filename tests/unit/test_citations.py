@@ -12,14 +12,14 @@ from core.markers import (
     split_sentences,
     strip_citations,
 )
-from core.state import Section
+from core.state import Section, Source
 from tools.citations import citation_support, weak_citation_issues
 
 SOURCES = [
-    (1, "Bread basics", "https://bread.example/basics"),
-    (2, "Starter care", "https://bread.example/starter"),
-    (3, "My notes", "/home/me/notes/starter.md"),
-    (4, "My notes (part 2)", "/home/me/notes/starter.md"),
+    Source(id=1, title="Bread basics", url="https://bread.example/basics", text=""),
+    Source(id=2, title="Starter care", url="https://bread.example/starter", text=""),
+    Source(id=3, title="My notes", url="/home/me/notes/starter.md", text="", origin="local"),
+    Source(id=4, title="My notes (part 2)", url="/home/me/notes/starter.md", text="", origin="local"),
 ]
 
 
@@ -111,7 +111,8 @@ def test_split_sentences_keeps_trailing_markers_with_their_sentence():
 
 
 def test_split_sentences_joins_wrapped_lines_and_keeps_closing_quotes():
-    text = 'The starter doubles in\nsix hours. She said "feed it." Then (at night.) It rests.\n\n1. Item one\n> Quoted.'
+    text = 'The starter doubles in\nsix hours. She said "feed it." Then (at night.) It rests.\n\n'
+    text += "1. Item one\n> Quoted."
     assert split_sentences(text) == [
         "The starter doubles in six hours.",
         'She said "feed it."',
