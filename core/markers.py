@@ -40,50 +40,6 @@ _REFERENCES_LINE_RE = re.compile(
 )
 
 
-_BLOCK_START_RE = re.compile(r"^ {0,3}(?:#{1,6}\s|[-*+]\s|\d+[.)]\s|>)")
-_BLOCK_PREFIX_RE = re.compile(r"^\s*(?:#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s*)*")
-# A sentence ends after . ! or ? (and up to two closing quotes or brackets) where the next one
-# starts with a capital, a digit or a citation marker; or after a marker followed by a capital.
-_SENTENCE_END_RE = re.compile(
-    r"(?:(?<=[.!?])|(?<=[.!?][\"')\]])|(?<=[.!?][\"')\]][\"')\]]))\s+(?=[\"'(\[]?[A-Z0-9])"
-    r"|(?<=\])\s+(?=[A-Z])"
-)
-
-
-def _blocks(text: str) -> list[str]:
-    """Markdown blocks of ``text`` as single lines: a blank line, a heading, a list item or a quote
-    starts a new block; any other line continues the block above (a wrapped line)."""
-    blocks: list[list[str]] = []
-    open_block = False
-    for line in text.splitlines():
-        if not line.strip():
-            open_block = False
-            continue
-        if not open_block or _BLOCK_START_RE.match(line):
-            blocks.append([])
-        blocks[-1].append(line)
-        open_block = not _HEADING_RE.match(line)  # a heading is one line
-    return [" ".join(" ".join(block).split()) for block in blocks]
-
-
-def split_sentences(text: str) -> list[str]:
-    """The sentences of a text, block by block (the one sentence splitter of the project).
-
-    Heading marks, list markers and quote marks are left out; a wrapped line joins its block.
-    Citation markers right after a full stop stay with its sentence (``"Tea is old. [1]"``).
-    """
-    sentences: list[str] = []
-    for block in _blocks(text):
-        for piece in _SENTENCE_END_RE.split(_BLOCK_PREFIX_RE.sub("", block, count=1)):
-            leading = LEADING_MARKERS_RE.match(piece)
-            if leading and sentences and leading.group(0).strip():
-                sentences[-1] = f"{sentences[-1]} {leading.group(0).strip()}"
-                piece = piece[leading.end() :]
-            if piece.strip():
-                sentences.append(piece.strip())
-    return sentences
-
-
 def code_spans(markdown: str) -> list[tuple[int, int]]:
     """Character ranges of fenced code blocks and inline code spans."""
     spans = [match.span() for match in _FENCE_RE.finditer(markdown)]
@@ -229,3 +185,47 @@ def remove_markers(text: str) -> str:
 def strip_citations(markdown: str) -> str:
     """Remove every citation marker and References section (for drafts without sources)."""
     return _replace_markers(remove_reference_sections(markdown), lambda ids: "").rstrip() + "\n"
+
+
+_BLOCK_START_RE = re.compile(r"^ {0,3}(?:#{1,6}\s|[-*+]\s|\d+[.)]\s|>)")
+_BLOCK_PREFIX_RE = re.compile(r"^\s*(?:#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s*)*")
+# A sentence ends after . ! or ? (and up to two closing quotes or brackets) where the next one
+# starts with a capital, a digit or a citation marker; or after a marker followed by a capital.
+_SENTENCE_END_RE = re.compile(
+    r"(?:(?<=[.!?])|(?<=[.!?][\"')\]])|(?<=[.!?][\"')\]][\"')\]]))\s+(?=[\"'(\[]?[A-Z0-9])"
+    r"|(?<=\])\s+(?=[A-Z])"
+)
+
+
+def _blocks(text: str) -> list[str]:
+    """Markdown blocks of ``text`` as single lines: a blank line, a heading, a list item or a quote
+    starts a new block; any other line continues the block above (a wrapped line)."""
+    blocks: list[list[str]] = []
+    open_block = False
+    for line in text.splitlines():
+        if not line.strip():
+            open_block = False
+            continue
+        if not open_block or _BLOCK_START_RE.match(line):
+            blocks.append([])
+        blocks[-1].append(line)
+        open_block = not _HEADING_RE.match(line)  # a heading is one line
+    return [" ".join(" ".join(block).split()) for block in blocks]
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a text, block by block (the one sentence splitter of the project).
+
+    Heading marks, list markers and quote marks are left out; a wrapped line joins its block.
+    Citation markers right after a full stop stay with its sentence (``"Tea is old. [1]"``).
+    """
+    sentences: list[str] = []
+    for block in _blocks(text):
+        for piece in _SENTENCE_END_RE.split(_BLOCK_PREFIX_RE.sub("", block, count=1)):
+            leading = LEADING_MARKERS_RE.match(piece)
+            if leading and sentences and leading.group(0).strip():
+                sentences[-1] = f"{sentences[-1]} {leading.group(0).strip()}"
+                piece = piece[leading.end() :]
+            if piece.strip():
+                sentences.append(piece.strip())
+    return sentences
