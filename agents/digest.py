@@ -25,6 +25,7 @@ MAX_FACT_WORDS = 10  # a condensed fact stays a short claim
 MIN_FACT_WORDS = 4
 FRAGMENT_WORDS = 6  # a shorter model "sentence" without a verb is a fragment (a copied list item)
 PLAIN_SHARE = 0.4  # model sentences that state no fact of the evidence fill at most this share
+RUN_ON_WORDS = 40  # a model "sentence" longer than this is a run-on list, never kept
 ON_TOPIC_WORDS = 3  # a model sentence must share this many content words with its section's subject
 MARKUP = re.compile(r"\*\*|__|`|\[\d+(?:,\s*\d+)*\]")
 _LEAD = re.compile(
@@ -62,6 +63,8 @@ def condense(sentence: str) -> str:
     words = text.split()
     if not words or _RELATIVE.match(text) or len(words) > MAX_FACT_WORDS + 6 or not has_verb(text):
         return ""
+    if text.count('"') % 2 or text.count("“") != text.count("”") or text.count("(") != text.count(")"):
+        return ""  # a quotation or aside cut in half
     text = text.rstrip(" .,:;!?")
     first = text.split()[0]
     if first.isalpha() and first.islower():  # not an identifier such as "llama.cpp"
@@ -197,6 +200,8 @@ def weave(body: str, evidence: Sequence[Passage], subject_text: str, target_word
     wanted = key_specifics(p.text for p in evidence)
     kept, plain_words = [], 0
     for sentence in split_sentences(body):
+        if len(sentence.split()) > RUN_ON_WORDS:
+            continue  # not a sentence: a small model's run-on list, whatever facts it holds
         if states_facts(sentence, wanted):
             kept.append(sentence)  # the model explains a fact of its evidence: always kept
         elif (

@@ -476,3 +476,15 @@ def test_a_model_sentence_must_name_the_subject_not_just_share_its_verb():
     rambling = "You may not know that you can tell someone because they are reading your life story."
     assert not on_topic(rambling, subject, core)
     assert on_topic("A grid reference names one square of the map by its two numbers.", subject, core)
+
+
+def test_run_on_model_text_and_half_quotations_are_not_kept():
+    from agents.digest import condense, weave
+
+    evidence = [Passage(id=0, source_id=1, text="R290 has a global warming potential of about 3.")]
+    run_on = "The story of the grid; " * 12 + "R290 has a global warming potential of about 3"
+    woven = weave(run_on, evidence, "Heat pumps R290", 60)
+    assert "The story of the grid" not in woven
+    assert (
+        condense('Generations of children have learned it as "along the corridor, then up the stairs.') == ""
+    )
