@@ -200,8 +200,9 @@ def weave(body: str, evidence: Sequence[Passage], subject_text: str, target_word
     wanted = key_specifics(p.text for p in evidence)
     kept, plain_words = [], 0
     for sentence in split_sentences(body):
-        if len(sentence.split()) > RUN_ON_WORDS:
-            continue  # not a sentence: a small model's run-on list, whatever facts it holds
+        size = len(sentence.split())
+        if size > RUN_ON_WORDS or (size < FRAGMENT_WORDS and not has_verb(sentence)):
+            continue  # not a sentence: a run-on list or a copied list item, whatever facts it holds
         if states_facts(sentence, wanted):
             kept.append(sentence)  # the model explains a fact of its evidence: always kept
         elif (

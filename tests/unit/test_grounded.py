@@ -485,6 +485,12 @@ def test_run_on_model_text_and_half_quotations_are_not_kept():
     run_on = "The story of the grid; " * 12 + "R290 has a global warming potential of about 3"
     woven = weave(run_on, evidence, "Heat pumps R290", 60)
     assert "The story of the grid" not in woven
+    oulu = [Passage(id=0, source_id=1, text="In Oulu, riders avoid the Painted Road Markings after frost.")]
+    listed = weave(
+        "Painted Road Markings. Riders in Oulu avoid slippery markings.", oulu, "Winter cycling Oulu", 60
+    )
+    assert "Painted Road Markings." not in listed  # a copied list item, not a sentence
+    assert "Riders in Oulu avoid slippery markings." in listed
     assert (
         condense('Generations of children have learned it as "along the corridor, then up the stairs.') == ""
     )
