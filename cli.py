@@ -187,8 +187,16 @@ def interrupted_hint(run_id: str | None) -> str:
 
 def advice(exc: DraftsmithError) -> str:
     """What to do next, in the command line's words (the core's messages carry none)."""
-    from core.errors import NoDraftYetError, RunFinishedError, RunNotFoundError, ServerUnreachableError
+    from core.errors import (
+        NoDraftYetError,
+        NoNotesFolderError,
+        RunFinishedError,
+        RunNotFoundError,
+        ServerUnreachableError,
+    )
 
+    if isinstance(exc, NoNotesFolderError):
+        return ": pass --sources DIR"
     if isinstance(exc, ServerUnreachableError):
         return " (is it running? check --base-url)"
     if isinstance(exc, NoDraftYetError):

@@ -45,6 +45,10 @@ class ServerTimeoutError(BackendError):
     """The OpenAI-compatible server accepted the request but did not answer in time."""
 
 
+class NoNotesFolderError(BadInputError):
+    """Search mode ``local`` was asked for without a folder of notes."""
+
+
 class RunNotFoundError(BadInputError):
     """No run with this id in the run store."""
 

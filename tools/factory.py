@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal, get_args
 
-from core.errors import BadInputError
+from core.errors import BadInputError, NoNotesFolderError
 from tools.base import Document, HoldsWholeDocuments, NoSearch, SearchReport, SearchTool
 from tools.cache import DEFAULT_TTL_SECONDS, CachedSearch, SearchCache, default_cache_path
 from tools.fetch import PageFetcher
@@ -119,7 +119,7 @@ def make_search_tool(
         return NoSearch()
     if mode == "local":
         if sources_dir is None:
-            raise BadInputError("search mode 'local' needs a folder of notes: pass --sources DIR")
+            raise NoNotesFolderError("search mode 'local' needs a folder of notes")
         return LocalCorpus(sources_dir)
     local = LocalCorpus(sources_dir) if mode == "auto" and sources_dir is not None else None
     web: SearchTool = WebSearch(backends=backends, min_interval=min_interval, policy=policy, client=client)

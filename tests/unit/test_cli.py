@@ -40,7 +40,7 @@ BAD_INPUT = [
     (["--backend", "openai"], "base_url"),
     (["--base-url", "ftp://x"], "base_url"),
     (["--search", "google"], "--search"),
-    (["--search", "local"], "sources"),
+    (["--search", "local"], "needs a folder of notes: pass --sources DIR"),
     (["--sources", "/no/such/folder"], "/no/such/folder"),
     (["--hf-repo", "org/repo"], "hf_file"),
     (["--out", "/no/such/dir/post.md"], "/no/such/dir"),

@@ -55,8 +55,9 @@ def test_unknown_mode_is_bad_input():
 
 
 def test_local_mode_needs_a_folder(notes):
-    with pytest.raises(BadInputError, match="needs a folder of notes"):
+    with pytest.raises(BadInputError, match="needs a folder of notes") as refused:
         make_search_tool("local")
+    assert "--" not in str(refused.value)  # the front end words its own advice (the CLI: --sources)
     tool = make_search_tool("local", notes)
     assert isinstance(tool, LocalCorpus)
     assert all(document.origin == "local" for document in tool.search("sourdough oven").documents)
