@@ -28,21 +28,29 @@ def ration_copied_facts(
     ceiling: float = COPY_CEILING,
 ) -> list[str]:
     """Add the facts that copy a source's wording (eight words or more in the source's order)
-    where they are worth most. First every section with evidence that cites nothing yet gets its
-    cheapest fact that names a specific, while the whole draft copies at most ``ceiling`` of its
-    8-grams; then the other facts, most specifics first, while it copies at most ``budget``.
-    Sections stop at their planned length."""
+    where they are worth most. First every body section with evidence that cites nothing yet gets
+    its cheapest fact that names a specific (whatever it costs), then the intro likewise while the
+    whole draft copies at most ``ceiling`` of its 8-grams; then the other facts, most specifics
+    first, while it copies at most ``budget``. Sections stop at their planned length; a fact the
+    draft states anywhere is not added again."""
     texts = list(bodies)
     offered = [
         fact_candidates(passages, subjects[i]) if passages else [] for i, passages in enumerate(evidence)
     ]
-    for position, facts in enumerate(offered):
-        if facts and not _CITED.search(texts[position]):
-            cheapest = sorted(facts, key=lambda f: (f[2] == 0, copied_grams(f[0], known), -f[2]))
-            for fact, source_id, _ in cheapest:
-                if with_fact(texts, position, fact, source_id, known, ceiling, lengths[position]) != texts:
-                    texts = with_fact(texts, position, fact, source_id, known, ceiling, lengths[position])
-                    break
+    body = range(1, len(texts) - 1)  # between the intro and the conclusion
+    for position in [*body, 0, len(texts) - 1]:
+        if not offered[position] or _CITED.search(texts[position]):
+            continue
+        # A body section states at least one fact of its sources even past the ceiling: a
+        # heading with nothing under it tells the reader nothing.
+        limit = 1.0 if position in body else ceiling
+        for fact, source_id, _ in sorted(
+            offered[position], key=lambda f: (f[2] == 0, copied_grams(f[0], known), -f[2])
+        ):
+            grown = with_fact(texts, position, fact, source_id, known, limit, lengths[position])
+            if grown != texts:
+                texts = grown
+                break
     pending = sorted(
         (-count, rank, position, fact, source_id)
         for position, facts in enumerate(offered)
@@ -74,7 +82,7 @@ def with_fact(
     """``texts`` with the cited fact added to section ``position``, or unchanged when the section
     is full, already states it, or the draft would copy more than ``limit`` of its 8-grams."""
     text = texts[position]
-    if len(text.split()) >= length or already_stated(text, fact):
+    if len(text.split()) >= length or already_stated(" ".join(texts), fact):
         return texts
     trial = [*texts[:position], f"{text} {fact[:-1]} [{source_id}].".strip(), *texts[position + 1 :]]
     copied = copied_ngram_ratio(MARKUP.sub(" ", " ".join(trial)), known=known) or 0.0

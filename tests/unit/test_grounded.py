@@ -386,7 +386,8 @@ def test_facts_that_copy_wording_are_rationed_over_the_draft_uncited_sections_fi
     none = ration_copied_facts(
         bodies, [[hive], [mites], []], subjects, lengths, known, budget=0.0, ceiling=0.0
     )
-    assert none == bodies  # no room at all: nothing that copies is added
+    assert none[0] == own  # no room: the intro gets nothing that copies...
+    assert none[1].count("[2]") == 1  # ...but a body section still states one fact of its sources
 
 
 def test_a_model_that_states_the_facts_itself_gets_nothing_added():
