@@ -11,11 +11,11 @@ import re
 from collections.abc import Sequence
 
 from agents.digest import MARKUP, already_stated, fact_candidates
-from agents.grounding import COPY_NGRAM, copied_ngram_ratio, ngrams
+from agents.grounding import COPY_LIMIT, copied_grams, copied_ngram_ratio
 from core.state import Passage
 
 COPY_BUDGET = 0.12  # share of the draft's word 8-grams that may repeat a source verbatim
-COPY_CEILING = 0.15  # ... and never more, even to give a section its one fact
+COPY_CEILING = COPY_LIMIT  # ... and never more, but to give a body section its one fact
 
 
 def ration_copied_facts(
@@ -87,11 +87,6 @@ def with_fact(
     trial = [*texts[:position], f"{text} {fact[:-1]} [{source_id}].".strip(), *texts[position + 1 :]]
     copied = copied_ngram_ratio(MARKUP.sub(" ", " ".join(trial)), known=known) or 0.0
     return trial if copied <= limit else texts
-
-
-def copied_grams(text: str, known: set[tuple[str, ...]]) -> int:
-    """How many of the text's word 8-grams a source holds verbatim."""
-    return sum(gram in known for gram in ngrams(text, COPY_NGRAM))
 
 
 _CITED = re.compile(r"\[\d+")

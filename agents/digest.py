@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from agents.evidence import stems
-from agents.grounding import COPY_NGRAM, copied_ngram_ratio, source_ngrams
+from agents.grounding import COPY_NGRAM, copied_grams, source_ngrams
 from core.markers import split_sentences
 from core.state import Passage
 from core.text import content_words
@@ -125,6 +125,7 @@ include includes cause causes reduce reduces increase increases lower lowers rai
 protects call calls say says see sees find finds try tries pass passes fail fails happen happens
 """
 VERBS = frozenset(_VERB_WORDS.split())  # common verbs, for telling a claim from a list fragment
+_VERB_STEMS = VERBS | {stem for verb in VERBS for stem in stems(verb)}
 _ABOUT_TEXT = re.compile(
     r"\b(?:the|this|that|your)\s+(?:article|text|story|passage|sentence|paragraph|reader|blog post|news)\b",
     re.IGNORECASE,
@@ -182,7 +183,7 @@ def subject_stems(core: set[str]) -> set[str]:
     """Stems of the words that name the subject: "read" in "Learning to read a map" is how one
     deals with it, so a sentence about "reading your life story" does not name it."""
     named = {stem for word in core for stem in stems(word)}
-    return (named - VERBS - {stem for verb in VERBS for stem in stems(verb)}) or named
+    return (named - _VERB_STEMS) or named
 
 
 def states_facts(sentence: str, wanted: Sequence[Specific]) -> bool:
@@ -205,13 +206,9 @@ def weave(body: str, evidence: Sequence[Passage], subject_text: str, target_word
             continue  # not a sentence: a run-on list or a copied list item, whatever facts it holds
         if states_facts(sentence, wanted):
             kept.append(sentence)  # the model explains a fact of its evidence: always kept
-        elif (
-            on_topic(sentence, subject, core)
-            and (len(sentence.split()) >= FRAGMENT_WORDS or has_verb(sentence))
-            and plain_words + len(sentence.split()) <= PLAIN_SHARE * target_words
-        ):
+        elif on_topic(sentence, subject, core) and plain_words + size <= PLAIN_SHARE * target_words:
             kept.append(sentence)
-            plain_words += len(sentence.split())
+            plain_words += size
     text, known = " ".join(kept), source_ngrams(p.text for p in evidence)
     for fact, source_id, _ in fact_candidates(evidence, subject_text):
         if len(text.split()) >= target_words:
@@ -226,7 +223,7 @@ def copies(text: str, fact: str, known: set[tuple[str, ...]]) -> bool:
     """True when the fact, after ``text``, repeats one of the sources' 8-word runs: by itself, or
     run on from the text's last words (two neighbouring sentences of a source in their order)."""
     tail = " ".join(MARKUP.sub(" ", text).split()[-(COPY_NGRAM - 1) :])
-    return bool(copied_ngram_ratio(f"{tail} {fact}", known=known))
+    return copied_grams(f"{tail} {fact}", known) > 0
 
 
 def already_stated(text: str, fact: str) -> bool:

@@ -64,6 +64,7 @@ def drop_invented(body: str, corpus: Corpus, grounded: bool) -> tuple[str, list[
 
 
 COPY_NGRAM = 8
+COPY_LIMIT = 0.15  # the most of a post's word 8-grams that may repeat its sources (quotes, names)
 _WORDS = re.compile(r"[a-z0-9]+")  # as the bench counts them: "llama.cpp" is two words
 
 
@@ -86,7 +87,12 @@ def copied_ngram_ratio(
     if not grams:
         return None
     known = source_ngrams(source_texts) if known is None else known
-    return sum(gram in known for gram in grams) / len(grams)
+    return copied_grams(prose, known) / len(grams)
+
+
+def copied_grams(text: str, known: set[tuple[str, ...]]) -> int:
+    """How many of the text's word 8-grams a source holds verbatim (``known``: their n-grams)."""
+    return sum(gram in known for gram in ngrams(text, COPY_NGRAM))
 
 
 @dataclass(frozen=True)

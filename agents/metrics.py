@@ -8,7 +8,7 @@ from statistics import mean
 from typing import Any
 
 from agents.cleanup import repeated_sentence_ratio
-from agents.grounding import copied_ngram_ratio, corpus_for, invented
+from agents.grounding import COPY_LIMIT, copied_ngram_ratio, corpus_for, invented
 from agents.markdown import render_markdown, word_count
 from agents.readability import flesch_reading_ease, repeated_ngram_ratio
 from core.markers import split_sentences, strip_citations
@@ -135,17 +135,14 @@ def objective_findings(
             min(2.0, 0.5 + 10 * share),
             f"{named} appear in no source: state only what the sources say",
         )
-    if metrics.copied_ngram_ratio is not None and metrics.copied_ngram_ratio > COPY_ALLOWANCE:
+    if metrics.copied_ngram_ratio is not None and metrics.copied_ngram_ratio > COPY_LIMIT:
         found(
             "copying",
-            min(2.0, (metrics.copied_ngram_ratio - COPY_ALLOWANCE) * 10),
+            min(2.0, (metrics.copied_ngram_ratio - COPY_LIMIT) * 10),
             f"{metrics.copied_ngram_ratio:.0%} of the draft copies its sources word for word: "
             "explain in your own words",
         )
     return penalty, issues
-
-
-COPY_ALLOWANCE = 0.15  # share of word 8-grams a post may share with its sources (quotes, names)
 
 
 FULL_COVERAGE = 0.5  # stating half of the evidence's specifics counts as full depth

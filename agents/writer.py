@@ -98,7 +98,7 @@ def with_rationed_facts(
     sources: list[Source],
 ) -> list[Section]:
     """The sections with the facts that copy a source's wording added where they are worth most,
-    within the draft's copy budget (see :func:`agents.digest.ration_copied_facts`)."""
+    within the draft's copy budget (see :func:`agents.copy_budget.ration_copied_facts`)."""
     bodies = ration_copied_facts(
         [s.body for s in sections],
         evidence,
