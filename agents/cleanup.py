@@ -19,7 +19,9 @@ _META = re.compile(
     r"\b(the critic|critic said|research notes?|the author asks|plain prose|no heading|"
     r"this (?:opening|closing) paragraph|"
     r"(?:improve|rewrite|revise) the section|"
-    r"I (?:have |'ve )?(?:also )?(?:made (?:some )?changes|reorgani[sz]ed|rewrote|revised))\b",
+    r"I (?:have |'ve )?(?:also )?(?:made (?:some )?changes|reorgani[sz]ed|rewrote|revised)|"
+    r"hook (?:the )?readers?|I'?m (?:so )?(?:excited|thrilled|happy|delighted) (?:to|about)|"
+    r"I am (?:so )?(?:excited|thrilled|happy|delighted) (?:to|about)|welcome to (?:my|our|the) blog)\b",
     re.IGNORECASE,
 )
 _LETTERS = re.compile(r"[^\W\d_]{2,}")
@@ -98,6 +100,7 @@ def _overlaps_instruction(key: frozenset[str], instructions: list[frozenset[str]
 def tidy_heading(heading: str) -> str:
     """A heading without numbering ("2. ", "Section 3:") or markdown marks."""
     heading = re.sub(r"^[#\s]*(section\s+)?\d+[.):]\s*", "", heading.strip(), flags=re.IGNORECASE)
+    heading = re.sub(r"^(?:[IVX]{1,4}|[A-H])[.)]\s+(?=[A-Z])", "", heading)  # "II. Dependencies"
     return heading.strip(" #*_\"'")
 
 
@@ -114,7 +117,16 @@ def strip_chatter(text: str) -> str:
             continue
         lines.append(stripped)
     paragraphs = "\n".join(lines).split("\n\n")
-    return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
+    return "\n\n".join(unquoted(" ".join(p.split())) for p in paragraphs if p.strip())
+
+
+_WRAPPED = re.compile(r'^["“](?P<inner>[^"“”]+)["”]$')
+
+
+def unquoted(paragraph: str) -> str:
+    """A paragraph without the quotation marks a small model wraps a whole answer in."""
+    match = _WRAPPED.match(paragraph)
+    return match.group("inner").strip() if match else paragraph
 
 
 def drop_unfinished_sentence(text: str) -> str:
@@ -192,3 +204,20 @@ def repeated_sentence_ratio(text: str) -> float:
         else:
             seen.append(key)
     return repeats / len(sentences)
+
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+")
+_EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])")
+
+
+def flatten_markdown(text: str) -> str:
+    """Prose from a model's markdown: bold and italic marks dropped, each list item made a
+    sentence of its paragraph (a post's sections are plain paragraphs)."""
+    lines = []
+    for line in text.splitlines():
+        item = _LIST_ITEM.match(line)
+        stripped = _EMPHASIS.sub("", line[item.end() :] if item else line).strip()
+        if item and stripped and stripped[-1] not in ".!?:":
+            stripped += "."
+        lines.append(stripped)
+    return "\n".join(lines)

@@ -11,11 +11,13 @@ tokens are reused). A reply that cannot be validated yields a fallback critique 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from statistics import mean
 
 from langchain_core.language_models import BaseChatModel
 
+from agents.capability import WritingMode
+from agents.free_rounds import section_findings
 from agents.metrics import describe, measure_draft, measured_rubric, objective_findings
 from agents.prompts import messages_for, render, shared_context
 from backends.ratings import RatesByProbability, expected_rating
@@ -43,8 +45,9 @@ UNUSABLE_PROBABILITIES = (
 )
 
 
-def make_critic(model: BaseChatModel) -> Callable[[DraftState], dict]:
-    """Build the critic node; it appends one RoundRecord per call (the round counter)."""
+def make_critic(model: BaseChatModel, writing: WritingMode = "extractive") -> Callable[[DraftState], dict]:
+    """Build the critic node; it appends one RoundRecord per call (the round counter). For a
+    model that can write, the measured issues also name each section's own problems."""
 
     def critic(state: DraftState) -> dict:
         request, outline, sections = state["request"], state["outline"], state["sections"]
@@ -64,6 +67,8 @@ def make_critic(model: BaseChatModel) -> Callable[[DraftState], dict]:
         system = shared_context(request, state.get("notes", []), sources)
         penalty, measured_issues = objective_findings(metrics, outline, bool(sources))
         measured_issues += weak_citations
+        if writing == "free":
+            measured_issues += section_findings(state)
         warnings = []
         try:
             reply, _ = invoke_structured(
@@ -89,23 +94,42 @@ def make_critic(model: BaseChatModel) -> Callable[[DraftState], dict]:
         critique = Critique(
             scores=scores,
             overall=round(overall, 1),
-            issues=measured_issues + model_notes(issues, measured_issues),
+            issues=measured_issues + model_notes(issues, measured_issues, [s.heading for s in sections]),
             gaps=gaps,
             metrics=metrics,
             fallback=fallback,
         )
+        if writing == "free":
+            critique.fixable = any(issue.section is not None for issue in critique.issues)
         record = RoundRecord(
-            round=completed_rounds(state) + 1, title=outline.title, markdown=state["draft"], critique=critique
+            round=completed_rounds(state) + 1,
+            title=outline.title,
+            markdown=state["draft"],
+            critique=critique,
+            changes=state.get("changes", []),
         )
         return {"critique": critique, "rounds": [record], "warnings": warnings}
 
     return critic
 
 
-def model_notes(lines: list[str], measured: list[CritiqueIssue]) -> list[CritiqueIssue]:
-    """The critic model's own issues, as notes, without those the measurements already name."""
+def model_notes(
+    lines: list[str], measured: list[CritiqueIssue], headings: Sequence[str] = ()
+) -> list[CritiqueIssue]:
+    """The critic model's own issues, as notes, without those the measurements already name; a
+    note that quotes a section's heading is about that section."""
     known = {issue.text for issue in measured}
-    return [CritiqueIssue(kind="note", text=line) for line in lines if line not in known]
+    return [
+        CritiqueIssue(kind="note", text=line, section=named_section(line, headings))
+        for line in lines
+        if line not in known
+    ]
+
+
+def named_section(line: str, headings: Sequence[str]) -> str | None:
+    """The heading (of two words or more) that ``line`` names, if one."""
+    lowered = line.lower()
+    return next((h for h in headings if len(h.split()) >= 2 and h.lower() in lowered), None)
 
 
 def weighted_judgements(model: BaseChatModel, system: str, draft: str) -> dict[str, float]:

@@ -14,6 +14,8 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
+from agents.capability import WritingMode
+from agents.checks import heading_problem
 from agents.cleanup import tidy_heading
 from agents.evidence import EVIDENCE_CAP_WORDS, EvidenceIndex, assign_passages
 from agents.issues import issue_lines
@@ -30,6 +32,7 @@ from core.state import (
     OutlineSection,
     Passage,
     SectionChoice,
+    SectionPlan,
     Source,
 )
 from core.text import content_words
@@ -41,13 +44,14 @@ RETRY_SEED = 7001
 RESERVED_HEADINGS = {"introduction", "intro", "conclusion", "research notes", "references", "summary"}
 
 
-def make_outliner(model: BaseChatModel) -> Callable[[DraftState], dict]:
-    """Build the outliner node: a grammar-constrained outline, with a safe fallback."""
+def make_outliner(model: BaseChatModel, writing: WritingMode = "extractive") -> Callable[[DraftState], dict]:
+    """Build the outliner node: a grammar-constrained outline, with a safe fallback. A model that
+    can write (``writing="free"``) heads the evidence's sections in its own words."""
 
     def outliner(state: DraftState) -> dict:
         passages = state.get("passages", [])
         if passages:
-            grounded = grounded_outline(model, state, passages)
+            grounded = grounded_outline(model, state, passages, writing)
             if grounded is not None:
                 return grounded
         request = state["request"]
@@ -102,7 +106,9 @@ CHOICE_MAX_TOKENS = 80
 INTRO_EVIDENCE_WORDS = 120
 
 
-def grounded_outline(model: BaseChatModel, state: DraftState, passages: list[Passage]) -> dict | None:
+def grounded_outline(
+    model: BaseChatModel, state: DraftState, passages: list[Passage], writing: WritingMode = "extractive"
+) -> dict | None:
     """An outline whose sections are the evidence's own subjects; None when the evidence offers
     fewer than three (the model then plans, and its sections get the passages that fit)."""
     request, sources = state["request"], state.get("sources", [])
@@ -117,14 +123,18 @@ def grounded_outline(model: BaseChatModel, state: DraftState, passages: list[Pas
         return None
     shown = candidates[:MAX_CHOICES]
     count = min(section_count(request.words), len(shown))
-    chosen, title, warnings = choose_sections(model, state, shown, count)
+    if writing == "free":
+        chosen, headings, title, warnings = plan_sections(model, state, shown, count, passages)
+    else:
+        chosen, title, warnings = choose_sections(model, state, shown, count)
+        headings = [c.heading for c in chosen]
     sections = [
         OutlineSection(
-            heading=c.heading,
+            heading=heading,
             key_points=[key_point(c, passages)],
             source_ids=sorted(c.sources)[:4],
         )
-        for c in chosen
+        for c, heading in zip(chosen, headings, strict=True)
     ]
     outline = tidy_outline(Outline(title=title, sections=sections), {s.id for s in sources}, count)
     outline = with_evidence(outline, request.topic, index, [c.passage_ids for c in chosen])
@@ -137,7 +147,7 @@ def grounded_outline(model: BaseChatModel, state: DraftState, passages: list[Pas
 
 
 def choose_sections(
-    model: BaseChatModel, state: DraftState, shown: list[Candidate], count: int
+    model: BaseChatModel, state: DraftState, shown: list[Candidate], count: int, asked: bool = True
 ) -> tuple[list[Candidate], str, list[str]]:
     """The model picks ``count`` of the numbered candidates and writes a title (grammar-bound to
     the candidates' numbers); an unusable or repetitive pick is completed in ranking order."""
@@ -150,13 +160,18 @@ def choose_sections(
         minItems=count, maxItems=count, items={"enum": list(range(1, len(shown) + 1))}
     )
     warnings: list[str] = []
+    picks, title = [], request.topic
     try:
-        reply, _ = invoke_structured(
-            model, SectionChoice, messages_for(system, task), json_schema=schema, max_tokens=CHOICE_MAX_TOKENS
-        )
-        picks, title = [n for n in dict.fromkeys(reply.sections) if 1 <= n <= len(shown)], reply.title
+        if asked:
+            reply, _ = invoke_structured(
+                model,
+                SectionChoice,
+                messages_for(system, task),
+                json_schema=schema,
+                max_tokens=CHOICE_MAX_TOKENS,
+            )
+            picks, title = [n for n in dict.fromkeys(reply.sections) if 1 <= n <= len(shown)], reply.title
     except StructuredOutputError as exc:
-        picks, title = [], request.topic
         warnings.append(f"outliner reply was unusable ({exc}); sections follow the evidence's ranking")
     for n in range(1, len(shown) + 1):
         if len(picks) >= count:
@@ -170,6 +185,66 @@ def choose_sections(
         title if len(title) >= 5 else f"About {request.topic}",
         warnings,
     )
+
+
+OPENING_WORDS = 18  # words of a candidate's first passage shown beside its label
+PLAN_MAX_TOKENS = 200
+
+
+def plan_sections(
+    model: BaseChatModel, state: DraftState, shown: list[Candidate], count: int, passages: list[Passage]
+) -> tuple[list[Candidate], list[str], str, list[str]]:
+    """A model that can write picks ``count`` of the numbered candidates, heads each in its own
+    words and titles the post (grammar-bound to the candidates' numbers). A heading that reads as
+    a fragment gives way to the candidate's own label when that reads better."""
+    request = state["request"]
+    by_id = {p.id: p for p in passages}
+    listing = "\n".join(
+        f"{n}. {c.heading}: {' '.join(by_id[c.passage_ids[0]].text.split()[:OPENING_WORDS])}…"
+        for n, c in enumerate(shown, 1)
+    )
+    task = render("outliner", "plan", sections=count, candidates=listing)
+    system = shared_context(request, state.get("notes", []), state.get("sources", []))
+    schema = json_schema_for(SectionPlan)
+    sections_schema = schema["properties"]["sections"]
+    sections_schema.update(minItems=count, maxItems=count)
+    item = schema["$defs"]["NamedSection"] if "$defs" in schema else sections_schema["items"]
+    item["properties"]["subject"] = {"enum": list(range(1, len(shown) + 1))}
+    try:
+        reply, _ = invoke_structured(
+            model, SectionPlan, messages_for(system, task), json_schema=schema, max_tokens=PLAN_MAX_TOKENS
+        )
+    except StructuredOutputError as exc:
+        chosen, title, warnings = choose_sections(model, state, shown, count, asked=False)
+        warnings.append(f"outliner reply was unusable ({exc}); sections follow the evidence's ranking")
+        return chosen, [c.heading for c in chosen], title, warnings
+    source_text = "\n".join(s.text for s in state.get("sources", []))
+    picked: dict[int, str] = {}
+    for named in reply.sections:
+        if 1 <= named.subject <= len(shown) and named.subject not in picked:
+            picked[named.subject] = best_heading(named.heading, shown[named.subject - 1].heading, source_text)
+    for n in range(1, len(shown) + 1):
+        if len(picked) >= count:
+            break
+        picked.setdefault(n, shown[n - 1].heading)
+    chosen = [shown[n - 1] for n in list(picked)[:count]]
+    title = (
+        reply.title
+        if topic_overlap(reply.title, request.topic) and headline_like(reply.title)
+        else request.topic
+    )
+    return chosen, [picked[n] for n in list(picked)[:count]], title, []
+
+
+def best_heading(written: str, label: str, source_text: str) -> str:
+    """The model's heading, tidied, unless it reads as a fragment and the source's label does not."""
+    mine = tidy_heading(written)
+    if (
+        heading_problem(mine, source_text) is None
+        or heading_problem(tidy_heading(label), source_text) is not None
+    ):
+        return mine
+    return tidy_heading(label)
 
 
 def with_evidence(outline: Outline, topic: str, index: EvidenceIndex, preferred: list[list[int]]) -> Outline:
@@ -236,24 +311,49 @@ def outline_schema(count: int) -> dict[str, Any]:
 def tidy_outline(outline: Outline, known_ids: set[int], count: int = 6) -> Outline:
     """Tidy headings, drop unknown source ids, duplicate headings and sections beyond ``count``.
 
-    The result is validated again, so what goes into the state always satisfies the schema.
+    A heading that repeats another, echoes a prompt word or is a placeholder is replaced by the
+    section's first key point; a section with neither is dropped, and a plan left with fewer
+    than three sections is completed with plain generic ones (never "Part 3"). The result is
+    validated again, so what goes into the state always satisfies the schema.
     """
     seen: set[str] = {tidy_heading(outline.title).lower()}
     sections = []
-    for number, section in enumerate(outline.sections[:count], 1):
+    for section in outline.sections[:count]:
         heading = tidy_heading(section.heading)
-        if heading.lower() in seen or heading.lower() in RESERVED_HEADINGS or len(heading) < 3:
+        if not usable_heading(heading, seen):
             # small models repeat headings or echo prompt words: name the section after its first point
             heading = tidy_heading(section.key_points[0])[:KEY_POINT_CHARS].rstrip(" .").capitalize()
-        if heading.lower() in seen or len(heading) < 3:
-            heading = f"Part {number}"
+        if not usable_heading(heading, seen):
+            continue
         seen.add(heading.lower())
         ids = [i for i in dict.fromkeys(section.source_ids) if i in known_ids]
         sections.append({**section.model_dump(), "heading": heading, "source_ids": ids})
     title = tidy_heading(outline.title)
-    return Outline.model_validate(
-        {"title": title if len(title) >= 5 else outline.title, "sections": sections}
-    )
+    title = title if len(title) >= 5 else outline.title
+    for generic in GENERIC_SECTIONS:
+        if len(sections) >= MIN_SECTIONS:
+            break
+        if generic[0].lower() not in seen:
+            seen.add(generic[0].lower())
+            sections.append({"heading": generic[0], "key_points": [generic[1]]})
+    return Outline.model_validate({"title": title, "sections": sections})
+
+
+MIN_SECTIONS = 3
+GENERIC_SECTIONS = (
+    ("Why it matters", "what difference it makes to the reader"),
+    ("How it works", "the key ideas and how they fit together"),
+    ("Getting started", "practical first steps"),
+)
+UNUSABLE_HEADINGS = ("is a placeholder", "is too long for a heading", "is cut off mid-phrase")
+
+
+def usable_heading(heading: str, seen: set[str]) -> bool:
+    """A heading that is new in the plan, not a prompt word, and not a placeholder."""
+    lowered = heading.lower()
+    if lowered in seen or lowered in RESERVED_HEADINGS or len(heading) < 3:
+        return False
+    return heading_problem(heading) not in UNUSABLE_HEADINGS
 
 
 def fallback_outline(
@@ -281,10 +381,7 @@ def fallback_outline(
     return Outline(
         title=title,
         sections=[
-            OutlineSection(
-                heading="Why it matters", key_points=[f"why {topic} matters to {request.audience}"]
-            ),
-            OutlineSection(heading="How it works", key_points=[f"the key ideas behind {topic}"]),
-            OutlineSection(heading="Getting started", key_points=[f"practical first steps with {topic}"]),
+            OutlineSection(heading=heading, key_points=[f"{point} ({topic})"])
+            for heading, point in GENERIC_SECTIONS
         ],
     )

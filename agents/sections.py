@@ -11,6 +11,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
+from agents.checks import meta_sentences
 from agents.cleanup import clean_section
 from agents.digest import weave
 from agents.evidence import EVIDENCE_CAP_WORDS, evidence_word_budget, quoted_evidence
@@ -18,6 +19,7 @@ from agents.grounding import drop_invented
 from agents.lengths import TOKENS_PER_WORD, max_tokens_for
 from agents.prompts import messages_for, render
 from backends.copy_guard import AvoidsCopying
+from core.markers import split_sentences
 from core.state import (
     DraftRequest,
     Outline,
@@ -133,7 +135,10 @@ def generate(
     reply = context.model.invoke(messages_for(context.system, task), **options)
     seen = context.seen if seen is None else seen
     body = clean_section(str(reply.content), context.known_ids, list(seen), prompt=instructions)
-    body, _ = drop_invented(body, context.corpus, context.grounded)
+    # Without sources nothing can back a name or number a model that cannot write states (it
+    # invents inventors, dates and places): every one not in the request goes.
+    body, _ = drop_invented(body, context.corpus, grounded=True)
+    body = drop_sentences(body, meta_sentences(body))
     if context.grounded or evidence:
         body = weave(body, evidence, subject_of(context, heading), length)
     return clean_section(body, context.known_ids, seen)
@@ -159,3 +164,21 @@ def gained_section(
         points="- " + headings[position],
         covered="the other sections",
     )
+
+
+def section_evidence(outline: Outline, passages: dict[int, Passage]) -> list[list[Passage]]:
+    """The passages of the intro, each body section and the conclusion (none for the conclusion)."""
+
+    def pick(ids: list[int]) -> list[Passage]:
+        return [passages[i] for i in ids if i in passages]
+
+    return [pick(outline.intro_passage_ids), *(pick(s.passage_ids) for s in outline.sections), []]
+
+
+def drop_sentences(body: str, doomed: list[str]) -> str:
+    """``body`` without the ``doomed`` sentences (paragraphs kept)."""
+    if not doomed:
+        return body
+    gone = set(doomed)
+    paragraphs = [" ".join(s for s in split_sentences(p) if s not in gone) for p in body.split("\n\n")]
+    return "\n\n".join(p for p in paragraphs if p)

@@ -6,14 +6,23 @@ from collections.abc import Callable
 
 from langchain_core.language_models import BaseChatModel
 
+from agents.capability import WritingMode
 from agents.copy_budget import ration_copied_facts
 from agents.evidence import within_budget
+from agents.free_rounds import free_first_draft, free_revision_round, make_checker
 from agents.grounding import corpus_for, source_ngrams
 from agents.lengths import section_lengths
 from agents.markdown import render_markdown
 from agents.prompts import bullet_list, render, shared_context
 from agents.revision import revise_round, revision_advice
-from agents.sections import CONCLUSION_HEADING, WritingContext, compose, evidence_budget, subject_of
+from agents.sections import (
+    CONCLUSION_HEADING,
+    WritingContext,
+    compose,
+    evidence_budget,
+    section_evidence,
+    subject_of,
+)
 from core.state import (
     DraftRequest,
     DraftState,
@@ -28,11 +37,14 @@ from core.state import (
 VOICE_CHARS = 700
 
 
-def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
+def make_writer(model: BaseChatModel, writing: WritingMode = "extractive") -> Callable[[DraftState], dict]:
     """Build the writer node. Each section is one short generation (small models stay on track).
 
     With evidence, every section call carries its own passages as quoted data; a later round
     rewrites only the sections that measure worst and keeps a rewrite only if it measures better.
+    ``writing`` (``agents.capability``): "free" for a model that can write (it writes, the
+    pipeline checks and asks for fixes, ``agents.free_rounds``), "extractive" for one that
+    cannot (its sentences are checked and the sources' condensed facts woven in).
     """
 
     def writer(state: DraftState) -> dict:
@@ -58,6 +70,8 @@ def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
             for ev, length in zip(section_evidence(outline, passages), lengths, strict=True)
         ]
         previous = {s.heading.lower(): s for s in state.get("sections", [])}
+        if writing == "free":
+            return free_writer_update(context, state, lengths, evidence)
         if critique is not None and previous:
             issues = revision_advice(critique, request, bool(known_ids)) + [
                 f"the author asks: {n}" for n in author_notes(state)
@@ -79,6 +93,31 @@ def make_writer(model: BaseChatModel) -> Callable[[DraftState], dict]:
         return update
 
     return writer
+
+
+def free_writer_update(
+    context: WritingContext, state: DraftState, lengths: list[int], evidence: list[list[Passage]]
+) -> dict:
+    """The writer's update for a model that can write: a first draft, or a revision round."""
+    sources = state.get("sources", [])
+    checker = make_checker(context.request, sources, state.get("passages", []))
+    previous = {s.heading.lower(): s for s in state.get("sections", [])}
+    critique = state.get("critique")
+    if critique is not None and previous:
+        sections, changes, notes = free_revision_round(
+            context, checker, previous, lengths, evidence, critique
+        )
+    else:
+        sections, notes = free_first_draft(context, checker, lengths, evidence)
+        changes = ["first draft"]
+    update: dict = {
+        "sections": sections,
+        "draft": render_markdown(context.outline.title, sections),
+        "changes": changes,
+    }
+    if notes:
+        update["warnings"] = notes
+    return update
 
 
 NOTHING_REVISED = "the revision round changed no section: no rewrite measured better"
@@ -116,15 +155,6 @@ def writer_brief(request: DraftRequest, outline: Outline, has_sources: bool) -> 
         citing += "\n" + render("writer", "voice", sample=request.voice_sample[:VOICE_CHARS])
     headings = ", ".join(f'"{s.heading}"' for s in outline.sections)
     return render("writer", "brief", title=outline.title, headings=headings, citing=citing)
-
-
-def section_evidence(outline: Outline, passages: dict[int, Passage]) -> list[list[Passage]]:
-    """The passages of the intro, each body section and the conclusion (none for the conclusion)."""
-
-    def pick(ids: list[int]) -> list[Passage]:
-        return [passages[i] for i in ids if i in passages]
-
-    return [pick(outline.intro_passage_ids), *(pick(s.passage_ids) for s in outline.sections), []]
 
 
 def first_draft(context: WritingContext, lengths: list[int], evidence: list[list[Passage]]) -> list[Section]:

@@ -25,13 +25,16 @@ from pydantic import ConfigDict, Field
 
 from backends.cancel import GenerationCancelled, StopCheck, current_stop_check
 from backends.chat_formats import formatter_for, stop_sequences_for, to_llama_messages
-from backends.copy_guard import CopyGuard
+from backends.copy_guard import CopyGuard, word_continuations
 from backends.cpu import refit_threads
 from backends.engine_thread import run_on_engine, stream_on_engine
 from backends.generation import GenerationMonitor, fit_to_context, lock_for
 from backends.ratings import spelled_probabilities
 
 __all__ = ["GenerationMonitor", "LlamaCppChatModel", "fit_to_context", "lock_for"]
+
+
+_CONTINUATIONS: dict[int, list[bool]] = {}  # per loaded model (by id): the copy guard's word map
 
 
 class LlamaCppChatModel(BaseChatModel):
@@ -225,6 +228,25 @@ class LlamaCppChatModel(BaseChatModel):
         n_ctx = getattr(self.llama, "n_ctx", None)
         return int(n_ctx()) if callable(n_ctx) else None
 
+    @property
+    def parameter_count(self) -> int | None:
+        """The loaded model's parameter count, from llama.cpp (how the writer tells a model that
+        can write from one that cannot; see ``agents.capability``)."""
+        model = getattr(self.llama, "_model", None)
+        n_params = getattr(model, "n_params", None)
+        return int(n_params()) if callable(n_params) else None
+
+    def _continuations(self) -> list[bool] | None:
+        """Which tokens continue a word (for the copy guard), computed once per model."""
+        n_vocab = getattr(self.llama, "n_vocab", None)
+        if not callable(n_vocab):
+            return None
+        cached = _CONTINUATIONS.get(id(self.llama))
+        if cached is None:
+            pieces = (self.llama.detokenize([token]) for token in range(int(n_vocab())))
+            cached = _CONTINUATIONS[id(self.llama)] = word_continuations(pieces)
+        return cached
+
     def copy_guard_tokens(self, text: str) -> list[int]:
         """``text`` as the tokens it would be generated as mid-sentence (leading space)."""
         return list(
@@ -268,7 +290,11 @@ class LlamaCppChatModel(BaseChatModel):
         if avoid:
             from llama_cpp import LogitsProcessorList
 
-            guard = CopyGuard([self.copy_guard_tokens(text) for text in avoid], len(prompt))
+            guard = CopyGuard(
+                [self.copy_guard_tokens(text) for text in avoid],
+                len(prompt),
+                continues_word=self._continuations(),
+            )
             request["logits_processor"] = LogitsProcessorList([guard])  # type: ignore[list-item]
         response_format = extra.pop("response_format", None)
         if response_format is not None and "schema" in response_format:

@@ -7,6 +7,7 @@ from statistics import mean
 from typing import Any
 
 from bench import independent
+from bench.damage import damage
 from bench.quality import grounding
 
 TARGETS = {
@@ -38,6 +39,9 @@ def topic_row(slug: str, run: dict[str, Any], baseline: dict[str, Any]) -> dict[
     pipeline = grounding(result["markdown"], sources, topic, reference).model_dump()
     plain = grounding(one["markdown"], list(one["source_texts"].values()), topic, reference).model_dump()
     best = next(r for r in result["rounds"] if r["round"] == result["best_round"])
+    words = result["request"]["words"]
+    pipeline |= damage(result["markdown"], sources, topic, words)
+    plain |= damage(one["markdown"], list(one["source_texts"].values()), topic, words)
     return {
         "topic": slug,
         "pipeline": {
@@ -46,6 +50,7 @@ def topic_row(slug: str, run: dict[str, Any], baseline: dict[str, Any]) -> dict[
             "rounds": len(result["rounds"]),
             "best_round": result["best_round"],
             "best_beats_first": best["critique"]["overall"] > result["rounds"][0]["critique"]["overall"],
+            "changes": [r.get("changes", []) for r in result["rounds"]],
             "stop_reason": result.get("stop_reason"),
             "citation_support": best["critique"]["metrics"].get("citation_support"),
             "independent_support": independent.citation_support(
@@ -132,7 +137,26 @@ def checks(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "target": "<= 0.15",
         },
         "wall_ratio": {"value": round(wall, 2), "target": "<= 2.0"},
+        "length_ratio_range": {
+            "value": [
+                min(r["pipeline"]["length_ratio"] for r in rows),
+                max(r["pipeline"]["length_ratio"] for r in rows),
+            ],
+            "baseline": [
+                min(r["baseline"]["length_ratio"] for r in rows),
+                max(r["baseline"]["length_ratio"] for r in rows),
+            ],
+            "target": "0.8-1.2 on every topic",
+        },
+        "damage": {
+            "value": {kind: sum(len(r["pipeline"][kind]) for r in rows) for kind in DAMAGE_KINDS},
+            "baseline": {kind: sum(len(r["baseline"][kind]) for r in rows) for kind in DAMAGE_KINDS},
+            "target": "0 of each",
+        },
     }
+
+
+DAMAGE_KINDS = ("fused_words", "title_sentences", "meta_sentences", "restated_facts", "bad_headings")
 
 
 def _pct(value: float | None) -> str:
@@ -157,6 +181,8 @@ def render(versus: dict[str, Any]) -> str:
             f"| {p['cited_sections']}/{p['body_sections']} / {b['cited_sections']}/{b['body_sections']} "
             f"| {p['wall_s']:.0f} / {b['wall_s']:.0f} | {p['rounds']} ({p['best_round']}) |"
         )
+    lines += ["", "Headings (pipeline):"]
+    lines += [f"- {row['topic']}: " + " · ".join(row["pipeline"]["headings"]) for row in versus["topics"]]
     lines += ["", "| check | measured | target |", "|---|---|---|"]
     for name, check in versus["checks"].items():
         value = check["value"]

@@ -21,6 +21,8 @@ def stop_reason(request: DraftRequest, rounds: list[RoundRecord]) -> str | None:
         return f"round {len(rounds)} reached the threshold ({verdict.overall:.1f} >= {request.threshold:.1f})"
     if len(rounds) >= min(request.rounds, MAX_ROUNDS):
         return f"the round limit ({min(request.rounds, MAX_ROUNDS)}) was reached"
+    if verdict.fixable is False:
+        return f"stopped early: after round {len(rounds)} no section has a problem a revision could fix"
     if len(rounds) >= 2 and not improved(rounds[-2], rounds[-1]):
         return f"stopped early: round {len(rounds)} improved nothing measurable over round {len(rounds) - 1}"
     return None

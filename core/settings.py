@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     n_batch: int = Field(default=512, ge=8, le=8192)
     flash_attn: bool = False
 
+    writing: Literal["auto", "free", "extractive"] = Field(
+        default="auto",
+        description="how the model writes: free (it writes, the pipeline checks), extractive (the "
+        "sources' facts, condensed), or auto: decided by measuring the model (agents.capability)",
+    )
+
     # Sampling.
     temperature: float = Field(default=0.3, ge=0.0, le=2.0)
     top_p: float = Field(default=0.9, gt=0.0, le=1.0)

@@ -120,6 +120,20 @@ class SectionChoice(BaseModel):
     sections: list[int] = Field(min_length=1, max_length=6)
 
 
+class NamedSection(BaseModel):
+    """One planned section of a model that can write: a candidate subject and its own heading."""
+
+    subject: int
+    heading: Heading
+
+
+class SectionPlan(BaseModel):
+    """Outliner output for a model that can write: a title and each chosen subject's heading."""
+
+    title: Title
+    sections: list[NamedSection] = Field(min_length=1, max_length=6)
+
+
 # An enum, not ge/le: llama.cpp's JSON-schema grammar enforces enums but not integer bounds.
 Score = Literal[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
 
@@ -190,6 +204,8 @@ IssueKind = Literal[
     "low_support",  # most citations unsupported
     "unsupported_specifics",  # names or numbers found in no source
     "copying",  # text copied word for word from the sources
+    "missing_evidence",  # a section leaves out facts of its evidence
+    "damage",  # talk about the evidence, a source title as a sentence, fused words
     "note",  # the critic model's own words (and every issue of an older checkpoint)
 ]
 
@@ -222,6 +238,10 @@ class Critique(BaseModel):
     gaps: list[str] = Field(default_factory=list)
     metrics: DraftMetrics
     fallback: bool = Field(default=False, description="the model's reply was unusable; loop ends")
+    fixable: bool | None = Field(
+        default=None,
+        description="whether any issue names a section a revision could fix (None: not judged; loop goes on)",
+    )
 
 
 class RoundRecord(BaseModel):
@@ -231,6 +251,9 @@ class RoundRecord(BaseModel):
     title: str
     markdown: str
     critique: Critique
+    changes: list[str] = Field(
+        default_factory=list, description="what the writer changed this round, in words"
+    )
 
 
 class StepTelemetry(BaseModel):
@@ -276,6 +299,7 @@ class DraftState(TypedDict, total=False):
     feedback: str
     feedback_round: int
     sections: list[Section]
+    changes: list[str]
     draft: str
     critique: Critique
     rounds: Annotated[list[RoundRecord], operator.add]

@@ -16,6 +16,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
+from agents.capability import WritingMode, decide_writing
 from core.settings import Settings
 from core.state import DraftRequest, SearchMode
 from graph.store import open_run_store
@@ -31,6 +32,7 @@ class RunParts:
 
     model: BaseChatModel
     search: SearchTool
+    writing: WritingMode = "extractive"
 
 
 def assemble(
@@ -49,13 +51,16 @@ def assemble(
         ModelFileError: the model file cannot be found or loaded.
     """
     search = search if search is not None else search_tool(request, settings)
-    return RunParts(model if model is not None else chat_model(settings), search)
+    model = model if model is not None else chat_model(settings)
+    return RunParts(model, search, decide_writing(model, settings.writing))
 
 
 def server_parts(settings: Settings) -> RunParts:
     """The parts of the LangGraph server's graph: no request yet, so the search mode is
     ``settings.server_search`` (``DRAFTSMITH_SERVER_SEARCH``) without a notes folder."""
-    return RunParts(chat_model(settings), search_tool_for_mode(settings.server_search, None, settings))
+    model = chat_model(settings)
+    search = search_tool_for_mode(settings.server_search, None, settings)
+    return RunParts(model, search, decide_writing(model, settings.writing))
 
 
 def chat_model(settings: Settings) -> BaseChatModel:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from langchain_core.language_models import BaseChatModel
 from langgraph.graph import END, START, StateGraph
 
+from agents.capability import WritingMode
 from agents.critic import make_critic
 from agents.editor import make_editor
 from agents.outliner import make_outliner
@@ -17,17 +18,19 @@ from graph.telemetry import instrument
 from tools.base import SearchTool
 
 
-def build_graph(model: BaseChatModel, search: SearchTool) -> StateGraph:
+def build_graph(model: BaseChatModel, search: SearchTool, writing: WritingMode = "extractive") -> StateGraph:
     """researcher → outliner → writer → editor → critic, then the critic's verdict routes.
 
-    Each caller compiles it with its own checkpointer (CLI/UI: SQLite; LangGraph server: its own).
+    ``writing`` is how the model writes (``agents.capability.decide_writing``: "free" for a model
+    that can write, "extractive" for one that cannot). Each caller compiles it with its own
+    checkpointer (CLI/UI: SQLite; LangGraph server: its own).
     """
     graph = StateGraph(DraftState)
     graph.add_node("researcher", instrument("researcher", make_researcher(model, search)))
-    graph.add_node("outliner", instrument("outliner", make_outliner(model)))
-    graph.add_node("writer", instrument("writer", with_human_pauses(make_writer(model))))
+    graph.add_node("outliner", instrument("outliner", make_outliner(model, writing)))
+    graph.add_node("writer", instrument("writer", with_human_pauses(make_writer(model, writing))))
     graph.add_node("editor", instrument("editor", make_editor(model)))
-    graph.add_node("critic", instrument("critic", make_critic(model)))
+    graph.add_node("critic", instrument("critic", make_critic(model, writing)))
     graph.add_edge(START, "researcher")
     graph.add_edge("researcher", "outliner")
     graph.add_edge("outliner", "writer")

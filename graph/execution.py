@@ -75,7 +75,9 @@ class RunExecution:
         )
         status: RunStatus = "completed"
         with open_checkpointer(self.settings, self.checkpointer) as saver:
-            graph = build_graph(self.parts.model, self.parts.search).compile(checkpointer=saver)
+            graph = build_graph(self.parts.model, self.parts.search, self.parts.writing).compile(
+                checkpointer=saver
+            )
             try:
                 for event in self._stream(graph, graph_input, SpeedWatch(model_name)):
                     yield event

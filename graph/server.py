@@ -18,7 +18,7 @@ from graph.builder import build_graph
 def make_graph() -> Any:
     """Build and compile the graph from the environment's settings."""
     parts = server_parts(load_settings())
-    return build_graph(parts.model, parts.search).compile()
+    return build_graph(parts.model, parts.search, parts.writing).compile()
 
 
 graph = make_graph()

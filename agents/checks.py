@@ -1,0 +1,186 @@
+"""Damage checks: what a reader must never see in a post, found in code.
+
+Each check names the sentence (or heading, or word) it objects to, so the writer can send the
+problem back to the model in words, and the bench can count it:
+- sentences about the task instead of the subject ("the evidence", "this section", "the article");
+- a source's title standing as a sentence;
+- two words run together ("globalpatterns"), which a sampling constraint can cause;
+- a fact stated twice in one post;
+- headings that are fragments ("Without requiring massive", "II. Dependencies", "Part 3").
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+
+from core.markers import remove_markers, split_sentences
+from core.text import STOPWORDS, content_words
+from tools.specifics import find_specifics, states
+
+_META = re.compile(
+    r"\b(?:the|this|these|that|provided|given|above|following)\s+"
+    r"(?:evidence|excerpts?|passages?|research notes?|notes provided|quoted (?:data|material)|"
+    r"section|article|blog post|post|text above|sources? (?:provided|above|given|material))\b"
+    r"|\b(?:according to|based on|as (?:stated|shown|noted|mentioned) in)\s+(?:the\s+)?"
+    r"(?:evidence|sources?|notes|passages?|excerpts?|data)\b"
+    r"|\bsources? \[\d+\] (?:says?|states?|notes?|mentions?|explains?|suggests?)\b",
+    re.IGNORECASE,
+)
+_NUMBERING = re.compile(r"^\s*(?:(?:part|step|section|chapter)\s+)?(?:[ivxlc]+|\d+|[a-z])[.):]\s+", re.I)
+_PLACEHOLDER = re.compile(r"^(?:part|section|step|chapter|point|heading|topic)\s*\d+$", re.IGNORECASE)
+_DANGLING = frozenset(
+    STOPWORDS
+    | {
+        "without",
+        "with",
+        "within",
+        "versus",
+        "vs",
+        "like",
+        "including",
+        "such",
+        "requiring",
+        "using",
+        "than",
+        "toward",
+        "towards",
+        "via",
+        "into",
+        "onto",
+        "upon",
+        "among",
+        "across",
+        "around",
+    }
+)
+_CONNECTORS = frozenset({"and", "or", "but", "which", "that", "without", "because", "although", "whereas"})
+_ALPHA_WORD = re.compile(r"\b[a-z]{7,}\b")
+MIN_HEADING_WORDS = 2
+MAX_HEADING_WORDS = 10
+TITLE_OVERLAP = 0.85  # a sentence sharing this share of words with a title is that title
+FUSED_PART = 3  # each half of a fused word is a known word of at least this many letters
+SAME_FACT_WORDS = 0.5  # two sentences with the same specifics and this word overlap state one fact
+
+
+def meta_sentences(text: str) -> list[str]:
+    """Sentences that talk about the task or the material ("the evidence shows", "this section")."""
+    return [s for s in split_sentences(text) if _META.search(s)]
+
+
+def title_sentences(text: str, titles: Iterable[str]) -> list[str]:
+    """Sentences that are a source's title (or heading) standing alone, citation or not."""
+    keys = [content_words(t) for t in titles if len(content_words(t)) >= 2]
+    found = []
+    for sentence in split_sentences(text):
+        words = content_words(remove_markers(sentence))
+        if len(words) >= 2 and any(len(words & key) / len(words | key) >= TITLE_OVERLAP for key in keys):
+            found.append(sentence)
+    return found
+
+
+def fused_words(text: str, vocabulary: set[str]) -> list[str]:
+    """Words that are two known words run together ("crucialrole"): not known themselves (in
+    ``vocabulary``, the sources' and the request's words, or an English dictionary, also after
+    a plural or verb ending) but splitting into two words that are."""
+    return [
+        word for word in dict.fromkeys(_ALPHA_WORD.findall(text.lower())) if fused_split(word, vocabulary)
+    ]
+
+
+def fused_split(word: str, vocabulary: set[str]) -> tuple[str, str] | None:
+    """The two known words an unknown ``word`` is made of, or None."""
+    if is_known(word, vocabulary):
+        return None
+    for cut in range(FUSED_PART, len(word) - FUSED_PART + 1):
+        if is_known(word[:cut], vocabulary) and is_known(word[cut:], vocabulary):
+            return word[:cut], word[cut:]
+    return None
+
+
+_ENDINGS = ("ies", "es", "s", "ed", "ing", "ly", "er", "est")
+
+
+def is_known(word: str, vocabulary: set[str]) -> bool:
+    """True when ``word`` (or it without a common ending) is a known word."""
+    words = english_words()
+    if word in vocabulary or word in words:
+        return True
+    return any(
+        word.endswith(e) and (word[: -len(e)] in words or word[: -len(e)] in vocabulary) for e in _ENDINGS
+    )
+
+
+@functools.cache
+def english_words() -> frozenset[str]:
+    """A large English word list (Webster's second edition, via ``english-words``), loaded once."""
+    from english_words import get_english_words_set
+
+    return frozenset(get_english_words_set(["web2"], lower=True, alpha=True))
+
+
+def word_vocabulary(texts: Iterable[str]) -> set[str]:
+    """The lower-cased alphabetic words of ``texts`` (for :func:`fused_words`)."""
+    return {w for text in texts for w in re.findall(r"[a-z]+", text.lower())}
+
+
+def repair_fused(text: str, vocabulary: set[str]) -> str:
+    """``text`` with each fused word split back into its two words."""
+    for word in fused_words(text, vocabulary):
+        parts = fused_split(word, vocabulary)
+        if parts:
+            text = re.sub(rf"\b{word}\b", " ".join(parts), text, flags=re.IGNORECASE)
+    return text
+
+
+def restated_facts(sections: Sequence[str]) -> list[str]:
+    """Sentences that state a fact an earlier sentence of the post already stated: every name
+    and number they hold (two or more, or one name) is in that sentence, and most of their words."""
+    earlier: list[tuple[str, set[str]]] = []
+    found = []
+    for body in sections:
+        for sentence in split_sentences(body):
+            plain = remove_markers(sentence)
+            specifics = find_specifics(plain)
+            words = content_words(plain)
+            if len(specifics) >= 2 or any(s.kind != "number" for s in specifics):
+                for other_text, other in earlier:
+                    same_words = len(words & other) / max(1, len(words)) >= SAME_FACT_WORDS
+                    if same_words and all(states(other_text, s) for s in specifics):
+                        found.append(sentence)
+                        break
+            earlier.append((plain, words))
+    return found
+
+
+def heading_problem(heading: str, source_text: str = "") -> str | None:
+    """Why a heading is not a phrase a person would write, or None when it is.
+
+    Numbering copied from a source ("II. Dependencies"), a placeholder ("Part 3"), one word
+    ("Commercial"), a run-on, or a clause cut off mid-phrase ("Without requiring massive").
+    """
+    words = heading.split()
+    if _NUMBERING.match(heading):
+        return "starts with the source's numbering"
+    if _PLACEHOLDER.match(heading.strip()):
+        return "is a placeholder"
+    if len(words) < MIN_HEADING_WORDS:
+        return "is a single word"
+    if len(words) > MAX_HEADING_WORDS:
+        return "is too long for a heading"
+    if words[-1].lower().strip(".,:;!?") in _DANGLING or words[0].lower() in _CONNECTORS:
+        return "is cut off mid-phrase"
+    if source_text and is_cut_clause(heading, source_text):
+        return "is a fragment of a source sentence"
+    return None
+
+
+def is_cut_clause(heading: str, source_text: str) -> bool:
+    """True when the heading (three words or more) is a stretch of a source sentence that goes on
+    past it in the same clause: a clause cut off, not a heading of its own."""
+    plain = " ".join(heading.strip().rstrip("?.!:").lower().split())
+    if len(plain.split()) < 3:
+        return False
+    pattern = re.compile(r"(?<![\w-])" + re.escape(plain) + r"\s+[\w(]")
+    return any(pattern.search(" ".join(s.lower().split())) for s in split_sentences(source_text))

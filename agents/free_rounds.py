@@ -1,0 +1,215 @@
+"""A writer step for a model that can write: the first draft, and revision rounds.
+
+Round 1 writes the intro, every body section and the conclusion in order, each checked and
+revised once if needed (``agents.free_writing``). A later round goes back to the sections that
+still have problems, or that the critic named, worst first and at most half of them, asks the
+model to fix exactly those problems, and keeps a revision only when it measures better. The
+step returns what it changed, in words, for the round's record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from langchain_core.messages import BaseMessage
+
+from agents.checks import word_vocabulary
+from agents.cleanup import clean_section
+from agents.evidence import quoted_evidence
+from agents.free_writing import Checker, Written, check_section, improve, write_section
+from agents.grounding import corpus_for, source_ngrams
+from agents.lengths import section_lengths
+from agents.prompts import bullet_list, messages_for, render
+from agents.sections import WritingContext, headings_of, recap, section_evidence
+from core.state import Critique, CritiqueIssue, DraftRequest, DraftState, IssueKind, Passage, Section, Source
+
+MAX_REVISED_SHARE = 0.5  # a revision round rewrites at most this share of the sections
+
+
+def make_checker(request: DraftRequest, sources: Sequence[Source], passages: Sequence[Passage]) -> Checker:
+    """The checks' reference material: what may be stated, the sources' 8-grams, their titles
+    and headings, and the words known to exist."""
+    titles = [s.title for s in sources] + [p.heading for p in passages if p.heading]
+    typed = [request.topic, request.audience, request.tone, request.feedback]
+    return Checker(
+        corpus=corpus_for(request, sources),
+        known_grams=source_ngrams(s.text for s in sources),
+        titles=tuple(dict.fromkeys(titles)),
+        vocabulary=word_vocabulary([*typed, *(s.text for s in sources)]),
+        grounded=bool(sources),
+    )
+
+
+def kind_of(position: int, count: int) -> str:
+    """ "intro", "section" or "conclusion" for a position among ``count`` sections."""
+    return "intro" if position == 0 else ("conclusion" if position == count - 1 else "section")
+
+
+def section_task(
+    context: WritingContext, position: int, length: int, evidence: list[Passage]
+) -> tuple[str, str, dict[str, object]]:
+    """The heading, template and values of the section at ``position`` (intro and conclusion
+    included)."""
+    headings = headings_of(context.outline)
+    kind = kind_of(position, len(headings))
+    body_headings = headings[1:-1]
+    values: dict[str, object] = {}
+    if kind == "section":
+        planned = context.outline.sections[position - 1]
+        covered = ", ".join(f'"{h}"' for h in body_headings[: position - 1]) or "nothing yet"
+        values = {"covered": covered, "points": bullet_list(planned.key_points)}
+    elif kind == "conclusion":
+        values = {"covered": ", ".join(f'"{h}"' for h in body_headings)}
+    template = f"free_{kind}" if evidence or kind == "conclusion" else f"free_{kind}_plain"
+    return headings[position], template, values
+
+
+def free_first_draft(
+    context: WritingContext, checker: Checker, lengths: list[int], evidence: list[list[Passage]]
+) -> tuple[list[Section], list[str]]:
+    """Every section written by the model from its evidence, checked and fixed."""
+    sections: list[Section] = []
+    notes: list[str] = []
+    count = len(headings_of(context.outline))
+    for position in range(count):
+        ev = evidence[position] if kind_of(position, count) != "conclusion" else []
+        heading, template, values = section_task(context, position, lengths[position], ev)
+        earlier = [s.body for s in sections]
+        section, found = write_section(
+            context, checker, heading, template, lengths[position], ev, earlier, values
+        )
+        sections.append(settled(context, section, position, count))
+        notes += found
+    return sections, notes
+
+
+def settled(context: WritingContext, section: Section, position: int, count: int) -> Section:
+    """The section with sentences repeating earlier ones removed (the draft's memory of its
+    sentences updated); an intro or conclusion left empty gets a plain recap."""
+    body = clean_section(section.body, context.known_ids, context.seen)
+    kind = kind_of(position, count)
+    if not body and kind != "section":
+        body = recap(context.outline, kind == "intro")
+    return Section(heading=section.heading, body=body)
+
+
+def free_revision_round(
+    context: WritingContext,
+    checker: Checker,
+    previous: dict[str, Section],
+    lengths: list[int],
+    evidence: list[list[Passage]],
+    critique: Critique,
+) -> tuple[list[Section], list[str], list[str]]:
+    """Revise the sections that still have problems or that the critic named; returns the
+    sections, what changed (in words), and notes for the run's warnings."""
+    headings = headings_of(context.outline)
+    count = len(headings)
+    current = [previous.get(h.lower()) or Section(heading=h, body="") for h in headings]
+    named = critic_problems(critique, headings)
+    badness = []
+    for position, section in enumerate(current):
+        report = check_section(
+            section.body, checker, evidence[position], [s.body for s in current[:position]], lengths[position]
+        )
+        badness.append(report.badness())
+    targets = revision_targets(badness, named)
+    sections: list[Section] = []
+    changes: list[str] = []
+    notes: list[str] = []
+    for position, old in enumerate(current):
+        name = f'"{old.heading}"' if old.heading else "the introduction"
+        if position not in targets:
+            sections.append(settled(context, old, position, count))
+            continue
+        ev = evidence[position] if kind_of(position, count) != "conclusion" else []
+        heading, template, values = section_task(context, position, lengths[position], ev)
+        earlier = [s.body for s in sections]
+        written = Written(
+            messages=task_messages(context, heading, template, lengths[position], ev, values),
+            reply=old.body,
+            body=old.body,
+        )
+        new, found = improve(
+            context, checker, heading, written, lengths[position], ev, earlier, extra=named.get(position, [])
+        )
+        notes += found
+        if new.body != old.body and new.body:
+            sections.append(settled(context, new, position, count))
+            changes.append(f"revised {name}")
+        else:
+            sections.append(settled(context, old, position, count))
+            changes.append(f"kept {name}: its revision did not measure better")
+    return sections, changes or ["no section needed a revision"], notes
+
+
+def task_messages(
+    context: WritingContext,
+    heading: str,
+    template: str,
+    length: int,
+    evidence: list[Passage],
+    values: dict[str, object],
+) -> list[BaseMessage]:
+    """The chat that wrote a section (the same as round 1's, so llama.cpp reuses its prefix)."""
+    fill = {"heading": heading or "introduction", "length": length, "audience": context.request.audience}
+    if evidence:
+        values = {**values, "evidence": quoted_evidence(evidence), "example": evidence[0].source_id}
+    task = context.brief + "\n\n" + render("writer", template, **fill, **values)
+    return messages_for(context.system, task)
+
+
+def critic_problems(critique: Critique, headings: Sequence[str]) -> dict[int, list[str]]:
+    """The critic's issues that name a section, by the section's position."""
+    positions = {h.lower(): i for i, h in enumerate(headings)}
+    named: dict[int, list[str]] = {}
+    for issue in critique.issues:
+        if issue.section is None or issue.kind != "note":  # the checks measure the rest again
+            continue
+        position = positions.get(issue.section.lower())
+        if position is not None:
+            named.setdefault(position, []).append(issue.text)
+    return named
+
+
+def revision_targets(badness: list[float], named: dict[int, list[str]]) -> set[int]:
+    """The sections to revise: those with problems or named by the critic, worst first, at most
+    half of them."""
+    open_positions = [i for i, b in enumerate(badness) if b > 0 or i in named]
+    limit = max(1, round(MAX_REVISED_SHARE * len(badness)))
+    return set(sorted(open_positions, key=lambda i: -badness[i])[:limit])
+
+
+ISSUE_KINDS: dict[str, IssueKind] = {
+    "invented": "unsupported_specifics",
+    "copied": "copying",
+    "meta": "damage",
+    "title": "damage",
+    "fused": "damage",
+    "restated": "repetition",
+    "missing": "missing_evidence",
+}
+
+
+def section_findings(state: DraftState) -> list[CritiqueIssue]:
+    """Each section's measured problems as typed issues naming the section (for the critic)."""
+    request, outline, sections = state["request"], state["outline"], state["sections"]
+    passages = {p.id: p for p in state.get("passages", [])}
+    checker = make_checker(request, state.get("sources", []), list(passages.values()))
+    evidence = section_evidence(outline, passages)
+    lengths = section_lengths(request, outline)
+    by_heading = {s.heading.lower(): s for s in sections}
+    issues: list[CritiqueIssue] = []
+    earlier: list[str] = []
+    for position, heading in enumerate(headings_of(outline)):
+        section = by_heading.get(heading.lower())
+        if section is None:
+            continue
+        report = check_section(section.body, checker, evidence[position], earlier, lengths[position])
+        earlier.append(section.body)
+        for kind, lines in report.problems_by_kind().items():
+            issues += [
+                CritiqueIssue(kind=ISSUE_KINDS.get(kind, "length"), text=line, section=heading)
+                for line in lines
+            ]
+    return issues

@@ -1,0 +1,390 @@
+"""Writing with a model that can write: the model writes, the pipeline checks and asks for fixes.
+
+Each section is written by the model from its own passages, in its own words, citing ``[n]``.
+The text is then checked (``SectionReport``): a sentence stating a name or number no source
+backs, a sentence copied from a source, talk about "the evidence", a source title as a sentence,
+fused words, a fact the post already stated, evidence the section left out, a length far from
+the plan. Each problem goes back to the model in a targeted call that names it (rewrite this
+sentence; explain this left-out fact in your own words), as the next turn of the same chat (so
+llama.cpp reuses the whole prompt it already holds), and a fix is kept only when it passes the
+same checks. Nothing is pasted in; a sentence that still states an invented specific after its
+fix is removed, and the writer reports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+
+from agents.checks import fused_words, meta_sentences, repair_fused, restated_facts, title_sentences
+from agents.cleanup import clean_section, flatten_markdown
+from agents.evidence import quoted_evidence
+from agents.grounding import copied_grams, invented
+from agents.lengths import max_tokens_for
+from agents.prompts import bullet_list, messages_for, render
+from agents.sections import WritingContext
+from backends.copy_guard import AvoidsCopying
+from core.markers import split_sentences
+from core.state import Passage, Section
+from tools.specifics import Corpus, find_specifics, key_specifics, states
+
+LENGTH_ROOM = 1.3  # a section's token cap allows this much more than its planned words
+SHORT = 0.75  # a section under this share of its plan is asked to explain more
+LONG = 1.5  # ... over this share, to tighten
+WORDS_PER_FACT = 45  # a section is asked to state about one evidence fact per this many words
+MAX_MISSING_SHOWN = 2  # left-out facts named in one revise call
+QUOTED_CHARS = 160  # a sentence named in a problem is quoted up to this many characters
+WEIGHTS = {  # how much each problem counts when a revision is compared with the text it replaces
+    "invented": 3.0,
+    "meta": 2.0,
+    "title": 2.0,
+    "fused": 2.0,
+    "restated": 1.5,
+    "copied": 1.5,
+    "missing": 1.0,
+}
+LENGTH_WEIGHT = 4.0  # badness per share of the plan beyond the tolerated range
+
+
+@dataclass(frozen=True)
+class Checker:
+    """What a section's text is checked against (built once per writer step)."""
+
+    corpus: Corpus
+    known_grams: set[tuple[str, ...]]
+    titles: tuple[str, ...]
+    vocabulary: set[str]
+    grounded: bool
+
+
+@dataclass
+class SectionReport:
+    """The problems found in one section's text."""
+
+    words: int
+    target: int
+    invented: list[tuple[str, list[str]]] = field(default_factory=list)
+    copied: list[str] = field(default_factory=list)
+    meta: list[str] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+    fused: list[str] = field(default_factory=list)
+    restated: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """How many problems of each kind."""
+        return {
+            "invented": len(self.invented),
+            "meta": len(self.meta),
+            "title": len(self.titles),
+            "fused": len(self.fused),
+            "restated": len(self.restated),
+            "copied": len(self.copied),
+            "missing": len(self.missing),
+        }
+
+    def badness(self) -> float:
+        """Weighted problems plus the length's distance from the plan beyond the tolerated range."""
+        ratio = self.words / max(1, self.target)
+        off = max(0.0, SHORT - ratio, ratio - LONG)
+        return sum(WEIGHTS[k] * n for k, n in self.counts().items()) + LENGTH_WEIGHT * off
+
+    def problems_by_kind(self) -> dict[str, list[str]]:
+        """Each problem in words, as the revise call names it, by kind."""
+        ratio = self.words / max(1, self.target)
+        length = []
+        if ratio < SHORT:
+            length = [
+                f"The text has {self.words} words; it needs about {self.target}: "
+                "explain the evidence more fully."
+            ]
+        elif ratio > LONG:
+            length = [f"The text has {self.words} words; tighten it to about {self.target}."]
+        return {
+            "invented": [
+                f'The sentence "{_quote(s)}" names {", ".join(found)}, which no source says: '
+                "remove that claim or state only what the evidence says."
+                for s, found in self.invented
+            ],
+            "copied": [
+                f'The sentence "{_quote(s)}" copies a source word for word: say it in your own words.'
+                for s in self.copied
+            ],
+            "meta": [
+                f'The sentence "{_quote(s)}" talks about the evidence or the post instead of the subject: '
+                "state the point itself."
+                for s in self.meta
+            ],
+            "title": [f'"{_quote(s)}" is a source\'s title, not a sentence: remove it.' for s in self.titles],
+            "fused": [f'"{w}" runs two words together: separate them.' for w in self.fused],
+            "restated": [
+                f'The sentence "{_quote(s)}" repeats a fact stated earlier in the post: '
+                "remove it or say something new."
+                for s in self.restated
+            ],
+            "missing": [
+                f"Also explain this fact of the evidence, in your own words and cited: {m}"
+                for m in self.missing
+            ],
+            "length": length,
+        }
+
+    def problems(self) -> list[str]:
+        """Every problem in words, most serious first."""
+        return [line for lines in self.problems_by_kind().values() for line in lines]
+
+
+def _quote(sentence: str) -> str:
+    text = " ".join(sentence.split())
+    return text if len(text) <= QUOTED_CHARS else text[: QUOTED_CHARS - 1].rstrip() + "…"
+
+
+def check_section(
+    body: str, checker: Checker, evidence: Sequence[Passage], earlier: Sequence[str], target: int
+) -> SectionReport:
+    """Every problem of ``body`` (see module doc); ``earlier`` is the text of the sections before it."""
+    report = SectionReport(words=len(body.split()), target=target)
+    for sentence in split_sentences(body):
+        found = invented(sentence, checker.corpus, checker.grounded)
+        if found:
+            report.invented.append((sentence, [f'"{s.text}"' for s in found]))
+        elif checker.known_grams and copied_grams(sentence, checker.known_grams) > 0:
+            report.copied.append(sentence)
+    report.meta = meta_sentences(body)
+    report.titles = title_sentences(body, checker.titles)
+    report.fused = fused_words(body, checker.vocabulary)
+    repeats = set(restated_facts([*earlier, body]))
+    report.restated = [s for s in split_sentences(body) if s in repeats]
+    report.missing = left_out_facts(body, evidence, target)
+    return report
+
+
+def left_out_facts(body: str, evidence: Sequence[Passage], target: int) -> list[str]:
+    """Evidence sentences (``[n] sentence``) holding names or numbers the section does not state,
+    most specifics first, when the section states fewer than its share of the evidence's facts."""
+    wanted = key_specifics(p.text for p in evidence)
+    if not wanted:
+        return []
+    expected = min(len(wanted), max(1, target // WORDS_PER_FACT))
+    stated = sum(states(body, s) for s in wanted)
+    if stated >= expected:
+        return []
+    scored = []
+    for passage in evidence:
+        for sentence in split_sentences(passage.text):
+            unstated = [s for s in find_specifics(sentence) if s in wanted and not states(body, s)]
+            if unstated and not sentence.endswith("?"):
+                scored.append((len(unstated), f'[{passage.source_id}] "{_quote(sentence)}"'))
+    scored.sort(key=lambda item: -item[0])
+    return [text for _, text in scored[: min(MAX_MISSING_SHOWN, expected - stated)]]
+
+
+@dataclass
+class Written:
+    """One section as the model wrote it: the chat so far (for a revise turn) and its text."""
+
+    messages: list[BaseMessage]
+    reply: str
+    body: str
+
+
+def write_section(
+    context: WritingContext,
+    checker: Checker,
+    heading: str,
+    template: str,
+    length: int,
+    evidence: list[Passage],
+    earlier: Sequence[str],
+    values: dict[str, object],
+) -> tuple[Section, list[str]]:
+    """Write one section, check it, revise it once if it has problems; return it and notes on
+    what the checks changed (for the run's warnings)."""
+    fill = {"heading": heading or "introduction", "length": length, "audience": context.request.audience}
+    if evidence:
+        values = {**values, "evidence": quoted_evidence(evidence), "example": evidence[0].source_id}
+    task = context.brief + "\n\n" + render("writer", template, **fill, **values)
+    written = ask(context, messages_for(context.system, task), length, evidence)
+    section, notes = improve(context, checker, heading, written, length, evidence, earlier)
+    return section, notes
+
+
+MAX_FIX_CALLS = 4  # sentence-level revise calls per section and round
+FIX_MAX_TOKENS = 90  # a fix is one or two sentences
+FIX_WORDS = (4, 60)  # a usable fixed sentence (or two) has this many words
+MAX_FIX_SENTENCES = 2
+
+
+def improve(
+    context: WritingContext,
+    checker: Checker,
+    heading: str,
+    written: Written,
+    length: int,
+    evidence: list[Passage],
+    earlier: Sequence[str],
+    extra: Sequence[str] = (),
+) -> tuple[Section, list[str]]:
+    """Check ``written`` and fix its problems with targeted calls in the next turn of the same
+    chat (llama.cpp reuses everything before the new turn): each sentence with an invented
+    specific, talk about the evidence, or copied wording goes back to the model named, and each
+    fact the section left out is asked for in the model's own words. A fix is kept only if it
+    passes the same checks. Titles-as-sentences and restated facts are dropped; fused words split.
+    ``extra`` problems (the critic's notes) first get one whole-section revision, kept only if it
+    measures no worse."""
+    report = check_section(written.body, checker, evidence, earlier, length)
+    body = drop_sentences(written.body, [*report.titles, *report.restated])
+    body = repair_fused(body, checker.vocabulary)
+    if extra:
+        body = revised_whole(context, checker, heading, written, body, length, evidence, earlier, extra)
+        report = check_section(body, checker, evidence, earlier, length)
+    fixer = Fixer(context, checker, written, evidence)
+    removed = 0
+    for sentence, found in report.invented:
+        fixed = fixer.rewrite("fix_invented", sentence, body, found=", ".join(found))
+        body, removed = replace_sentence(body, sentence, fixed), removed + (not fixed)
+    for sentence in report.meta:
+        fixed = fixer.rewrite("fix_meta", sentence, body)
+        body, removed = replace_sentence(body, sentence, fixed), removed + (not fixed)
+    for sentence in report.copied:
+        if fixer.calls < MAX_FIX_CALLS:
+            body = replace_sentence(body, sentence, fixer.rewrite("fix_copied", sentence, body) or sentence)
+    for fact in report.missing:
+        addition = fixer.rewrite("fix_missing", "", body, fact=fact, audience=context.request.audience)
+        body = f"{body} {addition}".strip()
+    return finish(body, checker, evidence, earlier, length, heading, removed)
+
+
+class Fixer:
+    """Asks the model for one targeted fix at a time, within the section's call budget."""
+
+    def __init__(
+        self, context: WritingContext, checker: Checker, written: Written, evidence: Sequence[Passage]
+    ) -> None:
+        self.context, self.checker, self.written, self.evidence = context, checker, written, evidence
+        self.cite = cite_example(evidence, context)
+        self.calls = 0
+
+    def rewrite(self, template: str, sentence: str, body: str, **values: object) -> str:
+        """The model's fix for ``sentence`` of ``body`` (or an addition to it when ``sentence`` is
+        ""), or "" when the budget is spent or the fix fails the checks."""
+        if self.calls >= MAX_FIX_CALLS:
+            return ""
+        self.calls += 1
+        ask_for = render("writer", template, sentence=_quote(sentence), cite=self.cite, **values)
+        chat = [*self.written.messages, AIMessage(self.written.reply), HumanMessage(ask_for)]
+        options: dict[str, Any] = {"max_tokens": FIX_MAX_TOKENS, "seed": self.context.round_number}
+        if self.evidence and isinstance(self.context.model, AvoidsCopying):
+            options["avoid_copying"] = [p.text for p in self.evidence]
+        reply = str(self.context.model.invoke(chat, **options).content)
+        fixed = clean_section(flatten_markdown(reply), self.context.known_ids, list(self.context.seen))
+        fixed = " ".join(fixed.split())
+        rest = replace_sentence(body, sentence, "") if sentence else body
+        return fixed if self.passes(fixed, rest) else ""
+
+    def passes(self, text: str, rest: str) -> bool:
+        """A fix is one or two plain sentences of a sane length with no problem of its own, that
+        does not repeat the rest of the section."""
+        words = len(text.split())
+        if not FIX_WORDS[0] <= words <= FIX_WORDS[1] or text.count('"') >= 2:
+            return False
+        if len(split_sentences(text)) > MAX_FIX_SENTENCES or restated_facts([rest, text]):
+            return False
+        if meta_sentences(text) or title_sentences(text, self.checker.titles):
+            return False
+        if any(invented(s, self.checker.corpus, self.checker.grounded) for s in split_sentences(text)):
+            return False
+        return not (self.checker.known_grams and copied_grams(text, self.checker.known_grams))
+
+
+def cite_example(evidence: Sequence[Passage], context: WritingContext) -> str:
+    """How a fix is asked to cite: like the evidence's first source, or not at all."""
+    return f", cited like [{evidence[0].source_id}]" if evidence and context.grounded else ""
+
+
+def revised_whole(
+    context: WritingContext,
+    checker: Checker,
+    heading: str,
+    written: Written,
+    body: str,
+    length: int,
+    evidence: list[Passage],
+    earlier: Sequence[str],
+    extra: Sequence[str],
+) -> str:
+    """One whole-section revision for problems code cannot measure (the critic's notes), kept
+    only when it measures no worse than ``body``."""
+    problems = bullet_list(list(extra))
+    fix = render("writer", "free_fix", heading=heading or "introduction", problems=problems, length=length)
+    chat = [*written.messages, AIMessage(written.reply), HumanMessage(fix)]
+    revised = ask(context, chat, length, evidence, seed=context.round_number)
+    before = check_section(body, checker, evidence, earlier, length).badness()
+    after = check_section(revised.body, checker, evidence, earlier, length).badness()
+    return revised.body if revised.body and after <= before else body
+
+
+def replace_sentence(body: str, sentence: str, replacement: str) -> str:
+    """``body`` with ``sentence`` replaced (or removed when ``replacement`` is empty)."""
+    paragraphs = []
+    for paragraph in body.split("\n\n"):
+        parts = [replacement if s == sentence else s for s in split_sentences(paragraph)]
+        joined = " ".join(p for p in parts if p)
+        if joined:
+            paragraphs.append(joined)
+    return "\n\n".join(paragraphs)
+
+
+def drop_sentences(body: str, doomed: Sequence[str]) -> str:
+    """``body`` without the ``doomed`` sentences."""
+    for sentence in dict.fromkeys(doomed):
+        body = replace_sentence(body, sentence, "")
+    return body
+
+
+def finish(
+    body: str,
+    checker: Checker,
+    evidence: Sequence[Passage],
+    earlier: Sequence[str],
+    length: int,
+    heading: str,
+    removed: int = 0,
+) -> tuple[Section, list[str]]:
+    """The last resort after the fixes: sentences that still state invented specifics or talk
+    about the evidence are removed; those and the ``removed`` ones whose fix failed are reported."""
+    report = check_section(body, checker, evidence, earlier, length)
+    doomed = [*(s for s, _ in report.invented), *report.meta, *report.titles]
+    body = drop_sentences(body, doomed)
+    removed += len(set(doomed))
+    notes: list[str] = []
+    if removed:
+        where = f'"{heading}"' if heading else "the introduction"
+        notes.append(
+            f"{where}: removed {removed} sentence(s) the model did not fix "
+            "(invented specifics or talk about the sources)"
+        )
+    return Section(heading=heading, body=body), notes
+
+
+def ask(
+    context: WritingContext,
+    messages: list[BaseMessage],
+    length: int,
+    evidence: Sequence[Passage] = (),
+    seed: int | None = None,
+) -> Written:
+    """One model call for a section's text, cleaned (chatter, links, loops, unknown citations).
+    With llama.cpp the copy guard (``backends.copy_guard``) stops verbatim runs from the evidence
+    at a word boundary while the model writes, so it rephrases instead of pasting."""
+    options: dict[str, Any] = {"max_tokens": max_tokens_for(round(length * LENGTH_ROOM))}
+    if seed is not None:
+        options["seed"] = seed
+    if evidence and isinstance(context.model, AvoidsCopying):
+        options["avoid_copying"] = [p.text for p in evidence]
+    reply = str(context.model.invoke(messages, **options).content)
+    body = clean_section(flatten_markdown(reply), context.known_ids, list(context.seen))
+    return Written(messages=messages, reply=reply, body=body)

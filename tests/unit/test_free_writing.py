@@ -1,0 +1,204 @@
+"""Writing with a model that can write: the capability decision, the checks, and revise-on-problem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents.capability import FREE_WRITER_PARAMETERS, decide_writing, is_paraphrase, probe_writing
+from agents.checks import (
+    fused_words,
+    heading_problem,
+    meta_sentences,
+    repair_fused,
+    restated_facts,
+    title_sentences,
+    word_vocabulary,
+)
+from agents.free_rounds import make_checker
+from agents.free_writing import Written, check_section, improve
+from agents.sections import WritingContext
+from core.markers import split_sentences
+from core.state import DraftRequest, Outline, OutlineSection, Passage, Source
+from tests.fakes import ScriptedChatModel
+
+SOURCE = """# Keeping bees in a small garden
+
+The Langstroth hive holds ten frames per box and is the most common design in North America.
+A top-bar hive costs about 150 dollars and suits gardeners who cannot lift heavy boxes.
+Varroa destructor is the mite that kills most colonies, and beekeepers treat when 3 mites per
+100 bees fall out of a sugar roll.
+"""
+
+
+class SizedModel(ScriptedChatModel):
+    """A scripted model that reports a parameter count, as the llama.cpp adapter does."""
+
+    parameter_count: int = 0
+
+
+def test_the_decision_follows_the_measured_size_not_the_name():
+    assert decide_writing(SizedModel(parameter_count=1_500_000_000)) == "free"
+    assert decide_writing(SizedModel(parameter_count=135_000_000)) == "extractive"
+    assert decide_writing(SizedModel(parameter_count=FREE_WRITER_PARAMETERS - 1)) == "extractive"
+    # A chat model that reports nothing (a test double, a notebook's own model) takes the path
+    # that works for every model; an explicit choice always wins.
+    assert decide_writing(ScriptedChatModel()) == "extractive"
+    assert decide_writing(ScriptedChatModel(), "free") == "free"
+    assert decide_writing(SizedModel(parameter_count=8_000_000_000), "extractive") == "extractive"
+
+
+def test_a_server_model_is_probed_once_and_judged_by_its_paraphrase():
+    good = "Finished in 1937, the Vasa Bridge carries four lanes over 1,280 metres of open water [1]."
+    assert probe_writing(ScriptedChatModel(replies=[good])) == "free"
+    copied = (
+        "The Vasa Bridge, finished in 1937 after six years of work, spans 1,280 metres across the strait [1]."
+    )
+    assert not is_paraphrase(copied)
+    assert not is_paraphrase("A bridge was built long ago across the water [1].")  # facts lost
+    assert not is_paraphrase("Finished in 1937, the bridge spans 1,280 metres over the strait.")  # uncited
+    assert probe_writing(ScriptedChatModel(replies=["bridge bridge"])) == "extractive"
+
+
+def test_meta_sentences_about_the_evidence_or_the_post_are_found():
+    text = (
+        "The evidence presented in the Commercial section supports the claim [1]. "
+        "Hot compost reaches 60 degrees in a week [1]. "
+        "According to the sources, turning helps. This section explains the hive."
+    )
+    assert meta_sentences(text) == [
+        "The evidence presented in the Commercial section supports the claim [1].",
+        "According to the sources, turning helps.",
+        "This section explains the hive.",
+    ]
+    assert meta_sentences("A strong colony stores 25 kilograms of honey.") == []
+
+
+def test_a_source_title_standing_as_a_sentence_is_found():
+    title = "Why Small Open Source AI Models Are Catching Up to the Giants"
+    text = f"{title} [1]. Small models now run on a laptop [1]."
+    assert title_sentences(text, [title]) == [f"{title} [1]."]
+    assert title_sentences("Small models now run on a laptop [1].", [title]) == []
+
+
+def test_fused_words_are_found_and_split_back():
+    vocabulary = word_vocabulary(["global patterns play a crucial role in the climate"])
+    text = "These globalpatterns play a crucialrole in the climate."
+    assert fused_words(text, vocabulary) == ["globalpatterns", "crucialrole"]
+    assert repair_fused(text, vocabulary) == "These global patterns play a crucial role in the climate."
+    assert fused_words("Global patterns play a crucial role.", vocabulary) == []
+
+
+def test_a_fact_stated_twice_is_found_even_in_other_words():
+    first = "The Langstroth hive holds ten frames per box in North America [1]."
+    again = "In North America, each Langstroth box holds ten frames [1]."
+    new = "A top-bar hive costs about 150 dollars [1]."
+    assert restated_facts([first, f"{new} {again}"]) == [again]
+    assert restated_facts([first, new]) == []
+
+
+def test_headings_a_person_would_not_write_are_named():
+    assert heading_problem("How a hot pile kills weed seeds") is None
+    assert heading_problem("II. Dependencies") == "starts with the source's numbering"
+    assert heading_problem("Part 3") == "is a placeholder"
+    assert heading_problem("Commercial") == "is a single word"
+    assert heading_problem("Without requiring massive") == "is cut off mid-phrase"
+    source = "Small models reach high scores on benchmarks and keep improving every month."
+    assert heading_problem("Small models reach high scores", source) == "is a fragment of a source sentence"
+
+
+def checker_and_evidence() -> tuple[Any, list[Passage]]:
+    request = DraftRequest(topic="Keeping bees in a small garden")
+    sources = [Source(id=1, title="Keeping bees in a small garden", url="file://bees.md", text=SOURCE)]
+    passages = [Passage(id=0, source_id=1, text=" ".join(SOURCE.splitlines()[2:]))]
+    return make_checker(request, sources, passages), passages
+
+
+def context_for(model: ScriptedChatModel) -> WritingContext:
+    outline = Outline(
+        title="Bees in a small garden",
+        sections=[OutlineSection(heading=h, key_points=["a point"]) for h in ("Hives", "Mites", "Honey")],
+    )
+    checker, _ = checker_and_evidence()
+    return WritingContext(
+        model=model,
+        request=DraftRequest(topic="Keeping bees in a small garden"),
+        outline=outline,
+        system="You are one member of a small team.",
+        brief="You are the writer.",
+        known_ids={1},
+        corpus=checker.corpus,
+        grounded=True,
+        round_number=1,
+    )
+
+
+GOOD = (
+    "A Langstroth hive, the usual design in North America, stacks boxes of ten frames each [1]. "
+    "Gardeners who cannot lift heavy boxes often pick a top-bar hive instead, for about 150 dollars [1]. "
+    "Either way, the bees need a calm corner of the garden with morning sun and shelter from the wind."
+)
+
+
+FIXED = "Many beginners find their first hive struggles in its first year, so they keep notes [1]."
+
+
+def test_a_sentence_with_an_invented_specific_goes_back_to_the_model_named():
+    checker, evidence = checker_and_evidence()
+    invented = "A Harvard University survey found that 45% of hives fail in the first year [1]. " + GOOD
+    model = ScriptedChatModel(replies=[FIXED])
+    written = Written(messages=[], reply=invented, body=invented)
+    section, notes = improve(context_for(model), checker, "Hives", written, 60, evidence, [])
+    assert len(model.calls) == 1
+    fix = model.calls[0][0][-1].text
+    assert "Harvard University" in fix and "45%" in fix and "no source says" in fix
+    # The fix continues the chat: the model sees its own text as its previous turn.
+    assert model.calls[0][0][-2].text == invented
+    assert section.body == f"{FIXED} {GOOD}" and notes == []
+
+
+def test_a_fix_that_fails_the_checks_is_not_kept_and_the_claim_is_removed_and_reported():
+    checker, evidence = checker_and_evidence()
+    invented = "A Harvard University survey found that 45% of hives fail [1]. " + GOOD
+    still_invented = "Harvard University researchers say most hives fail [1]."
+    model = ScriptedChatModel(replies=[still_invented])
+    written = Written(messages=[], reply=invented, body=invented)
+    section, notes = improve(context_for(model), checker, "Hives", written, 60, evidence, [])
+    assert section.body == GOOD  # the original, without its invented sentence
+    assert notes and "removed 1 sentence" in notes[0]
+
+
+def test_talk_about_the_evidence_and_copied_wording_go_back_to_the_model_sentence_by_sentence():
+    checker, evidence = checker_and_evidence()
+    meta = "The evidence shows that beekeepers watch for mites [1]."
+    copied = (
+        "The Langstroth hive holds ten frames per box and is the most common design in North America [1]."
+    )
+    text = f"{meta} {copied} Either way, the bees need a calm corner of the garden with morning sun."
+    plain = "Beekeepers check their colonies for mites every few weeks in summer [1]."
+    own = "In North America most keepers use the Langstroth design, whose boxes take ten frames each [1]."
+    model = ScriptedChatModel(replies=[plain, own])
+    section, _ = improve(context_for(model), checker, "Hives", Written([], text, text), 40, evidence, [])
+    asked = [call[0][-1].text for call in model.calls]
+    assert "talks about the evidence" in asked[0] and "copies a source word for word" in asked[1]
+    assert section.body.startswith(f"{plain} {own}")
+
+
+def test_evidence_the_section_left_out_is_asked_for_in_the_models_words_not_pasted():
+    checker, evidence = checker_and_evidence()
+    vague = "Bees are lovely. They need a calm corner of the garden and some care every week in summer."
+    report = check_section(vague, checker, evidence, [], 90)
+    assert report.missing and all(line.startswith("[1]") for line in report.missing)
+    added = "Most colonies that die are killed by the Varroa destructor mite, so keepers count them [1]."
+    model = ScriptedChatModel(default_reply=added)
+    section, _ = improve(context_for(model), checker, "Hives", Written([], vague, vague), 90, evidence, [])
+    assert "leaves out this fact" in model.calls[0][0][-1].text
+    assert section.body.startswith(vague) and added in section.body
+    # No condensed source clause was pasted in: every added sentence is the model's.
+    assert all(s in vague or s == added for s in split_sentences(section.body))
+
+
+def test_a_clean_section_costs_no_revise_call():
+    checker, evidence = checker_and_evidence()
+    model = ScriptedChatModel(replies=[])
+    section, notes = improve(context_for(model), checker, "Hives", Written([], GOOD, GOOD), 60, evidence, [])
+    assert model.calls == [] and section.body == GOOD and notes == []
