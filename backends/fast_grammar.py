@@ -111,7 +111,8 @@ class GrammarLastSampler:
         candidates["logit"] = logits
         candidates["p"] = 0.0
         array = self._array
-        array.data = candidates.ctypes.data_as(self._lib.llama_token_data_p)  # samplers may resize
+        # (re)pointed at our buffer each time: a sampler may have pointed it elsewhere
+        array.data = candidates.ctypes.data_as(self._lib.llama_token_data_p)  # type: ignore[assignment]
         array.size, array.selected, array.sorted = self._n_vocab, -1, False
         if with_grammar:
             self._lib.llama_sampler_apply(self._grammar, ctypes.byref(array))

@@ -23,9 +23,9 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, Field
 
+from backends import fast_grammar
 from backends.cancel import GenerationCancelled, StopCheck, current_stop_check
 from backends.chat_formats import formatter_for, stop_sequences_for, to_llama_messages
-from backends import fast_grammar
 from backends.copy_guard import CopyGuard
 from backends.cpu import refit_threads
 from backends.engine_thread import run_on_engine, stream_on_engine

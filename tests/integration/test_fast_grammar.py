@@ -15,6 +15,7 @@ import pytest
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel
 
+from backends import fast_grammar
 from backends.factory import make_chat_model
 from backends.structured import response_format_for
 from core.settings import load_settings
@@ -36,8 +37,8 @@ class Score(BaseModel):
 
 MAX_TOKENS = 60
 PROMPTS = [
-    [SystemMessage("You plan blog posts."), HumanMessage("Plan a post on sourdough starters. Answer in JSON.")],
-    [SystemMessage("You review drafts."), HumanMessage("Score this: 'Tea is good. Tea is green.' JSON only.")],
+    [SystemMessage("You plan blog posts."), HumanMessage("Plan a post on sourdough. Answer in JSON.")],
+    [SystemMessage("You review drafts."), HumanMessage("Score this: 'Tea is good.' JSON only.")],
     [HumanMessage("Write a long poem about the sea, with rhymes.")],  # prose first: the grammar must win
 ]
 
@@ -51,7 +52,9 @@ def both_paths(model: Any) -> tuple[Any, Any]:
 
 def greedy_json(model: Any, messages: list[BaseMessage], schema: type[BaseModel]) -> str:
     model.llama.reset()  # the same KV state for both paths (a reused prefix can differ in the last bits)
-    reply = model.invoke(messages, response_format=response_format_for(schema), temperature=0.0, max_tokens=MAX_TOKENS)
+    reply = model.invoke(
+        messages, response_format=response_format_for(schema), temperature=0.0, max_tokens=MAX_TOKENS
+    )
     return str(reply.content)
 
 
@@ -76,7 +79,9 @@ def test_greedy_output_equals_the_whole_vocabulary_grammar_on_tiny_llama3(tiny, 
 
 @pytest.mark.parametrize("schema", [Plan, Score])
 @pytest.mark.parametrize("prompt", range(len(PROMPTS)))
-def test_greedy_output_equals_the_whole_vocabulary_grammar_on_the_embedded_model(embedded_model, schema, prompt):
+def test_greedy_output_equals_the_whole_vocabulary_grammar_on_the_embedded_model(
+    embedded_model, schema, prompt
+):
     full, fast = both_paths(embedded_model)
     assert greedy_json(fast, PROMPTS[prompt], schema) == greedy_json(full, PROMPTS[prompt], schema)
 
@@ -100,11 +105,9 @@ def test_rejected_tokens_are_resampled_so_sampled_json_validates(embedded_model,
 
 def test_free_text_is_untouched_by_the_grammar_path(embedded_model):
     _, fast = both_paths(embedded_model)
-    sampled = embedded_model.llama.draftsmith_grammar_stats.sampled if hasattr(
-        embedded_model.llama, "draftsmith_grammar_stats"
-    ) else 0
+    stats = fast_grammar.install(embedded_model.llama)
+    sampled = stats.sampled
     fast.llama.reset()
     reply = fast.invoke(PROMPTS[2], temperature=0.0, max_tokens=20)
     assert not str(reply.content).lstrip().startswith("{")
-    stats = getattr(embedded_model.llama, "draftsmith_grammar_stats", None)
-    assert (stats.sampled if stats else 0) == sampled
+    assert stats.sampled == sampled
