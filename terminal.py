@@ -14,6 +14,7 @@ from typing import Any
 
 from rich.console import Console, RenderableType
 from rich.table import Table
+from rich.text import Text
 
 from core.errors import BadInputError
 from core.events import (
@@ -25,6 +26,7 @@ from core.events import (
     RoundScored,
     RunStarted,
     RunWarning,
+    SectionDrafted,
     SourceFound,
 )
 from core.progress import ProgressTracker, ProgressView, StepView
@@ -104,6 +106,8 @@ def lines_for(event: Event, view: ProgressView) -> list[RenderableType]:
             return [f"  source [{event.source.id}] {event.source.title[:70]}"]
         case RoundScored():
             return [f"[bold]round {event.round} scored {event.overall:.1f}/10[/] ({event.words} words)"]
+        case SectionDrafted():
+            return section_lines(event)
         case RunWarning():
             return [f"[yellow]warning:[/] {event.message}"]
         case CpuBusy():
@@ -113,6 +117,14 @@ def lines_for(event: Event, view: ProgressView) -> list[RenderableType]:
             ended = [f"[dim]rounds ended: {reason}[/]"] if reason else []
             return [summary_table(event.result), done_line(event.result, view.elapsed), *ended]
     return []
+
+
+def section_lines(event: SectionDrafted) -> list[RenderableType]:
+    """A section the writer's model just wrote, shown while the rest is written (the post itself,
+    after the writer's checks, comes at the end)."""
+    words = len(event.text.split())
+    header = f"[dim]── round {event.round} · writer · section {event.call} as written ({words} words) ──[/]"
+    return [header, Text(event.text, style="dim")]
 
 
 def finished_step(view: ProgressView, event: AgentFinished) -> StepView:

@@ -55,6 +55,7 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
         seed=settings.seed,
         timeout=settings.request_timeout,
         threads=_TUNERS.get(llama),
+        grammar_sample_first=settings.grammar_sample_first,
     )
 
 

@@ -23,6 +23,7 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, Field
 
+from backends import fast_grammar
 from backends.cancel import GenerationCancelled, StopCheck, current_stop_check
 from backends.chat_formats import formatter_for, stop_sequences_for, to_llama_messages
 from backends.copy_guard import CopyGuard, word_continuations
@@ -54,6 +55,9 @@ class LlamaCppChatModel(BaseChatModel):
     max_tokens: int = 512
     seed: int | None = 42
     timeout: float | None = Field(default=None, description="seconds per call, waiting included")
+    grammar_sample_first: bool = Field(
+        default=True, description="sample first, check the grammar on that token (backends.fast_grammar)"
+    )
     threads: Any = Field(
         default=None,
         exclude=True,
@@ -303,6 +307,9 @@ class LlamaCppChatModel(BaseChatModel):
             )
         elif response_format is not None:
             request["grammar"] = LlamaGrammar.from_string(JSON_GBNF, verbose=False)
+        if "grammar" in request and self.grammar_sample_first and hasattr(self.llama, "_init_sampler"):
+            fast_grammar.install(self.llama)
+            request["grammar"] = fast_grammar.sample_first(request["grammar"])
         unknown = [key for key in extra if not key.startswith("ls_")]  # ls_*: LangSmith tracing hints
         if unknown:
             raise TypeError(f"unsupported arguments for the llama.cpp chat model: {sorted(unknown)}")

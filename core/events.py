@@ -49,6 +49,16 @@ class TokenStreamed(BaseModel):
     text: str
 
 
+class SectionDrafted(BaseModel):
+    """The writer's model finished one section's text (before the writer's checks), so front ends
+    can show it while the rest is written; ``call`` counts the writer's model calls in the round."""
+
+    kind: Literal["section_drafted"] = "section_drafted"
+    round: int
+    call: int
+    text: str
+
+
 class AgentFinished(BaseModel):
     """An agent's turn ended: its time and tokens."""
 
@@ -114,6 +124,7 @@ Event = (
     RunStarted
     | AgentStarted
     | TokenStreamed
+    | SectionDrafted
     | AgentFinished
     | SourceFound
     | RoundScored

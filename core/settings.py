@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     )
     n_batch: int = Field(default=512, ge=8, le=8192)
     flash_attn: bool = False
+    grammar_sample_first: bool = Field(
+        default=True,
+        description="check a grammar only on the sampled token, resampling under it when rejected "
+        "(llama.cpp's common sampler; false: llama-cpp-python's whole-vocabulary grammar sampler)",
+    )
 
     writing: Literal["auto", "free", "extractive"] = Field(
         default="auto",
