@@ -105,7 +105,9 @@ def lines_for(event: Event, view: ProgressView) -> list[RenderableType]:
         case SourceFound():
             return [f"  source [{event.source.id}] {event.source.title[:70]}"]
         case RoundScored():
-            return [f"[bold]round {event.round} scored {event.overall:.1f}/10[/] ({event.words} words)"]
+            changed = f" · {'; '.join(event.changes)}" if event.changes and event.round > 1 else ""
+            scored = f"[bold]round {event.round} scored {event.overall:.1f}/10[/]"
+            return [f"{scored} ({event.words} words){changed}"]
         case SectionDrafted():
             return section_lines(event)
         case RunWarning():

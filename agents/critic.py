@@ -17,7 +17,7 @@ from statistics import mean
 from langchain_core.language_models import BaseChatModel
 
 from agents.capability import WritingMode
-from agents.free_rounds import section_findings
+from agents.free_rounds import fixable, section_findings
 from agents.metrics import describe, measure_draft, measured_rubric, objective_findings
 from agents.prompts import messages_for, render, shared_context
 from backends.ratings import RatesByProbability, expected_rating
@@ -100,7 +100,7 @@ def make_critic(model: BaseChatModel, writing: WritingMode = "extractive") -> Ca
             fallback=fallback,
         )
         if writing == "free":
-            critique.fixable = any(issue.section is not None for issue in critique.issues)
+            critique.fixable = fixable(critique.issues)
         record = RoundRecord(
             round=completed_rounds(state) + 1,
             title=outline.title,

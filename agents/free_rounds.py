@@ -112,7 +112,7 @@ def free_revision_round(
         report = check_section(
             section.body, checker, evidence[position], [s.body for s in current[:position]], lengths[position]
         )
-        badness.append(report.badness())
+        badness.append(report.badness() if report.fixable() else 0.0)
     targets = revision_targets(badness, named)
     sections: list[Section] = []
     changes: list[str] = []
@@ -159,6 +159,11 @@ def task_messages(
     return messages_for(context.system, task)
 
 
+def fixable(issues: Sequence[CritiqueIssue]) -> bool:
+    """True when an issue names a section and a problem a later round's fixes can act on."""
+    return any(issue.section is not None and issue.kind in FIXABLE for issue in issues)
+
+
 def critic_problems(critique: Critique, headings: Sequence[str]) -> dict[int, list[str]]:
     """The critic's issues that name a section, by the section's position."""
     positions = {h.lower(): i for i, h in enumerate(headings)}
@@ -191,8 +196,13 @@ ISSUE_KINDS: dict[str, IssueKind] = {
 }
 
 
+FIXABLE: frozenset[IssueKind] = frozenset(
+    {"unsupported_specifics", "copying", "damage", "missing_evidence", "note"}
+)  # what a later round's fix calls can act on (length follows from the facts)
+
+
 def section_findings(state: DraftState) -> list[CritiqueIssue]:
-    """Each section's measured problems as typed issues naming the section (for the critic)."""
+    """Each section's measured problems as typed issues naming the section."""
     request, outline, sections = state["request"], state["outline"], state["sections"]
     passages = {p.id: p for p in state.get("passages", [])}
     checker = make_checker(request, state.get("sources", []), list(passages.values()))

@@ -92,6 +92,11 @@ class SectionReport:
         off = max(0.0, SHORT - ratio, ratio - LONG)
         return sum(WEIGHTS[k] * n for k, n in self.counts().items()) + LENGTH_WEIGHT * off
 
+    def fixable(self) -> bool:
+        """True when a fix call could help: an invented specific, talk about the evidence, copied
+        wording or a left-out fact (length follows from the facts)."""
+        return bool(self.invented or self.meta or self.copied or self.missing)
+
     def problems_by_kind(self) -> dict[str, list[str]]:
         """Each problem in words, as the revise call names it, by kind."""
         ratio = self.words / max(1, self.target)
@@ -212,6 +217,7 @@ def write_section(
     return section, notes
 
 
+WRITER_CALL = "writer_call"  # run metadata naming a writer call that is not a section's text
 MAX_FIX_CALLS = 4  # sentence-level revise calls per section and round
 FIX_MAX_TOKENS = 90  # a fix is one or two sentences
 FIX_WORDS = (4, 60)  # a usable fixed sentence (or two) has this many words
@@ -279,7 +285,9 @@ class Fixer:
         options: dict[str, Any] = {"max_tokens": FIX_MAX_TOKENS, "seed": self.context.round_number}
         if self.evidence and isinstance(self.context.model, AvoidsCopying):
             options["avoid_copying"] = [p.text for p in self.evidence]
-        reply = str(self.context.model.invoke(chat, **options).content)
+        # Marked as a fix, so front ends do not show it as a new section's text.
+        fixing = self.context.model.with_config(metadata={WRITER_CALL: "fix"})
+        reply = str(fixing.invoke(chat, **options).content)
         fixed = clean_section(flatten_markdown(reply), self.context.known_ids, list(self.context.seen))
         fixed = " ".join(fixed.split())
         rest = replace_sentence(body, sentence, "") if sentence else body

@@ -41,21 +41,17 @@ def make_researcher(model: BaseChatModel, search: SearchTool) -> Callable[[Draft
         if request.search == "off":
             return {"queries": [], "notes": state.get("notes", [])}
         gaps = state["critique"].gaps if completed_rounds(state) and "critique" in state else []
-        queries = propose_queries(model, state, gaps)
         sources = {s.id: s for s in state.get("sources", [])}
         warnings: list[str] = []
         degraded = state.get("degraded", False)
-        # Pieces of whole documents collapse into their document: ask for more of them.
-        wanted = PIECES_PER_QUERY if isinstance(search, HoldsWholeDocuments) else RESULTS_PER_QUERY
-        for query in queries:
-            report = search.search(query, wanted)
-            degraded = degraded or report.degraded
-            warnings.extend(w for w in report.warnings if w not in warnings)
-            for document in report.documents:
-                if isinstance(search, HoldsWholeDocuments):
-                    # The user's file, not just the chunk that matched: its other parts are evidence too.
-                    document = search.whole_document(document.url) or document
-                add_document(sources, document)
+        # The plain topic (or the gaps) always leads: a small model's queries can miss every source.
+        queries = (gaps[:2] if gaps else [request.topic])[:MAX_QUERIES]
+        degraded = gather(search, queries, sources, warnings) or degraded
+        if not holds_everything(search, sources):
+            more = [q for q in propose_queries(model, state, gaps) if q not in queries]
+            more = more[: MAX_QUERIES - len(queries)]
+            degraded = gather(search, more, sources, warnings) or degraded
+            queries += more
         all_sources = list(sources.values())
         notes = [Note(source_id=s.id, text=note_for(s.text, [request.topic, *queries])) for s in all_sources]
         if not all_sources and request.search != "off":
@@ -71,6 +67,30 @@ def make_researcher(model: BaseChatModel, search: SearchTool) -> Callable[[Draft
         }
 
     return researcher
+
+
+def gather(search: SearchTool, queries: list[str], sources: dict[int, Source], warnings: list[str]) -> bool:
+    """Run ``queries`` and add what they find to ``sources``; True when research was degraded."""
+    degraded = False
+    # Pieces of whole documents collapse into their document: ask for more of them.
+    wanted = PIECES_PER_QUERY if isinstance(search, HoldsWholeDocuments) else RESULTS_PER_QUERY
+    for query in queries:
+        report = search.search(query, wanted)
+        degraded = degraded or report.degraded
+        warnings.extend(w for w in report.warnings if w not in warnings)
+        for document in report.documents:
+            if isinstance(search, HoldsWholeDocuments):
+                # The user's file, not just the chunk that matched: its other parts are evidence too.
+                document = search.whole_document(document.url) or document
+            add_document(sources, document)
+    return degraded
+
+
+def holds_everything(search: SearchTool, sources: dict[int, Source]) -> bool:
+    """True when the sources already hold every document the search tool has (a small notes
+    folder): more queries could find nothing new, so the model is not asked for them."""
+    count = getattr(search, "document_count", None)
+    return isinstance(count, int) and len(sources) >= min(count, MAX_SOURCES)
 
 
 def add_document(sources: dict[int, Source], document: Document) -> None:
@@ -94,19 +114,16 @@ def add_document(sources: dict[int, Source], document: Document) -> None:
 
 
 def propose_queries(model: BaseChatModel, state: DraftState, gaps: list[str]) -> list[str]:
-    """Ask the model for queries; fall back to the topic (and the gaps) if its reply is unusable."""
+    """The model's search queries (none when its reply is unusable)."""
     request = state["request"]
     focus = f"Focus on these open questions:\n{bullet_list(gaps)}" if gaps else ""
     task = render("researcher", "queries", focus=focus)
     system = shared_context(request, state.get("notes", []), state.get("sources", []))
     try:
         reply, _ = invoke_structured(model, SearchQueries, messages_for(system, task), max_tokens=120)
-        queries = [" ".join(q.split()) for q in reply.queries if q.strip()]
     except StructuredOutputError:
-        queries = []
-    # The plain topic (or the gaps) always leads: a small model's queries can miss every source.
-    anchors = gaps[:2] if gaps else [request.topic]
-    return list(dict.fromkeys([*anchors, *queries]))[:MAX_QUERIES]
+        return []
+    return list(dict.fromkeys(" ".join(q.split()) for q in reply.queries if q.strip()))
 
 
 def note_for(text: str, focus: list[str], sentences: int = NOTE_SENTENCES) -> str:

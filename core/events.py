@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from core.result import DraftResult, SourceRef
 from core.state import AgentName, Issue, Outline, RubricScores
@@ -87,6 +87,7 @@ class RoundScored(BaseModel):
     issues: list[Issue]
     gaps: list[str]
     words: int
+    changes: list[str] = Field(default_factory=list, description="what the writer changed this round")
 
 
 class RunWarning(BaseModel):

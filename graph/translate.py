@@ -45,7 +45,7 @@ class EventTranslator:
             node = metadata.get("langgraph_node")
             if text and node in AGENTS:
                 yield TokenStreamed(agent=node, round=self.round, text=text)
-            if node == "writer":
+            if node == "writer" and metadata.get("writer_call") != "fix":
                 yield from self._section_drafted(chunk, text)
         elif mode == "updates":
             for node, update in payload.items():
@@ -94,4 +94,5 @@ def round_scored(record: RoundRecord) -> RoundScored:
         issues=critique.issues,
         gaps=critique.gaps,
         words=critique.metrics.words,
+        changes=record.changes,
     )

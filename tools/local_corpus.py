@@ -170,6 +170,11 @@ class LocalCorpus:
         ]
         return SearchReport(documents=documents, warnings=warnings)
 
+    @property
+    def document_count(self) -> int:
+        """How many files the corpus holds."""
+        return len({chunk.path for chunk in self.chunks})
+
     def whole_document(self, url: str) -> Document | None:
         """Every chunk of the file at ``url``, in order, as one document (None for another path)."""
         pieces = [chunk for chunk in self.chunks if str(chunk.path) == url]

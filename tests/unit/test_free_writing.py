@@ -202,3 +202,35 @@ def test_a_clean_section_costs_no_revise_call():
     model = ScriptedChatModel(replies=[])
     section, notes = improve(context_for(model), checker, "Hives", Written([], GOOD, GOOD), 60, evidence, [])
     assert model.calls == [] and section.body == GOOD and notes == []
+
+
+def test_a_model_that_can_write_heads_the_evidences_subjects_in_its_own_words():
+    from agents.evidence import EvidenceIndex, build_passages
+    from agents.outliner import make_outliner
+    from agents.planning import evidence_candidates
+    from tests.unit.test_grounded import sources as bee_sources
+
+    srcs = bee_sources()
+    passages = build_passages(srcs)
+    state = {"request": DraftRequest(topic="Keeping bees in a small garden", words=600)}
+    state |= {"sources": srcs, "passages": passages}
+    candidates, _ = evidence_candidates(state["request"].topic, passages, srcs, EvidenceIndex(passages))
+    order = [c.heading for c in candidates]
+    reply = {
+        "title": "Bees in a small garden, step by step",
+        "sections": [
+            {"subject": order.index("Honey harvest") + 1, "heading": "When the honey is ready to take"},
+            {"subject": order.index("Varroa mites") + 1, "heading": "II. Varroa"},  # a fragment
+            {"subject": order.index("Choosing a hive") + 1, "heading": "Picking a hive you can lift"},
+        ],
+    }
+    model = ScriptedChatModel(replies=[reply])
+    outline = make_outliner(model, "free")(state)["outline"]
+    assert [s.heading for s in outline.sections] == [
+        "When the honey is ready to take",
+        "Varroa mites",  # the model's fragment gave way to the source's label
+        "Picking a hive you can lift",
+    ]
+    honey = " ".join(p.text for p in passages if p.id in outline.sections[0].passage_ids)
+    assert "25 kilograms" in honey  # the heading is the model's, the evidence its subject's
+    assert "opening words" in model.prompts[0] and "Choosing a hive:" in model.prompts[0]
