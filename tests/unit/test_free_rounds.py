@@ -31,7 +31,8 @@ TEXTS = {
     "introduction": "Keeping bees in a small garden takes less room than most people think, and far "
     "less equipment. You will learn how to pick a hive, how to keep mites in check and when to take honey.",
     "hive": "Most keepers in North America use the Langstroth design, whose boxes each take ten frames "
-    "[1]. If lifting full boxes is hard for you, a top-bar hive is the gentler choice at about 150 dollars [1].",
+    "[1]. If lifting full boxes is hard for you, a top-bar hive is the gentler choice at about "
+    "150 dollars [1].",
     "mite": "Varroa destructor does more damage to colonies than any other pest [2]. A sugar roll on 300 "
     "bees tells you when to act: once more than 3 mites per 100 bees drop out, it is time to treat [2].",
     "honey": "Honey is a reward for patience rather than a yearly certainty. Keepers wait until the colony "
