@@ -28,6 +28,13 @@ _META = re.compile(
     r"|\bsources? \[\d+\] (?:says?|states?|notes?|mentions?|explains?|suggests?)\b",
     re.IGNORECASE,
 )
+_PAGE = re.compile(
+    r"\b(?:table|list|chart|figure|graph|image|picture|diagram|section|video)s?\s+"
+    r"(?:below|above|near the (?:end|top|bottom)|at the (?:end|top|bottom))\b"
+    r"|\bskip (?:ahead |down )?to the\b|\bstart at the top\b"
+    r"|\bthis (?:article|guide|post|page|faq|newsletter|piece|report|checklist|explainer)\b",
+    re.IGNORECASE,
+)
 _NUMBERING = re.compile(r"^\s*(?:(?:part|step|section|chapter)\s+)?(?:[ivxlc]+|\d+|[a-z])[.):]\s+", re.I)
 _PLACEHOLDER = re.compile(r"^(?:part|section|step|chapter|point|heading|topic)\s*\d+$", re.IGNORECASE)
 _DANGLING = frozenset(
@@ -65,8 +72,15 @@ SAME_FACT_WORDS = 0.5  # two sentences with the same specifics and this word ove
 
 
 def meta_sentences(text: str) -> list[str]:
-    """Sentences that talk about the task or the material ("the evidence shows", "this section")."""
-    return [s for s in split_sentences(text) if _META.search(s)]
+    """Sentences that talk about the task or the material ("the evidence shows", "this section",
+    "skip to the table below")."""
+    return [s for s in split_sentences(text) if _META.search(s) or _PAGE.search(s)]
+
+
+def refers_to_page(sentence: str) -> bool:
+    """True when a source sentence is about its own page ("the table below", "this guide"): not a
+    fact a post can explain."""
+    return _PAGE.search(sentence) is not None
 
 
 def title_sentences(text: str, titles: Iterable[str]) -> list[str]:

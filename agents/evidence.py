@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from agents.checks import refers_to_page
 from agents.lengths import TOKENS_PER_WORD
 from core.markers import split_sentences
 from core.state import Passage, Source
@@ -38,8 +39,9 @@ def build_passages(sources: Sequence[Source]) -> list[Passage]:
 def split_passages(text: str) -> list[tuple[str, str]]:
     """``(heading, passage)`` pairs of one source's text: paragraphs, long ones cut at sentences.
 
-    Headings (markdown ``#`` lines) label the passages below them; list items and table rows
-    join their paragraph; hostile sentences are dropped.
+        Headings (markdown ``#`` lines) label the passages below them; list items and table rows
+        join their paragraph; hostile sentences, and sentences about the page itself ("the table
+    below"), are dropped.
     """
     heading, pieces = "", []
     short: list[tuple[str, str]] = []  # kept only when the source has nothing longer
@@ -51,7 +53,8 @@ def split_passages(text: str) -> list[tuple[str, str]]:
         if first:
             heading, lines = first.group(1).strip(" #*"), lines[1:]
         flat = " ".join(_LIST_MARK.sub("", line).strip(" |") for line in lines)
-        for window in _windows([s for s in split_sentences(flat) if not looks_like_injection(s)]):
+        kept = [s for s in split_sentences(flat) if not looks_like_injection(s) and not refers_to_page(s)]
+        for window in _windows(kept):
             if len(window.split()) >= MIN_PASSAGE_WORDS:
                 pieces.append((heading, window))
             elif len(window.split()) >= 3:
