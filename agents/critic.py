@@ -71,19 +71,28 @@ def make_critic(model: BaseChatModel, writing: WritingMode = "extractive") -> Ca
             measured_issues += section_findings(state)
         warnings = []
         try:
-            reply, _ = invoke_structured(
-                model,
-                CritiqueReply,
-                messages_for(system, task),
-                max_tokens=CRITIC_MAX_TOKENS,
-                temperature=CRITIC_TEMPERATURE,
-            )
-            weighted = weighted_judgements(model, system, draft)
-            if isinstance(model, RatesByProbability) and len(weighted) < len(JUDGED_ITEMS):
-                warnings.append(UNUSABLE_PROBABILITIES)
-            judged: dict[str, float] = {**reply.scores.model_dump(), **weighted}
+            # A model that can write is judged by its rating probabilities alone: its measured
+            # issues name each section's problems, and a written critique would cost a long
+            # generation the next round does not need.
+            weighted = weighted_judgements(model, system, draft) if writing == "free" else {}
+            if len(weighted) == len(JUDGED_ITEMS):
+                judged: dict[str, float] = dict(weighted)
+                issues, gaps = [], []
+            else:
+                reply, _ = invoke_structured(
+                    model,
+                    CritiqueReply,
+                    messages_for(system, task),
+                    max_tokens=CRITIC_MAX_TOKENS,
+                    temperature=CRITIC_TEMPERATURE,
+                )
+                weighted = weighted or weighted_judgements(model, system, draft)
+                if isinstance(model, RatesByProbability) and len(weighted) < len(JUDGED_ITEMS):
+                    warnings.append(UNUSABLE_PROBABILITIES)
+                judged = {**reply.scores.model_dump(), **weighted}
+                issues, gaps = reply.issues, reply.gaps
             scores = measured_rubric(judged, metrics, outline, bool(sources))
-            issues, gaps, fallback = reply.issues, reply.gaps, False
+            fallback = False
         except StructuredOutputError as exc:
             scores = RubricScores.model_validate(
                 dict.fromkeys(RubricScores.model_fields, float(FALLBACK_SCORE))

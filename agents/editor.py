@@ -15,6 +15,7 @@ from collections.abc import Callable
 from langchain_core.language_models import BaseChatModel
 
 from agents.attribution import SourceIndex, attribute_section
+from agents.capability import WritingMode
 from agents.cleanup import clean_section, repeated_sentence_ratio
 from agents.grounding import corpus_for, drop_invented
 from agents.lengths import max_tokens_for, section_lengths
@@ -32,11 +33,14 @@ TOO_LONG = 1.2  # a section this much over its planned length gets tightened
 REPETITIVE = 0.12  # ... as does one where this share of its 3-word sequences repeat
 
 
-def make_editor(model: BaseChatModel) -> Callable[[DraftState], dict]:
-    """Build the editor node."""
+def make_editor(model: BaseChatModel, writing: WritingMode = "extractive") -> Callable[[DraftState], dict]:
+    """Build the editor node. For a model that can write, sections are tightened only while the
+    whole draft runs over its target length (its writer's checks already fixed the rest)."""
 
     def editor(state: DraftState) -> dict:
         request, outline = state["request"], state["outline"]
+        total = sum(len(s.body.split()) for s in state["sections"])
+        may_edit = writing != "free" or total > TOO_LONG * request.words
         known_ids = {s.id for s in state.get("sources", [])}
         system = shared_context(request, state.get("notes", []), state.get("sources", []))
         corpus = corpus_for(request, state.get("sources", []))
@@ -46,7 +50,7 @@ def make_editor(model: BaseChatModel) -> Callable[[DraftState], dict]:
             if not section.body:
                 continue
             target = planned.get(section.heading.lower())
-            if not needs_edit(section.body, target):
+            if not may_edit or not needs_edit(section.body, target):
                 edited.append(section)
                 continue
             length = min(target or len(section.body.split()), len(section.body.split()))

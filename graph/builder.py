@@ -29,7 +29,7 @@ def build_graph(model: BaseChatModel, search: SearchTool, writing: WritingMode =
     graph.add_node("researcher", instrument("researcher", make_researcher(model, search)))
     graph.add_node("outliner", instrument("outliner", make_outliner(model, writing)))
     graph.add_node("writer", instrument("writer", with_human_pauses(make_writer(model, writing))))
-    graph.add_node("editor", instrument("editor", make_editor(model)))
+    graph.add_node("editor", instrument("editor", make_editor(model, writing)))
     graph.add_node("critic", instrument("critic", make_critic(model, writing)))
     graph.add_edge(START, "researcher")
     graph.add_edge("researcher", "outliner")

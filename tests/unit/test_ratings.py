@@ -131,3 +131,20 @@ def test_without_probabilities_the_critic_keeps_the_sampled_scores():
     update = make_critic(model)(critic_state())
     assert (update["critique"].scores.depth, update["critique"].scores.style) == (4.0, 5.0)
     assert len(model.calls) == 1 and update["warnings"] == []
+
+
+def test_a_model_that_can_write_is_judged_by_its_rating_probabilities_alone():
+    model = RatingModel(replies=[], tables=[{2: 1.0}, {6: 0.5, 8: 0.5}, {9: 1.0}])
+    critique = make_critic(model, "free")(critic_state())["critique"]
+    assert model.calls == []  # no written critique: the issues are measured, section by section
+    assert critique.scores.depth == 7.0 and critique.scores.style == 9.0
+    assert len(model.rating_prompts) == len(JUDGED_ITEMS)
+
+
+def test_a_model_that_can_write_but_gives_no_usable_probabilities_writes_its_critique():
+    model = RatingModel(replies=[JSON_REPLY], tables=[{2: 0.1}, {6: 0.9}, {9: 0.2}])
+    update = make_critic(model, "free")(critic_state())
+    assert len(model.calls) == 1 and (update["critique"].scores.depth, update["critique"].scores.style) == (
+        6.0,
+        5.0,
+    )
