@@ -16,7 +16,7 @@ from langchain_core.messages import BaseMessage
 from agents.checks import word_vocabulary
 from agents.cleanup import clean_section
 from agents.evidence import quoted_evidence
-from agents.free_writing import Checker, Written, check_section, improve, write_section
+from agents.free_writing import Checker, Written, check_section, impersonal, improve, write_section
 from agents.grounding import corpus_for, source_ngrams
 from agents.lengths import section_lengths
 from agents.prompts import bullet_list, messages_for, render
@@ -154,7 +154,11 @@ def task_messages(
     """The chat that wrote a section (the same as round 1's, so llama.cpp reuses its prefix)."""
     fill = {"heading": heading or "introduction", "length": length, "audience": context.request.audience}
     if evidence:
-        values = {**values, "evidence": quoted_evidence(evidence), "example": evidence[0].source_id}
+        values = {
+            **values,
+            "evidence": quoted_evidence(impersonal(evidence)),
+            "example": evidence[0].source_id,
+        }
     task = context.brief + "\n\n" + render("writer", template, **fill, **values)
     return messages_for(context.system, task)
 

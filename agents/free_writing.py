@@ -13,6 +13,7 @@ fix is removed, and the writer reports it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -180,11 +181,26 @@ def left_out_facts(body: str, evidence: Sequence[Passage], target: int) -> list[
     scored = []
     for passage in evidence:
         for sentence in split_sentences(passage.text):
+            if _FIRST_PERSON.search(sentence):
+                continue
             unstated = [s for s in find_specifics(sentence) if s in wanted and not states(body, s)]
             if unstated and not sentence.endswith("?"):
                 scored.append((len(unstated), f'[{passage.source_id}] "{_quote(sentence)}"'))
     scored.sort(key=lambda item: -item[0])
     return [text for _, text in scored[: min(MAX_MISSING_SHOWN, expected - stated)]]
+
+
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|my|me|mine)\b")
+
+
+def impersonal(evidence: Sequence[Passage]) -> list[Passage]:
+    """The passages without their authors' first-person sentences ("I run the compost bays at my
+    allotment"): a post written from them would speak in another person's voice."""
+    kept = []
+    for passage in evidence:
+        text = " ".join(s for s in split_sentences(passage.text) if not _FIRST_PERSON.search(s))
+        kept.append(passage.model_copy(update={"text": text or passage.text}))
+    return kept
 
 
 @dataclass
@@ -210,7 +226,11 @@ def write_section(
     what the checks changed (for the run's warnings)."""
     fill = {"heading": heading or "introduction", "length": length, "audience": context.request.audience}
     if evidence:
-        values = {**values, "evidence": quoted_evidence(evidence), "example": evidence[0].source_id}
+        values = {
+            **values,
+            "evidence": quoted_evidence(impersonal(evidence)),
+            "example": evidence[0].source_id,
+        }
     task = context.brief + "\n\n" + render("writer", template, **fill, **values)
     written = ask(context, messages_for(context.system, task), length, evidence)
     section, notes = improve(context, checker, heading, written, length, evidence, earlier)
