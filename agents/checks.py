@@ -198,3 +198,29 @@ def is_cut_clause(heading: str, source_text: str) -> bool:
         return False
     pattern = re.compile(r"(?<![\w-])" + re.escape(plain) + r"\s+[\w(]")
     return any(pattern.search(" ".join(s.lower().split())) for s in split_sentences(source_text))
+
+
+ECHO_WORDS = 0.6  # a sentence sharing this share of its content words with an earlier one says it again
+MIN_ECHO_WORDS = 5
+
+
+def echoed_sentences(earlier: Sequence[str], body: str) -> list[str]:
+    """Sentences of ``body`` that say again what a sentence of an earlier section said, in other
+    words (a section that opens by introducing the post's topic once more)."""
+    before = [content_words(remove_markers(s)) for text in earlier for s in split_sentences(text)]
+    found = []
+    for sentence in split_sentences(body):
+        words = content_words(remove_markers(sentence))
+        if len(words) >= MIN_ECHO_WORDS and any(len(words & b) / len(words) >= ECHO_WORDS for b in before):
+            found.append(sentence)
+    return found
+
+
+_FOREIGN = re.compile(r"[\u0400-\u04ff\u0590-\u06ff\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def foreign_sentences(text: str, reference: str) -> list[str]:
+    """Sentences holding letters of a script the sources and the request do not use (a model
+    slipping into another language mid-sentence)."""
+    allowed = set(_FOREIGN.findall(reference))
+    return [s for s in split_sentences(text) if set(_FOREIGN.findall(s)) - allowed]

@@ -37,6 +37,7 @@ def make_checker(request: DraftRequest, sources: Sequence[Source], passages: Seq
         titles=tuple(dict.fromkeys(titles)),
         vocabulary=word_vocabulary([*typed, *(s.text for s in sources)]),
         grounded=bool(sources),
+        reference="\n".join([*typed, *(s.text for s in sources)]),
     )
 
 
@@ -109,8 +110,9 @@ def free_revision_round(
     named = critic_problems(critique, headings)
     badness = []
     for position, section in enumerate(current):
+        earlier = [s.body for s in current[:position]]
         report = check_section(
-            section.body, checker, evidence[position], [s.body for s in current[:position]], lengths[position]
+            section.body, checker, evidence[position], earlier, lengths[position], section.heading
         )
         badness.append(report.badness() if report.fixable() else 0.0)
     targets = revision_targets(badness, named)
@@ -219,7 +221,7 @@ def section_findings(state: DraftState) -> list[CritiqueIssue]:
         section = by_heading.get(heading.lower())
         if section is None:
             continue
-        report = check_section(section.body, checker, evidence[position], earlier, lengths[position])
+        report = check_section(section.body, checker, evidence[position], earlier, lengths[position], heading)
         earlier.append(section.body)
         for kind, lines in report.problems_by_kind().items():
             issues += [

@@ -20,13 +20,21 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from agents.checks import fused_words, meta_sentences, repair_fused, restated_facts, title_sentences
+from agents.checks import (
+    echoed_sentences,
+    foreign_sentences,
+    fused_words,
+    meta_sentences,
+    repair_fused,
+    restated_facts,
+    title_sentences,
+)
 from agents.cleanup import clean_section, flatten_markdown
 from agents.evidence import quoted_evidence
 from agents.grounding import copied_grams, invented
 from agents.lengths import max_tokens_for
 from agents.prompts import bullet_list, messages_for, render
-from agents.sections import WritingContext
+from agents.sections import CONCLUSION_HEADING, WritingContext
 from backends.copy_guard import AvoidsCopying
 from core.markers import split_sentences
 from core.state import Passage, Section
@@ -59,6 +67,7 @@ class Checker:
     titles: tuple[str, ...]
     vocabulary: set[str]
     grounded: bool
+    reference: str = ""  # the sources' and the request's text (which scripts they are written in)
 
 
 @dataclass
@@ -149,9 +158,15 @@ def _quote(sentence: str) -> str:
 
 
 def check_section(
-    body: str, checker: Checker, evidence: Sequence[Passage], earlier: Sequence[str], target: int
+    body: str,
+    checker: Checker,
+    evidence: Sequence[Passage],
+    earlier: Sequence[str],
+    target: int,
+    heading: str = "",
 ) -> SectionReport:
-    """Every problem of ``body`` (see module doc); ``earlier`` is the text of the sections before it."""
+    """Every problem of ``body`` (see module doc); ``earlier`` is the text of the sections before
+    it. The conclusion may sum up what they said, but not restate their facts."""
     report = SectionReport(words=len(body.split()), target=target)
     for sentence in split_sentences(body):
         found = invented(sentence, checker.corpus, checker.grounded)
@@ -163,7 +178,10 @@ def check_section(
     report.titles = title_sentences(body, checker.titles)
     report.fused = fused_words(body, checker.vocabulary)
     repeats = set(restated_facts([*earlier, body]))
+    if heading != CONCLUSION_HEADING:
+        repeats |= set(echoed_sentences(earlier, body))
     report.restated = [s for s in split_sentences(body) if s in repeats]
+    report.meta += [s for s in foreign_sentences(body, checker.reference) if s not in report.meta]
     report.missing = left_out_facts(body, evidence, target)
     return report
 
@@ -261,12 +279,12 @@ def improve(
     passes the same checks. Titles-as-sentences and restated facts are dropped; fused words split.
     ``extra`` problems (the critic's notes) first get one whole-section revision, kept only if it
     measures no worse."""
-    report = check_section(written.body, checker, evidence, earlier, length)
+    report = check_section(written.body, checker, evidence, earlier, length, heading)
     body = drop_sentences(written.body, [*report.titles, *report.restated])
     body = repair_fused(body, checker.vocabulary)
     if extra:
         body = revised_whole(context, checker, heading, written, body, length, evidence, earlier, extra)
-        report = check_section(body, checker, evidence, earlier, length)
+        report = check_section(body, checker, evidence, earlier, length, heading)
     fixer = Fixer(context, checker, written, evidence)
     removed = 0
     for sentence, found in report.invented:
@@ -350,8 +368,8 @@ def revised_whole(
     fix = render("writer", "free_fix", heading=heading or "introduction", problems=problems, length=length)
     chat = [*written.messages, AIMessage(written.reply), HumanMessage(fix)]
     revised = ask(context, chat, length, evidence, seed=context.round_number)
-    before = check_section(body, checker, evidence, earlier, length).badness()
-    after = check_section(revised.body, checker, evidence, earlier, length).badness()
+    before = check_section(body, checker, evidence, earlier, length, heading).badness()
+    after = check_section(revised.body, checker, evidence, earlier, length, heading).badness()
     return revised.body if revised.body and after <= before else body
 
 
@@ -384,7 +402,7 @@ def finish(
 ) -> tuple[Section, list[str]]:
     """The last resort after the fixes: sentences that still state invented specifics or talk
     about the evidence are removed; those and the ``removed`` ones whose fix failed are reported."""
-    report = check_section(body, checker, evidence, earlier, length)
+    report = check_section(body, checker, evidence, earlier, length, heading)
     doomed = [*(s for s, _ in report.invented), *report.meta, *report.titles]
     body = drop_sentences(body, doomed)
     removed += len(set(doomed))

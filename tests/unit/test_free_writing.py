@@ -234,3 +234,25 @@ def test_a_model_that_can_write_heads_the_evidences_subjects_in_its_own_words():
     honey = " ".join(p.text for p in passages if p.id in outline.sections[0].passage_ids)
     assert "25 kilograms" in honey  # the heading is the model's, the evidence its subject's
     assert "opening words" in model.prompts[0] and "Choosing a hive:" in model.prompts[0]
+
+
+def test_a_section_that_introduces_the_topic_again_is_caught_but_a_conclusion_may_sum_up():
+    from agents.checks import echoed_sentences
+
+    intro = "Composting kitchen scraps is a simple yet powerful way to reduce waste and create rich soil."
+    again = "Composting kitchen scraps is a simple and effective way to turn waste into rich soil."
+    new = "Chop everything small, because a whole cabbage stalk can sit on a heap for months."
+    assert echoed_sentences([intro], f"{again} {new}") == [again]
+    checker, evidence = checker_and_evidence()
+    assert check_section(again, checker, evidence, [intro], 40).restated == [again]
+    assert check_section(again, checker, [], [intro], 40, "Conclusion").restated == []
+
+
+def test_a_sentence_that_slips_into_another_script_goes_back_to_the_model():
+    from agents.checks import foreign_sentences
+
+    text = "Browns are dry, tough and rich in 碳: fallen leaves and straw. Greens are fresh."
+    assert foreign_sentences(text, "Browns are rich in carbon.") == [
+        "Browns are dry, tough and rich in 碳: fallen leaves and straw."
+    ]
+    assert foreign_sentences(text, "碳 means carbon") == []
