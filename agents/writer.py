@@ -84,7 +84,7 @@ def make_writer(model: BaseChatModel, writing: WritingMode = "extractive") -> Ca
             changed = changed or rationed != sections
             sections = rationed
         update: dict = {"sections": sections, "draft": render_markdown(outline.title, sections)}
-        warnings = [] if changed else [NOTHING_REVISED]
+        warnings = ([] if changed else [NOTHING_REVISED]) + left_out(sections)
         written = sum(len(s.body.split()) for s in sections)
         if context.grounded and written < SHORT_SHARE * request.words:
             warnings.append(SHORT_DRAFT.format(words=written, target=request.words))
@@ -115,9 +115,20 @@ def free_writer_update(
         "draft": render_markdown(context.outline.title, sections),
         "changes": changes,
     }
+    notes += left_out(sections)
     if notes:
         update["warnings"] = notes
     return update
+
+
+def left_out(sections: list[Section]) -> list[str]:
+    """A warning for each planned section left without text (nothing the model wrote for it
+    passed the checks), so the post's missing heading is never a silent loss."""
+    return [
+        f'section "{s.heading}" was left out: nothing the model wrote for it passed the checks'
+        for s in sections
+        if s.heading and not s.body.strip()
+    ]
 
 
 NOTHING_REVISED = "the revision round changed no section: no rewrite measured better"

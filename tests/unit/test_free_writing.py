@@ -256,3 +256,21 @@ def test_a_sentence_that_slips_into_another_script_goes_back_to_the_model():
         "Browns are dry, tough and rich in 碳: fallen leaves and straw."
     ]
     assert foreign_sentences(text, "碳 means carbon") == []
+
+
+def test_a_section_left_without_text_is_reported_not_silently_lost():
+    from agents.writer import make_writer
+
+    outline = Outline(
+        title="All about tea",
+        sections=[
+            OutlineSection(heading=h, key_points=["leaves"]) for h in ("Green tea", "Black tea", "Oolong")
+        ],
+    )
+    intro = "Tea has a long history in many countries, and every cup starts as a leaf."
+    body = "Its leaves are picked by hand and dried within a day, then rolled and stored."
+    # After the first section, every reply only talks about the post: nothing of it can be kept.
+    model = ScriptedChatModel(replies=[intro, body], default_reply="This section explains the article.")
+    update = make_writer(model)({"request": DraftRequest(topic="Tea", words=300), "outline": outline})
+    warnings = " ".join(update.get("warnings", []))
+    assert 'section "Black tea" was left out' in warnings and 'section "Green tea"' not in warnings
