@@ -210,14 +210,25 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+")
 _EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])")
 
 
+_LEAD_MARKER = re.compile(r"^\[(?P<n>\d+)\]\s*(?P<sentence>[^\n.!?]+)(?P<stop>[.!?])")
+_TITLE_LINE = re.compile(r"^[^.!?\n]{3,80}$")
+
+
 def flatten_markdown(text: str) -> str:
     """Prose from a model's markdown: bold and italic marks dropped, each list item made a
-    sentence of its paragraph (a post's sections are plain paragraphs)."""
+    sentence of its paragraph (a post's sections are plain paragraphs), a title line opening the
+    reply dropped, and a citation opening a paragraph moved to the end of its first sentence."""
+    paragraphs = text.strip().split("\n\n")
+    if len(paragraphs) > 1 and _TITLE_LINE.match(paragraphs[0].strip()) and len(paragraphs[0].split()) <= 10:
+        paragraphs = paragraphs[1:]  # "Understanding Gzip Compression: How It Works"
+    text = "\n\n".join(_LEAD_MARKER.sub(r"\g<sentence> [\g<n>]\g<stop>", p.strip()) for p in paragraphs)
     lines = []
-    for line in text.splitlines():
+    raw = text.splitlines()
+    for number, line in enumerate(raw):
         item = _LIST_ITEM.match(line)
         stripped = _EMPHASIS.sub("", line[item.end() :] if item else line).strip()
-        if item and stripped and stripped[-1] not in ".!?:":
+        last = number == len(raw) - 1  # a last item may be cut off by the token cap: no stop added
+        if item and stripped and stripped[-1] not in ".!?:" and not last:
             stripped += "."
         lines.append(stripped)
     return "\n".join(lines)

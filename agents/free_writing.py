@@ -208,12 +208,13 @@ def left_out_facts(body: str, evidence: Sequence[Passage], target: int) -> list[
     return [text for _, text in scored[: min(MAX_MISSING_SHOWN, expected - stated)]]
 
 
-_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|my|me|mine)\b")
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|my|me|mine|[Ww]e|[Ww]e're|[Ww]e've|[Oo]ur|us)\b")
 
 
 def impersonal(evidence: Sequence[Passage]) -> list[Passage]:
     """The passages without their authors' first-person sentences ("I run the compost bays at my
-    allotment"): a post written from them would speak in another person's voice."""
+    allotment", "our newsletter asks readers"): a post written from them would speak in another
+    person's voice."""
     kept = []
     for passage in evidence:
         text = " ".join(s for s in split_sentences(passage.text) if not _FIRST_PERSON.search(s))

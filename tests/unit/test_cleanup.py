@@ -140,3 +140,16 @@ def test_notes_lose_heading_marks_and_their_repeated_title():
         "Meat and dairy attract pests."
     )
     assert note_text("Keep it ## moist", "Moisture") == "Keep it moist"
+
+
+def test_a_models_markdown_becomes_prose_without_a_title_line_or_a_leading_citation():
+    from agents.cleanup import flatten_markdown
+
+    reply = (
+        "Understanding Gzip: How It Works\n\n[1] Gzip is a widely used compressor. It is old.\n\n"
+        "It works in steps:\n- **Hash table**: strings of 3 bytes are hashed\n- **Search**: when a string"
+    )
+    assert clean_section(flatten_markdown(reply), {1}) == (
+        "Gzip is a widely used compressor [1]. It is old.\n\n"
+        "It works in steps: Hash table: strings of 3 bytes are hashed."
+    )
