@@ -35,7 +35,6 @@ from agents.grounding import copied_grams, invented
 from agents.lengths import max_tokens_for
 from agents.prompts import bullet_list, messages_for, render
 from agents.sections import CONCLUSION_HEADING, WritingContext
-from backends.copy_guard import AvoidsCopying
 from core.markers import split_sentences
 from core.state import Passage, Section
 from tools.specifics import Corpus, find_specifics, key_specifics, states
@@ -175,7 +174,7 @@ def check_section(
         elif checker.known_grams and copied_grams(sentence, checker.known_grams) > 0:
             report.copied.append(sentence)
     report.meta = meta_sentences(body)
-    report.titles = title_sentences(body, checker.titles)
+    report.titles = title_sentences(body, [*checker.titles, *([heading] if heading else [])])
     report.fused = fused_words(body, checker.vocabulary)
     repeats = set(restated_facts([*earlier, body]))
     if heading != CONCLUSION_HEADING:
@@ -251,7 +250,7 @@ def write_section(
             "example": evidence[0].source_id,
         }
     task = context.brief + "\n\n" + render("writer", template, **fill, **values)
-    written = ask(context, messages_for(context.system, task), length, evidence)
+    written = ask(context, messages_for(context.system, task), length)
     section, notes = improve(context, checker, heading, written, length, evidence, earlier)
     return section, notes
 
@@ -322,8 +321,6 @@ class Fixer:
         ask_for = render("writer", template, sentence=_quote(sentence), cite=self.cite, **values)
         chat = [*self.written.messages, AIMessage(self.written.reply), HumanMessage(ask_for)]
         options: dict[str, Any] = {"max_tokens": FIX_MAX_TOKENS, "seed": self.context.round_number}
-        if self.evidence and isinstance(self.context.model, AvoidsCopying):
-            options["avoid_copying"] = [p.text for p in self.evidence]
         # Marked as a fix, so front ends do not show it as a new section's text.
         fixing = self.context.model.with_config(metadata={WRITER_CALL: "fix"})
         reply = str(fixing.invoke(chat, **options).content)
@@ -368,7 +365,7 @@ def revised_whole(
     problems = bullet_list(list(extra))
     fix = render("writer", "free_fix", heading=heading or "introduction", problems=problems, length=length)
     chat = [*written.messages, AIMessage(written.reply), HumanMessage(fix)]
-    revised = ask(context, chat, length, evidence, seed=context.round_number)
+    revised = ask(context, chat, length, seed=context.round_number)
     before = check_section(body, checker, evidence, earlier, length, heading).badness()
     after = check_section(revised.body, checker, evidence, earlier, length, heading).badness()
     return revised.body if revised.body and after <= before else body
@@ -421,17 +418,14 @@ def ask(
     context: WritingContext,
     messages: list[BaseMessage],
     length: int,
-    evidence: Sequence[Passage] = (),
     seed: int | None = None,
 ) -> Written:
     """One model call for a section's text, cleaned (chatter, links, loops, unknown citations).
-    With llama.cpp the copy guard (``backends.copy_guard``) stops verbatim runs from the evidence
-    at a word boundary while the model writes, so it rephrases instead of pasting."""
+    No sampling constraint: a model that can write is checked for copying afterwards and asked to
+    rephrase (forbidding its next token made it misspell the word instead: "burry", "flys")."""
     options: dict[str, Any] = {"max_tokens": max_tokens_for(round(length * LENGTH_ROOM))}
     if seed is not None:
         options["seed"] = seed
-    if evidence and isinstance(context.model, AvoidsCopying):
-        options["avoid_copying"] = [p.text for p in evidence]
     reply = str(context.model.invoke(messages, **options).content)
     body = clean_section(flatten_markdown(reply), context.known_ids, list(context.seen))
     return Written(messages=messages, reply=reply, body=body)

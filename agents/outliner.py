@@ -220,13 +220,18 @@ def plan_sections(
         return chosen, [c.heading for c in chosen], title, warnings
     source_text = "\n".join(s.text for s in state.get("sources", []))
     picked: dict[int, str] = {}
+    seen = {tidy_heading(reply.title).lower()}
     for named in reply.sections:
         if 1 <= named.subject <= len(shown) and named.subject not in picked:
-            picked[named.subject] = best_heading(named.heading, shown[named.subject - 1].heading, source_text)
+            heading = best_heading(named.heading, shown[named.subject - 1].heading, source_text, seen)
+            picked[named.subject] = heading
+            seen.add(heading.lower())
     for n in range(1, len(shown) + 1):
         if len(picked) >= count:
             break
-        picked.setdefault(n, shown[n - 1].heading)
+        if n not in picked:
+            picked[n] = tidy_heading(shown[n - 1].heading)
+            seen.add(picked[n].lower())
     chosen = [shown[n - 1] for n in list(picked)[:count]]
     title = (
         reply.title
@@ -236,15 +241,15 @@ def plan_sections(
     return chosen, [picked[n] for n in list(picked)[:count]], title, []
 
 
-def best_heading(written: str, label: str, source_text: str) -> str:
-    """The model's heading, tidied, unless it reads as a fragment and the source's label does not."""
-    mine = tidy_heading(written)
-    if (
-        heading_problem(mine, source_text) is None
-        or heading_problem(tidy_heading(label), source_text) is not None
-    ):
+def best_heading(written: str, label: str, source_text: str, seen: set[str]) -> str:
+    """The model's heading, tidied, unless it is taken already or reads as a fragment and the
+    source's label does not."""
+    mine, theirs = tidy_heading(written), tidy_heading(label)
+    if not usable_heading(mine, seen):
+        return theirs
+    if heading_problem(mine, source_text) is None or heading_problem(theirs, source_text) is not None:
         return mine
-    return tidy_heading(label)
+    return theirs
 
 
 def with_evidence(outline: Outline, topic: str, index: EvidenceIndex, preferred: list[list[int]]) -> Outline:

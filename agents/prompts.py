@@ -12,11 +12,13 @@ from pathlib import Path
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from agents.checks import refers_to_page
 from core.state import DraftRequest, Note, Source
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 _HEADER = re.compile(r"^=== (\w+) ===$", re.MULTILINE)
 NOTE_CHARS = 360
+_PERSONAL = re.compile(r"\b(?:I|I'm|I've|my|me|[Ww]e|[Oo]ur|us)\b")
 
 
 @functools.cache
@@ -46,6 +48,8 @@ def research_block(notes: list[Note], sources: list[Source]) -> str:
         "<<<",
     ]
     for note in notes:
+        if _PERSONAL.search(note.text) or refers_to_page(note.text):
+            continue  # the author speaking of themselves or their page: the writers would repeat it
         title = _one_line(titles.get(note.source_id, "source"))[:80]
         lines.append(f"[{note.source_id}] {note_text(note.text, title)[:NOTE_CHARS]}")
     lines.append(">>>")
