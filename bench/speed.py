@@ -160,6 +160,7 @@ def measure_grammar(settings: Any, tokens: int = GRAMMAR_TOKENS, repeats: int = 
     ``repeats``, alternating; plus the share of tokens the grammar rejected on our path."""
     from langchain_core.messages import HumanMessage, SystemMessage
     from pydantic import BaseModel as Schema
+    from pydantic import Field
 
     from backends import fast_grammar
     from backends.structured import response_format_for
@@ -167,7 +168,7 @@ def measure_grammar(settings: Any, tokens: int = GRAMMAR_TOKENS, repeats: int = 
 
     class Post(Schema):
         title: str
-        paragraphs: list[str]
+        paragraphs: list[str] = Field(min_length=6)  # the grammar keeps a small model writing
 
     model: Any = assembly.chat_model(settings)
     messages = [SystemMessage("You are a helpful writer."), HumanMessage(GRAMMAR_PROMPT)]
