@@ -303,7 +303,7 @@ def agent_speed_table(draft: dict[str, Any], document: dict[str, Any]) -> str:
         lines.append(
             f"One prompt, same model and sources: 1 call, {one['prompt_tokens']} prompt tokens, "
             f"{one['completion_tokens']} generated, {one['wall_seconds']:.1f} s "
-            f"({one['completion_tokens'] / one['wall_seconds']:.1f} tok/s); pipeline wall time "
+            f"({one['completion_tokens'] / one['wall_seconds']:.1f} tok/s over the call); pipeline wall time "
             f"{draft['wall_s']:.1f} s = **{ratio:.2f}×** the one prompt."
             if ratio
             else "One prompt: no time measured."

@@ -297,6 +297,7 @@ def new_document(args: argparse.Namespace) -> dict[str, Any]:
 def run_all(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     """Run the engine and every scenario; return the full results document."""
     settings: dict[str, Any] = {"data_dir": str(workdir / "data"), "n_threads": args.threads}
+    settings["request_timeout"] = 3600.0  # a slow model on a busy machine must not time out a call
     settings["model_path"] = str(args.model) if args.model else None
     settings = {key: value for key, value in settings.items() if value is not None}
     document = new_document(args)
