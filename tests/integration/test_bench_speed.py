@@ -13,8 +13,8 @@ pytestmark = pytest.mark.integration
 
 
 def test_per_agent_counters_add_up_to_the_run_totals(tmp_path):
-    settings = load_settings(data_dir=tmp_path, n_ctx=4096, max_tokens=256, n_threads=2)
-    scenario = Scenario(name="search-off", topic="Green tea at home", words=150, rounds=2, threshold=10)
+    settings = load_settings(data_dir=tmp_path, n_ctx=4096, max_tokens=256, n_threads=1)
+    scenario = Scenario(name="search-off", topic="Green tea at home", words=150, rounds=1, threshold=10)
     run = run_scenario(scenario, settings, replay_work=False)
     rows = speed.agent_speeds(run["result"]["telemetry"], run["evals"]["per_call"])
     assert speed.mismatches(rows, run) == []
