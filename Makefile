@@ -48,7 +48,7 @@ typecheck: install-dev
 	$(PY) -m mypy
 
 bench: install-dev
-	$(PY) -m bench.run
+	$(PY) -m bench.run $(ARGS)
 
 ui: install
 	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.headless true

@@ -102,6 +102,7 @@ class LlamaCppChatModel(BaseChatModel):
         with lock_for(self.llama):
             waited = time.monotonic() - started
             self._fit_threads()
+            self._reset_after_probes()
             request = self._completion_request(messages, stop, kwargs)
             monitor = GenerationMonitor(
                 len(request["prompt"]),
@@ -208,8 +209,16 @@ class LlamaCppChatModel(BaseChatModel):
             return {rating: float(p) for rating, p in spelled_probabilities(spellings, next_token).items()}
         finally:
             # One-token probes with a logits hook left this CPU's llama.cpp (0.3.16, native build)
-            # with a KV cache whose reuse changed the next greedy generation; the next call
-            # evaluates its prompt afresh instead (about a second, once per critique).
+            # with a KV cache whose reuse changed the next greedy generation; the next chat call
+            # evaluates its prompt afresh instead. Later probes keep the cache: each rating
+            # question re-sends the draft, and re-evaluating it cost 6-15 s per question on
+            # the capable model (1 thread), where reusing it costs nothing.
+            self.llama.draftsmith_probed = True
+
+    def _reset_after_probes(self) -> None:
+        """Forget llama.cpp's cached prefix when rating probes came last (with the model's lock held)."""
+        if getattr(self.llama, "draftsmith_probed", False):
+            self.llama.draftsmith_probed = False
             reset = getattr(self.llama, "reset", None)
             if reset is not None:
                 reset()

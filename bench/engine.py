@@ -84,7 +84,7 @@ class EvalCounter:
         generate, evaluate = llama.generate, llama.eval
 
         def counting_generate(tokens: Sequence[int], *args: Any, **kwargs: Any) -> Iterator[int]:
-            probe = kwargs.get("logits_processor") is not None  # only rating probes pass one
+            probe = is_probe(kwargs.get("logits_processor"))
             self.per_call.append(CallCounts(submitted=len(tokens), probe=probe))
             self._prompt_pending = True
             return generate(tokens, *args, **kwargs)
@@ -123,6 +123,14 @@ class EvalCounter:
             "generation_seconds": round(totals.generation_seconds, 3),
             "per_call": [call.model_dump() for call in self.per_call],
         }
+
+
+def is_probe(logits_processor: Any) -> bool:
+    """Whether a ``Llama.generate`` call is a rating probe: the only calls that pass a logits
+    processor other than the copy guard (``backends.copy_guard``, on grounded writer calls)."""
+    from backends.copy_guard import CopyGuard
+
+    return bool(logits_processor) and not all(isinstance(p, CopyGuard) for p in logits_processor)
 
 
 def sum_counts(calls: Sequence[CallCounts]) -> CallCounts:

@@ -9,6 +9,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from bench.engine import CallRecorder, EvalCounter, perf_reset, perf_snapshot, replay_calls
+from core.events import Done, SectionDrafted, TokenStreamed
+from core.result import DraftResult
 from core.settings import Settings
 from core.state import DraftRequest
 
@@ -30,7 +32,7 @@ def run_scenario(scenario: Scenario, settings: Settings, replay_work: bool = Tru
     """Load the model, draft once, and return the result plus timings and engine counters;
     with ``replay_work``, also time the run's model calls replayed straight on llama.cpp."""
     from graph import assembly
-    from graph.runner import draft, new_run_id
+    from graph.runner import new_run_id
 
     started = time.perf_counter()
     model: Any = assembly.chat_model(settings)
@@ -49,7 +51,7 @@ def run_scenario(scenario: Scenario, settings: Settings, replay_work: bool = Tru
     run_id = new_run_id()
     perf_reset(model.llama)
     started = time.perf_counter()
-    result = draft(request, settings, chat_model=model, search=search, run_id=run_id)
+    result, marks = draft_with_marks(request, settings, model, search, run_id)
     wall = time.perf_counter() - started
     perf = perf_snapshot(model.llama)
     evals = counter.as_dict()
@@ -58,6 +60,7 @@ def run_scenario(scenario: Scenario, settings: Settings, replay_work: bool = Tru
     return {
         "load_seconds": round(load_seconds, 3),
         "wall_seconds": round(wall, 3),
+        "marks": marks,
         "inside_llama_seconds": round(recorder.inside_seconds, 3),
         "evals": evals,
         "replay": replay,
@@ -66,6 +69,28 @@ def run_scenario(scenario: Scenario, settings: Settings, replay_work: bool = Tru
         "outline_headings": outline_headings,
         "source_texts": {str(key): text for key, text in source_texts.items()},
     }
+
+
+def draft_with_marks(
+    request: DraftRequest, settings: Settings, model: Any, search: Any, run_id: str
+) -> tuple[DraftResult, dict[str, float]]:
+    """Draft to the end, noting when (seconds after the start) the first token, the writer's
+    first token and the first drafted section reached the event stream, as a front end sees them."""
+    from graph.runner import stream_draft
+
+    started = time.perf_counter()
+    marks: dict[str, float] = {}
+    for event in stream_draft(request, settings, chat_model=model, search=search, run_id=run_id):
+        now = round(time.perf_counter() - started, 3)
+        if isinstance(event, TokenStreamed):
+            marks.setdefault("first_token_s", now)
+            if event.agent == "writer":
+                marks.setdefault("first_writer_token_s", now)
+        elif isinstance(event, SectionDrafted):
+            marks.setdefault("first_section_s", now)
+        elif isinstance(event, Done):
+            return event.result, marks
+    raise RuntimeError("the run ended without a result")
 
 
 def replay_run(llama: Any, recorder: CallRecorder, counter: EvalCounter, run_calls: int) -> dict[str, Any]:

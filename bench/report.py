@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from bench import versus
+from bench import speed, versus
 from bench.engine import per_second, reuse_rate
 from bench.quality import evaluate_run
 from core.state import AGENTS
@@ -61,6 +61,34 @@ def summarise_draft(run: dict[str, Any], engine: dict[str, Any] | None) -> dict[
             group_telemetry(result["telemetry"], "agent"), result["telemetry"], evals.get("per_call")
         ),
         "per_round": group_telemetry(result["telemetry"], "round"),
+        "speed": speed_summary(run),
+    }
+
+
+def speed_summary(run: dict[str, Any]) -> dict[str, Any]:
+    """Per-agent model work with its totals (and where they fail to add up to the run's own),
+    the time to first text and the revision rounds' cost against the first round's."""
+    per_call = run["evals"].get("per_call") or []
+    try:
+        rows = speed.agent_speeds(run["result"]["telemetry"], per_call)
+    except ValueError as exc:
+        return {"error": str(exc)}
+    return {
+        "agents": [_speed_row(row) for row in rows],
+        "total": _speed_row(speed.total_speed(rows)),
+        "mismatches": speed.mismatches(rows, run),
+        **speed.first_text(run.get("marks") or {}, run["wall_seconds"]),
+        "revision_vs_first_round": speed.revision_ratio(group_telemetry(run["result"]["telemetry"], "round")),
+    }
+
+
+def _speed_row(row: speed.AgentSpeed) -> dict[str, Any]:
+    return {
+        **row.model_dump(),
+        "seconds": round(row.seconds, 2),
+        "prompt_s": round(row.prompt_s, 2),
+        "decode_s": round(row.decode_s, 2),
+        "tokens_per_second": row.tokens_per_second,
     }
 
 
@@ -194,12 +222,17 @@ def render(document: dict[str, Any]) -> str:
     parts = ["## Draftsmith benchmark", "", _context_line(document), ""]
     if document.get("engine"):
         parts += ["### Engine ceiling (raw llama.cpp, in-process)", "", engine_table(document["engine"]), ""]
+    if document.get("grammar"):
+        parts += ["### Grammar-constrained vs free generation", "", grammar_table(document["grammar"]), ""]
     if drafts:
         parts += ["### Pipeline speed", "", speed_table(drafts), ""]
         parts += ["### Draft quality", "", quality_table(drafts), ""]
         parts += ["### Per round", "", round_table(drafts), ""]
         for draft in drafts[:2]:
             parts += [f"### Per agent: {draft['name']}", "", agent_table(draft), ""]
+        for draft in drafts:
+            if draft.get("speed", {}).get("agents"):
+                parts += [f"### Speed per agent: {draft['name']}", "", agent_speed_table(draft, document), ""]
         parts += [_progress_line(drafts)]
     side_by_side = versus.render(document["summary"].get("versus_one_prompt") or {})
     if side_by_side:
@@ -238,6 +271,80 @@ def engine_table(run: dict[str, Any]) -> str:
 def speed_table(drafts: list[dict[str, Any]]) -> str:
     """Wall time, tokens, effective speed vs raw, prompt reuse and where the time went."""
     return record_table([_speed_record(d) for d in drafts])
+
+
+def grammar_table(run: dict[str, Any]) -> str:
+    """Generation tokens/s: free text, JSON under llama-cpp-python's grammar sampler, and ours."""
+    g = run["grammar"]
+    record = {
+        "model": g["model"],
+        "threads": g["n_threads"],
+        "free tok/s": g["free_tps"],
+        "grammar, whole vocabulary tok/s": g["grammar_full_tps"],
+        "vs free": g["grammar_full_vs_free"],
+        "grammar, sample first tok/s": g["grammar_sample_first_tps"],
+        "vs free ": g["grammar_sample_first_vs_free"],
+        "tokens rejected and resampled": _pct(g["resampled_share"], 1),
+        "other CPU load": run["other_cpu_cores"],
+    }
+    return record_table([record])
+
+
+def agent_speed_table(draft: dict[str, Any], document: dict[str, Any]) -> str:
+    """Per agent: calls, prompt tokens sent and reused from llama.cpp's cache, tokens generated,
+    seconds and tokens/s; a total row; then the one prompt beside it and the time to first text."""
+    summary = draft["speed"]
+    rows = [_agent_speed_record(row) for row in [*summary["agents"], summary["total"]]]
+    lines = [record_table(rows), ""]
+    baseline = _baseline_for(draft["name"], document)
+    if baseline is not None:
+        one = baseline["baseline"]
+        ratio = draft["wall_s"] / one["wall_seconds"] if one["wall_seconds"] else None
+        lines.append(
+            f"One prompt, same model and sources: 1 call, {one['prompt_tokens']} prompt tokens, "
+            f"{one['completion_tokens']} generated, {one['wall_seconds']:.1f} s "
+            f"({one['completion_tokens'] / one['wall_seconds']:.1f} tok/s over the call); pipeline wall time "
+            f"{draft['wall_s']:.1f} s = **{ratio:.2f}×** the one prompt."
+            if ratio
+            else "One prompt: no time measured."
+        )
+    first, share = summary.get("first_section_s"), summary.get("first_section_share")
+    lines.append(
+        f"First section's text after {first:.1f} s ({share:.0%} into the run); first token after "
+        f"{summary['first_token_s']:.1f} s, the writer's first after {summary['first_writer_token_s']:.1f} s."
+        if first is not None and share is not None
+        else "First section's text: not measured."
+    )
+    revision = summary.get("revision_vs_first_round")
+    if revision is not None:
+        lines.append(f"A later round took {revision:.2f}× the first round's time (mean).")
+    mismatched = summary.get("mismatches")
+    lines.append(
+        "Counters add up to the run's totals."
+        if not mismatched
+        else "**Counters do not add up:** " + "; ".join(mismatched)
+    )
+    return "\n".join(lines)
+
+
+def _baseline_for(name: str, document: dict[str, Any]) -> dict[str, Any] | None:
+    slug = name.split(":", 1)[-1]
+    return next((b for b in document.get("baselines", []) if b["name"] == f"one-prompt:{slug}"), None)
+
+
+def _agent_speed_record(row: dict[str, Any]) -> dict[str, Any]:
+    sent = row["prompt_sent"]
+    return {
+        "agent": row["agent"],
+        "calls": row["calls"] if not row["probes"] else f"{row['calls']} + {row['probes']} probes",
+        "prompt tok sent": sent,
+        "reused (cache)": f"{row['prompt_reused']} ({row['prompt_reused'] / sent:.0%})" if sent else "0",
+        "generated": row["generated"],
+        "seconds": row["seconds"],
+        "tok/s": row["tokens_per_second"],
+        "engine prompt s": row["prompt_s"],
+        "engine decode s": row["decode_s"],
+    }
 
 
 def _speed_record(d: dict[str, Any]) -> dict[str, Any]:

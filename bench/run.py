@@ -39,6 +39,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--scaling", action="store_true", help="add 1/5 rounds and 300/1200 words")
     parser.add_argument("--topic", default=DEFAULT_TOPIC, help="bench topic folder for the grounded run")
     parser.add_argument("--all-topics", action="store_true", help="a grounded run on every bench topic")
+    parser.add_argument("--grounded-only", action="store_true", help="skip the search-off draft")
     parser.add_argument(
         "--topics-dir",
         type=Path,
@@ -46,6 +47,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="folder of topic folders (topic.txt, sources/, reference.md), e.g. held-out topics",
     )
     parser.add_argument("--threads", help="llama.cpp threads, a number or auto (default: settings)")
+    parser.add_argument(
+        "--model",
+        type=Path,
+        help="any GGUF file to measure (default: the embedded model or DRAFTSMITH_MODEL_PATH)",
+    )
+    parser.add_argument(
+        "--no-grammar", action="store_true", help="skip grammar-constrained vs free generation speed"
+    )
     parser.add_argument(
         "--contention", type=int, metavar="N", help="only the busy-CPU runs: idle, 1..N burners, two at once"
     )
@@ -68,6 +77,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.model is not None and not args.model.is_file():
+        parser.error(f"--model {args.model}: no such file (give a .gguf model file)")
     if args.quick:
         args.rounds, args.words = 1, 300
     return args
@@ -97,7 +108,7 @@ def topic_slugs(topics_dir: Path = TOPICS_DIR) -> list[str]:
 def build_scenarios(args: argparse.Namespace) -> list[Scenario]:
     """The drafts to run: search off, grounded topic(s), and the scaling grid."""
     base = {"rounds": args.rounds, "words": args.words, "threshold": args.threshold}
-    scenarios = [Scenario(name="search-off", topic=OFF_TOPIC, **base)]
+    scenarios = [] if args.grounded_only else [Scenario(name="search-off", topic=OFF_TOPIC, **base)]
     for slug in topic_slugs(args.topics_dir) if args.all_topics else [args.topic]:
         scenarios.append(load_topic(slug, args.topics_dir).model_copy(update=base))
     if args.scaling:
@@ -191,6 +202,10 @@ def worker_main(spec_path: Path, out_path: Path) -> int:
         from bench.engine import measure_engine
 
         data: dict[str, Any] = {"engine": measure_engine(settings, **spec["engine"]).model_dump()}
+    elif spec["kind"] == "grammar":
+        from bench.speed import measure_grammar
+
+        data = {"grammar": measure_grammar(settings, **spec["grammar"])}
     elif spec["kind"] == "one-prompt":
         from bench.baseline import run_one_prompt
 
@@ -211,7 +226,8 @@ def worker_main(spec_path: Path, out_path: Path) -> int:
 
 def _settings_summary(settings: Any) -> dict[str, Any]:
     fields = ("n_ctx", "n_threads", "n_batch", "max_tokens", "temperature", "top_p", "repeat_penalty", "seed")
-    return {field: getattr(settings, field) for field in fields}
+    summary = {field: getattr(settings, field) for field in fields}
+    return {"model_path": str(settings.model_path) if settings.model_path else None, **summary}
 
 
 # --- the whole benchmark ------------------------------------------------------------------
@@ -226,6 +242,9 @@ def engine_spec(args: argparse.Namespace, settings: dict[str, Any]) -> dict[str,
 def specs_for(args: argparse.Namespace, settings: dict[str, Any]) -> list[dict[str, Any]]:
     """Worker specs: the engine ceiling first (unless skipped), then every draft scenario."""
     specs = [] if args.no_engine else [engine_spec(args, settings)]
+    if not args.no_grammar:
+        sizes = {"tokens": 80, "repeats": 1} if args.quick else {}
+        specs.append({"kind": "grammar", "name": "grammar", "settings": settings, "grammar": sizes})
     for scenario in build_scenarios(args):
         specs.append(
             {
@@ -278,6 +297,8 @@ def new_document(args: argparse.Namespace) -> dict[str, Any]:
 def run_all(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     """Run the engine and every scenario; return the full results document."""
     settings: dict[str, Any] = {"data_dir": str(workdir / "data"), "n_threads": args.threads}
+    settings["request_timeout"] = 3600.0  # a slow model on a busy machine must not time out a call
+    settings["model_path"] = str(args.model) if args.model else None
     settings = {key: value for key, value in settings.items() if value is not None}
     document = new_document(args)
     document["scenarios"] = []
@@ -292,6 +313,8 @@ def run_all(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             continue
         if spec["kind"] == "engine":
             document["engine"] = run
+        elif spec["kind"] == "grammar":
+            document["grammar"] = run
         elif spec["kind"] == "one-prompt":
             document.setdefault("baselines", []).append(run)
         else:

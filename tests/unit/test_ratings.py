@@ -148,3 +148,34 @@ def test_a_model_that_can_write_but_gives_no_usable_probabilities_writes_its_cri
         6.0,
         5.0,
     )
+
+
+class ResetCountingLlama(ProbeLlama):
+    """A probe double that also serves chat calls and counts KV-cache resets."""
+
+    def __init__(self, logits: dict[bytes, dict[int, float]]) -> None:
+        super().__init__(logits)
+        self.events: list[str] = []
+        self.pieces = ["ok"]
+
+    def reset(self) -> None:
+        self.events.append("reset")
+
+    def create_completion(self, **request: Any) -> Any:  # type: ignore[override]
+        if request.get("stream"):
+            self.events.append("chat")
+            return FakeLlama._emit(self, request)
+        self.events.append("probe")
+        return super().create_completion(**request)
+
+
+def test_rating_probes_keep_the_cache_for_each_other_and_the_next_chat_call_starts_afresh():
+    seven = ord("7")
+    llama = ResetCountingLlama({b"": {seven: 0.0}, b"1": {ord("0"): 0.0}})
+    model = LlamaCppChatModel(llama=llama)
+    for _ in range(3):  # three rubric items, each re-sending the draft
+        model.rating_probabilities([HumanMessage("Rate it.")], range(1, 11), "Score: ")
+    assert llama.events == ["probe"] * 6  # no reset between them: the draft's tokens are reused
+    model.invoke([HumanMessage("Next round.")])
+    model.invoke([HumanMessage("And on.")])
+    assert llama.events == ["probe"] * 6 + ["reset", "chat", "chat"]
