@@ -226,10 +226,14 @@ def advice(exc: DraftsmithError) -> str:
 def run_draft(args: argparse.Namespace) -> int:
     from graph.runner import stream_draft
 
-    settings = settings_from(args)
+    from graph.assembly import search_tool
+
     request = make_request(args)
     check_output_path(args.out)
-    return drive(lambda: stream_draft(request, settings), settings, args)
+    settings = settings_from(args, resolve=False)
+    search = search_tool(request, settings)  # a bad notes folder fails before a model download
+    settings = resolve_model(settings)
+    return drive(lambda: stream_draft(request, settings, search=search), settings, args)
 
 
 def run_resume(args: argparse.Namespace) -> int:
@@ -446,11 +450,14 @@ def emit(result: DraftResult, args: argparse.Namespace) -> None:
         print(text)
 
 
-def settings_from(args: argparse.Namespace, stored: dict[str, Any] | None = None) -> Settings:
+def settings_from(
+    args: argparse.Namespace, stored: dict[str, Any] | None = None, *, resolve: bool = True
+) -> Settings:
     """Settings from the environment, a resumed run's model settings, then the flags given.
 
-    The model is resolved here, before any run display starts: ``auto`` (the default) and a model
-    named by ``--model`` that is not in the hub cache yet download here, with a progress bar.
+    With ``resolve`` the model is resolved here (:func:`resolve_model`), before any run display
+    starts: ``auto`` (the default) and a model named by ``--model`` that is not in the hub cache
+    yet download here, with a progress bar.
     """
     from backends.model_files import model_overrides
 
@@ -470,9 +477,7 @@ def settings_from(args: argparse.Namespace, stored: dict[str, Any] | None = None
         stored = {k: v for k, v in (stored or {}).items() if k not in named}
         given |= model_overrides(args.model)
     settings = load_settings(**{**(stored or {}), **given})
-    if settings.backend == "llama_cpp":
-        settings = resolve_model(settings)
-    return settings
+    return resolve_model(settings) if resolve else settings
 
 
 def resolve_model(settings: Settings) -> Settings:
@@ -486,6 +491,8 @@ def resolve_model(settings: Settings) -> Settings:
     from backends.model_files import resolve_model_file
     from graph.assembly import choose_model
 
+    if settings.backend != "llama_cpp":
+        return settings
     try:
         choice = choose_model(settings, on_start=lambda line: print(line, file=sys.stderr))
         notice = choice.notice()

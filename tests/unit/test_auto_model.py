@@ -26,6 +26,12 @@ BIG_MACHINE = Machine(free_ram=64 * GB, cores=16)
 LAPTOP = Machine(free_ram=6 * GB, cores=4)
 
 
+@pytest.fixture(autouse=True)
+def auto(monkeypatch) -> None:
+    """The default model choice, auto (the suite's guard pins the embedded model)."""
+    monkeypatch.delenv("DRAFTSMITH_MODEL", raising=False)
+
+
 @pytest.fixture
 def hub_cache(tmp_path, monkeypatch) -> Path:
     cache = tmp_path / "hub"

@@ -4,7 +4,8 @@ from core.errors import BadInputError
 from core.settings import load_settings
 
 
-def test_defaults_use_the_in_process_model_chosen_by_auto():
+def test_defaults_use_the_in_process_model_chosen_by_auto(monkeypatch):
+    monkeypatch.delenv("DRAFTSMITH_MODEL")  # the suite pins the embedded model
     settings = load_settings()
     assert settings.backend == "llama_cpp" and settings.model == "auto"
     assert settings.model_path is None and settings.hf_repo is None
