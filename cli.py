@@ -224,9 +224,8 @@ def advice(exc: DraftsmithError) -> str:
 
 
 def run_draft(args: argparse.Namespace) -> int:
-    from graph.runner import stream_draft
-
     from graph.assembly import search_tool
+    from graph.runner import stream_draft
 
     request = make_request(args)
     check_output_path(args.out)
