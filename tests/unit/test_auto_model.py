@@ -173,7 +173,8 @@ def test_offline_auto_falls_back_to_the_embedded_model_with_one_line(hub_cache, 
     assert choice.settings.model_path == embedded_model_path() and choice.settings.model == "embedded"
     notice = choice.notice()
     assert notice is not None and "\n" not in notice
-    assert "HF_HUB_OFFLINE" in notice and notice.endswith("python cli.py models pull llama3.2-1b")
+    assert "not Llama 3: offline mode is on (HF_HUB_OFFLINE); get Llama 3" in notice
+    assert notice.endswith("get Llama 3 with: python cli.py models pull llama3.2-1b")
     assert loopback_only == []
 
 
