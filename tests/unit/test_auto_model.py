@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -92,9 +92,30 @@ def test_the_largest_cached_llama_that_fits_wins_without_the_network(hub_cache):
     assert (picked.preset, picked.path, picked.fallback) == (LLAMA_1B, small, None)
 
 
+class RecordingBar:
+    """A progress bar that keeps what it was told."""
+
+    shown: ClassVar[list[tuple[int | None, int]]] = []
+
+    def __init__(self, *args: Any, total: int | None = None, initial: int = 0, **kwargs: Any) -> None:
+        self.total, self.n = total, initial
+
+    def __enter__(self) -> RecordingBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def update(self, n: int) -> None:
+        self.n += n
+        RecordingBar.shown.append((self.total, self.n))
+
+
 def test_auto_pulls_the_recommended_model_showing_its_size_first(hub_cache, hub):
     said: list[str] = []
-    choice = choose_model(load_settings(), on_start=said.append, machine=LAPTOP)
+    RecordingBar.shown = []
+    choice = choose_model(load_settings(), on_start=said.append, tqdm_class=RecordingBar, machine=LAPTOP)
+    assert RecordingBar.shown and RecordingBar.shown[-1] == (len(MODEL_BYTES), len(MODEL_BYTES))
     assert (choice.settings.hf_repo, choice.settings.hf_file) == (LLAMA_1B.repo, LLAMA_1B.filename)
     assert choice.notice() is None and choice.pick is not None and choice.pick.pulled
     assert (
@@ -217,3 +238,44 @@ def test_the_ui_choice_does_not_download_before_asking(hub_cache, hub):
     choice = choose_model(load_settings(), pull=False, machine=LAPTOP)
     assert choice.settings.model == "embedded" and hub.seen == []
     assert "llama3.2-1b is not downloaded yet" in (choice.notice() or "")
+
+
+def run_cli(capsys: Any, *args: str) -> tuple[int, str, str]:
+    import cli
+
+    code = cli.main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_models_pull_downloads_once_with_its_size_first(hub_cache, hub, capsys):
+    code, _, err = run_cli(capsys, "models", "pull", "llama3.2:1b")
+    lines = err.splitlines()
+    assert code == 0 and lines[0].startswith("pulling llama3.2-1b (") and "524 kB" in lines[0]
+    assert lines[-1].startswith("llama3.2-1b is downloaded: ") and lines[-1].endswith(LLAMA_1B.filename)
+    code, _, err = run_cli(capsys, "models", "pull", "llama3.2-1b")
+    assert code == 0 and err.startswith("llama3.2-1b is downloaded: ") and len(hub.gets()) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "expected"),
+    [
+        ("smollm2-135m", 0, "smollm2-135m ships with the app: nothing to download"),
+        ("mistral:7b", 2, "error: unknown model 'mistral:7b': pull one of llama3.2-1b, llama3.2-3b,"),
+        ("llama3.2-3b", 2, "error: model llama3.2-3b is not downloaded yet and the hub cannot be reached"),
+    ],
+)
+def test_models_pull_answers_in_one_line(hub_cache, capsys, name, code, expected):
+    got, _, err = run_cli(capsys, "models", "pull", name)
+    assert got == code and err.count("\n") == 1 and err.startswith(expected)
+
+
+def test_models_marks_the_recommended_model_and_says_why(hub_cache, capsys, monkeypatch):
+    from backends import model_files
+
+    monkeypatch.setattr(model_files, "this_machine", lambda: BIG_MACHINE)
+    code, out, err = run_cli(capsys, "models")
+    rows = {line.split()[0]: line for line in out.splitlines()[1:]}
+    assert code == 0 and "(recommended)" in rows["llama3.2-3b"]
+    assert sum("(recommended)" in row for row in rows.values()) == 1
+    assert err.startswith("recommended here (16 cores, 64.00 GB free): llama3.2-3b;")
