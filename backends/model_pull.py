@@ -81,8 +81,8 @@ def quiet_client() -> None:
     """Turn the hub client's telemetry off (its agent-registry fetch) unless the user set it."""
     from huggingface_hub import constants
 
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    constants.HF_HUB_DISABLE_TELEMETRY = os.environ["HF_HUB_DISABLE_TELEMETRY"].strip().lower() in TRUE_WORDS
+    chosen = os.environ.get("HF_HUB_DISABLE_TELEMETRY")
+    constants.HF_HUB_DISABLE_TELEMETRY = chosen is None or chosen.strip().lower() in TRUE_WORDS
 
 
 def with_deadline(call: Callable[[], T], seconds: float, what: str) -> T:
