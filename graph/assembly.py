@@ -87,7 +87,7 @@ class ModelChoice:
     """The settings with ``auto`` resolved to one model, and what auto did.
 
     Attributes:
-        settings: names one model file (a hub file, or the embedded model's path), or a server.
+        settings: name one model: a hub file, a path, ``model = "embedded"``, or a server.
         pick: what ``auto`` chose and why (None when the settings named the model).
     """
 
@@ -137,7 +137,7 @@ def choose_model(
         pull=pull, timeout=settings.hub_timeout, machine=machine, on_start=started, tqdm_class=tqdm_class
     )
     chosen: dict[str, Any] = (
-        {"model": "embedded", "model_path": pick.path}
+        {"model": "embedded"}
         if pick.preset.embedded
         else {"hf_repo": pick.preset.repo, "hf_file": pick.preset.filename}
     )

@@ -185,13 +185,15 @@ def test_a_file_with_the_wrong_checksum_is_refused_in_one_line_and_deleted(hub_c
 def test_auto_falls_back_when_the_checksum_is_wrong(hub_cache, hub):
     hub.wrong_sha = True
     choice = choose_model(load_settings(), machine=LAPTOP)
-    assert choice.settings.model_path == embedded_model_path()
+    assert choice.settings.model == "embedded" and choice.settings.hf_repo is None
+    assert choice.pick is not None and choice.pick.path == embedded_model_path()
     assert "checksum" in (choice.notice() or "")
 
 
 def test_offline_auto_falls_back_to_the_embedded_model_with_one_line(hub_cache, loopback_only):
     choice = choose_model(load_settings(), machine=LAPTOP)  # HF_HUB_OFFLINE=1 (the suite's guard)
-    assert choice.settings.model_path == embedded_model_path() and choice.settings.model == "embedded"
+    assert choice.settings.model == "embedded" and choice.settings.model_path is None
+    assert choice.pick is not None and choice.pick.path == embedded_model_path()
     notice = choice.notice()
     assert notice is not None and "\n" not in notice
     assert "not Llama 3: offline mode is on (HF_HUB_OFFLINE); get Llama 3" in notice
@@ -205,7 +207,7 @@ def test_an_unreachable_hub_costs_at_most_three_seconds(hub_cache, online, monke
         monkeypatch.setenv("HF_ENDPOINT", endpoint)
         started = time.monotonic()
         choice = choose_model(load_settings(), machine=LAPTOP)
-        assert choice.settings.model_path == embedded_model_path()
+        assert choice.settings.model == "embedded" and choice.settings.hf_repo is None
         return time.monotonic() - started, choice.notice()
 
     if kind == "refused":
