@@ -4,6 +4,7 @@
     python cli.py runs                      list past runs
     python cli.py show RUN_ID [--round N]   print a stored draft
     python cli.py resume RUN_ID             continue an interrupted, stopped or paused run
+    python cli.py models [pull NAME]        list the models (the recommended one marked), or download one
 
 Exit codes: 0 success, 2 bad input, 1 runtime failure (details in the log file it names),
 130 interrupted (the run is checkpointed: resume it).
@@ -108,7 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--quiet", action="store_true", help="only the summary")
 
     commands.add_parser("runs", help="list past runs")
-    commands.add_parser("models", help="list the models --model can name, and GGUFs in the hub cache")
+    models = commands.add_parser(
+        "models", help="list the models --model can name, and GGUFs in the hub cache"
+    )
+    pulls = models.add_subparsers(dest="models_command", parser_class=OneLineParser)
+    pull = pulls.add_parser("pull", help="download a model by name into the hub cache (resumes, verifies)")
+    pull.add_argument("name", help="a model name, e.g. llama3.2-1b (list: python cli.py models)")
     show = commands.add_parser("show", help="print a stored draft")
     show.add_argument("run_id")
     show.add_argument("--round", type=int, default=None, help="that round's draft (default: the best)")
@@ -122,8 +128,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     model.add_argument(
         "--model",
         default=None,
-        help="a .gguf file or a model name, e.g. llama3.2-1b (list: python cli.py models; "
-        "default: embedded SmolLM2-135M)",
+        help="a .gguf file, a model name, e.g. llama3.2-1b (list: python cli.py models), or auto "
+        "(default): a downloaded Llama 3, else the recommended one pulled from the hub, else embedded",
     )
     model.add_argument("--hf-repo", default=None, help="hub repository holding the .gguf (with --hf-file)")
     model.add_argument("--hf-file", default=None, help="the .gguf file name in --hf-repo")
@@ -164,12 +170,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         details = f" (details in {write_crash_log(exc)})" if exc.exit_code == 1 else ""
         print(f"error: {exc}{advice(exc)}{details}", file=sys.stderr)
         return exc.exit_code
+    except DownloadInterrupted as exc:
+        print(exc.hint, file=sys.stderr)
+        return 130
     except KeyboardInterrupt as exc:
         print(interrupted_hint(getattr(exc, "run_id", None)), file=sys.stderr)
         return 130
     except Exception as exc:  # never a traceback on the terminal: log it, print one line
         print(f"error: unexpected failure: {exc} (details in {write_crash_log(exc)})", file=sys.stderr)
         return 1
+
+
+class DownloadInterrupted(KeyboardInterrupt):
+    """Ctrl-C while a model downloads: what is downloaded stays, and the next run resumes."""
+
+    hint = "interrupted the model download; run the same command again to resume it where it stopped"
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -209,12 +224,15 @@ def advice(exc: DraftsmithError) -> str:
 
 
 def run_draft(args: argparse.Namespace) -> int:
+    from graph.assembly import search_tool
     from graph.runner import stream_draft
 
-    settings = settings_from(args)
     request = make_request(args)
     check_output_path(args.out)
-    return drive(lambda: stream_draft(request, settings), settings, args)
+    settings = settings_from(args, resolve=False)
+    search = search_tool(request, settings)  # a bad notes folder fails before a model download
+    settings = resolve_model(settings)
+    return drive(lambda: stream_draft(request, settings, search=search), settings, args)
 
 
 def run_resume(args: argparse.Namespace) -> int:
@@ -307,21 +325,55 @@ def run_runs(args: argparse.Namespace) -> int:
 
 
 def run_models(args: argparse.Namespace) -> int:
-    """List the presets (size, RAM need, downloaded or not) and other GGUFs in the hub cache."""
-    from backends.model_files import hub_cache_dir, list_models
-    from backends.presets import format_size
+    """List the presets (size, RAM need, recommended, downloaded or not) and other hub GGUFs."""
+    from backends.model_files import hub_cache_dir, list_models, this_machine
+    from backends.presets import format_size, recommend
 
-    entries = list_models()
+    if args.models_command == "pull":
+        return run_pull(args.name)
+    machine = this_machine()
     rows = [("NAME", "MODEL", "SIZE", "RAM", "LOCAL COPY")]
-    for entry in entries:
+    for entry in list_models(machine):
         where = str(entry.path) if entry.path else f"not downloaded (from {entry.repo})"
         ram = format_size(entry.ram_bytes) if entry.ram_bytes else "?"
-        rows.append((entry.name, entry.title, format_size(entry.size_bytes), ram, where))
+        title = f"{entry.title} (recommended)" if entry.recommended else entry.title
+        rows.append((entry.name, title, format_size(entry.size_bytes), ram, where))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[4])
-    hint = "use --model NAME (other hub GGUFs: --hf-repo REPO --hf-file FILE)"
-    print(f"{hint}; hub cache: {hub_cache_dir()}", file=sys.stderr)
+    best = recommend(machine)
+    free = format_size(machine.free_ram) if machine.free_ram is not None else "unknown memory"
+    best_name = best.name if best else "the embedded model"
+    pick = f"recommended here ({machine.cores} cores, {free} free): {best_name}"
+    hint = "use --model NAME (default auto; other hub GGUFs: --hf-repo REPO --hf-file FILE)"
+    print(f"{pick}; {hint}; hub cache: {hub_cache_dir()}", file=sys.stderr)
+    return 0
+
+
+def run_pull(name: str) -> int:
+    """Download a preset into the hub cache with its size first and a progress bar; verify it."""
+    import functools
+
+    from backends.model_files import download_from_hub, hub_download
+    from backends.presets import find_preset, preset_names
+    from graph.assembly import pull_line
+
+    preset = find_preset(name)
+    if preset is None:
+        raise BadInputError(f"unknown model {name!r}: pull one of {', '.join(preset_names()[1:])}")
+    if preset.embedded:
+        print(f"{preset.name} ships with the app: nothing to download", file=sys.stderr)
+        return 0
+    settings = load_settings()
+    say = functools.partial(print, file=sys.stderr)
+    download = functools.partial(
+        hub_download, timeout=settings.hub_timeout, on_start=lambda file: say(pull_line(preset, file))
+    )
+    try:
+        path = download_from_hub(preset.repo, preset.filename, download)
+    except KeyboardInterrupt:
+        raise DownloadInterrupted from None
+    say(f"{preset.name} is downloaded: {path}")
     return 0
 
 
@@ -397,13 +449,16 @@ def emit(result: DraftResult, args: argparse.Namespace) -> None:
         print(text)
 
 
-def settings_from(args: argparse.Namespace, stored: dict[str, Any] | None = None) -> Settings:
+def settings_from(
+    args: argparse.Namespace, stored: dict[str, Any] | None = None, *, resolve: bool = True
+) -> Settings:
     """Settings from the environment, a resumed run's model settings, then the flags given.
 
-    A model named by ``--model`` that is not in the hub cache yet downloads here, with the hub
-    client's progress bar, before any run display starts.
+    With ``resolve`` the model is resolved here (:func:`resolve_model`), before any run display
+    starts: ``auto`` (the default) and a model named by ``--model`` that is not in the hub cache
+    yet download here, with a progress bar.
     """
-    from backends.model_files import model_overrides, resolve_model_file
+    from backends.model_files import model_overrides
 
     flags = {
         "backend": BACKENDS.get(args.backend) if args.backend else None,
@@ -417,12 +472,35 @@ def settings_from(args: argparse.Namespace, stored: dict[str, Any] | None = None
     if args.model:
         if args.hf_repo or args.hf_file:
             raise BadInputError("give either --model or --hf-repo/--hf-file, not both")
-        stored = {k: v for k, v in (stored or {}).items() if k not in ("model_path", "hf_repo", "hf_file")}
+        named = ("model", "model_path", "hf_repo", "hf_file")
+        stored = {k: v for k, v in (stored or {}).items() if k not in named}
         given |= model_overrides(args.model)
     settings = load_settings(**{**(stored or {}), **given})
-    if settings.backend == "llama_cpp":
-        resolve_model_file(settings)
-    return settings
+    return resolve_model(settings) if resolve else settings
+
+
+def resolve_model(settings: Settings) -> Settings:
+    """Settings naming one model file: ``auto`` resolved (a pull shows its size, then the hub
+    client's progress bar; a fallback says so in one line), a named hub model downloaded.
+
+    Raises:
+        DownloadInterrupted: Ctrl-C during a download (the next run resumes it).
+        ModelFileError: the named model cannot be found or fetched (one line).
+    """
+    from backends.model_files import resolve_model_file
+    from graph.assembly import choose_model
+
+    if settings.backend != "llama_cpp":
+        return settings
+    try:
+        choice = choose_model(settings, on_start=lambda line: print(line, file=sys.stderr))
+        notice = choice.notice()
+        if notice:
+            print(f"note: {notice}", file=sys.stderr)
+        resolve_model_file(choice.settings)
+    except KeyboardInterrupt:
+        raise DownloadInterrupted from None
+    return choice.settings
 
 
 def make_request(args: argparse.Namespace) -> Any:

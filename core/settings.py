@@ -17,6 +17,7 @@ from core.errors import BadInputError
 from core.state import SearchMode
 
 Backend = Literal["llama_cpp", "openai"]
+ModelChoice = Literal["auto", "embedded"]
 
 
 class Settings(BaseSettings):
@@ -26,12 +27,19 @@ class Settings(BaseSettings):
 
     backend: Backend = "llama_cpp"
 
-    # Model file for the in-process backend: embedded default unless one of these is set.
+    # Model file for the in-process backend: ``model_path`` or ``hf_repo`` + ``hf_file`` when set;
+    # else ``model``: auto (a Llama 3 in the hub cache, else the one recommended for this machine,
+    # pulled from the hub, else the embedded model) or embedded (graph.assembly.choose_model).
+    model: ModelChoice = "auto"
     model_path: Path | None = None
     hf_repo: str | None = None
     hf_file: str | None = None
     chat_format: str | None = Field(
         default=None, description="llama.cpp chat format; default: from the GGUF metadata"
+    )
+
+    hub_timeout: float = Field(
+        default=2.0, gt=0, le=30, description="seconds the model hub may take to answer before auto gives up"
     )
 
     # OpenAI-compatible server (llama.cpp server, vLLM, Ollama).

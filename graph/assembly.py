@@ -8,7 +8,9 @@ them honour the same settings. ``backends.factory.make_chat_model`` and
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,9 @@ from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from agents.capability import WritingMode, decide_writing
+from backends.auto_model import AutoPick, pick_model
+from backends.model_pull import HubFile
+from backends.presets import Machine, Preset, format_size, llama_presets
 from core.settings import Settings
 from core.state import DraftRequest, SearchMode
 from graph.store import open_run_store
@@ -24,6 +29,10 @@ from tools import factory as search_factory
 from tools.base import SearchTool
 
 SEARCH_CACHE_FILE = "search-cache.sqlite3"
+PULL_COMMAND = "python cli.py models pull"
+EMBEDDED_TITLE = "SmolLM2-135M model (rough drafts only)"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -63,11 +72,90 @@ def server_parts(settings: Settings) -> RunParts:
     return RunParts(model, search, decide_writing(model, settings.writing))
 
 
-def chat_model(settings: Settings) -> BaseChatModel:
-    """The chat model the settings describe (the in-process model is loaded once per process)."""
+def chat_model(settings: Settings, *, pull: bool = True) -> BaseChatModel:
+    """The chat model the settings describe (the in-process model is loaded once per process).
+
+    ``model = "auto"`` is resolved first (:func:`choose_model`, pulling only when ``pull``); its
+    notices go to this module's logger, for the front ends that do not word their own (batch,
+    LangGraph server, notebook).
+    """
     from backends import factory  # late: loading it sets llama.cpp's thread wait policy
 
-    return factory.make_chat_model(settings)
+    choice = choose_model(settings, pull=pull, on_start=lambda line: logger.warning("%s", line))
+    if choice.notice():
+        logger.warning("%s", choice.notice())
+    return factory.make_chat_model(choice.settings)
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """The settings with ``auto`` resolved to one model, and what auto did.
+
+    Attributes:
+        settings: name one model: a hub file, a path, ``model = "embedded"``, or a server.
+        pick: what ``auto`` chose and why (None when the settings named the model).
+    """
+
+    settings: Settings
+    pick: AutoPick | None = None
+
+    def notice(self, pull_command: str = PULL_COMMAND) -> str | None:
+        """One line when auto fell back to the embedded model: why, and the command that gets
+        Llama 3 (``pull_command NAME``); None otherwise."""
+        if self.pick is None or self.pick.fallback is None:
+            return None
+        wanted = self.pick.recommended or llama_presets()[0]
+        return (
+            f"drafting with the embedded {EMBEDDED_TITLE}, not Llama 3: {self.pick.fallback}; "
+            f"get Llama 3 with: {pull_command} {wanted.name}"
+        )
+
+
+def choose_model(
+    settings: Settings,
+    *,
+    pull: bool = True,
+    on_start: Callable[[str], None] | None = None,
+    tqdm_class: Any = None,
+    machine: Machine | None = None,
+) -> ModelChoice:
+    """Resolve ``model = "auto"`` (see ``backends.auto_model``); other settings pass unchanged.
+
+    Args:
+        pull: whether the recommended Llama 3 model may be downloaded now.
+        on_start: hears one line (model, size, repository) before a download starts.
+        tqdm_class: the download's progress bar (default: the hub client's, on stderr).
+        machine: free memory and cores (default: measured now).
+
+    Raises:
+        ModelFileError: the embedded model is missing (a broken install).
+    """
+    named = settings.model_path is not None or settings.hf_repo is not None
+    if settings.backend != "llama_cpp" or named or settings.model != "auto":
+        return ModelChoice(settings)
+
+    def started(preset: Preset, file: HubFile) -> None:
+        if on_start is not None:
+            on_start(pull_line(preset, file))
+
+    pick = pick_model(
+        pull=pull, timeout=settings.hub_timeout, machine=machine, on_start=started, tqdm_class=tqdm_class
+    )
+    chosen: dict[str, Any] = (
+        {"model": "embedded"}
+        if pick.preset.embedded
+        else {"hf_repo": pick.preset.repo, "hf_file": pick.preset.filename}
+    )
+    return ModelChoice(settings.model_copy(update=chosen), pick)
+
+
+def pull_line(preset: Preset, file: HubFile) -> str:
+    """``pulling llama3.2-1b (Llama 3.2 1B Instruct Q4_K_M, 0.81 GB) from …``: said before a download."""
+    size = format_size(file.size if file.size is not None else preset.size_bytes)
+    return (
+        f"pulling {preset.name} ({preset.title}, {size}) from {file.repo}, once: later runs use the "
+        "downloaded file; an interrupted download resumes"
+    )
 
 
 def search_tool(request: DraftRequest, settings: Settings) -> SearchTool:

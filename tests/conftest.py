@@ -92,9 +92,14 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
 @pytest.fixture(autouse=True)
 def private_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep every test away from the user's run store, search cache and logs."""
+    """Keep every test away from the user's run store, search cache, logs and hub cache (where a
+    downloaded Llama 3 would replace the embedded model under ``--model auto``)."""
     monkeypatch.setenv("DRAFTSMITH_DATA_DIR", str(tmp_path_factory.mktemp("data")))
     monkeypatch.setenv("DRAFTSMITH_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path_factory.mktemp("hub")))
+    # The embedded model, not --model auto's choice (tests of auto unset this): a test's output
+    # must not depend on what the hub cache holds or on auto's one-line notice.
+    monkeypatch.setenv("DRAFTSMITH_MODEL", "embedded")
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ from core.state import MAX_ROUNDS, DraftRequest
 from tools.base import SearchTool
 from tools.local_corpus import SUPPORTED_SUFFIXES
 
-ModelSource = Literal["embedded", "preset", "path", "hub", "openai"]
+ModelSource = Literal["auto", "embedded", "preset", "path", "hub", "openai"]
 JobState = Literal["starting", "queued", "running", "finished"]
 SOURCE_SUFFIXES: tuple[str, ...] = tuple(sorted(SUPPORTED_SUFFIXES))
 ABANDON_AFTER_SECONDS = 120.0
@@ -96,7 +96,9 @@ def settings_from(form: ModelForm) -> Settings:
     from backends.model_files import model_overrides
 
     overrides: dict[str, Any] = {"n_threads": form.threads, "temperature": form.temperature}
-    if form.source == "preset":
+    if form.source == "embedded":  # "auto" is the settings' default: a Llama 3 if downloaded
+        overrides["model"] = "embedded"
+    elif form.source == "preset":
         overrides |= model_overrides(_required(form.preset, "model", "pick a model from the list"))
     elif form.source == "path":
         overrides["model_path"] = _required(form.model_path, "model_path", "enter the path of a .gguf file")
@@ -123,7 +125,9 @@ def model_choices() -> dict[str, str]:
     for entry in list_models():
         value = entry.name if entry.ram_bytes else str(entry.path)
         need = f", needs {format_size(entry.ram_bytes)} RAM" if entry.ram_bytes else ""
-        where = "" if entry.path else " - downloads on first use"
+        where = (" - recommended for this computer" if entry.recommended else "") + (
+            "" if entry.path else " - downloads on first use"
+        )
         choices[value] = f"{entry.name}: {entry.title} ({format_size(entry.size_bytes)}{need}){where}"
     return choices
 
@@ -168,6 +172,9 @@ def chat_model_for(settings: Settings) -> BaseChatModel:
     Raises:
         ModelFileError: the model file cannot be found or loaded.
     """
+    from graph.assembly import choose_model
+
+    settings = choose_model(settings, pull=False).settings  # auto never downloads: the page asks first
     return _shared_model(model_cache_key(settings), settings)
 
 

@@ -102,3 +102,34 @@ def test_download_model_goes_through_the_hub_downloader(monkeypatch, tmp_path):
     monkeypatch.setattr(model_files, "downloader_with_progress", fake_downloader)
     assert session.download_model("llama3.2-1b", lambda done, total: seen.append((done, total))) == target
     assert seen == [(5, 10)]
+
+
+def test_the_list_marks_the_model_recommended_for_this_computer(monkeypatch):
+    from backends import model_files
+    from backends.presets import GB, Machine
+
+    monkeypatch.setattr(model_files, "this_machine", lambda: Machine(free_ram=6 * GB, cores=4))
+    marked = [value for value, label in session.model_choices().items() if "recommended" in label]
+    assert marked == ["llama3.2-1b"]
+    label = session.model_choices()["llama3.2-1b"]
+    assert label.endswith("recommended for this computer - downloads on first use")
+
+
+def test_embedded_stays_embedded_and_auto_never_downloads_before_the_page_asks(monkeypatch):
+    from huggingface_hub import constants
+
+    from tests.fake_hub import FakeHub, running
+
+    monkeypatch.delenv("DRAFTSMITH_MODEL")  # the suite pins the embedded model
+    assert session.settings_from(session.ModelForm(source="embedded")).model == "embedded"
+    auto = session.settings_from(session.ModelForm(source="auto"))
+    assert auto.model == "auto"
+    built: list[Any] = []
+    monkeypatch.setattr(session, "_shared_model", lambda key, settings: built.append(settings))
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    llama_1b = find_preset("llama3.2-1b")
+    with running(FakeHub({(llama_1b.repo, llama_1b.filename): b"GGUF" + bytes(1000)})) as hub:
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        session.chat_model_for(auto)
+    assert hub.seen == [] and built[0].model == "embedded" and built[0].hf_repo is None

@@ -71,7 +71,8 @@ def test_ollama_style_and_dashed_names_find_the_preset(typed, name):
 
 def test_names_map_to_settings_and_paths_stay_paths(tmp_path, monkeypatch):
     assert model_overrides("llama3.2-1b") == {"hf_repo": LLAMA_1B.repo, "hf_file": LLAMA_1B.filename}
-    assert model_overrides("embedded") == {}
+    assert model_overrides("embedded") == model_overrides("smollm2-135m") == {"model": "embedded"}
+    assert model_overrides("auto") == model_overrides("AUTO") == {"model": "auto"}
     assert model_overrides(str(tmp_path / "x.gguf")) == {"model_path": tmp_path / "x.gguf"}
     monkeypatch.chdir(tmp_path)
     (tmp_path / "llama3.2-1b").write_bytes(b"GGUF")  # a file by that name wins over the preset

@@ -4,10 +4,12 @@ from core.errors import BadInputError
 from core.settings import load_settings
 
 
-def test_defaults_use_embedded_in_process_model():
+def test_defaults_use_the_in_process_model_chosen_by_auto(monkeypatch):
+    monkeypatch.delenv("DRAFTSMITH_MODEL")  # the suite pins the embedded model
     settings = load_settings()
-    assert settings.backend == "llama_cpp"
+    assert settings.backend == "llama_cpp" and settings.model == "auto"
     assert settings.model_path is None and settings.hf_repo is None
+    assert 0 < settings.hub_timeout <= 3  # an unreachable hub costs a draft at most 3 s
     assert settings.n_threads == "auto"  # fitted to the free CPUs (backends.cpu)
 
 
