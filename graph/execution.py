@@ -4,14 +4,16 @@ turned into events, the run index and the per-run log kept, and a last ``Done`` 
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping
 from contextlib import closing
+from pathlib import PurePath
 from typing import Any, cast
 
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from backends.cancel import GenerationCancelled
+from backends.model_files import EMBEDDED_FILE
 from core.errors import (
     BackendError,
     DraftsmithError,
@@ -66,6 +68,8 @@ class RunExecution:
 
     def _events(self, request: DraftRequest, graph_input: Any, index: RunIndex) -> Generator[Event]:
         backend, model_name = self.settings.backend, describe_model(self.parts.model)
+        if backend == "openai":  # named as model_label names it, so every view says the same
+            model_name = f"{model_name} at {self.settings.base_url}"
         yield RunStarted(
             run_id=self.run_id,
             topic=request.topic,
@@ -142,6 +146,17 @@ def describe_model(model: BaseChatModel) -> str:
         if isinstance(value, str) and value:
             return value
     return model._llm_type
+
+
+def model_label(model_settings: Mapping[str, Any]) -> str:
+    """The name every view gives a run's model, from its stored model settings: the GGUF file's
+    name on this computer, or the server's model name and address (as a live run names it)."""
+    if model_settings.get("backend") == "openai":
+        return f"{model_settings.get('openai_model') or 'default'} at {model_settings.get('base_url')}"
+    for key in ("model_path", "hf_file"):
+        if model_settings.get(key):
+            return PurePath(str(model_settings[key])).name
+    return EMBEDDED_FILE
 
 
 def describe_failure(exc: BaseException, settings: Settings) -> tuple[type[BackendError], str]:

@@ -40,7 +40,7 @@ class EventTranslator:
             text = chunk.content if isinstance(chunk.content, str) else ""
             node = metadata.get("langgraph_node")
             if text and node in AGENTS:
-                yield TokenStreamed(agent=node, round=self.round, text=text)
+                yield TokenStreamed(agent=node, round=self.round, text=text, call=chunk.id or "")
         elif mode == "updates":
             for node, update in payload.items():
                 if node != "__interrupt__" and isinstance(update, dict):
