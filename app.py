@@ -678,8 +678,10 @@ def opened_run(run_id: str) -> None:
     try:
         result = history.open_run(run_id, settings)
     except NoDraftYetError:
-        before = "stopped before" if row.status != "running" else "has not yet"
-        st.info(f"This run {before} scored its first draft.", icon=":material/hourglass_empty:")
+        if row.status == "running":  # going on in another program (e.g. the command line)
+            st.info("This run has not scored its first draft yet.", icon=":material/hourglass_top:")
+        else:
+            st.info("This run stopped before its first draft was scored.", icon=":material/hourglass_empty:")
     else:
         show_result(result)
     if row.resumable:

@@ -163,7 +163,9 @@ def test_research_notes_hold_research_and_a_remark_of_every_round_is_said_once()
         "research found no sources: the draft is written without citations",
         "could not read 2 of 4 pages, used their snippets (timeout)",
     ]
-    assert len(groups.fallbacks) == 2 and "outliner" in groups.fallbacks[0] and "critic" in groups.fallbacks[1]
+    assert (
+        len(groups.fallbacks) == 2 and "outliner" in groups.fallbacks[0] and "critic" in groups.fallbacks[1]
+    )
     assert groups.writing == [SHORT.format(131)]  # the length remark once, the last round's
 
 
@@ -176,7 +178,9 @@ def test_the_sources_tab_says_where_local_sources_came_from(tmp_path):
     mine.parent.mkdir()
     mine.write_text("x")
     sources = [
-        SourceRef(id=1, title="Notes", url="notes.md", origin="local", path=str(uploads / "run-2" / "notes.md")),
+        SourceRef(
+            id=1, title="Notes", url="notes.md", origin="local", path=str(uploads / "run-2" / "notes.md")
+        ),
         SourceRef(id=2, title="Kept", url="kept.md", origin="local", path=str(kept)),
         SourceRef(id=3, title="Mine", url="mine.md", origin="local", path=str(mine)),
         SourceRef(id=4, title="Gone", url="gone.md", origin="local", path="/nowhere/gone.md"),
@@ -227,7 +231,10 @@ def test_a_star_marks_only_a_round_that_is_really_better_and_a_tie_says_so():
     tied = [record(1, 6.5), record(2, 6.54), record(3, 5.0)]  # 6.5 and 6.54 both show as 6.5
     labels = [render.round_tab_label(r, tied) for r in tied]
     assert labels == ["Round 1 · 6.5 · tie", "Round 2 · 6.5 · tie", "Round 3 · 5.0"]
-    assert render.tie_note(tied, 2) == "Rounds 1 and 2 tie at 6.5: the post shows round 2's draft, the latest of them."
+    assert (
+        render.tie_note(tied, 2)
+        == "Rounds 1 and 2 tie at 6.5: the post shows round 2's draft, the latest of them."
+    )
     alone = [record(1, 6.5)]
     assert render.round_tab_label(alone[0], alone) == "Round 1 · 6.5"  # nothing to compare with
 
@@ -268,4 +275,6 @@ def test_run_summary():
         " · first token after 1.7 s"
     )
     served = result.model_copy(update={"model": "qwen at http://127.0.0.1:8080/v1", "backend": "openai"})
-    assert render.run_summary(served).startswith("qwen at http://127.0.0.1:8080/v1 (an OpenAI-compatible server)")
+    assert render.run_summary(served).startswith(
+        "qwen at http://127.0.0.1:8080/v1 (an OpenAI-compatible server)"
+    )
