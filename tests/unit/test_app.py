@@ -390,3 +390,104 @@ def test_an_unreachable_server_is_explained_with_the_sidebar_field_and_resume():
     assert "Check **Server URL** in the sidebar" in error.value
     assert "--base-url" not in error.value and "cli.py" not in error.value
     assert at.button(key="resume_failed")  # the run is checkpointed and can go on once the server answers
+
+
+def slow_team(monkeypatch, agent: str = "writer") -> tuple[FakeTeam, threading.Event]:
+    """A team whose ``agent`` waits for the returned event before replying."""
+    team = FakeTeam(critic_scores=[5, 6])
+    release = threading.Event()
+    reply = team.reply
+
+    def slow(messages):
+        if agent_of(messages) == agent:
+            assert release.wait(30)
+        return reply(messages)
+
+    team.model.default_reply = slow
+    monkeypatch.setattr(session, "chat_model_for", lambda settings: team.model)
+    return team, release
+
+
+def test_a_page_that_loads_during_a_run_re_attaches_and_its_stop_works(monkeypatch):
+    team, release = slow_team(monkeypatch)
+    first = page()
+    first.text_input(key="topic").input("Sourdough for beginners")
+    first.radio(key="search").set_value("off")
+    first.slider(key="rounds").set_value(2)
+    first = first.button(key="submit").click().run()
+    job = first.session_state["draftsmith_job"]
+    wait_until(lambda: job.view().agent == "writer")
+    try:
+        again = page()  # a reload: a new session with empty state
+        assert again.session_state["draftsmith_job"] is job
+        assert again.button(key="stop").label == "Stop" and "Another run" not in texts(again)
+        assert [b.label for b in again.status] == ["Round 1/2 · writer working…"]
+        history = go_to_history(page())  # a second tab, on the History page
+        row = texts(history)
+        assert "running, round 1, writer · 0 rounds · best –" in row, row
+        assert history.button(key=f"watch_{job.key}") and not any(
+            b.key == f"open_{job.key}" for b in history.button
+        )
+        assert not any(b.key == f"delete_{job.key}" for b in history.button)
+        history = history.button(key=f"watch_{job.key}").click().run()
+        assert history.session_state["page"] == "draft" and history.button(key="stop")
+        again = again.button(key="stop").click().run()  # Stop from the reloaded page
+        assert job.stop_requested
+    finally:
+        release.set()
+    assert job.wait(TIMEOUT) and job.result is None and "stopped before" in (job.error or "")
+    first = first.run()
+    assert "stopped before its first draft was scored" in texts(first)  # the first page sees it too
+    fresh = page()  # once it ended, a new page starts with the form
+    assert "draftsmith_job" not in fresh.session_state and fresh.button(key="submit")
+
+
+def test_a_stored_run_marked_running_without_a_live_job_here_is_interrupted(team, data_dir):
+    from graph.store import open_run_index
+
+    with open_run_index(data_dir) as index:
+        index.start("20260101-000000-dead", "Bread that never finished", {"backend": "llama_cpp"})
+    at = go_to_history(page())
+    assert "interrupted · 0 rounds" in texts(at) and at.button(key="resume_20260101-000000-dead")
+
+
+def test_the_round_tab_shows_how_the_overall_is_made(team):
+    at = submit(page(), rounds=2)
+    job = at.session_state["draftsmith_job"]
+    record = next(r for r in job.result.rounds if r.round == 1)
+    [panel] = [m.value for m in at.tabs[1].markdown if m.value.startswith("**How the overall is made**")]
+    assert f"= **{record.critique.overall:.1f}** overall" in panel and "Rubric mean **" in panel
+    assert "as the critic scored it" not in panel
+
+
+def test_the_form_shows_one_decimal_and_readable_file_types(team):
+    at = page()
+    assert at.slider(key="threshold").proto.format == "%.1f"
+    uploader = at.get("file_uploader")[0]
+    assert list(uploader.proto.type) == [".md", ".txt", ".html", ".htm"]  # shown as MD, TXT, HTML
+
+
+def test_resume_uses_the_server_now_in_the_sidebar_or_the_runs_own(monkeypatch):
+    from tests.servers import free_port
+
+    dead = f"http://127.0.0.1:{free_port()}/v1"
+    at = page()
+    at.radio(key="model_source").set_value("openai").run()
+    at.text_input(key="base_url").input(dead)
+    at = submit(at, rounds=1)
+    assert "cannot reach the model server" in shown(at.error[0].value).lower()
+    fixed = f"http://127.0.0.1:{free_port()}/v1"
+    at = at.text_input(key="base_url").input(fixed).run()
+    words = texts(at)
+    assert f"Resume uses default at {fixed}, the model now chosen in the sidebar." in words, words
+    keep = at.checkbox(key="keep_resume_failed")
+    assert shown(keep.label) == f"Keep the run's own model: default at {dead}"
+    at = keep.check().run()
+    assert f"Resume uses default at {dead}, the model it started with." in texts(at)
+    at = at.checkbox(key="keep_resume_failed").uncheck().run()
+    team = FakeTeam(critic_scores=[7])
+    monkeypatch.setattr(session, "chat_model_for", lambda settings: team.model)
+    at = finish(at.button(key="resume_failed").click().run())
+    job = at.session_state["draftsmith_job"]
+    assert job.prepared.resume and job.prepared.settings.base_url == fixed
+    assert job.result is not None and job.result.model.endswith(f"at {fixed}")
