@@ -409,7 +409,7 @@ def slow_team(monkeypatch, agent: str = "writer") -> tuple[FakeTeam, threading.E
 
 
 def test_a_page_that_loads_during_a_run_re_attaches_and_its_stop_works(monkeypatch):
-    team, release = slow_team(monkeypatch)
+    _, release = slow_team(monkeypatch)
     first = page()
     first.text_input(key="topic").input("Sourdough for beginners")
     first.radio(key="search").set_value("off")
