@@ -256,10 +256,9 @@ def test_a_run_stopped_before_its_first_round_is_resumed_from_the_history(server
 
 
 def submit_and_wait_for_the_writer(browser: Any) -> None:
+    """Start the run and wait until the writer works on it (its step says "working")."""
     browser.find_element(By.CSS_SELECTOR, ".st-key-submit button").click()
-    WebDriverWait(browser, DRAFT_TIMEOUT).until(
-        lambda b: "writer" in page_text(b) and b.find_elements(By.CSS_SELECTOR, ".st-key-stop button")
-    )
+    WebDriverWait(browser, DRAFT_TIMEOUT).until(lambda b: "writer — working" in page_text(b))
 
 
 def running_round_icons(browser: Any) -> list[str]:
@@ -285,6 +284,12 @@ def test_a_reload_re_attaches_to_the_run_and_stop_still_works(server, browser):
     icons = running_round_icons(browser)
     assert icons and all("Spinner" in icon or "spinner" in icon for icon in icons), icons
     assert "<<<" not in body and '{"' not in body  # prose only in the live box
+    live = WebDriverWait(browser, 60).until(  # the text streamed so far, in the live box
+        lambda b: next(
+            (e for e in b.find_elements(By.CSS_SELECTOR, ".st-key-live_text") if e.text.strip()), None
+        )
+    )
+    assert "<<<" not in live.text and ">>>" not in live.text and not live.text.lstrip().startswith("{")
     screenshot(browser, "reloaded")
     stop_button.click()
     WebDriverWait(browser, STOP_TIMEOUT).until(
@@ -347,7 +352,7 @@ def test_resume_uses_the_server_url_fixed_in_the_sidebar(server, browser, tmp_pa
     choose_server(browser, dead)
     time.sleep(1)
     browser.find_element(By.CSS_SELECTOR, ".st-key-submit button").click()
-    WebDriverWait(browser, 120).until(lambda b: "Cannot reach the model server" in page_text(b))
+    WebDriverWait(browser, 120).until(lambda b: "cannot reach the model server" in page_text(b).lower())
     assert "Check Server URL in the sidebar" in page_text(browser)
     with llama_server(tmp_path / "llama-server.log") as url:
         field = browser.find_element(By.CSS_SELECTOR, ".st-key-base_url input")

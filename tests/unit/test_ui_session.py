@@ -406,3 +406,34 @@ def test_a_run_paused_for_the_author_goes_on_in_the_page_without_changes(monkeyp
     job.run()  # the outline is approved as is; before round 2 the notes are empty
     assert job.error is None and job.result is not None and job.result.status == "completed"
     assert [r.round for r in job.result.rounds] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("stored", "word"),
+    [
+        ("completed", "completed"),
+        ("stopped", "stopped"),
+        ("budget_stopped", "stopped (budget)"),
+        ("failed", "failed"),
+    ],
+)
+def test_the_page_and_cli_runs_use_one_word_per_status(stored, word):
+    import os
+
+    from graph.store import RunInfo
+    from terminal import runs_table
+    from ui import history
+
+    info = RunInfo(
+        run_id="r1",
+        topic="Tea",
+        started=0,
+        updated=0,
+        status=stored,
+        rounds=1,
+        best_score=None,
+        pid=os.getpid(),
+        model_settings={},
+    )
+    cli_word = runs_table([info]).columns[3]._cells[0]
+    assert history.row_for(info).status == cli_word == word
