@@ -212,7 +212,7 @@ def follow() -> None:
     """The run's live progress at the top of the page, redrawn on its own every poll; once the run
     ends the whole page reruns to show the outcome."""
     job: session.DraftJob | None = st.session_state.get(JOB)
-    if job is None:
+    if job is None or not on_page("draft"):
         return
     if job.finished:
         st.rerun()
@@ -551,7 +551,7 @@ def history_page() -> None:
 def running_banner() -> None:
     """While this session's run goes on: where it is (and the page keeps watching it)."""
     job: session.DraftJob | None = st.session_state.get(JOB)
-    if job is None or job.finished:
+    if job is None or job.finished or not on_page("history"):
         return
     view = job.view()
     where = history.live_where(job)
@@ -612,6 +612,8 @@ def row_caption(row: history.RunRow) -> str:
 def live_row_status(run_id: str, started: str) -> None:
     """A live run's history line, kept current; the page redraws once the run ends."""
     job = LIVE.get(run_id)
+    if not on_page("history"):
+        return
     if job is None:
         st.rerun()
         return
@@ -687,6 +689,12 @@ def opened_run(run_id: str) -> None:
     if row.resumable:
         form = resume_option(run_id, key=f"resume_opened_{run_id}")
         resume_button(run_id, key=f"resume_opened_{run_id}", form=form)
+
+
+def on_page(page: str) -> bool:
+    """Whether ``page`` is shown. A fragment that polls on its own (``run_every``) checks it: its
+    timer may fire once more after the user switched pages, and must then draw nothing."""
+    return st.session_state.get(PAGE, "draft") == page
 
 
 def go_to(page: str) -> None:

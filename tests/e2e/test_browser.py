@@ -314,6 +314,8 @@ def test_a_second_tab_sees_the_live_run_and_watches_it(server, browser):
         )
     )
     WebDriverWait(browser, 30).until(lambda b: re.search(r"running, round \d, \w+", row.text))
+    time.sleep(2)  # a poll of the New draft page's progress must not draw on the History page
+    assert "Tokens/s" not in page_text(browser) and "Stop" not in page_text(browser)
     screenshot(browser, "second-tab-history")
     [watch] = [b for b in row.find_elements(By.TAG_NAME, "button") if b.text.strip().endswith("Watch")]
     watch.click()
