@@ -68,8 +68,6 @@ class RunExecution:
 
     def _events(self, request: DraftRequest, graph_input: Any, index: RunIndex) -> Generator[Event]:
         backend, model_name = self.settings.backend, describe_model(self.parts.model)
-        if backend == "openai":  # named as model_label names it, so every view says the same
-            model_name = f"{model_name} at {self.settings.base_url}"
         yield RunStarted(
             run_id=self.run_id,
             topic=request.topic,
@@ -149,10 +147,11 @@ def describe_model(model: BaseChatModel) -> str:
 
 
 def model_label(model_settings: Mapping[str, Any]) -> str:
-    """The name every view gives a run's model, from its stored model settings: the GGUF file's
-    name on this computer, or the server's model name and address (as a live run names it)."""
+    """The name every view gives a run's model, from its stored model settings, as a live run
+    names it: the GGUF file's name, or the model name the server was asked for (never the
+    server's address, which results and exports leave out)."""
     if model_settings.get("backend") == "openai":
-        return f"{model_settings.get('openai_model') or 'default'} at {model_settings.get('base_url')}"
+        return str(model_settings.get("openai_model") or "default")
     for key in ("model_path", "hf_file"):
         if model_settings.get(key):
             return PurePath(str(model_settings[key])).name

@@ -131,13 +131,22 @@ def resume_choice(run_id: str, form: session.ModelForm) -> ResumeChoice:
     """Name the sidebar's model and the run's own, for the Resume button's caption."""
     info = stored_info(load_settings().data_dir, run_id)
     stored = info.model_settings if info else {}
-    original = model_label(stored) if stored else "the model it was started with"
+    original = model_and_server(stored) if stored else "the model it was started with"
     try:
         chosen = model_settings_of(session.settings_from(form))
     except DraftsmithError as exc:
         return ResumeChoice(f"the sidebar's model, which is not usable yet ({exc})", original, False)
     same = bool(stored) and all(chosen.get(key) == stored.get(key) for key in MODEL_SETTINGS)
-    return ResumeChoice(model_label(chosen), original, same)
+    return ResumeChoice(model_and_server(chosen), original, same)
+
+
+def model_and_server(model_settings: dict[str, Any]) -> str:
+    """A model as results name it, with the server's address for a served one (for the author's
+    own page, e.g. ``smollm2 at http://127.0.0.1:8080/v1``)."""
+    name = model_label(model_settings)
+    if model_settings.get("backend") == "openai":
+        return f"{name} at {model_settings.get('base_url')}"
+    return name
 
 
 def prepare_resume(

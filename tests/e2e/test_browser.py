@@ -366,7 +366,7 @@ def test_resume_uses_the_server_url_fixed_in_the_sidebar(server, browser, tmp_pa
         assert f"Keep the run's own model: smollm2 at {dead}" in page_text(browser)
         screenshot(browser, "resume-with-the-sidebar")
         click_button(browser, "Resume")
-        WebDriverWait(browser, 120).until(lambda b: f"with smollm2 at {url}" in page_text(b))
+        WebDriverWait(browser, 120).until(lambda b: "Drafting Brewing green tea with smollm2" in page_text(b))
         log = tmp_path / "llama-server.log"
         WebDriverWait(browser, DRAFT_TIMEOUT).until(lambda b: "POST /v1/chat/completions" in log.read_text())
         screenshot(browser, "resumed-on-the-fixed-server")
