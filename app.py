@@ -216,16 +216,19 @@ def follow() -> None:
         return
     if job.finished:
         st.rerun()
-    st.button(
-        "Stop",
-        key="stop",
-        icon=":material/stop_circle:",
-        on_click=job.request_stop,
-        disabled=job.stop_requested,
-        help=STOP_HELP,
-    )
-    hidden = ("researcher",) if job.prepared.request.search == "off" else ()
-    progress_panel(job.view(), job.state == "queued", job.stop_requested, hidden)
+    # One block holds it all: the History page draws its banner at this place, which replaces the
+    # block whole (separate elements here could outlive the switch of pages).
+    with st.container(key="live_progress"):
+        st.button(
+            "Stop",
+            key="stop",
+            icon=":material/stop_circle:",
+            on_click=job.request_stop,
+            disabled=job.stop_requested,
+            help=STOP_HELP,
+        )
+        hidden = ("researcher",) if job.prepared.request.search == "off" else ()
+        progress_panel(job.view(), job.state == "queued", job.stop_requested, hidden)
 
 
 def progress_panel(view: ProgressView, queued: bool, stopping: bool, hidden: tuple[str, ...] = ()) -> None:
