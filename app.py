@@ -29,7 +29,8 @@ OPENED = "opened_run"
 CONFIRM = "confirm_delete"
 NOTICE = "notice"
 SIDEBAR = "sidebar_model"  # the sidebar's model settings as last drawn, for Resume buttons
-UPLOAD_TYPES = (".md", ".txt", ".html")  # the hint reads "MD, TXT, HTML"; .markdown/.text/.htm load too
+# The upload hint reads "MD, TXT, HTML"; Streamlit adds .htm (a notes folder may also hold .markdown, .text).
+UPLOAD_TYPES = (".md", ".txt", ".html")
 STOP_HELP = "End now: the step in flight is cut short and the best finished round is kept"
 PAGES = {"draft": "New draft", "history": "History"}
 POLL_SECONDS = 0.4
