@@ -1,8 +1,10 @@
 """Draftsmith in the browser: ``make ui`` (``streamlit run app.py``, bound to 127.0.0.1).
 
 This page only lays out widgets and renders; ``ui/`` checks input, runs drafts in the background
-and turns events and results into display data. Model text is rendered as markdown with raw
-HTML disabled (Streamlit's default), and untrusted single lines are escaped first.
+and turns events and results into display data. Runs belong to the server process, not to a
+browser tab (``ui/live.py``): a page that loads while one goes on shows it. Model text is
+rendered as markdown with raw HTML disabled (Streamlit's default), and untrusted single lines
+are escaped first.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from core.state import RoundRecord
 from exports import to_html, to_json, to_markdown
 from ui import history, render, session
 from ui.advice import Explained, explain
+from ui.live import LIVE
 from ui.progress import chain, round_label, step_line
 
 JOB = "draftsmith_job"
@@ -25,6 +28,10 @@ PAGE = "page"
 OPENED = "opened_run"
 CONFIRM = "confirm_delete"
 NOTICE = "notice"
+SIDEBAR = "sidebar_model"  # the sidebar's model settings as last drawn, for Resume buttons
+# The upload hint reads "MD, TXT, HTML"; Streamlit adds .htm (a notes folder may also hold .markdown, .text).
+UPLOAD_TYPES = (".md", ".txt", ".html")
+STOP_HELP = "End now: the step in flight is cut short and the best finished round is kept"
 PAGES = {"draft": "New draft", "history": "History"}
 POLL_SECONDS = 0.4
 MODEL_SOURCES: dict[session.ModelSource, str] = {
@@ -128,6 +135,7 @@ def draft_form(busy: bool) -> tuple[session.RunForm, list[tuple[str, bytes]]] | 
             good.most,
             good.default,
             0.5,
+            format="%.1f",
             key="threshold",
             help="overall score that ends the loop",
         )
@@ -141,9 +149,10 @@ def draft_form(busy: bool) -> tuple[session.RunForm, list[tuple[str, bytes]]] | 
         )
         files = st.file_uploader(
             "Your notes (optional)",
-            type=[suffix.lstrip(".") for suffix in session.SOURCE_SUFFIXES],
+            type=list(UPLOAD_TYPES),
             accept_multiple_files=True,
             key="sources",
+            help="Markdown, plain text or HTML files the agents research first",
         )
         feedback = st.text_area(
             "Notes for the writer (optional)", max_chars=limits("feedback").max_length, key="feedback"
@@ -167,7 +176,7 @@ def draft_form(busy: bool) -> tuple[session.RunForm, list[tuple[str, bytes]]] | 
 def new_draft(model_form: session.ModelForm, busy: bool) -> None:
     """The request form; a valid submission starts a run in the background."""
     if not busy and session.run_gate().busy:
-        st.caption("Another session is drafting now: a new run will wait in the queue until it ends.")
+        st.caption("Another run is drafting now: a new run waits in the queue until it ends.")
     submitted = draft_form(busy)
     if submitted is None or busy:
         return
@@ -204,21 +213,23 @@ def follow() -> None:
     """The run's live progress at the top of the page, redrawn on its own every poll; once the run
     ends the whole page reruns to show the outcome."""
     job: session.DraftJob | None = st.session_state.get(JOB)
-    if job is None:
+    if job is None or not on_page("draft"):
         return
     if job.finished:
         st.rerun()
-    job.touch()
-    st.button(
-        "Stop",
-        key="stop",
-        icon=":material/stop_circle:",
-        on_click=job.request_stop,
-        disabled=job.stop_requested,
-        help="End after the current step and keep the best finished round",
-    )
-    hidden = ("researcher",) if job.prepared.request.search == "off" else ()
-    progress_panel(job.view(), job.state == "queued", job.stop_requested, hidden)
+    # One block holds it all: the History page draws its banner at this place, which replaces the
+    # block whole (separate elements here could outlive the switch of pages).
+    with st.container(key="live_progress"):
+        st.button(
+            "Stop",
+            key="stop",
+            icon=":material/stop_circle:",
+            on_click=job.request_stop,
+            disabled=job.stop_requested,
+            help=STOP_HELP,
+        )
+        hidden = ("researcher",) if job.prepared.request.search == "off" else ()
+        progress_panel(job.view(), job.state == "queued", job.stop_requested, hidden)
 
 
 def progress_panel(view: ProgressView, queued: bool, stopping: bool, hidden: tuple[str, ...] = ()) -> None:
@@ -231,7 +242,10 @@ def progress_panel(view: ProgressView, queued: bool, stopping: bool, hidden: tup
         )
         return
     if stopping:
-        st.warning("Stopping after the current step…", icon=":material/stop_circle:")
+        st.warning(
+            "Stopping: the step in flight is cut short, the best finished round is kept…",
+            icon=":material/stop_circle:",
+        )
     if view.topic:
         st.markdown(
             f"Drafting **{render.escape_markdown(view.topic)}** with {render.escape_markdown(view.model)}"
@@ -244,14 +258,22 @@ def progress_panel(view: ProgressView, queued: bool, stopping: bool, hidden: tup
     st.markdown(chain_line(view, hidden))
     if view.cpu_busy:
         st.warning(render.escape_markdown(view.cpu_busy), icon=":material/speed:")
-    if view.streamed:
-        with st.container(height=150, autoscroll=True):
-            st.text(view.streamed)
-    elif not view.rounds:
+    live_box(view)
+    if not (view.streamed or view.activity or view.rounds):
         st.caption("Starting the agents…")
     run_log(view, hidden, newest_first=True)
     for message in view.warnings:
         st.warning(render.escape_markdown(message), icon=":material/warning:")
+
+
+def live_box(view: ProgressView) -> None:
+    """What the current agent writes, as prose (the section as it forms), or one progress line
+    while it prepares a structured reply; never JSON or the prompts' markers."""
+    if view.activity:
+        st.caption(render.escape_markdown(view.activity), help="a structured reply, shown when it is used")
+    elif view.streamed:
+        with st.container(height=150, autoscroll=True, key="live_text"):
+            st.text(view.streamed)
 
 
 def chain_line(view: ProgressView, hidden: tuple[str, ...] = ()) -> str:
@@ -265,18 +287,20 @@ def chain_line(view: ProgressView, hidden: tuple[str, ...] = ()) -> str:
 
 
 def run_log(view: ProgressView, hidden: tuple[str, ...] = (), newest_first: bool = False) -> None:
-    """One status box per round listing the steps that asked the model something."""
+    """One status box per round listing the steps that asked the model something. A round keeps
+    its spinner until the critic scores it (a "step" box keeps its icon under the mouse, where a
+    plain expander shows its arrow instead)."""
     rounds = sorted(view.rounds, key=lambda r: r.round, reverse=newest_first)
     for record in rounds:
-        current = not record.finished
-        with st.expander(
+        running = not record.finished
+        box = st.status(
             round_label(record, view.max_rounds, view.agent),
-            expanded=current,
-            icon="spinner" if current else ":material/check_circle:",
-        ):
-            for step in record.steps:
-                if not step.skipped and step.agent not in hidden:
-                    st.markdown(step_line(step))
+            expanded=running,
+            state="running" if running else "complete",
+            type="step",
+        )
+        lines = [step_line(step) for step in record.steps if not step.skipped and step.agent not in hidden]
+        box.markdown("\n\n".join(lines) if lines else "_starting…_")
 
 
 def show_outcome(job: session.DraftJob) -> None:
@@ -299,7 +323,8 @@ def show_failure(explained: Explained, stopped: bool = False) -> None:
     else:
         st.error(text, icon=":material/error:")
     if explained.run_id:
-        resume_button(explained.run_id, key="resume_failed")
+        form = resume_option(explained.run_id, key="resume_failed")
+        resume_button(explained.run_id, key="resume_failed", form=form)
 
 
 def show_notice() -> None:
@@ -309,8 +334,30 @@ def show_notice() -> None:
         show_failure(explain(notice))
 
 
-def resume_button(run_id: str, key: str) -> None:
-    """Resume a stored run; disabled while this session drafts."""
+def resume_option(run_id: str, key: str) -> session.ModelForm | None:
+    """Say which model a Resume uses (the sidebar's now) and offer to keep the run's own; returns
+    the sidebar's model settings, or None to keep the run's."""
+    form: session.ModelForm = st.session_state.get(SIDEBAR) or session.ModelForm()
+    try:
+        choice = history.resume_choice(run_id, form)
+    except DraftsmithError:
+        return form
+    if choice.same:
+        st.caption(f"Resume uses {render.escape_markdown(choice.sidebar)}, the model it started with.")
+        return form
+    keep = st.checkbox(
+        f"Keep the run's own model: {render.escape_markdown(choice.original)}", key=f"keep_{key}"
+    )
+    if keep:
+        st.caption(f"Resume uses {render.escape_markdown(choice.original)}, the model it started with.")
+        return None
+    st.caption(f"Resume uses {render.escape_markdown(choice.sidebar)}, the model now chosen in the sidebar.")
+    return form
+
+
+def resume_button(run_id: str, key: str, form: session.ModelForm | None) -> None:
+    """Resume a stored run with ``form``'s model (None: its own); disabled while this page
+    follows a run."""
     job: session.DraftJob | None = st.session_state.get(JOB)
     busy = job is not None and not job.finished
     st.button(
@@ -319,18 +366,18 @@ def resume_button(run_id: str, key: str) -> None:
         type="primary",
         icon=":material/play_arrow:",
         on_click=resume_run,
-        args=(run_id,),
+        args=(run_id, form),
         disabled=busy,
         help="Finish or stop the current draft first" if busy else "Continue from the last finished step",
     )
 
 
-def resume_run(run_id: str) -> None:
+def resume_run(run_id: str, form: session.ModelForm | None = None) -> None:
     """Button action: continue a stored run in the background and show its progress."""
     api_key = str(st.session_state.get("api_key") or "")
     try:
         with st.spinner("Loading the run and its model…"):
-            prepared = history.prepare_resume(run_id, api_key)
+            prepared = history.prepare_resume(run_id, form, api_key)
     except DraftsmithError as exc:
         st.session_state[NOTICE] = exc
         return
@@ -347,7 +394,10 @@ def show_result(result: DraftResult, view: ProgressView | None = None) -> None:
     st.caption(render.run_summary(result, view.first_token_after if view else None))
     downloads(result)
     rounds = sorted(result.rounds, key=lambda r: r.round)
-    labels = ["Draft", *[render.round_tab_label(r, result.best_round) for r in rounds]]
+    tie = render.tie_note(rounds, result.best_round)
+    if tie:
+        st.caption(tie)
+    labels = ["Draft", *[render.round_tab_label(r, rounds) for r in rounds]]
     tabs = st.tabs([*labels, "Scores", "Sources", "Markdown"])
     with tabs[0], st.container(key="draft"):
         st.markdown(result.markdown)
@@ -367,21 +417,23 @@ def show_result(result: DraftResult, view: ProgressView | None = None) -> None:
 
 def result_banners(result: DraftResult) -> None:
     """Degraded research and quality fallbacks under their own headings; why the run ended."""
-    research, quality = render.split_warnings(result.warnings)
+    groups = render.group_warnings(result.warnings)
     if result.degraded:
         st.warning(
             "**Research was degraded**: the draft relies more on the model's own knowledge.\n\n"
-            + render.bullet_list(research, empty="no details"),
+            + render.bullet_list(groups.research, empty="no details"),
             icon=":material/travel_explore:",
         )
-    elif research:
-        st.caption("Research notes:\n\n" + render.bullet_list(research))
-    if quality:
+    elif groups.research:
+        st.caption("Research notes:\n\n" + render.bullet_list(groups.research))
+    if groups.fallbacks:
         st.info(
             "**Quality fallbacks**: an agent's reply was unusable, so a safe default took its place.\n\n"
-            + render.bullet_list(quality),
+            + render.bullet_list(groups.fallbacks),
             icon=":material/rule:",
         )
+    if groups.writing:
+        st.caption("Writing notes:\n\n" + render.bullet_list(groups.writing))
     if result.status != "completed":
         st.info(f"Stopped early: showing the best finished round ({result.best_round}).")
     reason = getattr(result, "stop_reason", None)
@@ -401,11 +453,11 @@ def sources_panel(result: DraftResult) -> None:
     """The sources as published, then where the local ones are on this computer."""
     lines = [render.source_line(source) for source in result.sources]
     st.markdown("\n".join(lines) if lines else "_No sources: the draft uses the model's knowledge._")
-    paths = render.local_paths(result.sources)
-    if paths:
+    origins = render.local_origins(result.sources, session.uploads_root())
+    if origins:
         st.caption(
-            "Local files are published by title and file name only. On this computer they are:\n\n"
-            + "\n".join(paths)
+            "Local files are published by title and file name only. Where they came from:\n\n"
+            + "\n".join(origins)
         )
 
 
@@ -414,6 +466,8 @@ def round_panel(record: RoundRecord, previous: RoundRecord | None) -> None:
     critique = record.critique
     before = previous.critique.overall if previous else None
     st.metric("Overall", f"{critique.overall:.1f}/10", delta=render.score_delta(critique.overall, before))
+    with st.container(key=f"breakdown_{record.round}"):
+        st.markdown("**How the overall is made**\n\n" + "\n\n".join(render.score_breakdown_lines(record)))
     if previous is not None:
         acted = [issue.text for issue in previous.critique.issues]
         worked_on = (
@@ -477,7 +531,7 @@ def downloads(result: DraftResult) -> None:
 
 
 def history_page() -> None:
-    """Past runs with their status and best score: open, resume or delete each."""
+    """Past and live runs with their status and best score: watch, open, resume or delete each."""
     show_notice()
     running_banner()
     try:
@@ -501,11 +555,10 @@ def history_page() -> None:
 def running_banner() -> None:
     """While this session's run goes on: where it is (and the page keeps watching it)."""
     job: session.DraftJob | None = st.session_state.get(JOB)
-    if job is None or job.finished:
+    if job is None or job.finished or not on_page("history"):
         return
-    job.touch()
     view = job.view()
-    where = "queued" if job.state == "queued" else f"round {view.round}, {view.agent or 'between agents'}"
+    where = history.live_where(job)
     st.info(
         f"Drafting **{render.escape_markdown(view.topic or job.prepared.request.topic)}**: {where}.",
         icon=":material/progress_activity:",
@@ -514,18 +567,32 @@ def running_banner() -> None:
 
 
 def history_row(row: history.RunRow) -> None:
-    """One past run: topic, date, status, rounds, best score, and its actions."""
+    """One run: topic, date, status (a live one's round and agent), rounds, best score, actions."""
     with st.container(border=True, key=f"run_{row.run_id}"):
         text, actions = st.columns([3, 2], vertical_alignment="center")
         text.markdown(f"**{render.escape_markdown(row.topic)}**")
-        rounds = f"{row.rounds} round{'s' if row.rounds != 1 else ''}"
-        text.caption(f"{row.started} · {row.status} · {rounds} · best {row.best_score}")
+        with text:
+            if row.live:
+                live_row_status(row.run_id, row.started)
+            else:
+                st.caption(row_caption(row))
         with actions:
             buttons = st.container(horizontal=True, horizontal_alignment="right")
-        buttons.button("Open", key=f"open_{row.run_id}", on_click=open_run, args=(row.run_id,))
+        if row.live:
+            buttons.button(
+                "Watch",
+                key=f"watch_{row.run_id}",
+                icon=":material/visibility:",
+                on_click=watch,
+                args=(row.run_id,),
+            )
+        else:
+            buttons.button("Open", key=f"open_{row.run_id}", on_click=open_run, args=(row.run_id,))
         if row.resumable:
+            with text:
+                form = resume_option(row.run_id, key=f"resume_{row.run_id}")
             with buttons:
-                resume_button(row.run_id, key=f"resume_{row.run_id}")
+                resume_button(row.run_id, key=f"resume_{row.run_id}", form=form)
         if row.status != "running":
             buttons.button(
                 "Delete",
@@ -536,6 +603,48 @@ def history_row(row: history.RunRow) -> None:
             )
         if st.session_state.get(CONFIRM) == row.run_id:
             confirm_delete(row)
+
+
+def row_caption(row: history.RunRow) -> str:
+    """A history line: started · status (where a live run is) · rounds · best score."""
+    rounds = f"{row.rounds} round{'s' if row.rounds != 1 else ''}"
+    status = f"{row.status}, {row.where}" if row.where else row.status
+    return f"{row.started} · {status} · {rounds} · best {row.best_score}"
+
+
+@st.fragment(run_every=1.0)
+def live_row_status(run_id: str, started: str) -> None:
+    """A live run's history line, kept current; the page redraws once the run ends."""
+    job = LIVE.get(run_id)
+    if not on_page("history"):
+        return
+    if job is None:
+        st.rerun()
+        return
+    view = job.view()
+    scored = sum(1 for record in view.rounds if record.finished)
+    best = max((r.overall for r in view.rounds if r.overall is not None), default=None)
+    row = history.RunRow(
+        run_id,
+        view.topic,
+        started,
+        "running",
+        scored,
+        "–" if best is None else render.score(best),
+        resumable=False,
+        where=history.live_where(job),
+        live=True,
+    )
+    st.caption(row_caption(row))
+
+
+def watch(run_id: str) -> None:
+    """Button action: follow a live run on the New draft page (progress, streamed text, Stop)."""
+    job = LIVE.get(run_id)
+    if job is not None:
+        st.session_state[JOB] = job
+    st.session_state[PAGE] = "draft"
+    st.session_state.pop(OPENED, None)
 
 
 def confirm_delete(row: history.RunRow) -> None:
@@ -562,14 +671,34 @@ def opened_run(run_id: str) -> None:
         return
     row = history.row_for(info)
     st.caption(f"{row.started} · {row.status} · run {run_id}")
+    if row.live:
+        st.info(f"This run is going on now: {row.where}.", icon=":material/progress_activity:")
+        st.button(
+            "Watch",
+            key=f"watch_opened_{run_id}",
+            icon=":material/visibility:",
+            on_click=watch,
+            args=(run_id,),
+        )
+        return
     try:
         result = history.open_run(run_id, settings)
     except NoDraftYetError:
-        st.info("This run stopped before its first draft was scored.", icon=":material/hourglass_empty:")
+        if row.status == "running":  # going on in another program (e.g. the command line)
+            st.info("This run has not scored its first draft yet.", icon=":material/hourglass_top:")
+        else:
+            st.info("This run stopped before its first draft was scored.", icon=":material/hourglass_empty:")
     else:
         show_result(result)
     if row.resumable:
-        resume_button(run_id, key=f"resume_opened_{run_id}")
+        form = resume_option(run_id, key=f"resume_opened_{run_id}")
+        resume_button(run_id, key=f"resume_opened_{run_id}", form=form)
+
+
+def on_page(page: str) -> bool:
+    """Whether ``page`` is shown. A fragment that polls on its own (``run_every``) checks it: its
+    timer may fire once more after the user switched pages, and must then draw nothing."""
+    return st.session_state.get(PAGE, "draft") == page
 
 
 def go_to(page: str) -> None:
@@ -602,11 +731,22 @@ def delete(run_id: str) -> None:
         st.toast("Run deleted.", icon=":material/delete:")
 
 
+def attach_live_run() -> None:
+    """A page that loads while a run goes on in this server (a reload, a second tab, a laptop
+    back from sleep) follows it: its progress from the current step, the text so far, Stop."""
+    if st.session_state.get(JOB) is None:
+        job = LIVE.current()
+        if job is not None:
+            st.session_state[JOB] = job
+
+
 def main() -> None:
     st.set_page_config(page_title="Draftsmith", page_icon=":material/edit_note:", layout="centered")
     st.title("Draftsmith")
     st.caption("Local agents research, outline, write, edit and critique a blog post for you.")
     model_form = model_sidebar()
+    st.session_state[SIDEBAR] = model_form
+    attach_live_run()
     st.session_state.setdefault(PAGE, "draft")
     page = st.segmented_control(
         "Page",

@@ -30,7 +30,7 @@ from core.events import (
     SourceFound,
 )
 from core.progress import ProgressTracker, ProgressView, StepView
-from core.result import DraftResult
+from core.result import DraftResult, status_word
 
 
 class NullProgress:
@@ -245,7 +245,8 @@ def runs_table(runs: list[Any]) -> Table:
     for run in runs:
         started = time.strftime("%Y-%m-%d %H:%M", time.localtime(run.started))
         best = "" if run.best_score is None else f"{run.best_score:.1f}"
-        table.add_row(run.run_id, run.topic[:50], started, run.shown_status, str(run.rounds), best)
+        status = status_word(run.shown_status)  # the page's word too
+        table.add_row(run.run_id, run.topic[:50], started, status, str(run.rounds), best)
     return table
 
 

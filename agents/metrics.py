@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from statistics import mean
 from typing import Any
 
@@ -13,6 +14,7 @@ from agents.markdown import render_markdown, word_count
 from agents.readability import flesch_reading_ease, repeated_ngram_ratio
 from core.markers import split_sentences, strip_citations
 from core.state import (
+    Critique,
     CritiqueIssue,
     DraftMetrics,
     DraftRequest,
@@ -91,58 +93,115 @@ def grounding_metrics(
     }
 
 
-def objective_findings(
-    metrics: DraftMetrics, outline: Outline, has_sources: bool
-) -> tuple[float, list[CritiqueIssue]]:
-    """Penalty points (0-10) and plain-language issues from the measurements."""
-    penalty, issues = 0.0, []
+@dataclass(frozen=True)
+class Penalty:
+    """Points the overall score loses for one measured problem, and why (the issue's text)."""
 
-    def found(kind: IssueKind, points: float, text: str) -> None:
-        nonlocal penalty
-        penalty += points
-        issues.append(CritiqueIssue(kind=kind, text=text))
+    kind: IssueKind
+    points: float
+    reason: str
+
+
+PENALISED: tuple[IssueKind, ...] = (
+    "repetition",
+    "length",
+    "missing_sections",
+    "no_citations",
+    "low_support",
+    "unsupported_specifics",
+    "copying",
+)
+
+
+def penalty_points(kind: IssueKind, metrics: DraftMetrics) -> float:
+    """The points a measured problem of ``kind`` costs (0 for a kind that costs none)."""
+    if kind == "repetition":
+        return min(3.0, 10 * metrics.repeated_sentence_ratio)
+    if kind == "length":
+        return min(2.0, (abs(metrics.length_ratio - 1) - LENGTH_TOLERANCE) * 5)
+    if kind in ("missing_sections", "no_citations"):
+        return 1.0
+    if kind == "low_support" and metrics.citation_support is not None:
+        return (0.5 - metrics.citation_support) * 4
+    if kind == "unsupported_specifics":
+        share = len(metrics.unsupported_specifics) / max(1, metrics.specifics)
+        return min(2.0, 0.5 + 10 * share)
+    if kind == "copying" and metrics.copied_ngram_ratio is not None:
+        return min(2.0, (metrics.copied_ngram_ratio - COPY_LIMIT) * 10)
+    return 0.0
+
+
+def penalties(metrics: DraftMetrics, outline: Outline, has_sources: bool) -> list[Penalty]:
+    """Each measured problem of a draft, with the points it costs and a plain-language reason."""
+    found: list[Penalty] = []
+
+    def add(kind: IssueKind, reason: str) -> None:
+        found.append(Penalty(kind, penalty_points(kind, metrics), reason))
 
     if metrics.repeated_sentence_ratio > 0:
-        found(
+        add(
             "repetition",
-            min(3.0, 10 * metrics.repeated_sentence_ratio),
             f"{metrics.repeated_sentence_ratio:.0%} of sentences repeat earlier ones: say each thing once",
         )
     deviation = abs(metrics.length_ratio - 1)
     if deviation > LENGTH_TOLERANCE:
         direction = "short of" if metrics.length_ratio < 1 else "over"
-        found(
-            "length",
-            min(2.0, (deviation - LENGTH_TOLERANCE) * 5),
-            f"the draft is {deviation:.0%} {direction} the target length: adjust it",
-        )
+        add("length", f"the draft is {deviation:.0%} {direction} the target length: adjust it")
     expected = len(outline.sections) + 1  # body sections plus the conclusion
     if metrics.sections < expected:
-        found("missing_sections", 1.0, f"only {metrics.sections} of {expected} planned sections have text")
+        add("missing_sections", f"only {metrics.sections} of {expected} planned sections have text")
     if has_sources and metrics.citations == 0:
-        found("no_citations", 1.0, "no claim cites a source: cite the research notes as [n]")
+        add("no_citations", "no claim cites a source: cite the research notes as [n]")
     if metrics.citation_support is not None and metrics.citation_support < 0.5:
-        found(
-            "low_support",
-            (0.5 - metrics.citation_support) * 4,
-            f"only {metrics.citation_support:.0%} of citations are backed by their source text",
+        add(
+            "low_support", f"only {metrics.citation_support:.0%} of citations are backed by their source text"
         )
     if metrics.unsupported_specifics:
-        share = len(metrics.unsupported_specifics) / max(1, metrics.specifics)
         named = ", ".join(f'"{text}"' for text in metrics.unsupported_specifics[:3])
-        found(
-            "unsupported_specifics",
-            min(2.0, 0.5 + 10 * share),
-            f"{named} appear in no source: state only what the sources say",
-        )
+        add("unsupported_specifics", f"{named} appear in no source: state only what the sources say")
     if metrics.copied_ngram_ratio is not None and metrics.copied_ngram_ratio > COPY_LIMIT:
-        found(
+        add(
             "copying",
-            min(2.0, (metrics.copied_ngram_ratio - COPY_LIMIT) * 10),
             f"{metrics.copied_ngram_ratio:.0%} of the draft copies its sources word for word: "
             "explain in your own words",
         )
+    return found
+
+
+def objective_findings(
+    metrics: DraftMetrics, outline: Outline, has_sources: bool
+) -> tuple[float, list[CritiqueIssue]]:
+    """Penalty points (0-10) and plain-language issues from the measurements."""
+    penalty, issues = 0.0, []
+    for found in penalties(metrics, outline, has_sources):
+        penalty += found.points
+        issues.append(CritiqueIssue(kind=found.kind, text=found.reason))
     return penalty, issues
+
+
+@dataclass(frozen=True)
+class ScoreBreakdown:
+    """How a round's overall score is made: the rubric mean, less each penalty, kept in 0-10."""
+
+    rubric_mean: float
+    penalties: list[Penalty]
+    overall: float
+
+    @property
+    def unclamped(self) -> float:
+        """The rubric mean less every penalty, before it is kept within 0-10."""
+        return self.rubric_mean - sum(p.points for p in self.penalties)
+
+
+def score_breakdown(critique: Critique) -> ScoreBreakdown:
+    """The breakdown of a stored critique's overall score, rebuilt from its rubric, its measured
+    issues and its metrics (the numbers the critic used; nothing is scored again)."""
+    found = [
+        Penalty(issue.kind, penalty_points(issue.kind, critique.metrics), issue.text)
+        for issue in critique.issues
+        if issue.kind in PENALISED
+    ]
+    return ScoreBreakdown(mean(critique.scores.model_dump().values()), found, critique.overall)
 
 
 FULL_COVERAGE = 0.5  # stating half of the evidence's specifics counts as full depth

@@ -47,6 +47,7 @@ class TokenStreamed(BaseModel):
     agent: AgentName
     round: int
     text: str
+    call: str = ""  # the model call it belongs to (one id per call; "" when unknown)
 
 
 class SectionDrafted(BaseModel):

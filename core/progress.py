@@ -4,6 +4,7 @@ both render from it; it draws nothing itself."""
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -22,6 +23,45 @@ from core.events import (
 STREAM_TAIL_CHARS = 900
 CPU_CLEAR_SHARE = 0.7  # the busy notice goes once tokens come at this share of the expected speed again
 RATE_WINDOW_SECONDS = 2.0  # the current speed is measured over the last two seconds of tokens
+# What an agent's structured (JSON) calls are doing, for the one progress line shown instead.
+STRUCTURED_WORK = {
+    "researcher": "choosing what to look up",
+    "outliner": "planning the sections",
+    "writer": "preparing a structured reply",
+    "editor": "preparing a structured reply",
+    "critic": "scoring the draft",
+}
+STRUCTURED_AGENTS = frozenset({"researcher", "outliner", "critic"})  # every call of theirs is JSON
+_MARKERS = re.compile(r"<{2,}|>{2,}")  # the prompts' quote delimiters, which small models echo
+# The fixed wording of the writer's and editor's prompts, which small models echo back.
+_ECHOED_PROMPT = re.compile(
+    r"^\W*(?:the critic said|current text|evidence for this section|facts from the evidence|"
+    r"now write|now improve|rewrite (?:the )?section|write about|explain what this evidence|"
+    r"earlier sections already covered|cover these points|what the sources say|"
+    r"reply with the edited text|cut filler|you are the|write in the voice|support claims with|"
+    r"no sources are available|keep the facts|state only facts)",
+    re.IGNORECASE,
+)
+_LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s")
+
+
+def live_prose(text: str) -> str:
+    """What the live box shows of a prose call: no quote markers, no echoed prompt lines (nor the
+    list items right under one, e.g. the critic's issues after "The critic said:")."""
+    kept: list[str] = []
+    echoing = False
+    for line in _MARKERS.sub("", text).split("\n"):
+        if _ECHOED_PROMPT.match(line):
+            echoing = True
+        elif not (echoing and (not line.strip() or _LIST_ITEM.match(line))):
+            echoing = False
+            kept.append(line)
+    return "\n".join(kept).lstrip()
+
+
+def is_structured(agent: str | None, text: str) -> bool:
+    """Whether a call's text is a structured (JSON) reply rather than prose for the reader."""
+    return agent in STRUCTURED_AGENTS or text.lstrip()[:1] in ("{", "[")
 
 
 @dataclass
@@ -71,7 +111,10 @@ class ProgressView:
 
     Attributes:
         agent: the agent working now (None before the first one starts or after the run).
-        streamed: the tail of what the current agent has streamed so far.
+        streamed: the tail of the prose the current agent's model call has written so far, as a
+            reader should see it (see :func:`live_prose`); "" during a structured call.
+        activity: one progress line during a structured call, e.g. ``critic: scoring the draft
+            (120 tokens)``; None otherwise. Never the JSON itself.
         rate: tokens per second of the current agent.
         elapsed: seconds since the run left the queue.
         queued_for: seconds the run waited for another session's run.
@@ -87,6 +130,7 @@ class ProgressView:
     agent: str | None = None
     round: int = 1
     streamed: str = ""
+    activity: str | None = None
     rate: float = 0.0
     tokens: int = 0
     elapsed: float = 0.0
@@ -116,6 +160,8 @@ class ProgressTracker:
         self._agent_tokens = 0
         self._streamed: list[str] = []
         self._streamed_chars = 0
+        self._call = ""
+        self._call_tokens = 0
         self._token_times: deque[float] = deque()
         self._expected_rate = 0.0
 
@@ -149,13 +195,16 @@ class ProgressTracker:
             view.agent, view.round = event.agent, event.round
             self._round(event.round).steps.append(StepView(agent=event.agent, round=event.round))
             self._agent_started, self._agent_tokens = now, 0
-            self._streamed, self._streamed_chars = [], 0
+            self._new_call("")
             self._token_times.clear()
         elif isinstance(event, TokenStreamed):
             if view.first_token_after is None:
                 view.first_token_after = now - self.created - self.queue_wait
             view.tokens += 1
             self._agent_tokens += 1
+            if event.call != self._call:
+                self._new_call(event.call)
+            self._call_tokens += 1
             self._append_stream(event.text)
             self._note_speed(now)
         elif isinstance(event, AgentFinished):
@@ -202,7 +251,8 @@ class ProgressTracker:
             cpu_busy=view.cpu_busy,
             agent=view.agent,
             round=view.round,
-            streamed="".join(self._streamed)[-STREAM_TAIL_CHARS:] if view.agent else "",
+            streamed=self._prose()[-STREAM_TAIL_CHARS:] if view.agent else "",
+            activity=self._activity() if view.agent else None,
             rate=self._agent_tokens / in_agent if view.agent and in_agent > 0 else 0.0,
             tokens=view.tokens,
             elapsed=now - self.started if self.started is not None else 0.0,
@@ -211,6 +261,22 @@ class ProgressTracker:
             sources=view.sources,
             warnings=list(view.warnings),
         )
+
+    def _new_call(self, call: str) -> None:
+        self._call, self._call_tokens = call, 0
+        self._streamed, self._streamed_chars = [], 0
+
+    def _structured(self) -> bool:
+        return bool(self._streamed) and is_structured(self._view.agent, "".join(self._streamed)[:40])
+
+    def _prose(self) -> str:
+        return "" if self._structured() else live_prose("".join(self._streamed))
+
+    def _activity(self) -> str | None:
+        agent = self._view.agent
+        if agent is None or not self._structured():
+            return None
+        return f"{agent}: {STRUCTURED_WORK.get(agent, 'working')} ({self._call_tokens} tokens)"
 
     def _waiting(self, now: float) -> float:
         return now - self.queued_at if self.queued_at is not None else 0.0

@@ -15,6 +15,15 @@ from core.rounds import best_round, stop_reason
 from core.state import DraftRequest, DraftState, RoundRecord, Source, StepTelemetry
 
 RunStatus = Literal["completed", "stopped", "budget_stopped"]
+STATUS_WORDS = {"budget_stopped": "stopped (budget)"}
+"""How the front ends name a run's status where its stored word is not for people; every other
+status (``completed``, ``stopped``, ``paused``, ``running``, ``interrupted``, ``failed``) is shown
+as stored, the word the JSON result and the run index hold."""
+
+
+def status_word(status: str) -> str:
+    """The one word every front end (page, ``cli.py runs``) uses for a run status."""
+    return STATUS_WORDS.get(status, status)
 
 
 class SourceRef(BaseModel):

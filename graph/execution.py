@@ -4,14 +4,16 @@ turned into events, the run index and the per-run log kept, and a last ``Done`` 
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping
 from contextlib import closing
+from pathlib import PurePath
 from typing import Any, cast
 
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from backends.cancel import GenerationCancelled
+from backends.model_files import EMBEDDED_FILE
 from core.errors import (
     BackendError,
     DraftsmithError,
@@ -144,6 +146,18 @@ def describe_model(model: BaseChatModel) -> str:
         if isinstance(value, str) and value:
             return value
     return model._llm_type
+
+
+def model_label(model_settings: Mapping[str, Any]) -> str:
+    """The name every view gives a run's model, from its stored model settings, as a live run
+    names it: the GGUF file's name, or the model name the server was asked for (never the
+    server's address, which results and exports leave out)."""
+    if model_settings.get("backend") == "openai":
+        return str(model_settings.get("openai_model") or "default")
+    for key in ("model_path", "hf_file"):
+        if model_settings.get(key):
+            return PurePath(str(model_settings[key])).name
+    return EMBEDDED_FILE
 
 
 def describe_failure(exc: BaseException, settings: Settings) -> tuple[type[BackendError], str]:

@@ -28,7 +28,7 @@ from core.state import DraftRequest, Outline
 from graph.assembly import assemble, open_checkpointer
 from graph.budget import Budget
 from graph.checkpoints import RunCheckpoint, pending_pause, read_checkpoint
-from graph.execution import RunExecution, describe_failure, describe_model
+from graph.execution import RunExecution, describe_failure, describe_model, model_label
 from graph.store import RunIndex, run_info
 from tools.base import SearchTool
 
@@ -138,9 +138,9 @@ def load_result(
     stored = run_info(settings.data_dir, run_id)
     model_settings = stored.model_settings if stored else {}
     status: RunStatus = "completed" if not checkpoint.next else "stopped"
-    model_name = str(model_settings.get("model_path") or model_settings.get("openai_model") or "embedded")
     backend = str(model_settings.get("backend", ""))
-    return build_result(checkpoint.values, run_id=run_id, backend=backend, model=model_name, status=status)
+    model = model_label(model_settings)
+    return build_result(checkpoint.values, run_id=run_id, backend=backend, model=model, status=status)
 
 
 def draft(request: DraftRequest, settings: Settings, **kwargs: Any) -> DraftResult:
@@ -179,6 +179,7 @@ __all__ = [
     "describe_model",
     "draft",
     "load_result",
+    "model_label",
     "new_run_id",
     "pending_pause",
     "resume_draft",

@@ -158,12 +158,13 @@ class RunIndex:
         self.connection.close()
 
     def start(self, run_id: str, topic: str, model_settings: dict[str, Any]) -> None:
-        """Record a new run, or mark a resumed one running again in this process."""
+        """Record a new run, or mark a resumed one running again in this process (with the model
+        it resumes with)."""
         now = time.time()
         self._write(
             "INSERT INTO draftsmith_runs VALUES (?, ?, ?, ?, 'running', 0, NULL, ?, ?) "
             "ON CONFLICT(run_id) DO UPDATE SET status='running', updated=excluded.updated,"
-            " pid=excluded.pid",
+            " pid=excluded.pid, model_settings=excluded.model_settings",
             (run_id, topic, now, now, os.getpid(), json.dumps(model_settings)),
         )
 

@@ -44,7 +44,7 @@ class EventTranslator:
             text = chunk.content if isinstance(chunk.content, str) else ""
             node = metadata.get("langgraph_node")
             if text and node in AGENTS:
-                yield TokenStreamed(agent=node, round=self.round, text=text)
+                yield TokenStreamed(agent=node, round=self.round, text=text, call=chunk.id or "")
             if node == "writer" and metadata.get("writer_call") != "fix":
                 yield from self._section_drafted(chunk, text)
         elif mode == "updates":

@@ -44,6 +44,18 @@ FORM_FIELDS = {
 # Advice written for a terminal: a flag (--model), a command (python cli.py …), an editor.
 _CLI = re.compile(r"(?<![\w-])--[a-z]|\bcli\.py\b|\$EDITOR")
 _INVALID_FIELD = re.compile(r"^invalid (\w+)")
+_INVALID = re.compile(r"^invalid (\w+): (.*)$", re.DOTALL)
+# Pydantic's wording of a rejected value, and the plain words the page uses instead.
+_PLAIN_REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^String should have at least (\d+) characters?"), r"use at least \1 characters"),
+    (re.compile(r"^String should have at most (\d+) characters?"), r"use at most \1 characters"),
+    (re.compile(r"^Input should be greater than or equal to ([\d.]+)"), r"use a number of at least \1"),
+    (re.compile(r"^Input should be less than or equal to ([\d.]+)"), r"use a number of at most \1"),
+    (re.compile(r"^Input should be greater than ([\d.]+)"), r"use a number above \1"),
+    (re.compile(r"^Input should be a valid (integer|number).*"), r"use a number"),
+    (re.compile(r"^Input should be (.*)"), r"use \1"),
+    (re.compile(r"^Value error, "), ""),
+)
 
 
 @dataclass(frozen=True)
@@ -70,7 +82,30 @@ def explain(error: BaseException) -> Explained:
         )
     message = without_cli_advice(str(error))
     resumable = error.run_id if isinstance(error, NoDraftYetError | BackendError) else None
-    return Explained(message, advice_for(error, message), resumable)
+    advice = advice_for(error, message)
+    if isinstance(error, BadInputError):
+        message = plain_field_message(message)
+    return Explained(message, advice, resumable)
+
+
+def plain_field_message(message: str) -> str:
+    """``invalid <field>: <reason>`` in the page's words: the field's label on the page, then the
+    reason in plain words (``Topic: use at least 3 characters``); other messages unchanged."""
+    match = _INVALID.match(message)
+    if match is None:
+        return message
+    name, reason = match.groups()
+    for pattern, plain in _PLAIN_REASONS:
+        if pattern.search(reason):
+            reason = pattern.sub(plain, reason, count=1)
+            break
+    label = SIDEBAR_FIELDS.get(name) or FORM_FIELDS.get(name)
+    if label is not None:
+        return f"{label}: {reason}"
+    for field, field_label in {**SIDEBAR_FIELDS, **FORM_FIELDS}.items():  # "invalid settings: base_url …"
+        if re.match(rf"{field}\b", reason):
+            return field_label + reason[len(field) :]
+    return reason[:1].upper() + reason[1:]
 
 
 def advice_for(error: DraftsmithError, message: str) -> str:

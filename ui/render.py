@@ -7,12 +7,14 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
 import altair as alt
 import pandas as pd
 
+from agents.metrics import score_breakdown
 from core.result import DraftResult, SourceRef
 from core.state import RoundRecord
 
@@ -20,6 +22,11 @@ RUBRIC: tuple[str, ...] = ("grounding", "structure", "clarity", "depth", "style"
 NO_CHANGE = 0.05  # a score difference below this is shown as no change (one decimal everywhere)
 # Warnings from the writing agents (fallbacks the run took) rather than from research.
 _QUALITY_WARNING = re.compile(r"\b(outliner|writer|editor|critic|rating|sampled scores)\b", re.IGNORECASE)
+# Warnings about finding and reading sources: web search, fetched pages, the cache, your notes.
+_RESEARCH_WARNING = re.compile(
+    r"\b(search|research|sources? found|pages?|fetch\w*|cache|indexed|skipped|quer(?:y|ies))\b", re.IGNORECASE
+)
+_NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
 # Characters that CommonMark (or Streamlit's extensions: colours, emoji, LaTeX) give a meaning.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&])")
 
@@ -120,11 +127,32 @@ def weakest_items(record: RoundRecord, count: int = 2) -> str:
     return ", ".join(f"{name} {score(scores[name])}" for name in lowest)
 
 
-def split_warnings(warnings: Sequence[str]) -> tuple[list[str], list[str]]:
-    """(research problems, quality fallbacks): what search lacked vs. what the agents fell back on."""
-    research = [w for w in warnings if not _QUALITY_WARNING.search(w)]
-    quality = [w for w in warnings if _QUALITY_WARNING.search(w)]
-    return research, quality
+@dataclass(frozen=True)
+class WarningGroups:
+    """A result's warnings by what they are about, each said once (the last of a kind that
+    repeats every round with other numbers, e.g. a length remark)."""
+
+    research: list[str]
+    fallbacks: list[str]
+    writing: list[str]
+
+
+def group_warnings(warnings: Sequence[str]) -> WarningGroups:
+    """Research problems (search, pages, notes), quality fallbacks (an agent's unusable reply)
+    and writing notes (e.g. why the draft is short)."""
+    latest: dict[str, str] = {}
+    for warning in warnings:
+        latest.pop(_NUMBERS.sub("#", warning), None)  # the same remark with other numbers: keep the last
+        latest[_NUMBERS.sub("#", warning)] = warning
+    groups = WarningGroups([], [], [])
+    for warning in latest.values():
+        if _QUALITY_WARNING.search(warning):
+            groups.fallbacks.append(warning)
+        elif _RESEARCH_WARNING.search(warning):
+            groups.research.append(warning)
+        else:
+            groups.writing.append(warning)
+    return groups
 
 
 def _maybe(value: float | None, form: str) -> str:
@@ -222,10 +250,69 @@ def _marked(piece: Piece) -> str:
     return text
 
 
-def round_tab_label(record: RoundRecord, best_round: int) -> str:
-    """A tab title for a round, starred when it is the round the result uses."""
-    star = " ★" if record.round == best_round else ""
-    return f"Round {record.round} · {record.critique.overall:.1f}{star}"
+def top_rounds(rounds: Sequence[RoundRecord]) -> list[int]:
+    """The rounds that share the best score as shown (one decimal), in order."""
+    if not rounds:
+        return []
+    best = max(score(r.critique.overall) for r in rounds)
+    return sorted(r.round for r in rounds if score(r.critique.overall) == best)
+
+
+def round_tab_label(record: RoundRecord, rounds: Sequence[RoundRecord]) -> str:
+    """A tab title for a round: ★ on a round that scored better than every other one, "tie" on
+    rounds that share the best score; nothing when there is one round (no comparison)."""
+    top = top_rounds(rounds)
+    mark = ""
+    if len(rounds) > 1 and record.round in top:
+        mark = " ★" if len(top) == 1 else " · tie"
+    return f"Round {record.round} · {score(record.critique.overall)}{mark}"
+
+
+def tie_note(rounds: Sequence[RoundRecord], best_round: int) -> str | None:
+    """A line saying which rounds tie for the best score and whose draft the post shows."""
+    top = top_rounds(rounds)
+    if len(rounds) < 2 or len(top) < 2:
+        return None
+    names = ", ".join(str(n) for n in top[:-1]) + f" and {top[-1]}"
+    value = score(next(r.critique.overall for r in rounds if r.round == top[0]))
+    return f"Rounds {names} tie at {value}: the post shows round {best_round}'s draft, the latest of them."
+
+
+PENALTY_NAMES = {
+    "repetition": "repeated sentences",
+    "length": "length",
+    "missing_sections": "missing sections",
+    "no_citations": "no citations",
+    "low_support": "unsupported citations",
+    "unsupported_specifics": "specifics found in no source",
+    "copying": "copied wording",
+}
+
+
+def score_breakdown_lines(record: RoundRecord) -> list[str]:
+    """How the round's overall score is made, as markdown lines: the rubric mean, each penalty
+    with its reason, then the overall. Each step is the change between the running totals shown
+    with one decimal, so the lines add up exactly as printed."""
+    breakdown = score_breakdown(record.critique)
+    scores = record.critique.scores.model_dump()
+    items = ", ".join(f"{name} {score(scores[name])}" for name in RUBRIC)
+    shown = round(breakdown.rubric_mean, 1)
+    lines = [f"Rubric mean **{shown:.1f}** ({items})"]
+    spent = 0.0
+    for penalty in breakdown.penalties:
+        spent += penalty.points
+        now = round(breakdown.rubric_mean - spent, 1)
+        name = PENALTY_NAMES.get(penalty.kind, penalty.kind)
+        lines.append(f"− {shown - now:.1f} for {name}: {escape_markdown(penalty.reason)}")
+        shown = now
+    if breakdown.unclamped < 0:
+        lines.append(f"+ {-shown:.1f}: a score never goes below 0")
+        shown = 0.0
+    if abs(shown - breakdown.overall) >= NO_CHANGE:  # an older run scored another way
+        lines.append(f"= **{score(breakdown.overall)}** overall, as the critic scored it")
+    else:
+        lines.append(f"= **{score(breakdown.overall)}** overall")
+    return lines
 
 
 def source_line(source: SourceRef) -> str:
@@ -237,9 +324,22 @@ def source_line(source: SourceRef) -> str:
     return f"{source.id}. {title} — `{source.url.replace('`', '')}`"
 
 
-def local_paths(sources: Sequence[SourceRef]) -> list[str]:
-    """Where the local sources are on this computer (for the author only, never exported)."""
-    return [f"{s.id}. `{s.path.replace('`', '')}`" for s in sources if s.origin == "local" and s.path]
+def local_origins(sources: Sequence[SourceRef], uploads: Path) -> list[str]:
+    """Where each local source came from (for the author only, never exported): notes uploaded
+    on the page (their copy under ``uploads`` is removed once the run completes), or a file on
+    this computer, said to be gone when it no longer exists."""
+    lines = []
+    for source in sources:
+        if source.origin != "local" or not source.path:
+            continue
+        path = Path(source.path).resolve()
+        if path.is_relative_to(uploads.resolve()):
+            kept = " (its copy is kept until the run completes)" if path.exists() else ""
+            lines.append(f"{source.id}. uploaded on this page as `{path.name.replace('`', '')}`{kept}")
+        else:
+            gone = " (no longer there)" if not path.exists() else ""
+            lines.append(f"{source.id}. `{source.path.replace('`', '')}`{gone}")
+    return lines
 
 
 def safe_link_target(url: str) -> str | None:
@@ -264,7 +364,7 @@ def run_summary(result: DraftResult, first_token_after: float | None = None) -> 
     """One caption line about the run: model, time, tokens and speed (queue time left out)."""
     totals = result.totals
     parts = [
-        f"{result.model} ({result.backend})",
+        model_label(result.model, result.backend),
         f"{len(result.rounds)} round{'s' if len(result.rounds) != 1 else ''}",
         f"{totals.seconds:.1f} s of model time",
         f"{totals.completion_tokens} tokens at {totals.tokens_per_second:.0f} tok/s",
@@ -272,6 +372,12 @@ def run_summary(result: DraftResult, first_token_after: float | None = None) -> 
     if first_token_after is not None:
         parts.append(f"first token after {first_token_after:.1f} s")
     return " · ".join(parts)
+
+
+def model_label(model: str, backend: str) -> str:
+    """The one way the page names a run's model: its name, and where it runs."""
+    where = "an OpenAI-compatible server" if backend == "openai" else "llama.cpp on this computer"
+    return f"{model} ({where})"
 
 
 def bullet_list(items: Sequence[str], empty: str = "none") -> str:

@@ -1,9 +1,10 @@
 """Runs behind the page: form values to request and settings, the shared model, queued runs.
 
 A run goes in a background thread (``DraftJob``) so that Streamlit's rerun on a button click
-cannot kill it: the page polls the job, and the Stop button sets an event the core polls
-through ``should_stop``. A process-wide ``RunGate`` lets one run draft at a time; the others
-wait and the page says they are queued.
+cannot kill it. The job belongs to the server process, not to the page that started it: it is
+registered in :data:`ui.live.LIVE` and goes on when its tab is closed or reloaded; any page polls
+it, and the Stop button sets an event the core polls through ``should_stop``. A process-wide
+``RunGate`` lets one run draft at a time; the others wait and the page says they are queued.
 """
 
 from __future__ import annotations
@@ -33,12 +34,11 @@ from core.settings import Settings, describe_validation_error, load_settings
 from core.state import MAX_ROUNDS, DraftRequest
 from tools.base import SearchTool
 from tools.local_corpus import SUPPORTED_SUFFIXES
+from ui.live import LIVE, RunGate
 
 ModelSource = Literal["auto", "embedded", "preset", "path", "hub", "openai"]
 JobState = Literal["starting", "queued", "running", "finished"]
 SOURCE_SUFFIXES: tuple[str, ...] = tuple(sorted(SUPPORTED_SUFFIXES))
-ABANDON_AFTER_SECONDS = 120.0
-"""A run nobody has looked at for this long (tab closed, page reloaded) stops itself."""
 
 log = logging.getLogger("draftsmith.ui")
 
@@ -253,9 +253,14 @@ def prepare_run(form: RunForm, model_form: ModelForm, uploads: Sequence[tuple[st
     return PreparedRun(request, settings, model, search, clicked, sources_dir, run_id)
 
 
+def uploads_root() -> Path:
+    """The folder that holds the notes uploaded on the page, one folder per run."""
+    return load_settings().data_dir / "uploads"
+
+
 def uploads_folder(run_id: str) -> Path:
     """Where a run keeps the notes uploaded for it, so that it can be resumed later."""
-    return load_settings().data_dir / "uploads" / run_id
+    return uploads_root() / run_id
 
 
 def remove_folder(folder: Path | None) -> None:
@@ -264,37 +269,9 @@ def remove_folder(folder: Path | None) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-class RunGate:
-    """Lets one run draft at a time across every session of this process; the others wait."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-
-    @property
-    def busy(self) -> bool:
-        """Whether a run holds the gate now."""
-        return self._lock.locked()
-
-    def try_enter(self) -> bool:
-        """Enter at once if the gate is free."""
-        return self._lock.acquire(blocking=False)
-
-    def enter(self, cancelled: Callable[[], bool], poll_seconds: float = 0.2) -> bool:
-        """Wait for the gate; give up (False) as soon as ``cancelled()`` turns True."""
-        while not self._lock.acquire(timeout=poll_seconds):
-            if cancelled():
-                return False
-        return True
-
-    def leave(self) -> None:
-        """Let the next run in."""
-        self._lock.release()
-
-
-@st.cache_resource(show_spinner=False)
 def run_gate() -> RunGate:
-    """The one gate of this server process."""
-    return RunGate()
+    """The one gate of this server process (kept with its live runs, see :mod:`ui.live`)."""
+    return LIVE.gate
 
 
 @dataclass
@@ -319,11 +296,14 @@ class DraftJob:
     _done: threading.Event = field(default_factory=threading.Event, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _tracker: ProgressTracker = field(init=False, repr=False)
-    _last_seen: float = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._tracker = ProgressTracker(self.prepared.clicked)
-        self._last_seen = self.clock()
+
+    @property
+    def key(self) -> str:
+        """The run id it drafts (known before it starts), or a stand-in unique to the job."""
+        return self.prepared.run_id or f"job-{id(self)}"
 
     @property
     def finished(self) -> bool:
@@ -331,7 +311,9 @@ class DraftJob:
         return self._done.is_set()
 
     def start(self) -> DraftJob:
-        """Start the run in a daemon thread and return at once."""
+        """Register the run with this process's live runs, start it in a daemon thread and
+        return at once: it goes on whatever happens to the page that started it."""
+        LIVE.add(self)
         threading.Thread(target=self.run, name="draftsmith-run", daemon=True).start()
         return self
 
@@ -417,17 +399,14 @@ class DraftJob:
         return self.prepared.run_id or known or None
 
     def should_stop(self) -> bool:
-        """Polled by the core between events: Stop was clicked, or nobody watches any more."""
-        return self._stop.is_set() or self.clock() - self._last_seen > ABANDON_AFTER_SECONDS
+        """Polled by the core (between tokens too): Stop was clicked on some page."""
+        return self._stop.is_set()
 
     def request_stop(self) -> None:
-        """Ask the run to end after the current step, keeping the best finished round."""
+        """Ask the run to end now: the generation in flight is cut short and the best finished
+        round is kept."""
         self.stop_requested = True
         self._stop.set()
-
-    def touch(self) -> None:
-        """Record that a page is still watching this run."""
-        self._last_seen = self.clock()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the run ends (or ``timeout`` passes); True when it ended."""

@@ -3,8 +3,10 @@
 Starts ``streamlit run app.py`` on a free 127.0.0.1 port with a temporary data folder. A 1-round
 draft with a topic that carries HTML (title and sections visible, nothing in the topic ran, the
 progress above the folded form); Stop keeping the best round; a run stopped before its first
-round, found on the History page and resumed there. Screenshots go to ``tests/e2e/artifacts/``
-(git-ignored).
+round, found on the History page and resumed there. A run outlives its page: a reload re-attaches
+(progress, Stop), a second tab sees it on the History page and watches it. A run that failed on an
+unreachable server resumes with the Server URL fixed in the sidebar. Screenshots go to
+``tests/e2e/artifacts/`` (git-ignored).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.servers import ROOT, free_port, start_server, stop
+from tests.servers import ROOT, free_port, llama_server, start_server, stop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(1200)]
 
@@ -207,7 +209,9 @@ def test_stop_keeps_the_best_finished_round(server, browser):
     browser.find_element(By.CSS_SELECTOR, ".st-key-stop button").click()
     # Stop now also ends the running generation, so the "Stopping…" notice may be gone at once.
     WebDriverWait(browser, 30).until(
-        lambda b: "Stopping after the current step" in page_text(b) or "Stopped early" in page_text(b)
+        lambda b: (
+            "Stopping: the step in flight is cut short" in page_text(b) or "Stopped early" in page_text(b)
+        )
     )
     title = WebDriverWait(browser, STOP_TIMEOUT).until(
         ec.visibility_of_element_located((By.CSS_SELECTOR, ".st-key-draft h1"))
@@ -247,5 +251,127 @@ def test_a_run_stopped_before_its_first_round_is_resumed_from_the_history(server
     assert title.text.strip() and "Keeping bees in a city" in page_text(browser)
     screenshot(browser, "resumed")
     click_button(browser, "History")
-    WebDriverWait(browser, 30).until(lambda b: "finished · 1 round" in page_text(b))
+    WebDriverWait(browser, 30).until(lambda b: "completed · 1 round" in page_text(b))
     screenshot(browser, "history-after-resume")
+
+
+def submit_and_wait_for_the_writer(browser: Any) -> None:
+    """Start the run and wait until the writer works on it (its step says "working")."""
+    browser.find_element(By.CSS_SELECTOR, ".st-key-submit button").click()
+    WebDriverWait(browser, DRAFT_TIMEOUT).until(lambda b: "writer — working" in page_text(b))
+
+
+def running_round_icons(browser: Any) -> list[str]:
+    """The icon of every round box that has no score yet (the spinner's test id, or another)."""
+    icons = []
+    for box in browser.find_elements(By.CSS_SELECTOR, "[data-testid=stExpander]"):
+        if box.text.startswith("Round") and "scored" not in box.text.split("\n")[0]:
+            found = box.find_elements(By.CSS_SELECTOR, "[data-testid=stExpanderStepIcon] *")
+            icons.append(" ".join(e.get_attribute("data-testid") or e.tag_name for e in found))
+    return icons
+
+
+def test_a_reload_re_attaches_to_the_run_and_stop_still_works(server, browser):
+    fill_form(browser, server, "Growing basil on a windowsill", rounds=3, words=150)
+    submit_and_wait_for_the_writer(browser)
+    browser.refresh()  # the page's session is gone; the run is not
+    stop_button = WebDriverWait(browser, 60).until(
+        ec.element_to_be_clickable((By.CSS_SELECTOR, ".st-key-stop button"))
+    )
+    body = page_text(browser)
+    assert "Drafting Growing basil on a windowsill" in body and "→" in body
+    assert "Another run is drafting now" not in body and "Round 1" in body
+    icons = running_round_icons(browser)
+    assert icons and all("Spinner" in icon or "spinner" in icon for icon in icons), icons
+    assert "<<<" not in body and '{"' not in body  # prose only in the live box
+    live = WebDriverWait(browser, 60).until(  # the text streamed so far, in the live box
+        lambda b: next(
+            (e for e in b.find_elements(By.CSS_SELECTOR, ".st-key-live_text") if e.text.strip()), None
+        )
+    )
+    assert "<<<" not in live.text and ">>>" not in live.text and not live.text.lstrip().startswith("{")
+    screenshot(browser, "reloaded")
+    stop_button.click()
+    WebDriverWait(browser, STOP_TIMEOUT).until(
+        lambda b: "Stopped early" in page_text(b) or "stopped before its first draft" in page_text(b)
+    )
+    click_button(browser, "History")
+    WebDriverWait(browser, 30).until(lambda b: "basil" in page_text(b) and "running" not in page_text(b))
+
+
+def test_a_second_tab_sees_the_live_run_and_watches_it(server, browser):
+    fill_form(browser, server, "Repairing a bicycle puncture", rounds=3, words=150)
+    submit_and_wait_for_the_writer(browser)
+    first = browser.current_window_handle
+    browser.switch_to.new_window("tab")
+    browser.get(server)
+    WebDriverWait(browser, 60).until(ec.element_to_be_clickable((By.CSS_SELECTOR, ".st-key-stop button")))
+    assert "Drafting Repairing a bicycle puncture" in page_text(browser)
+    click_button(browser, "History")
+    row = WebDriverWait(browser, 30).until(
+        lambda b: next(
+            (r for r in b.find_elements(By.CSS_SELECTOR, "[class*=st-key-run_]") if "bicycle" in r.text), None
+        )
+    )
+    WebDriverWait(browser, 30).until(lambda b: re.search(r"running, round \d, \w+", row.text))
+    time.sleep(2)  # a poll of the New draft page's progress must not draw on the History page
+    assert "Tokens/s" not in page_text(browser) and "Stop" not in page_text(browser)
+    screenshot(browser, "second-tab-history")
+    [watch] = [b for b in row.find_elements(By.TAG_NAME, "button") if b.text.strip().endswith("Watch")]
+    watch.click()
+    stop_button = WebDriverWait(browser, 30).until(
+        ec.element_to_be_clickable((By.CSS_SELECTOR, ".st-key-stop button"))
+    )
+    stop_button.click()  # Stop from the second tab ends the run the first tab started
+    browser.switch_to.window(first)
+    WebDriverWait(browser, STOP_TIMEOUT).until(
+        lambda b: "Stopped early" in page_text(b) or "stopped before its first draft" in page_text(b)
+    )
+
+
+def choose_server(browser: Any, url: str) -> None:
+    """Pick the OpenAI-compatible server in the sidebar and type its URL and model name."""
+    [option] = [
+        o
+        for o in browser.find_elements(By.CSS_SELECTOR, ".st-key-model_source [data-testid=stRadioOption]")
+        if o.text.startswith("OpenAI")
+    ]
+    option.click()
+    field = WebDriverWait(browser, 30).until(
+        ec.element_to_be_clickable((By.CSS_SELECTOR, ".st-key-base_url input"))
+    )
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys(url, Keys.ENTER)
+    name = browser.find_element(By.CSS_SELECTOR, ".st-key-openai_model input")
+    if name.get_attribute("value") != "smollm2":
+        name.send_keys(Keys.CONTROL, "a")
+        name.send_keys("smollm2", Keys.ENTER)
+
+
+def test_resume_uses_the_server_url_fixed_in_the_sidebar(server, browser, tmp_path):
+    dead = f"http://127.0.0.1:{free_port()}/v1"
+    fill_form(browser, server, "Brewing green tea", rounds=1)
+    choose_server(browser, dead)
+    time.sleep(1)
+    browser.find_element(By.CSS_SELECTOR, ".st-key-submit button").click()
+    WebDriverWait(browser, 120).until(lambda b: "cannot reach the model server" in page_text(b).lower())
+    assert "Check Server URL in the sidebar" in page_text(browser)
+    with llama_server(tmp_path / "llama-server.log") as url:
+        field = browser.find_element(By.CSS_SELECTOR, ".st-key-base_url input")
+        field.send_keys(Keys.CONTROL, "a")
+        field.send_keys(url, Keys.ENTER)
+        wanted = (
+            f"Resume uses smollm2 at {url}, the model now chosen in the sidebar",
+            "Keep the run's own model: ",
+            f" at {dead}",  # its model name, whichever the sidebar held when it was started
+        )
+        WebDriverWait(browser, 30).until(lambda b: all(text in page_text(b) for text in wanted))
+        screenshot(browser, "resume-with-the-sidebar")
+        click_button(browser, "Resume")
+        WebDriverWait(browser, 120).until(lambda b: "Drafting Brewing green tea with smollm2" in page_text(b))
+        log = tmp_path / "llama-server.log"
+        WebDriverWait(browser, DRAFT_TIMEOUT).until(lambda b: "POST /v1/chat/completions" in log.read_text())
+        screenshot(browser, "resumed-on-the-fixed-server")
+        # The new server answered: that is the point. Stop the run (the last of this module); its end
+        # is not awaited, as a call in flight on this busy machine can take minutes to return.
+        browser.find_element(By.CSS_SELECTOR, ".st-key-stop button").click()

@@ -16,6 +16,7 @@ from core.errors import RunNotFoundError
 from tests.team import FakeTeam, agent_of
 from tools.base import SearchReport
 from ui import session
+from ui.live import LIVE
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 60
@@ -23,8 +24,13 @@ TIMEOUT = 60
 
 @pytest.fixture(autouse=True)
 def data_dir(tmp_path, monkeypatch):
-    """Every run's store goes to a temporary folder, never the user's data folder."""
+    """Every run's store goes to a temporary folder, never the user's data folder; no live run of
+    another test is left for a page to re-attach to."""
     monkeypatch.setenv("DRAFTSMITH_DATA_DIR", str(tmp_path / "data"))
+    for job in LIVE.jobs():
+        job.request_stop()
+        job.wait(10)
+    LIVE.clear()
     return tmp_path / "data"
 
 
@@ -112,13 +118,19 @@ def test_the_score_chart_has_one_point_per_round(team):
 
 
 @pytest.mark.parametrize(
-    ("topic", "field"),
-    [("ab", "topic"), ("   ", "topic"), ("Tea\x07 time", "topic")],
+    ("topic", "message"),
+    [
+        ("ab", "Topic: use at least 3 characters"),
+        ("   ", "Topic: use at least 3 characters"),
+        ("Tea\x07 time", "Topic: "),
+    ],
 )
-def test_invalid_input_shows_an_error_and_starts_no_run(team, topic, field):
+def test_invalid_input_shows_an_error_in_plain_words_and_starts_no_run(team, topic, message):
     at = submit(page(), topic=topic)
     assert not at.exception
-    assert len(at.error) == 1 and f"invalid {field}" in shown(at.error[0].value).lower()
+    [error] = at.error
+    assert shown(error.value).startswith(message) and "Change **Topic** in the form" in error.value
+    assert "String should" not in error.value and "invalid" not in error.value
     assert "draftsmith_job" not in at.session_state
     assert team.model.calls == [] and team.built == []
     assert not at.tabs
@@ -127,10 +139,10 @@ def test_invalid_input_shows_an_error_and_starts_no_run(team, topic, field):
 @pytest.mark.parametrize(
     ("source", "fields", "message"),
     [
-        ("openai", {"base_url": "ftp://127.0.0.1:8080"}, "base_url must start with http"),
-        ("openai", {}, "invalid base_url: enter the server address"),
-        ("path", {}, "invalid model_path"),
-        ("hub", {"hf_repo": "org/name"}, "invalid hf_file"),
+        ("openai", {"base_url": "ftp://127.0.0.1:8080"}, "Server URL must start with http:// or https://"),
+        ("openai", {}, "Server URL: enter the server address"),
+        ("path", {}, "GGUF file: enter the path"),
+        ("hub", {"hf_repo": "org/name"}, "File in the repository: enter the .gguf file name"),
     ],
 )
 def test_invalid_model_settings_show_an_error_and_start_no_run(team, source, fields, message):
@@ -139,8 +151,9 @@ def test_invalid_model_settings_show_an_error_and_start_no_run(team, source, fie
     for key, value in fields.items():
         at.text_input(key=key).input(value)
     at = submit(at)
-    assert len(at.error) == 1 and message in shown(at.error[0].value).lower()
+    assert len(at.error) == 1 and shown(at.error[0].value).startswith(message), at.error[0].value
     assert "in the sidebar" in at.error[0].value and "--" not in at.error[0].value
+    assert "base_url" not in shown(at.error[0].value) and "invalid" not in at.error[0].value
     assert "draftsmith_job" not in at.session_state
     assert team.model.calls == [] and team.built == []
 
@@ -248,13 +261,16 @@ def test_the_progress_shows_the_agent_chain_above_the_folded_form(monkeypatch):
         assert "researcher" not in chain  # search is off: the step is skipped, so not shown
         assert re.search(r":green\[:material/check: outliner\] → :blue-background\[\*\*.*writer\*\*\]", chain)
         assert chain.endswith(":gray[editor] → :gray[critic]")
-        [expander] = [e for e in at.expander if e.label.startswith("Round 1")]
-        assert expander.proto.icon == "spinner"  # the running round spins, never a tick
-        steps = [m.value for m in expander.markdown]
-        assert steps == ["**outliner** — " + steps[0].split(" — ")[1], "**writer** — working…"]
+        [box] = [e for e in at.status if e.label.startswith("Round 1")]
+        assert box.state == "running" and box.icon == "spinner"  # the running round spins, never a tick
+        assert box.proto.type == box.proto.Type.STEP  # its icon stays under the mouse (no arrow swap)
+        [steps] = [m.value for m in box.markdown]
+        assert steps.startswith("**outliner** — ") and steps.endswith("\n\n**writer** — working…")
         assert at.button(key="stop").label == "Stop"
-        labels = [e.label for e in at.expander]
-        assert labels.index("New draft (when this run ends)") > labels.index(expander.label)
+        assert "cut short" in at.button(key="stop").help
+        [folded] = [e for e in at.expander if e.label == "New draft (when this run ends)"]
+        order = labels_in_order(at.main)
+        assert order.index(folded.label) > order.index(box.label)
         assert at.button(key="submit").disabled
         at = go_to_history(at)  # the run goes on while the history is open
         assert "Drafting **Sourdough for beginners**: round 1, writer." in [i.value for i in at.info]
@@ -264,6 +280,14 @@ def test_the_progress_shows_the_agent_chain_above_the_folded_form(monkeypatch):
         release.set()
     at = finish(at)
     assert at.tabs and not at.exception
+
+
+def labels_in_order(node: Any) -> list[str]:
+    """The labels of the expanders and status boxes under ``node``, top to bottom."""
+    labels = [node.label] if getattr(node, "type", "") in ("expander", "status") else []
+    for _, child in sorted(getattr(node, "children", {}).items()):
+        labels += labels_in_order(child)
+    return labels
 
 
 def wait_until(condition: Any, seconds: float = 30) -> None:
@@ -276,9 +300,9 @@ def wait_until(condition: Any, seconds: float = 30) -> None:
 def test_history_lists_past_runs_and_opens_one(team):
     at = go_to_history(submit(page(), "Sourdough for beginners", rounds=1))
     assert "Sourdough for beginners" in texts(at)
-    [caption] = [c.value for c in at.caption if "finished" in c.value]
+    [caption] = [c.value for c in at.caption if "completed" in c.value]
     best = at.session_state["draftsmith_job"].result.score
-    assert re.fullmatch(rf"\d{{4}}-\d\d-\d\d \d\d:\d\d · finished · 1 round · best {best:.1f}", caption)
+    assert re.fullmatch(rf"\d{{4}}-\d\d-\d\d \d\d:\d\d · completed · 1 round · best {best:.1f}", caption)
     run_id = at.session_state["draftsmith_job"].result.run_id
     assert not any(b.key == f"resume_{run_id}" for b in at.button)  # a finished run has nothing to resume
     at = at.button(key=f"open_{run_id}").click().run()
@@ -351,7 +375,7 @@ def test_history_resumes_a_stopped_run_where_it_left_off(team):
     assert result.run_id == stopped.run_id and [r.round for r in result.rounds] == [1, 2, 3]
     assert len(team.prompts_of("outliner")) == 1
     at = go_to_history(at)
-    assert "finished · 3 rounds" in texts(at)
+    assert "completed · 3 rounds" in texts(at)
 
 
 def test_an_unreachable_server_is_explained_with_the_sidebar_field_and_resume():
@@ -366,3 +390,104 @@ def test_an_unreachable_server_is_explained_with_the_sidebar_field_and_resume():
     assert "Check **Server URL** in the sidebar" in error.value
     assert "--base-url" not in error.value and "cli.py" not in error.value
     assert at.button(key="resume_failed")  # the run is checkpointed and can go on once the server answers
+
+
+def slow_team(monkeypatch, agent: str = "writer") -> tuple[FakeTeam, threading.Event]:
+    """A team whose ``agent`` waits for the returned event before replying."""
+    team = FakeTeam(critic_scores=[5, 6])
+    release = threading.Event()
+    reply = team.reply
+
+    def slow(messages):
+        if agent_of(messages) == agent:
+            assert release.wait(30)
+        return reply(messages)
+
+    team.model.default_reply = slow
+    monkeypatch.setattr(session, "chat_model_for", lambda settings: team.model)
+    return team, release
+
+
+def test_a_page_that_loads_during_a_run_re_attaches_and_its_stop_works(monkeypatch):
+    _, release = slow_team(monkeypatch)
+    first = page()
+    first.text_input(key="topic").input("Sourdough for beginners")
+    first.radio(key="search").set_value("off")
+    first.slider(key="rounds").set_value(2)
+    first = first.button(key="submit").click().run()
+    job = first.session_state["draftsmith_job"]
+    wait_until(lambda: job.view().agent == "writer")
+    try:
+        again = page()  # a reload: a new session with empty state
+        assert again.session_state["draftsmith_job"] is job
+        assert again.button(key="stop").label == "Stop" and "Another run" not in texts(again)
+        assert [b.label for b in again.status] == ["Round 1/2 · writer working…"]
+        history = go_to_history(page())  # a second tab, on the History page
+        row = texts(history)
+        assert "running, round 1, writer · 0 rounds · best –" in row, row
+        assert history.button(key=f"watch_{job.key}") and not any(
+            b.key == f"open_{job.key}" for b in history.button
+        )
+        assert not any(b.key == f"delete_{job.key}" for b in history.button)
+        history = history.button(key=f"watch_{job.key}").click().run()
+        assert history.session_state["page"] == "draft" and history.button(key="stop")
+        again = again.button(key="stop").click().run()  # Stop from the reloaded page
+        assert job.stop_requested
+    finally:
+        release.set()
+    assert job.wait(TIMEOUT) and job.result is None and "stopped before" in (job.error or "")
+    first = first.run()
+    assert "stopped before its first draft was scored" in texts(first)  # the first page sees it too
+    fresh = page()  # once it ended, a new page starts with the form
+    assert "draftsmith_job" not in fresh.session_state and fresh.button(key="submit")
+
+
+def test_a_stored_run_marked_running_without_a_live_job_here_is_interrupted(team, data_dir):
+    from graph.store import open_run_index
+
+    with open_run_index(data_dir) as index:
+        index.start("20260101-000000-dead", "Bread that never finished", {"backend": "llama_cpp"})
+    at = go_to_history(page())
+    assert "interrupted · 0 rounds" in texts(at) and at.button(key="resume_20260101-000000-dead")
+
+
+def test_the_round_tab_shows_how_the_overall_is_made(team):
+    at = submit(page(), rounds=2)
+    job = at.session_state["draftsmith_job"]
+    record = next(r for r in job.result.rounds if r.round == 1)
+    [panel] = [m.value for m in at.tabs[1].markdown if m.value.startswith("**How the overall is made**")]
+    assert f"= **{record.critique.overall:.1f}** overall" in panel and "Rubric mean **" in panel
+    assert "as the critic scored it" not in panel
+
+
+def test_the_form_shows_one_decimal_and_readable_file_types(team):
+    at = page()
+    assert at.slider(key="threshold").proto.format == "%.1f"
+    uploader = at.get("file_uploader")[0]
+    assert list(uploader.proto.type) == [".md", ".txt", ".html", ".htm"]  # shown as MD, TXT, HTML
+
+
+def test_resume_uses_the_server_now_in_the_sidebar_or_the_runs_own(monkeypatch):
+    from tests.servers import free_port
+
+    dead = f"http://127.0.0.1:{free_port()}/v1"
+    at = page()
+    at.radio(key="model_source").set_value("openai").run()
+    at.text_input(key="base_url").input(dead)
+    at = submit(at, rounds=1)
+    assert "cannot reach the model server" in shown(at.error[0].value).lower()
+    fixed = f"http://127.0.0.1:{free_port()}/v1"
+    at = at.text_input(key="base_url").input(fixed).run()
+    words = texts(at)
+    assert f"Resume uses default at {fixed}, the model now chosen in the sidebar." in words, words
+    keep = at.checkbox(key="keep_resume_failed")
+    assert shown(keep.label) == f"Keep the run's own model: default at {dead}"
+    at = keep.check().run()
+    assert f"Resume uses default at {dead}, the model it started with." in texts(at)
+    at = at.checkbox(key="keep_resume_failed").uncheck().run()
+    team = FakeTeam(critic_scores=[7])
+    monkeypatch.setattr(session, "chat_model_for", lambda settings: team.model)
+    at = finish(at.button(key="resume_failed").click().run())
+    job = at.session_state["draftsmith_job"]
+    assert job.prepared.resume and job.prepared.settings.base_url == fixed
+    assert job.result is not None and job.result.status == "completed"

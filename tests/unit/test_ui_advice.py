@@ -113,3 +113,28 @@ def test_an_error_without_advice_or_an_unexpected_one_is_still_one_line():
     unexpected = explain(RuntimeError("boom\nTraceback (most recent call last)"))
     assert unexpected.message == "unexpected failure: boom" and unexpected.run_id is None
     assert explain(KeyError()).message == "unexpected failure: KeyError"
+
+
+@pytest.mark.parametrize(
+    ("message", "plain"),
+    [
+        ("invalid topic: String should have at least 3 characters", "Topic: use at least 3 characters"),
+        (
+            "invalid words: Input should be less than or equal to 5000",
+            "Target words: use a number of at most 5000",
+        ),
+        (
+            "invalid settings: base_url must start with http:// or https://, got 'ftp://h'",
+            "Server URL must start with http:// or https://, got 'ftp://h'",
+        ),
+        (
+            "invalid n_threads: use a thread count from 1 to 256, or auto",
+            "CPU threads: use a thread count from 1 to 256, or auto",
+        ),
+        ("invalid model_path: enter the path of a .gguf file", "GGUF file: enter the path of a .gguf file"),
+    ],
+)
+def test_validation_errors_are_plain_words_naming_the_field_on_the_page(message, plain):
+    explained = explain(BadInputError(message))
+    assert explained.message == plain and "invalid" not in explained.message
+    assert "Change **" in explained.advice

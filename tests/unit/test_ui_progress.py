@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from core.events import (
     AgentFinished,
     AgentStarted,
@@ -11,7 +15,7 @@ from core.events import (
     RunWarning,
     TokenStreamed,
 )
-from core.progress import STREAM_TAIL_CHARS, ProgressTracker, StepView
+from core.progress import STREAM_TAIL_CHARS, ProgressTracker, StepView, live_prose
 from core.state import RubricScores
 from ui.progress import chain, round_label, step_line
 
@@ -176,3 +180,52 @@ def test_the_cpu_busy_notice_shows_until_tokens_come_at_speed_again():
     for index in range(60):  # 25 tokens/s over two seconds: back above 70% of 30
         tracker.add(TokenStreamed(agent="writer", round=1, text="w"), 107.0 + index * 0.04)
     assert tracker.view(110.0).cpu_busy is None
+
+
+def stream(tracker: ProgressTracker, agent: str, text: str, call: str = "c1") -> None:
+    for word in text.split(" "):
+        tracker.add(TokenStreamed(agent=agent, round=1, text=word + " ", call=call), 103.5)
+
+
+def test_a_structured_call_shows_one_progress_line_never_its_json():
+    tracker = started()
+    tracker.add(AgentStarted(agent="critic", round=1), 103.0)
+    stream(tracker, "critic", '{"scores": {"clarity": 7, "depth": 6}, "issues": ["vague"]}')
+    view = tracker.view(104.0)
+    assert view.streamed == "" and view.activity == "critic: scoring the draft (7 tokens)"
+    tracker.add(AgentStarted(agent="writer", round=1), 105.0)
+    stream(tracker, "writer", '{"plan": 1}', call="w0")  # a writer's structured call: no JSON either
+    assert tracker.view(105.5).streamed == "" and "structured reply" in (tracker.view(105.5).activity or "")
+    stream(tracker, "writer", "Tea leaves are picked by hand.", call="w1")
+    view = tracker.view(106.0)
+    assert view.streamed == "Tea leaves are picked by hand. " and view.activity is None
+
+
+def test_the_live_box_shows_the_section_being_written_without_markers_or_echoed_prompts():
+    tracker = started()
+    tracker.add(AgentStarted(agent="writer", round=1), 103.0)
+    stream(tracker, "writer", "An earlier section.", call="w1")
+    echoed = (
+        "Current text:\n<<<\nOld words.\n>>>\nThe critic said:\n- the draft is short\n- cite more\n"
+        "Rewrite section with facts, keep the citation numbers.\nTea grows on hillsides [1]."
+    )
+    for piece in echoed.split(" "):
+        tracker.add(TokenStreamed(agent="writer", round=1, text=piece + " ", call="w2"), 104.0)
+    shown = tracker.view(105.0).streamed
+    assert "<<<" not in shown and ">>>" not in shown and "critic said" not in shown.lower()
+    assert "cite more" not in shown and "Rewrite" not in shown and "earlier section" not in shown
+    assert "Old words." in shown and shown.rstrip().endswith("Tea grows on hillsides [1].")
+
+
+@pytest.mark.parametrize("prompt", ["writer", "editor"])
+def test_every_fixed_line_of_the_writing_prompts_is_recognised_when_echoed(prompt):
+    template = (Path(__file__).resolve().parents[2] / "prompts" / f"{prompt}.md").read_text()
+    fixed = [
+        line.split("{")[0].strip()
+        for line in template.splitlines()
+        if line.strip() and not line.startswith("===") and line.strip() not in ("<<<", ">>>")
+    ]
+    fixed = [line for line in fixed if len(line.split()) >= 2]
+    assert fixed
+    for line in fixed:
+        assert live_prose(f"{line}\nTea is a drink.") == "Tea is a drink.", line

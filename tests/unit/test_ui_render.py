@@ -138,24 +138,62 @@ def test_the_weakest_rubric_items_explain_a_score_without_issues():
     assert render.weakest_items(weak) == "depth 4.0, style 5.0"
 
 
-def test_research_problems_and_quality_fallbacks_are_told_apart():
-    research, quality = render.split_warnings(
+SHORT = (
+    "the draft is {} of 600 words: most of the model's own sentences were off the subject or stated "
+    "things no source says, so the post keeps the sources' facts only"
+)
+
+
+def test_research_notes_hold_research_and_a_remark_of_every_round_is_said_once():
+    groups = render.group_warnings(
         [
             "web search failed: rate limited",
+            SHORT.format(120),
             "the outliner's plan was off topic; using a simple outline",
             "skipped notes.bin: not text",
+            "research found no sources: the draft is written without citations",
+            SHORT.format(131),
+            "could not read 2 of 4 pages, used their snippets (timeout)",
             "critic reply was unusable (bad json); ending with the best draft so far",
         ]
     )
-    assert research == ["web search failed: rate limited", "skipped notes.bin: not text"]
-    assert len(quality) == 2 and "outliner" in quality[0] and "critic" in quality[1]
+    assert groups.research == [
+        "web search failed: rate limited",
+        "skipped notes.bin: not text",
+        "research found no sources: the draft is written without citations",
+        "could not read 2 of 4 pages, used their snippets (timeout)",
+    ]
+    assert (
+        len(groups.fallbacks) == 2 and "outliner" in groups.fallbacks[0] and "critic" in groups.fallbacks[1]
+    )
+    assert groups.writing == [SHORT.format(131)]  # the length remark once, the last round's
 
 
-def test_local_sources_show_a_file_name_and_keep_the_path_for_the_author():
-    local = SourceRef(id=1, title="Notes", url="notes.md", origin="local", path="/home/me/notes/notes.md")
-    assert render.source_line(local) == "1. Notes — `notes.md`"
-    assert render.local_paths([local]) == ["1. `/home/me/notes/notes.md`"]
-    assert "path" not in local.model_dump()  # never exported
+def test_the_sources_tab_says_where_local_sources_came_from(tmp_path):
+    uploads = tmp_path / "uploads"
+    (uploads / "run-1").mkdir(parents=True)
+    kept = uploads / "run-1" / "kept.md"
+    kept.write_text("x")
+    mine = tmp_path / "notes" / "mine.md"
+    mine.parent.mkdir()
+    mine.write_text("x")
+    sources = [
+        SourceRef(
+            id=1, title="Notes", url="notes.md", origin="local", path=str(uploads / "run-2" / "notes.md")
+        ),
+        SourceRef(id=2, title="Kept", url="kept.md", origin="local", path=str(kept)),
+        SourceRef(id=3, title="Mine", url="mine.md", origin="local", path=str(mine)),
+        SourceRef(id=4, title="Gone", url="gone.md", origin="local", path="/nowhere/gone.md"),
+        SourceRef(id=5, title="Web", url="https://example.org/", origin="web"),
+    ]
+    assert render.source_line(sources[0]) == "1. Notes — `notes.md`"
+    assert render.local_origins(sources, uploads) == [
+        "1. uploaded on this page as `notes.md`",
+        "2. uploaded on this page as `kept.md` (its copy is kept until the run completes)",
+        f"3. `{mine}`",
+        "4. `/nowhere/gone.md` (no longer there)",
+    ]
+    assert "path" not in sources[0].model_dump()  # never exported
 
 
 def test_score_rows_are_one_per_round_in_order():
@@ -186,9 +224,19 @@ def test_rubric_and_metric_rows():
     assert rows["Reading ease (Flesch)"] == "61" and rows["Repeated phrases (3-grams)"] == "7%"
 
 
-def test_round_tab_label_stars_the_best_round():
-    assert render.round_tab_label(record(2, 6.54), best_round=2) == "Round 2 · 6.5 ★"
-    assert render.round_tab_label(record(1, 4.0), best_round=2) == "Round 1 · 4.0"
+def test_a_star_marks_only_a_round_that_is_really_better_and_a_tie_says_so():
+    better = [record(1, 4.0), record(2, 6.54)]
+    assert [render.round_tab_label(r, better) for r in better] == ["Round 1 · 4.0", "Round 2 · 6.5 ★"]
+    assert render.tie_note(better, 2) is None
+    tied = [record(1, 6.5), record(2, 6.54), record(3, 5.0)]  # 6.5 and 6.54 both show as 6.5
+    labels = [render.round_tab_label(r, tied) for r in tied]
+    assert labels == ["Round 1 · 6.5 · tie", "Round 2 · 6.5 · tie", "Round 3 · 5.0"]
+    assert (
+        render.tie_note(tied, 2)
+        == "Rounds 1 and 2 tie at 6.5: the post shows round 2's draft, the latest of them."
+    )
+    alone = [record(1, 6.5)]
+    assert render.round_tab_label(alone[0], alone) == "Round 1 · 6.5"  # nothing to compare with
 
 
 @pytest.mark.parametrize(
@@ -223,6 +271,10 @@ def test_run_summary():
         model="m.gguf", backend="llama_cpp", rounds=[record(1, 5.0)], totals=totals
     )
     assert render.run_summary(result, 1.74) == (
-        "m.gguf (llama_cpp) · 1 round · 47.3 s of model time · 1349 tokens at 28 tok/s"
+        "m.gguf (llama.cpp on this computer) · 1 round · 47.3 s of model time · 1349 tokens at 28 tok/s"
         " · first token after 1.7 s"
+    )
+    served = result.model_copy(update={"model": "qwen at http://127.0.0.1:8080/v1", "backend": "openai"})
+    assert render.run_summary(served).startswith(
+        "qwen at http://127.0.0.1:8080/v1 (an OpenAI-compatible server)"
     )

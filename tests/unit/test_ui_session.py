@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -206,17 +207,43 @@ def test_a_queued_run_can_be_stopped_without_touching_the_gate(tmp_path):
     gate.leave()
 
 
-def test_a_run_nobody_watches_stops_itself(tmp_path):
+def test_a_run_belongs_to_the_process_and_outlives_every_page(tmp_path):
+    from ui.live import LIVE
+
     now = [1000.0]
-    team = FakeTeam(critic_scores=[4])
-    job = DraftJob(prepared(team, tmp_path, rounds=5, threshold=10), RunGate(), clock=lambda: now[0])
+    team = FakeTeam(critic_scores=[4, 5])
+    release = threading.Event()
+    job = DraftJob(prepared(team, tmp_path, rounds=2, threshold=10), RunGate(), clock=lambda: now[0])
 
-    def leave_the_page() -> None:
-        now[0] += session.ABANDON_AFTER_SECONDS + 1
+    def nobody_watches_for_an_hour() -> None:
+        now[0] += 3600  # the tab was closed, the laptop slept
+        assert release.wait(10)
 
-    on_critic(team, leave_the_page)
-    job.run()
-    assert job.result is not None and job.result.status == "stopped" and len(job.result.rounds) == 1
+    on_critic(team, nobody_watches_for_an_hour)
+    job.start()
+    try:
+        wait_for(lambda: job.view().agent == "critic")
+        assert LIVE.get(job.key) is job and job in LIVE.jobs()
+        assert LIVE.current() is job  # what a page that loads now re-attaches to
+    finally:
+        release.set()
+    assert job.wait(30) and job.result is not None
+    assert job.result.status == "completed" and len(job.result.rounds) == 2  # never stopped itself
+    assert LIVE.get(job.key) is None and job not in LIVE.jobs()  # gone once it ended
+
+
+def test_a_page_that_loads_prefers_the_run_that_drafts_over_a_queued_one(tmp_path):
+    from ui.live import LiveRuns
+
+    live = LiveRuns()
+    drafting = DraftJob(prepared(FakeTeam(), tmp_path), RunGate())
+    queued = DraftJob(prepared(FakeTeam(), tmp_path), RunGate())
+    queued.state, drafting.state = "queued", "running"
+    live.add(queued)
+    live.add(drafting)
+    assert live.current() is drafting and live.jobs() == [queued, drafting]
+    drafting._done.set()
+    assert live.current() is queued and live.jobs() == [queued]
 
 
 def test_a_failing_model_is_one_line_and_frees_the_gate(tmp_path):
@@ -323,6 +350,38 @@ def test_resuming_a_run_started_elsewhere_never_removes_its_notes_folder(monkeyp
     assert job.result is not None and job.result.status == "completed" and (notes / "starter.md").exists()
 
 
+def test_resume_uses_the_sidebars_model_and_server_or_keeps_the_runs_own(monkeypatch):
+    from core.state import DraftRequest
+    from graph.runner import stream_draft
+    from ui import history
+
+    team = FakeTeam(critic_scores=[5, 6])
+    monkeypatch.setattr(session, "chat_model_for", lambda settings: team.model)
+    old = load_settings(backend="openai", base_url="http://127.0.0.1:9/v1", openai_model="qwen")
+    request = DraftRequest(topic="Brewing tea", search="off", rounds=2, threshold=10)
+    with pytest.raises(NoDraftYetError) as stopped:  # stopped at once: checkpointed, nothing scored
+        list(stream_draft(request, old, team.model, NoSearch(), should_stop=lambda: True))
+    run_id = stopped.value.run_id
+    assert run_id
+    fixed = ModelForm(source="openai", base_url="http://127.0.0.1:8080/v1", openai_model="qwen")
+    choice = history.resume_choice(run_id, fixed)
+    assert choice == history.ResumeChoice(
+        "qwen at http://127.0.0.1:8080/v1", "qwen at http://127.0.0.1:9/v1", same=False
+    )
+    assert history.resume_choice(
+        run_id, ModelForm(source="openai", base_url="http://127.0.0.1:9/v1", openai_model="qwen")
+    ).same
+    now = history.prepare_resume(run_id, fixed)
+    assert now.settings.base_url == "http://127.0.0.1:8080/v1" and now.resume
+    kept = history.prepare_resume(run_id, None)
+    assert kept.settings.base_url == "http://127.0.0.1:9/v1"
+    job = DraftJob(now, RunGate())
+    job.run()
+    assert job.result is not None and job.result.model == "scripted-fake"  # no address in results
+    info = history.stored_info(load_settings().data_dir, run_id)
+    assert info is not None and info.model_settings["base_url"] == "http://127.0.0.1:8080/v1"  # recorded
+
+
 def test_resuming_an_unknown_run_is_one_clear_error():
     from core.errors import RunNotFoundError
     from ui import history
@@ -347,3 +406,34 @@ def test_a_run_paused_for_the_author_goes_on_in_the_page_without_changes(monkeyp
     job.run()  # the outline is approved as is; before round 2 the notes are empty
     assert job.error is None and job.result is not None and job.result.status == "completed"
     assert [r.round for r in job.result.rounds] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("stored", "word"),
+    [
+        ("completed", "completed"),
+        ("stopped", "stopped"),
+        ("budget_stopped", "stopped (budget)"),
+        ("failed", "failed"),
+    ],
+)
+def test_the_page_and_cli_runs_use_one_word_per_status(stored, word):
+    import os
+
+    from graph.store import RunInfo
+    from terminal import runs_table
+    from ui import history
+
+    info = RunInfo(
+        run_id="r1",
+        topic="Tea",
+        started=0,
+        updated=0,
+        status=stored,
+        rounds=1,
+        best_score=None,
+        pid=os.getpid(),
+        model_settings={},
+    )
+    cli_word = runs_table([info]).columns[3]._cells[0]
+    assert history.row_for(info).status == cli_word == word
