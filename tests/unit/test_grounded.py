@@ -495,3 +495,37 @@ def test_run_on_model_text_and_half_quotations_are_not_kept():
     assert (
         condense('Generations of children have learned it as "along the corridor, then up the stairs.') == ""
     )
+
+
+INVENTED = "A study from Harvard University shows that 45% of tea drinkers brew their tea too hot."
+
+
+def test_a_draft_without_sources_keeps_no_invented_study_or_percentage(tmp_path):
+    """Search off: every writer reply carries an invented study and percentage between sentences
+    of its own; the final post keeps the writer's sentences but not the invention."""
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from core.settings import load_settings
+    from graph.runner import draft
+    from tests.team import FakeTeam, agent_of
+
+    team = FakeTeam(critic_scores=[9])
+    scripted = team.reply
+
+    def inventing(messages):
+        reply = scripted(messages)
+        if agent_of(messages) != "writer":
+            return reply
+        first, rest = reply.split(". ", 1)
+        return f"{first}. {INVENTED} {rest}"
+
+    team.model.default_reply = inventing
+    result = draft(
+        DraftRequest(topic="Brewing tea at home", search="off", rounds=1),
+        load_settings(data_dir=tmp_path),
+        chat_model=team.model,
+        checkpointer=InMemorySaver(),
+    )
+    writer_prompts = team.prompts_of("writer")
+    assert len(writer_prompts) >= 5 and "number" in result.markdown  # the writer's own prose is kept
+    assert "Harvard" not in result.markdown and "45%" not in result.markdown
