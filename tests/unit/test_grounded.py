@@ -574,3 +574,33 @@ def test_the_copy_budget_stops_adding_facts_at_12_percent_of_the_draft():
     assert 0.09 < copied_ngram_ratio(" ".join(texts), known=known) <= 0.12  # the budget, reached
     assert 3 <= len(stated) <= 10  # facts were left out for it (and room was not the limit)
     assert all(body in text for body, text in zip(bodies, texts, strict=True))
+
+
+def test_a_fact_is_stated_once_in_the_whole_draft():
+    """The intro and two body sections share one passage: each of its facts goes in once. A
+    section whose model text already makes a fact's claim (its specifics, in other words) does
+    not get the fact added again."""
+    import collections
+    import re
+
+    from agents.copy_budget import ration_copied_facts
+    from agents.digest import weave
+    from agents.grounding import source_ngrams
+    from tests.team import prose
+
+    hive = Passage(id=0, source_id=1, text=" ".join(HIVE_FACTS[:4]))
+    bodies = [prose(40, 3), prose(40, 4), prose(40, 5), prose(40, 6)]
+    subjects = ["Bees", "Hives", "More hives", "Conclusion"]
+    evidence = [[hive], [hive], [hive], []]
+    texts = ration_copied_facts(bodies, evidence, subjects, [300] * 4, source_ngrams([hive.text]))
+    added = collections.Counter(fact.strip() for fact in re.findall(r"([^.]+) \[1\]", " ".join(texts)))
+    assert len(added) >= 2 and set(added.values()) == {1}, added
+
+    varroa = Passage(
+        id=0, source_id=2, text="Varroa destructor arrived in Britain in 1992. Mites breed in May."
+    )
+    own = (
+        "Varroa mites reached British beekeepers in 1992, and varroa mites spread to every county "
+        "of Britain since then [2]."
+    )
+    assert "arrived" not in weave(own, [varroa], "Keeping bees Varroa mites", 120)
