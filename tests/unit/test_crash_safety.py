@@ -62,9 +62,7 @@ def kill_at(tmp_path: Path, line: str, wait: float, write_delay: float = 0.0) ->
     """Start the driver, SIGKILL it at ``line`` (+ ``wait`` s), check it was still running, and
     return every line it printed before it died."""
     command = [sys.executable, "-m", "tests.crash_driver", str(tmp_path), str(tmp_path / "calls.log")]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    if write_delay:
-        env[WRITE_DELAY_VARIABLE] = str(write_delay)
+    env = {**os.environ, WRITE_DELAY_VARIABLE: str(write_delay)} if write_delay else None
     process = subprocess.Popen(
         [*command, line] if wait == PAUSE else command,
         cwd=ROOT,
