@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 TOPIC ?= Why local language models matter for writers
 ARGS ?=
 
-.PHONY: install install-dev draft test lint format typecheck unit integration bench ui clean
+.PHONY: install install-dev draft test test-deps lint format typecheck unit integration bench ui clean
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,8 +26,16 @@ draft: install
 	$(PY) cli.py draft "$(TOPIC)" $(ARGS)
 
 ## test: lint, type-check and run every test suite
-test: install-dev lint typecheck
+test: install-dev lint typecheck test-deps
 	$(PY) -m pytest
+
+## test-deps: what the tests need from outside, fetched before they run (the tests themselves never
+## reach beyond 127.0.0.1): Debian's Chromium for the browser test and the tiny Llama 3 model's
+## tokenizer; each one missing is one line saying which tests will be skipped
+test-deps: install-dev
+	@.ci/install-chromium
+	@$(PY) -m tests.tiny_llama3 >/dev/null \
+		|| echo "tiny Llama 3 tests skipped: llama-cpp-python's sdist could not be fetched from PyPI"
 
 unit: install-dev
 	$(PY) -m pytest tests/unit

@@ -2,91 +2,127 @@
 
 from __future__ import annotations
 
-import ipaddress
-import socket
+import os
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 
 from tests import servers
 from tests.fakes import ScriptedChatModel
+from tests.netguard import loopback_guard
 
-LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+ROOT = Path(__file__).resolve().parents[1]
 # Any real ddgs (primp, in Rust: no Python socket) goes through this proxy on loopback: nothing
 # listens on port 9, so a search that would have left the machine fails at once instead.
 DEAD_PROXY = "http://127.0.0.1:9"
 
 
-def is_loopback(host: object) -> bool:
-    """True for 127.0.0.0/8, ::1 (also IPv4-mapped) and localhost names."""
-    if not isinstance(host, str):
-        return False
-    if host.lower() in LOOPBACK_NAMES:
-        return True
-    try:
-        address = ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    mapped = getattr(address, "ipv4_mapped", None)
-    return address.is_loopback or bool(mapped and mapped.is_loopback)
+class Attempts(list[str]):
+    """The attempts to reach beyond loopback during one test: this process's, and (after
+    ``collect``) those its child processes appended to the session's log."""
+
+    def __init__(self, log: ChildLog) -> None:
+        super().__init__()
+        self.log = log
+
+    def collect(self) -> Attempts:
+        """Add the child processes' attempts logged since the last collect; return self."""
+        self.extend(self.log.read_new())
+        return self
 
 
-def is_address(host: str) -> bool:
-    """True for an IP address literal, legacy IPv4 forms too (``127.1``, ``0x7f000001``): the
-    resolver reads those itself, with no DNS query."""
-    try:
-        ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
+class ChildLog:
+    """The file child processes append their refused attempts to (``NETGUARD_LOG``)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.offset = path, 0
+
+    def read_new(self) -> list[str]:
+        with self.path.open(encoding="utf-8") as log:
+            log.seek(self.offset)
+            text = log.read()
+            self.offset = log.tell()
+        return text.splitlines()
+
+
+class _Sink:
+    """Where this process's refused attempts go: the running test's list, else the session's."""
+
+    def __init__(self) -> None:
+        self.session: list[str] = []
+        self.current: list[str] = self.session
+
+    def report(self, what: str) -> None:
+        self.current.append(what)
+
+
+_sink = _Sink()
+
+
+class GuardedPopen(subprocess.Popen):  # type: ignore[type-arg]
+    """``subprocess.Popen`` that refuses to start a child whose environment drops the guard
+    (``PYTHONPATH`` without the guard's folder, or another ``NETGUARD_LOG``)."""
+
+    def __init__(self, args: Any, *rest: Any, **kwargs: Any) -> None:
+        env = kwargs.get("env", rest[9] if len(rest) > 9 else None)
+        if env is not None and not loopback_guard.child_is_guarded(env):
+            program = args if isinstance(args, str | bytes) else " ".join(map(str, list(args)[:3]))
+            _sink.report(f"a child process started without the network guard: {program}")
+            raise RuntimeError(
+                "test network guard: pass the child an environment built from os.environ "
+                f"(it must keep {loopback_guard.GUARD_DIR} on PYTHONPATH and NETGUARD_LOG)"
+            )
+        super().__init__(args, *rest, **kwargs)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def network_guard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChildLog]:
+    """Install the loopback-only guard in this process for the whole session, and give every
+    child process it (``sitecustomize`` on ``PYTHONPATH``) with a log to report to; ddgs goes to
+    a dead loopback proxy and the hub client stays offline, in children too."""
+    log = ChildLog(tmp_path_factory.mktemp("netguard") / "attempts.log")
+    log.path.touch()
+    python_path = [
+        loopback_guard.GUARD_DIR,
+        str(ROOT),
+        *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep)),
+    ]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(loopback_guard.LOG_VARIABLE, str(log.path))
+        patch.setenv("PYTHONPATH", os.pathsep.join(python_path))
+        patch.setenv("DDGS_PROXY", DEAD_PROXY)
+        patch.setenv("HF_HUB_OFFLINE", "1")
+        patch.setattr(subprocess, "Popen", GuardedPopen)
+        loopback_guard.install(_sink.report)
         try:
-            socket.inet_aton(host)
-        except OSError:
-            return False
-    return True
+            yield log
+        finally:
+            loopback_guard.uninstall()
+    stray = _sink.session + log.read_new()
+    if stray:
+        pytest.fail(
+            f"reached beyond 127.0.0.1 outside any test: {', '.join(sorted(set(stray)))}", pytrace=False
+        )
 
 
 @pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Fail any test that connects, sends or resolves a name beyond 127.0.0.1 (AF_UNIX is fine).
+def loopback_only(network_guard: ChildLog) -> Iterator[Attempts]:
+    """Fail any test that connects, sends or resolves a name beyond 127.0.0.1 (AF_UNIX is fine),
+    in this process or in a child process it started, or starts a child without the guard.
 
     The attempt raises ``ConnectionRefusedError`` (so nothing leaves the machine) and is recorded;
     the test then fails even if the code under test swallowed the error.
     """
-    attempts: list[str] = []
-
-    def refuse(what: str) -> NoReturn:
-        attempts.append(what)
-        raise ConnectionRefusedError(f"test network guard: {what} is beyond loopback")
-
-    def check(sock: socket.socket, address: Any) -> None:
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and not is_loopback(address[0]):
-            refuse(f"{address[0]}:{address[1]}")
-
-    def guarded(method: Callable[..., Any], address_at: int) -> Callable[..., Any]:
-        def call(sock: socket.socket, *args: Any) -> Any:
-            if len(args) > address_at:
-                check(sock, args[address_at])
-            return method(sock, *args)
-
-        return call
-
-    real_getaddrinfo = socket.getaddrinfo
-
-    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        name = host.decode() if isinstance(host, bytes) else host
-        if name not in (None, "") and not is_loopback(name) and not is_address(name):
-            refuse(f"name lookup of {name}")  # an address literal needs no lookup: connect checks it
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded(socket.socket.connect, 0))
-    monkeypatch.setattr(socket.socket, "connect_ex", guarded(socket.socket.connect_ex, 0))
-    monkeypatch.setattr(socket.socket, "sendto", guarded(socket.socket.sendto, 1))
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    monkeypatch.setenv("DDGS_PROXY", DEAD_PROXY)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    yield attempts
-    if attempts:
+    attempts = Attempts(network_guard)
+    _sink.current = attempts
+    try:
+        yield attempts
+    finally:
+        _sink.current = _sink.session
+    if attempts.collect():
         pytest.fail(f"the test reached beyond 127.0.0.1: {', '.join(sorted(set(attempts)))}", pytrace=False)
 
 
@@ -125,9 +161,12 @@ def embedded_model() -> Any:
 def tiny_llama3() -> Path:
     """A tiny random-weight GGUF with the real Llama 3 tokenizer and chat template, built once and
     cached outside the repository (see tests/tiny_llama3.py)."""
-    from tests.tiny_llama3 import tiny_llama3_model
+    from tests.tiny_llama3 import SdistMissingError, tiny_llama3_model
 
-    return tiny_llama3_model()
+    try:
+        return tiny_llama3_model(fetch=False)  # no download inside the tests
+    except SdistMissingError as missing:
+        pytest.skip(f"tiny Llama 3 model not built: {missing}")
 
 
 @pytest.fixture(scope="session")

@@ -5,14 +5,22 @@ Usage: python -m tests.crash_driver DATA_DIR CALL_LOG [PAUSE_AT]
 Prints one line per event (``agent_started writer 2``, ``agent_finished critic 3``,
 ``round_scored 3``, ``done``) and appends the agent of every finished model call to CALL_LOG. After
 printing the line PAUSE_AT it waits 3 s, so a kill sent on that line lands exactly there.
+
+With ``CRASH_DRIVER_WRITE_DELAY=S`` every checkpoint write waits S seconds before it reaches the
+store: a kill sent as the next step starts then lands between a step's write and its
+acknowledgement, which only ``durability="sync"`` (wait for the write before the next step)
+survives without running the finished step again.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import sys
 import time
 from pathlib import Path
+
+from langgraph.checkpoint.sqlite import SqliteSaver
 
 from core.events import Event
 from core.settings import load_settings
@@ -22,6 +30,7 @@ from tests.team import FakeTeam, agent_of
 from tools.base import NoSearch
 
 REQUEST = DraftRequest(topic="Crash-proof tea", rounds=3, threshold=10, search="off")
+WRITE_DELAY = "CRASH_DRIVER_WRITE_DELAY"
 
 
 def slow_team(call_log: Path, delay: float = 0.2) -> FakeTeam:
@@ -61,7 +70,20 @@ def label(event: Event) -> str | None:
     return None
 
 
+def slow_checkpoint_writes(seconds: float) -> None:
+    """Make every checkpoint write of this process wait ``seconds`` before it is stored."""
+    put = SqliteSaver.put
+
+    def slow_put(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        time.sleep(seconds)
+        return put(self, *args, **kwargs)
+
+    SqliteSaver.put = slow_put  # type: ignore[method-assign]
+
+
 if __name__ == "__main__":
+    if os.environ.get(WRITE_DELAY):
+        slow_checkpoint_writes(float(os.environ[WRITE_DELAY]))
     settings = load_settings(data_dir=sys.argv[1])
     pause_at = sys.argv[3] if len(sys.argv) > 3 else None
     team = slow_team(Path(sys.argv[2]))

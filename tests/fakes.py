@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -95,12 +96,21 @@ def _usage(messages: list[BaseMessage], text: str) -> UsageMetadata:
 
 
 class FakeLlama:
-    """Stands in for ``llama_cpp.Llama``: byte tokens, scripted output, records each request."""
+    """Stands in for ``llama_cpp.Llama``: byte tokens, scripted output, records each request.
+
+    ``token_delay`` seconds pass before each piece, as on a real engine, so generations that
+    overlap in time really do overlap; ``active``/``max_active`` count generations under way.
+    """
 
     def __init__(
-        self, pieces: list[str], chat_format: str | None = None, metadata: dict[str, str] | None = None
+        self,
+        pieces: list[str],
+        chat_format: str | None = None,
+        metadata: dict[str, str] | None = None,
+        token_delay: float = 0.0,
     ) -> None:
         self.pieces = pieces
+        self.token_delay = token_delay
         self.chat_format = chat_format
         self.metadata = metadata or {}
         self.requests: list[dict[str, Any]] = []
@@ -132,7 +142,10 @@ class FakeLlama:
             self.active += 1
             self.max_active = max(self.max_active, self.active)
         try:
-            yield from self._emit(request)
+            for chunk in self._emit(request):
+                if self.token_delay:
+                    time.sleep(self.token_delay)
+                yield chunk
         finally:
             with self._guard:
                 self.active -= 1

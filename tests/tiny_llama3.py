@@ -54,8 +54,18 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "draftsmith-tests"
 
 
-def tiny_llama3_model(folder: Path | None = None) -> Path:
-    """Return the cached tiny Llama 3 GGUF, building it first when it is missing."""
+class SdistMissingError(Exception):
+    """The llama-cpp-python sdist is not in the cache and fetching it was not allowed."""
+
+
+def tiny_llama3_model(folder: Path | None = None, fetch: bool = True) -> Path:
+    """Return the cached tiny Llama 3 GGUF, building it first when it is missing (fetching
+    llama-cpp-python's sdist from PyPI only when ``fetch``: tests never reach the network; run
+    ``python -m tests.tiny_llama3`` first, as ``make test`` does).
+
+    Raises:
+        SdistMissingError: the sdist is needed, missing, and ``fetch`` is false.
+    """
     folder = folder or cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"v{BUILD_VERSION}" / MODEL_NAME
@@ -65,7 +75,7 @@ def tiny_llama3_model(folder: Path | None = None) -> Path:
         if not target.is_file():  # another process may have built it while we waited
             target.parent.mkdir(parents=True, exist_ok=True)
             unquantized = target.with_suffix(".f32.tmp")
-            write_model(vocab_file(folder), unquantized)
+            write_model(vocab_file(folder, fetch), unquantized)
             quantize(unquantized, target)
             unquantized.unlink()
     return target
@@ -81,13 +91,15 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def vocab_file(folder: Path) -> Path:
+def vocab_file(folder: Path, fetch: bool = True) -> Path:
     """The Llama 3 vocabulary GGUF from the installed llama-cpp-python's sdist (pip-downloaded)."""
     version = importlib.metadata.version("llama-cpp-python")
     vocab = folder / f"ggml-vocab-llama-bpe-{version}.gguf"
     if vocab.is_file():
         return vocab
     sdist = folder / "sdist" / f"llama_cpp_python-{version}.tar.gz"
+    if not sdist.is_file() and not fetch:
+        raise SdistMissingError(f"{sdist} is missing: run python -m tests.tiny_llama3 (fetches it from PyPI)")
     if not sdist.is_file():
         pip = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:"]
         subprocess.run([*pip, f"llama-cpp-python=={version}", "--dest", str(sdist.parent)], check=True)
@@ -193,3 +205,7 @@ def quantize(source: Path, target: Path) -> None:
     if code != 0:
         raise RuntimeError(f"llama_model_quantize failed with code {code} for {source}")
     partial.replace(target)
+
+
+if __name__ == "__main__":
+    print(f"tiny Llama 3 test model: {tiny_llama3_model()}")

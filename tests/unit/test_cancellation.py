@@ -92,7 +92,7 @@ def cli_driver(call_log: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "tests.cli_driver", str(call_log), *args],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "DRAFTSMITH_DATA_DIR": str(call_log.parent / "data")},
+        env={**os.environ, "DRAFTSMITH_DATA_DIR": str(call_log.parent / "data")},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -18,6 +18,7 @@ from core.settings import load_settings
 from graph.runner import resume_draft, stream_draft
 from graph.store import STORE_FILE, open_run_index
 from tests.crash_driver import REQUEST, slow_team
+from tests.crash_driver import WRITE_DELAY as WRITE_DELAY_VARIABLE
 from tools.base import NoSearch
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,6 +40,12 @@ MOMENTS = [
     ("agent_finished critic 3", PAUSE),  # the last step done, the run not yet closed
     ("round_scored 3", PAUSE),  # the moment of finishing
 ]
+# Moments with slow checkpoint writes (the driver's CRASH_DRIVER_WRITE_DELAY): the kill lands as
+# the next step starts, while the finished step's write would still be in flight if the runner
+# went on without waiting for it (LangGraph's durability="async"). Only the step the kill cut
+# short may run again, so the finished step's write must have been acknowledged first.
+WRITE_DELAY = 1.0
+SLOW_WRITE_MOMENTS = ["agent_started outliner 1", "agent_started critic 2", "agent_started writer 3"]
 
 
 @pytest.fixture(scope="module")
@@ -51,14 +58,15 @@ def clean_run(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, int]]
     return [(step.agent, step.round) for step in done.result.telemetry]
 
 
-def kill_at(tmp_path: Path, line: str, wait: float) -> list[str]:
+def kill_at(tmp_path: Path, line: str, wait: float, write_delay: float = 0.0) -> list[str]:
     """Start the driver, SIGKILL it at ``line`` (+ ``wait`` s), check it was still running, and
     return every line it printed before it died."""
     command = [sys.executable, "-m", "tests.crash_driver", str(tmp_path), str(tmp_path / "calls.log")]
+    env = {**os.environ, WRITE_DELAY_VARIABLE: str(write_delay)} if write_delay else None
     process = subprocess.Popen(
         [*command, line] if wait == PAUSE else command,
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env=env,
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -84,7 +92,18 @@ def kill_at(tmp_path: Path, line: str, wait: float) -> list[str]:
 @pytest.mark.parametrize(("line", "wait"), MOMENTS, ids=[line for line, _ in MOMENTS])
 def test_a_run_killed_at_any_moment_resumes_without_redoing_finished_steps(tmp_path, clean_run, line, wait):
     printed = kill_at(tmp_path, line, wait)
+    check_resume_after_kill(tmp_path, clean_run, printed)
 
+
+@pytest.mark.parametrize("line", SLOW_WRITE_MOMENTS)
+def test_a_kill_while_the_last_steps_write_is_slow_redoes_only_the_step_under_way(tmp_path, clean_run, line):
+    printed = kill_at(tmp_path, line, 0.0, write_delay=WRITE_DELAY)
+    check_resume_after_kill(tmp_path, clean_run, printed)
+
+
+def check_resume_after_kill(tmp_path: Path, clean_run: list[tuple[str, int]], printed: list[str]) -> None:
+    """The store is intact and the killed run shows as interrupted; resumed, it finishes all
+    three rounds, records every step exactly once and runs again only the step the kill cut short."""
     connection = sqlite3.connect(tmp_path / STORE_FILE)
     assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     connection.close()

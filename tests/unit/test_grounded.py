@@ -495,3 +495,112 @@ def test_run_on_model_text_and_half_quotations_are_not_kept():
     assert (
         condense('Generations of children have learned it as "along the corridor, then up the stairs.') == ""
     )
+
+
+INVENTED = "A study from Harvard University shows that 45% of tea drinkers brew their tea too hot."
+
+
+def test_a_draft_without_sources_keeps_no_invented_study_or_percentage(tmp_path):
+    """Search off: every writer reply carries an invented study and percentage between sentences
+    of its own; the final post keeps the writer's sentences but not the invention."""
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from core.settings import load_settings
+    from graph.runner import draft
+    from tests.team import FakeTeam, agent_of
+
+    team = FakeTeam(critic_scores=[9])
+    scripted = team.reply
+
+    def inventing(messages):
+        reply = scripted(messages)
+        if agent_of(messages) != "writer":
+            return reply
+        first, rest = reply.split(". ", 1)
+        return f"{first}. {INVENTED} {rest}"
+
+    team.model.default_reply = inventing
+    result = draft(
+        DraftRequest(topic="Brewing tea at home", search="off", rounds=1),
+        load_settings(data_dir=tmp_path),
+        chat_model=team.model,
+        checkpointer=InMemorySaver(),
+    )
+    writer_prompts = team.prompts_of("writer")
+    assert len(writer_prompts) >= 5 and "number" in result.markdown  # the writer's own prose is kept
+    assert "Harvard" not in result.markdown and "45%" not in result.markdown
+
+
+HIVE_FACTS = [
+    "The Langstroth hive holds ten removable frames in each of its deep boxes.",
+    "Lorenzo Langstroth patented his movable frame hive in Philadelphia in 1852.",
+    "A top-bar hive costs about 150 dollars and suits gardeners who cannot lift boxes.",
+    "The Warre hive adds new boxes underneath the colony instead of on top of it.",
+    "A full deep box of honey frames weighs around 40 kilograms in late summer.",
+    "The National hive is the most common design among British hobby beekeepers today.",
+    "Polystyrene hives keep the brood nest warmer during a cold Scandinavian spring.",
+]
+MITE_FACTS = [
+    "Beekeepers treat when more than 3 mites per 100 bees fall out of a sugar roll.",
+    "Formic acid strips can be used while the colony still has brood in its cells.",
+    "Oxalic acid works best in December when the colony has no capped brood at all.",
+    "Varroa destructor first reached the United Kingdom in 1992 on imported bees.",
+    "A screened bottom board lets about 20 percent of falling mites drop out of the hive.",
+    "Drone brood removal in May takes out many mites because females prefer drone cells.",
+    "Thymol gel trays need outside temperatures above 15 degrees Celsius to work well.",
+]
+
+
+def test_the_copy_budget_stops_adding_facts_at_12_percent_of_the_draft():
+    """Fourteen facts of ten words or more, each copying its source's wording, against 160 words
+    of the writer's own: stating them all would copy about a fifth of the draft's 8-grams, so the
+    12% budget is what stops them, with the draft just under it."""
+    from agents.copy_budget import ration_copied_facts
+    from agents.grounding import source_ngrams
+    from tests.team import prose
+
+    hive = Passage(id=0, source_id=1, text=" ".join(HIVE_FACTS))
+    mites = Passage(id=1, source_id=2, text=" ".join(MITE_FACTS))
+    bodies = [prose(40, 3), prose(40, 4), prose(40, 5), prose(40, 6)]
+    known = source_ngrams([hive.text, mites.text])
+    texts = ration_copied_facts(
+        bodies,
+        [[hive], [hive], [mites], []],
+        ["Bees", "Hives", "Varroa mites", "Conclusion"],
+        [300] * 4,
+        known,
+    )
+    stated = [fact for fact in HIVE_FACTS + MITE_FACTS if fact[:40] in " ".join(texts)]
+    assert 0.09 < copied_ngram_ratio(" ".join(texts), known=known) <= 0.12  # the budget, reached
+    assert 3 <= len(stated) <= 10  # facts were left out for it (and room was not the limit)
+    assert all(body in text for body, text in zip(bodies, texts, strict=True))
+
+
+def test_a_fact_is_stated_once_in_the_whole_draft():
+    """The intro and two body sections share one passage: each of its facts goes in once. A
+    section whose model text already makes a fact's claim (its specifics, in other words) does
+    not get the fact added again."""
+    import collections
+    import re
+
+    from agents.copy_budget import ration_copied_facts
+    from agents.digest import weave
+    from agents.grounding import source_ngrams
+    from tests.team import prose
+
+    hive = Passage(id=0, source_id=1, text=" ".join(HIVE_FACTS[:4]))
+    bodies = [prose(40, 3), prose(40, 4), prose(40, 5), prose(40, 6)]
+    subjects = ["Bees", "Hives", "More hives", "Conclusion"]
+    evidence = [[hive], [hive], [hive], []]
+    texts = ration_copied_facts(bodies, evidence, subjects, [300] * 4, source_ngrams([hive.text]))
+    added = collections.Counter(fact.strip() for fact in re.findall(r"([^.]+) \[1\]", " ".join(texts)))
+    assert len(added) >= 2 and set(added.values()) == {1}, added
+
+    varroa = Passage(
+        id=0, source_id=2, text="Varroa destructor arrived in Britain in 1992. Mites breed in May."
+    )
+    own = (
+        "Varroa mites reached British beekeepers in 1992, and varroa mites spread to every county "
+        "of Britain since then [2]."
+    )
+    assert "arrived" not in weave(own, [varroa], "Keeping bees Varroa mites", 120)

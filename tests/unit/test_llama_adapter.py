@@ -120,9 +120,17 @@ def test_timeout_stops_generation():
 
 
 def test_calls_on_one_model_are_serialised_across_threads():
-    llama = FakeLlama(["a"] * 200, chat_format="llama-3")
-    models = [LlamaCppChatModel(llama=llama, max_tokens=200) for _ in range(2)]
-    threads = [threading.Thread(target=m.invoke, args=(MESSAGES,)) for m in models * 2]
+    """Four threads call one model at once; each generation takes 40 tokens x 5 ms, so calls that
+    are not serialised overlap for certain and the engine's overlap counter sees it."""
+    llama = FakeLlama(["a"] * 40, chat_format="llama-3", token_delay=0.005)
+    models = [LlamaCppChatModel(llama=llama, max_tokens=40) for _ in range(2)]
+    ready = threading.Barrier(4)
+
+    def call(model: LlamaCppChatModel) -> None:
+        ready.wait()
+        model.invoke(MESSAGES)
+
+    threads = [threading.Thread(target=call, args=(m,)) for m in models * 2]
     for thread in threads:
         thread.start()
     for thread in threads:

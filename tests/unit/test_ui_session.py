@@ -312,10 +312,24 @@ def test_notes_uploaded_for_a_stopped_run_stay_for_its_resume_then_go(monkeypatc
     team.model.default_reply = team.reply  # no more stops
     resumed = DraftJob(history.prepare_resume(ready.run_id), RunGate())
     assert resumed.prepared.resume and resumed.prepared.sources_dir == folder
+    calls_before = len(team.model.calls)
     resumed.run()
     assert resumed.error is None and resumed.result is not None
     assert resumed.result.status == "completed" and [r.round for r in resumed.result.rounds] == [1, 2]
     assert len(team.prompts_of("outliner")) == 1 and not folder.exists()
+    assert_continued(job.result, resumed.result, team, calls_before)
+
+
+def assert_continued(stopped: Any, resumed: Any, team: FakeTeam, calls_before: int) -> None:
+    """The resumed run went on from where ``stopped`` ended instead of starting over: its round 1
+    is the stopped run's, word for word; every step is recorded once; after the resume no agent
+    of round 1 (researcher, outliner) was asked anything, and the run id is the same."""
+    assert resumed.run_id == stopped.run_id
+    assert resumed.rounds[0] == stopped.rounds[0]
+    steps = [(step.agent, step.round) for step in resumed.telemetry]
+    assert len(steps) == len(set(steps)), steps
+    asked_after = {agent_of(messages) for messages, _ in team.model.calls[calls_before:]}
+    assert asked_after and not asked_after & {"researcher", "outliner"}, asked_after
 
 
 def test_resuming_a_run_started_elsewhere_never_removes_its_notes_folder(monkeypatch, tmp_path):
@@ -342,12 +356,14 @@ def test_resuming_a_run_started_elsewhere_never_removes_its_notes_folder(monkeyp
             should_stop=lambda: stop["now"],
         )
     )
-    run_id = events[-1].result.run_id
+    stopped = events[-1].result
     team.model.default_reply = team.reply
-    job = DraftJob(history.prepare_resume(run_id), RunGate())
+    job = DraftJob(history.prepare_resume(stopped.run_id), RunGate())
     assert job.prepared.sources_dir is None  # not the page's to remove
+    calls_before = len(team.model.calls)
     job.run()
     assert job.result is not None and job.result.status == "completed" and (notes / "starter.md").exists()
+    assert_continued(stopped, job.result, team, calls_before)
 
 
 def test_resume_uses_the_sidebars_model_and_server_or_keeps_the_runs_own(monkeypatch):
