@@ -299,6 +299,8 @@ def run_all(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     settings: dict[str, Any] = {"data_dir": str(workdir / "data"), "n_threads": args.threads}
     settings["request_timeout"] = 3600.0  # a slow model on a busy machine must not time out a call
     settings["model_path"] = str(args.model) if args.model else None
+    if not args.model and not os.environ.get("DRAFTSMITH_MODEL_PATH"):
+        settings["model"] = "embedded"  # never what auto would pull on a connected machine
     settings = {key: value for key, value in settings.items() if value is not None}
     document = new_document(args)
     document["scenarios"] = []

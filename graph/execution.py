@@ -34,7 +34,16 @@ from graph.store import RunIndex, RunState, open_run_index
 from graph.telemetry import STOP_CHECK, SpeedWatch, StopRequested
 from graph.translate import EventTranslator
 
-MODEL_SETTINGS = ("backend", "model_path", "hf_repo", "hf_file", "chat_format", "base_url", "openai_model")
+MODEL_SETTINGS = (
+    "backend",
+    "model",
+    "model_path",
+    "hf_repo",
+    "hf_file",
+    "chat_format",
+    "base_url",
+    "openai_model",
+)
 
 
 class RunExecution:
