@@ -117,13 +117,19 @@ _ENDINGS = ("ies", "es", "s", "ed", "ing", "ly", "er", "est")
 
 
 def is_known(word: str, vocabulary: set[str]) -> bool:
-    """True when ``word`` (or it without a common ending) is a known word."""
+    """True when ``word`` (or it without a common ending: "occurred", "studies", "running") is a
+    known word."""
     words = english_words()
     if word in vocabulary or word in words:
         return True
-    return any(
-        word.endswith(e) and (word[: -len(e)] in words or word[: -len(e)] in vocabulary) for e in _ENDINGS
-    )
+    for ending in _ENDINGS:
+        if not word.endswith(ending):
+            continue
+        stem = word[: -len(ending)]
+        stems = {stem, stem + "e", stem + "y", stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else stem}
+        if any(s in words or s in vocabulary for s in stems):
+            return True
+    return False
 
 
 @functools.cache

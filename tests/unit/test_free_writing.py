@@ -274,3 +274,10 @@ def test_a_section_left_without_text_is_reported_not_silently_lost():
     update = make_writer(model)({"request": DraftRequest(topic="Tea", words=300), "outline": outline})
     warnings = " ".join(update.get("warnings", []))
     assert 'section "Black tea" was left out' in warnings and 'section "Green tea"' not in warnings
+
+
+def test_inflected_real_words_are_never_taken_for_fused_ones():
+    vocabulary = word_vocabulary(["the repetition"])
+    text = "The repetition occurred twice while studies kept running and stopped."
+    assert fused_words(text, vocabulary) == []
+    assert repair_fused(text, vocabulary) == text
