@@ -11,15 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from langchain_core.messages import BaseMessage
-
 from agents.checks import word_vocabulary
 from agents.cleanup import clean_section
-from agents.evidence import quoted_evidence
-from agents.free_writing import Checker, Written, check_section, impersonal, improve, write_section
+from agents.free_writing import Checker, Written, check_section, improve, section_messages, write_section
 from agents.grounding import corpus_for, source_ngrams
 from agents.lengths import section_lengths
-from agents.prompts import bullet_list, messages_for, render
+from agents.prompts import bullet_list
 from agents.sections import WritingContext, headings_of, recap, section_evidence
 from core.state import Critique, CritiqueIssue, DraftRequest, DraftState, IssueKind, Passage, Section, Source
 
@@ -128,7 +125,7 @@ def free_revision_round(
         heading, template, values = section_task(context, position, lengths[position], ev)
         earlier = [s.body for s in sections]
         written = Written(
-            messages=task_messages(context, heading, template, lengths[position], ev, values),
+            messages=section_messages(context, heading, template, lengths[position], ev, values),
             reply=old.body,
             body=old.body,
         )
@@ -143,26 +140,6 @@ def free_revision_round(
             sections.append(settled(context, old, position, count))
             changes.append(f"kept {name}: its revision did not measure better")
     return sections, changes or ["no section needed a revision"], notes
-
-
-def task_messages(
-    context: WritingContext,
-    heading: str,
-    template: str,
-    length: int,
-    evidence: list[Passage],
-    values: dict[str, object],
-) -> list[BaseMessage]:
-    """The chat that wrote a section (the same as round 1's, so llama.cpp reuses its prefix)."""
-    fill = {"heading": heading or "introduction", "length": length, "audience": context.request.audience}
-    if evidence:
-        values = {
-            **values,
-            "evidence": quoted_evidence(impersonal(evidence)),
-            "example": evidence[0].source_id,
-        }
-    task = context.brief + "\n\n" + render("writer", template, **fill, **values)
-    return messages_for(context.system, task)
 
 
 def fixable(issues: Sequence[CritiqueIssue]) -> bool:

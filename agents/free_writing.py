@@ -242,6 +242,20 @@ def write_section(
 ) -> tuple[Section, list[str]]:
     """Write one section, check it, revise it once if it has problems; return it and notes on
     what the checks changed (for the run's warnings)."""
+    written = ask(context, section_messages(context, heading, template, length, evidence, values), length)
+    return improve(context, checker, heading, written, length, evidence, earlier)
+
+
+def section_messages(
+    context: WritingContext,
+    heading: str,
+    template: str,
+    length: int,
+    evidence: list[Passage],
+    values: dict[str, object],
+) -> list[BaseMessage]:
+    """The chat that writes a section (rebuilt the same in a later round, so llama.cpp reuses
+    its prefix)."""
     fill = {"heading": heading or "introduction", "length": length, "audience": context.request.audience}
     if evidence:
         values = {
@@ -250,9 +264,7 @@ def write_section(
             "example": evidence[0].source_id,
         }
     task = context.brief + "\n\n" + render("writer", template, **fill, **values)
-    written = ask(context, messages_for(context.system, task), length)
-    section, notes = improve(context, checker, heading, written, length, evidence, earlier)
-    return section, notes
+    return messages_for(context.system, task)
 
 
 WRITER_CALL = "writer_call"  # run metadata naming a writer call that is not a section's text
