@@ -105,7 +105,7 @@ def recap(outline: Outline, opening: bool) -> str:
     headings = [s.heading.rstrip("?.!") for s in outline.sections]
     listed = ", ".join(headings[:-1]) + f" and {headings[-1]}" if len(headings) > 1 else headings[0]
     if opening:
-        return f"This post looks at {outline.title.rstrip('.?!')}: {listed}."
+        return f"What matters most for {outline.title.rstrip('.?!').lower()}: {listed}."
     return f"Those are the essentials of {outline.title.rstrip('.?!').lower()}; the sources below go deeper."
 
 
