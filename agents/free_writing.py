@@ -34,7 +34,7 @@ from agents.evidence import quoted_evidence
 from agents.grounding import copied_grams, invented
 from agents.lengths import max_tokens_for
 from agents.prompts import bullet_list, messages_for, render
-from agents.sections import CONCLUSION_HEADING, WritingContext
+from agents.sections import CONCLUSION_HEADING, WritingContext, drop_sentences
 from core.markers import split_sentences
 from core.state import Passage, Section
 from tools.specifics import Corpus, find_specifics, key_specifics, states
@@ -145,10 +145,6 @@ class SectionReport:
             ],
             "length": length,
         }
-
-    def problems(self) -> list[str]:
-        """Every problem in words, most serious first."""
-        return [line for lines in self.problems_by_kind().values() for line in lines]
 
 
 def _quote(sentence: str) -> str:
@@ -392,13 +388,6 @@ def replace_sentence(body: str, sentence: str, replacement: str) -> str:
         if joined:
             paragraphs.append(joined)
     return "\n\n".join(paragraphs)
-
-
-def drop_sentences(body: str, doomed: Sequence[str]) -> str:
-    """``body`` without the ``doomed`` sentences."""
-    for sentence in dict.fromkeys(doomed):
-        body = replace_sentence(body, sentence, "")
-    return body
 
 
 def finish(

@@ -6,6 +6,7 @@ cleaned, invented specifics are removed and, with evidence, the evidence's facts
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -175,7 +176,7 @@ def section_evidence(outline: Outline, passages: dict[int, Passage]) -> list[lis
     return [pick(outline.intro_passage_ids), *(pick(s.passage_ids) for s in outline.sections), []]
 
 
-def drop_sentences(body: str, doomed: list[str]) -> str:
+def drop_sentences(body: str, doomed: Sequence[str]) -> str:
     """``body`` without the ``doomed`` sentences (paragraphs kept)."""
     if not doomed:
         return body
