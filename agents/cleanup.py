@@ -145,7 +145,8 @@ def keep_known_citations(text: str, known_ids: set[int]) -> str:
         return match.group(0) if int(match.group(1)) in known_ids else ""
 
     cleaned = re.sub(r"\s?\[(\d+)\]", replace, text)
-    return re.sub(r" +([.,;:!?])", r"\1", cleaned)
+    # A space left before closing punctuation goes; not one before a file suffix (" .gz files").
+    return re.sub(r" +([.,;:!?])(?=\s|$|\[)", r"\1", cleaned)
 
 
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")

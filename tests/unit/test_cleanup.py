@@ -153,3 +153,12 @@ def test_a_models_markdown_becomes_prose_without_a_title_line_or_a_leading_citat
         "Gzip is a widely used compressor [1]. It is old.\n\n"
         "It works in steps: Hash table: strings of 3 bytes are hashed."
     )
+
+
+def test_dropping_unknown_citations_keeps_the_space_before_a_file_suffix():
+    from agents.cleanup import keep_known_citations
+
+    text = "Gzip writes the .gz extension [9], and gunzip reads bad .Z files [1]."
+    assert (
+        keep_known_citations(text, {1}) == "Gzip writes the .gz extension, and gunzip reads bad .Z files [1]."
+    )
