@@ -4,11 +4,17 @@ Small models put citation numbers almost at random. After editing, each sentence
 with every source (the same lexical overlap the citation check uses): a marker whose source
 does not support its sentence moves to the source that does, or is dropped; an uncited sentence
 that closely matches one source gets that source's number. Sentences are never rewritten.
+
+A model that can write paraphrases, and puts markers on its own general remarks too ("Knowing
+the rules is important [1]"). Its draft is checked strictly (``STRICT``): the claim must match
+one or two consecutive sentences of the source, not three, by half its content words, and every
+number it states must be in them.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from core.markers import cited_ids, split_sentences, strip_citations
 from core.text import content_words
@@ -18,28 +24,57 @@ SUPPORTED = DEFAULT_SUPPORT_THRESHOLD
 ADD_CITATION = 0.5  # an uncited sentence gets a marker only when it matches a source this well
 MIN_CLAIM_WORDS = 5
 WINDOW = 3  # source sentences per comparison window, as in the citation check
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+@dataclass(frozen=True)
+class Strictness:
+    """How closely a source must back a cited sentence."""
+
+    window: int = WINDOW  # consecutive source sentences compared with the claim
+    supported: float = SUPPORTED  # share of the claim's content words the window must hold
+    numbers: bool = False  # every number of the claim must be in the window
+
+
+LENIENT = Strictness()
+STRICT = Strictness(window=2, supported=0.5, numbers=True)
 _END = re.compile(r"[.!?]+[\"')]*$")
 
 
 class SourceIndex:
     """The content words of every window of ``WINDOW`` sentences of every source."""
 
-    def __init__(self, texts: dict[int, str]) -> None:
+    def __init__(self, texts: dict[int, str], strictness: Strictness = LENIENT) -> None:
+        self.strictness = strictness
         self.windows: dict[int, list[set[str]]] = {}
+        self.numbers: dict[int, list[set[str]]] = {}
+        size = strictness.window
         for source_id, text in texts.items():
             sentences = split_sentences(text) or [text]
-            starts = range(max(1, len(sentences) - WINDOW + 1))
-            self.windows[source_id] = [content_words(" ".join(sentences[i : i + WINDOW])) for i in starts]
+            joined = [" ".join(sentences[i : i + size]) for i in range(max(1, len(sentences) - size + 1))]
+            self.windows[source_id] = [content_words(window) for window in joined]
+            self.numbers[source_id] = [set(_NUMBER.findall(window)) for window in joined]
 
-    def support(self, claim_words: set[str], source_id: int) -> float:
-        """Share of the claim's content words found in the source's best window (0 if unknown)."""
+    def support(
+        self, claim_words: set[str], source_id: int, numbers: frozenset[str] | set[str] = frozenset()
+    ) -> float:
+        """Share of the claim's content words found in the source's best window (0 if unknown);
+        when the strictness asks for it, only windows holding all the claim's ``numbers`` count."""
         if not claim_words or source_id not in self.windows:
             return 0.0
-        return max(len(claim_words & window) / len(claim_words) for window in self.windows[source_id])
+        pairs = zip(self.windows[source_id], self.numbers[source_id], strict=True)
+        shares = [
+            len(claim_words & window) / len(claim_words)
+            for window, held in pairs
+            if not self.strictness.numbers or numbers <= held
+        ]
+        return max(shares, default=0.0)
 
-    def best(self, claim_words: set[str]) -> tuple[int | None, float]:
+    def best(
+        self, claim_words: set[str], numbers: frozenset[str] | set[str] = frozenset()
+    ) -> tuple[int | None, float]:
         """The source that supports the claim best, and how well."""
-        scored = [(self.support(claim_words, source_id), source_id) for source_id in self.windows]
+        scored = [(self.support(claim_words, source_id, numbers), source_id) for source_id in self.windows]
         if not scored:
             return None, 0.0
         score, source_id = max(scored, key=lambda item: (item[0], -item[1]))
@@ -64,13 +99,14 @@ def attribute_sentence(sentence: str, index: SourceIndex) -> str:
     """One sentence with the citations its sources support (unchanged when they all do)."""
     cited = cited_ids(sentence)
     claim = " ".join(strip_citations(sentence).split())
-    words = content_words(claim)
-    kept = [source_id for source_id in cited if index.support(words, source_id) >= SUPPORTED]
+    words, numbers = content_words(claim), set(_NUMBER.findall(claim))
+    supported = index.strictness.supported
+    kept = [source_id for source_id in cited if index.support(words, source_id, numbers) >= supported]
     leading_marker = sentence.lstrip().startswith("[")  # would read as citing the heading above
     if kept == cited and not leading_marker and (cited or len(words) < MIN_CLAIM_WORDS):
         return sentence
-    best, score = index.best(words)
-    if not kept and best is not None and score >= (SUPPORTED if cited else ADD_CITATION):
+    best, score = index.best(words, numbers)
+    if not kept and best is not None and score >= max(supported, ADD_CITATION if not cited else 0.0):
         kept = [best]
     if not cited and not kept:
         return sentence if not leading_marker else claim

@@ -6,7 +6,8 @@ problem back to the model in words, and the bench can count it:
 - a source's title standing as a sentence;
 - two words run together ("globalpatterns"), which a sampling constraint can cause;
 - a fact stated twice in one post;
-- headings that are fragments ("Without requiring massive", "II. Dependencies", "Part 3").
+- headings that are fragments ("Without requiring massive", "II. Dependencies", "Part 3");
+- a section that opens on a pronoun with nothing before it to refer to ("They work by…").
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ _PAGE = re.compile(
     re.IGNORECASE,
 )
 _NUMBERING = re.compile(r"^\s*(?:(?:part|step|section|chapter)\s+)?(?:[ivxlc]+|\d+|[a-z])[.):]\s+", re.I)
+_PRONOUN_OPENING = re.compile(r"^(?:they|it|these|those|this|their|its)\s+[a-z]", re.IGNORECASE)
+_IMPERSONAL_IT = re.compile(
+    r"^it(?:\s+is|\s+was|'s|\s+pays|\s+helps|\s+makes sense)\b[^.!?]{0,40}?\b(?:to|that|whether|how|worth)\b",
+    re.IGNORECASE,
+)
 _PLACEHOLDER = re.compile(r"^(?:part|section|step|chapter|point|heading|topic)\s*\d+$", re.IGNORECASE)
 _DANGLING = frozenset(
     STOPWORDS
@@ -230,3 +236,14 @@ def foreign_sentences(text: str, reference: str) -> list[str]:
     slipping into another language mid-sentence)."""
     allowed = set(_FOREIGN.findall(reference))
     return [s for s in split_sentences(text) if set(_FOREIGN.findall(s)) - allowed]
+
+
+def dangling_opening(body: str) -> str | None:
+    """The section's first sentence when it opens on a pronoun ("They work by…", "This warranty
+    covers…"): a section starts after a heading, so the reader has nothing it could refer to."""
+    sentences = split_sentences(body)
+    if not sentences or not _PRONOUN_OPENING.match(sentences[0]):
+        return None
+    if _IMPERSONAL_IT.match(sentences[0]):
+        return None  # "It is worth checking…", "It pays to…": refers to nothing, reads fine
+    return sentences[0]

@@ -218,7 +218,8 @@ _TITLE_LINE = re.compile(r"^[^.!?\n]{3,80}$")
 def flatten_markdown(text: str) -> str:
     """Prose from a model's markdown: bold and italic marks dropped, each list item made a
     sentence of its paragraph (a post's sections are plain paragraphs), a title line opening the
-    reply dropped, and a citation opening a paragraph moved to the end of its first sentence."""
+    reply and heading lines within it dropped, and a citation opening a paragraph moved to the end
+    of its first sentence."""
     paragraphs = text.strip().split("\n\n")
     if len(paragraphs) > 1 and _TITLE_LINE.match(paragraphs[0].strip()) and len(paragraphs[0].split()) <= 10:
         paragraphs = paragraphs[1:]  # "Understanding Gzip Compression: How It Works"
@@ -229,7 +230,23 @@ def flatten_markdown(text: str) -> str:
         item = _LIST_ITEM.match(line)
         stripped = _EMPHASIS.sub("", line[item.end() :] if item else line).strip()
         last = number == len(raw) - 1  # a last item may be cut off by the token cap: no stop added
+        if not item and not last and is_heading_line(stripped):
+            continue  # "From Light to Electricity" above its paragraph: read as a run-on sentence
         if item and stripped and stripped[-1] not in ".!?:" and not last:
             stripped += "."
         lines.append(stripped)
-    return "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+
+
+HEADING_WORDS = 10  # a line this short, with no end punctuation, above more text is a heading
+
+
+def is_heading_line(line: str) -> bool:
+    """A short line with no sentence punctuation (nor a colon introducing what follows)."""
+    text = line.lstrip("#").strip()
+    return (
+        bool(text)
+        and bool(_TITLE_LINE.match(text))
+        and len(text.split()) <= HEADING_WORDS
+        and not text.endswith(":")
+    )

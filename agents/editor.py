@@ -5,7 +5,7 @@ rewriting a section that is already short and clean costs a full generation and,
 model, tends to make it shorter and vaguer. A small model sometimes makes text worse, so an edit
 is kept only when it keeps the citations and most of the length, and does not add repetition.
 Then repetition across sections is removed and every citation is checked against the sources
-(``agents.attribution``).
+(``agents.attribution``; strictly for a model that can write, whose sentences are its own).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from langchain_core.language_models import BaseChatModel
 
-from agents.attribution import SourceIndex, attribute_section
+from agents.attribution import LENIENT, STRICT, SourceIndex, attribute_section
 from agents.capability import WritingMode
 from agents.cleanup import clean_section, repeated_sentence_ratio
 from agents.grounding import corpus_for, drop_invented
@@ -66,7 +66,8 @@ def make_editor(model: BaseChatModel, writing: WritingMode = "extractive") -> Ca
             edited.append(Section(heading=section.heading, body=body))
         edited = dedupe_across_sections(edited, known_ids)
         if state.get("sources"):
-            index = SourceIndex({source.id: source.text for source in state["sources"]})
+            strictness = STRICT if writing == "free" else LENIENT
+            index = SourceIndex({source.id: source.text for source in state["sources"]}, strictness)
             recaps = {recap(outline, True), recap(outline, False)}  # they state nothing to cite
             edited = [
                 s if s.body in recaps else Section(heading=s.heading, body=attribute_section(s.body, index))

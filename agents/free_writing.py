@@ -21,6 +21,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from agents.checks import (
+    dangling_opening,
     echoed_sentences,
     foreign_sentences,
     fused_words,
@@ -44,6 +45,7 @@ SHORT = 0.75  # a section under this share of its plan is asked to explain more
 LONG = 1.5  # ... over this share, to tighten
 WORDS_PER_FACT = 45  # a section is asked to state about one evidence fact per this many words
 MAX_MISSING_SHOWN = 2  # left-out facts named in one revise call
+_LINE_NUMBER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s*")
 QUOTED_CHARS = 160  # a sentence named in a problem is quoted up to this many characters
 WEIGHTS = {  # how much each problem counts when a revision is compared with the text it replaces
     "invented": 3.0,
@@ -52,6 +54,7 @@ WEIGHTS = {  # how much each problem counts when a revision is compared with the
     "fused": 2.0,
     "restated": 1.5,
     "copied": 1.5,
+    "opening": 1.0,
     "missing": 1.0,
 }
 LENGTH_WEIGHT = 4.0  # badness per share of the plan beyond the tolerated range
@@ -81,6 +84,7 @@ class SectionReport:
     titles: list[str] = field(default_factory=list)
     fused: list[str] = field(default_factory=list)
     restated: list[str] = field(default_factory=list)
+    opening: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
@@ -92,6 +96,7 @@ class SectionReport:
             "fused": len(self.fused),
             "restated": len(self.restated),
             "copied": len(self.copied),
+            "opening": len(self.opening),
             "missing": len(self.missing),
         }
 
@@ -103,8 +108,8 @@ class SectionReport:
 
     def fixable(self) -> bool:
         """True when a fix call could help: an invented specific, talk about the evidence, copied
-        wording or a left-out fact (length follows from the facts)."""
-        return bool(self.invented or self.meta or self.copied or self.missing)
+        wording, an opening pronoun or a left-out fact (length follows from the facts)."""
+        return bool(self.invented or self.meta or self.copied or self.opening or self.missing)
 
     def problems_by_kind(self) -> dict[str, list[str]]:
         """Each problem in words, as the revise call names it, by kind."""
@@ -138,6 +143,11 @@ class SectionReport:
                 f'The sentence "{_quote(s)}" repeats a fact stated earlier in the post: '
                 "remove it or say something new."
                 for s in self.restated
+            ],
+            "opening": [
+                f'The section opens with "{_quote(s)}", but nothing before it says what the pronoun '
+                "means: name the subject."
+                for s in self.opening
             ],
             "missing": [
                 f"Also explain this fact of the evidence, in your own words and cited: {m}"
@@ -177,6 +187,8 @@ def check_section(
         repeats |= set(echoed_sentences(earlier, body))
     report.restated = [s for s in split_sentences(body) if s in repeats]
     report.meta += [s for s in foreign_sentences(body, checker.reference) if s not in report.meta]
+    opening = dangling_opening(body)
+    report.opening = [opening] if opening and opening not in report.meta else []
     report.missing = left_out_facts(body, evidence, target)
     return report
 
@@ -268,6 +280,7 @@ MAX_FIX_CALLS = 4  # sentence-level revise calls per section and round
 FIX_MAX_TOKENS = 90  # a fix is one or two sentences
 FIX_WORDS = (4, 60)  # a usable fixed sentence (or two) has this many words
 MAX_FIX_SENTENCES = 2
+MAX_COPIES_PER_CALL = 4  # copied sentences sent back in one call, one reply line each
 
 
 def improve(
@@ -301,9 +314,11 @@ def improve(
     for sentence in report.meta:
         fixed = fixer.rewrite("fix_meta", sentence, body)
         body, removed = replace_sentence(body, sentence, fixed), removed + (not fixed)
-    for sentence in report.copied:
-        if fixer.calls < MAX_FIX_CALLS:
-            body = replace_sentence(body, sentence, fixer.rewrite("fix_copied", sentence, body) or sentence)
+    for sentence in report.opening:
+        body = replace_sentence(body, sentence, fixer.rewrite("fix_opening", sentence, body) or sentence)
+    copies = report.copied[:MAX_COPIES_PER_CALL]
+    for sentence, fixed in zip(copies, fixer.rewrite_each("fix_copied", copies, body), strict=True):
+        body = replace_sentence(body, sentence, fixed or sentence)
     for fact in report.missing:
         addition = fixer.rewrite("fix_missing", "", body, fact=fact, audience=context.request.audience)
         body = f"{body} {addition}".strip()
@@ -327,15 +342,38 @@ class Fixer:
             return ""
         self.calls += 1
         ask_for = render("writer", template, sentence=_quote(sentence), cite=self.cite, **values)
-        chat = [*self.written.messages, AIMessage(self.written.reply), HumanMessage(ask_for)]
-        options: dict[str, Any] = {"max_tokens": FIX_MAX_TOKENS, "seed": self.context.round_number}
-        # Marked as a fix, so front ends do not show it as a new section's text.
-        fixing = self.context.model.with_config(metadata={WRITER_CALL: "fix"})
-        reply = str(fixing.invoke(chat, **options).content)
+        reply = self.reply_to(ask_for, FIX_MAX_TOKENS)
         fixed = clean_section(flatten_markdown(reply), self.context.known_ids, list(self.context.seen))
         fixed = " ".join(fixed.split())
         rest = replace_sentence(body, sentence, "") if sentence else body
         return fixed if self.passes(fixed, rest) else ""
+
+    def rewrite_each(self, template: str, sentences: Sequence[str], body: str) -> list[str]:
+        """The model's fixes for several ``sentences`` of ``body`` in one call, one reply line
+        each (a line that fails the checks, or a reply with the wrong number of lines, gives ""
+        for that sentence)."""
+        if not sentences or self.calls >= MAX_FIX_CALLS:
+            return ["" for _ in sentences]
+        self.calls += 1
+        listed = "\n".join(f"{i}. {_quote(s)}" for i, s in enumerate(sentences, start=1))
+        ask_for = render("writer", template, sentences=listed, cite=self.cite)
+        reply = self.reply_to(ask_for, FIX_MAX_TOKENS * len(sentences))
+        lines = [_LINE_NUMBER.sub("", line).strip() for line in reply.splitlines() if line.strip()]
+        if len(lines) != len(sentences):
+            return ["" for _ in sentences]
+        fixes = []
+        for sentence, line in zip(sentences, lines, strict=True):
+            fixed = " ".join(clean_section(line, self.context.known_ids, list(self.context.seen)).split())
+            fixes.append(fixed if self.passes(fixed, replace_sentence(body, sentence, "")) else "")
+        return fixes
+
+    def reply_to(self, ask_for: str, max_tokens: int) -> str:
+        """One fix call: the request as the next turn of the section's chat."""
+        chat = [*self.written.messages, AIMessage(self.written.reply), HumanMessage(ask_for)]
+        options: dict[str, Any] = {"max_tokens": max_tokens, "seed": self.context.round_number}
+        # Marked as a fix, so front ends do not show it as a new section's text.
+        fixing = self.context.model.with_config(metadata={WRITER_CALL: "fix"})
+        return str(fixing.invoke(chat, **options).content)
 
     def passes(self, text: str, rest: str) -> bool:
         """A fix is one or two plain sentences of a sane length with no problem of its own, that
@@ -403,16 +441,26 @@ def finish(
     about the evidence are removed; those and the ``removed`` ones whose fix failed are reported."""
     report = check_section(body, checker, evidence, earlier, length, heading)
     doomed = [*(s for s, _ in report.invented), *report.meta, *report.titles]
-    body = drop_sentences(body, doomed)
+    pasted = pasted_wording(report.copied, evidence)
+    body = drop_sentences(body, [*doomed, *pasted])
     removed += len(set(doomed))
     notes: list[str] = []
+    where = f'"{heading}"' if heading else "the introduction"
     if removed:
-        where = f'"{heading}"' if heading else "the introduction"
         notes.append(
             f"{where}: removed {removed} sentence(s) the model did not fix "
             "(invented specifics or talk about the sources)"
         )
+    if pasted:
+        notes.append(f"{where}: removed {len(pasted)} sentence(s) pasted from a source without its facts")
     return Section(heading=heading, body=body), notes
+
+
+def pasted_wording(copied: Sequence[str], evidence: Sequence[Passage]) -> list[str]:
+    """The copied sentences that carry none of the evidence's names or numbers: a source's own
+    rhetoric ("That is a shame, because…"), which the post loses nothing by leaving out."""
+    wanted = key_specifics(p.text for p in evidence)
+    return [s for s in copied if not any(states(s, specific) for specific in wanted)]
 
 
 def ask(

@@ -162,3 +162,18 @@ def test_dropping_unknown_citations_keeps_the_space_before_a_file_suffix():
     assert (
         keep_known_citations(text, {1}) == "Gzip writes the .gz extension, and gunzip reads bad .Z files [1]."
     )
+
+
+def test_heading_lines_inside_a_models_reply_are_dropped_not_run_into_the_text():
+    from agents.cleanup import flatten_markdown
+
+    reply = (
+        "Panels make DC power.\nFrom Light to Electricity\nOnce the panels are on, they work."
+        "\n\n## Costs\n\nPrices vary."
+    )
+    assert (
+        flatten_markdown(reply) == "Panels make DC power.\nOnce the panels are on, they work.\n\nPrices vary."
+    )
+    # A lead-in to a list, and a last line cut off by the token cap, are text.
+    assert flatten_markdown("Key steps:\n- one\n- two") == "Key steps:\none.\ntwo"
+    assert flatten_markdown("Sentence one.\nand a cut off") == "Sentence one.\nand a cut off"

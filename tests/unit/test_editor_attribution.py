@@ -2,7 +2,7 @@
 
 import random
 
-from agents.attribution import SourceIndex, attribute_section, attribute_sentence, with_markers
+from agents.attribution import STRICT, SourceIndex, attribute_section, attribute_sentence, with_markers
 from agents.editor import make_editor, needs_edit
 from agents.readability import repeated_ngram_ratio
 from core.state import DraftRequest, Outline, OutlineSection, Section, Source
@@ -44,6 +44,23 @@ def test_an_uncited_sentence_gets_a_marker_only_when_it_closely_matches_a_source
     assert attribute_sentence(loose, INDEX) == loose
     short = "Tea is oxidised."
     assert attribute_sentence(short, INDEX) == short
+
+
+def test_strictly_a_citation_needs_one_or_two_source_sentences_that_hold_its_words_and_numbers():
+    source = (
+        "Panels are rated at 350 to 430 watts. Most roofs face south in the north. "
+        "Inverters convert DC to AC and last 10 to 15 years. Expect 0.5 percent loss a year."
+    )
+    lenient, strict = SourceIndex({1: source}), SourceIndex({1: source}, STRICT)
+    faithful = "An inverter turns the panels' DC into AC and lasts 10 to 15 years [1]."
+    assert attribute_sentence(faithful, strict) == faithful
+    # Its general remark shares a few words with the source: enough loosely, not strictly.
+    remark = "Knowing how panels, inverters and roofs work helps homeowners [1]."
+    assert attribute_sentence(remark, lenient) == remark
+    assert attribute_sentence(remark, strict) == remark.replace(" [1]", "")
+    # A number the source's sentences do not state loses its citation.
+    changed = "Inverters convert DC to AC and last 25 years [1]."
+    assert attribute_sentence(changed, strict) == changed.replace(" [1]", "")
 
 
 def test_a_section_keeps_its_paragraphs_and_supported_markers():

@@ -6,6 +6,7 @@ from typing import Any
 
 from agents.capability import FREE_WRITER_PARAMETERS, decide_writing, is_paraphrase, probe_writing
 from agents.checks import (
+    dangling_opening,
     fused_words,
     heading_problem,
     meta_sentences,
@@ -179,8 +180,54 @@ def test_talk_about_the_evidence_and_copied_wording_go_back_to_the_model_sentenc
     model = ScriptedChatModel(replies=[plain, own])
     section, _ = improve(context_for(model), checker, "Hives", Written([], text, text), 40, evidence, [])
     asked = [call[0][-1].text for call in model.calls]
-    assert "talks about the evidence" in asked[0] and "copies a source word for word" in asked[1]
+    assert "talks about the evidence" in asked[0] and "copy a source word for word" in asked[1]
     assert section.body.startswith(f"{plain} {own}")
+
+
+def test_copied_sentences_go_back_in_one_call_and_each_reply_line_replaces_its_sentence():
+    checker, evidence = checker_and_evidence()
+    hive = "The Langstroth hive holds ten frames per box and is the most common design in North America [1]."
+    mite = "Varroa destructor is the mite that kills most colonies, and beekeepers treat when 3 mites [1]."
+    text = f"{hive} {mite} Either way, the bees need a calm corner of the garden with morning sun."
+    own_hive = (
+        "In North America most keepers use the Langstroth design, whose boxes take ten frames each [1]."
+    )
+    still_copied = "Varroa destructor is the mite that kills most colonies, and beekeepers treat it [1]."
+    model = ScriptedChatModel(replies=[f"1. {own_hive}\n2. {still_copied}"])
+    section, _ = improve(context_for(model), checker, "Hives", Written([], text, text), 40, evidence, [])
+    assert len(model.calls) == 1  # both copies in one call
+    assert "1. The Langstroth" in model.calls[0][0][-1].text and "2. Varroa" in model.calls[0][0][-1].text
+    assert own_hive in section.body  # its line passed the checks
+    assert mite in section.body  # a line that still copies leaves the original (it states facts)
+
+
+def test_a_copied_sentence_stating_none_of_the_sources_facts_is_left_out():
+    checker, evidence = checker_and_evidence()
+    source = "Beekeeping is a calm and rewarding hobby that anyone with a small garden can enjoy all summer."
+    checker = make_checker(
+        DraftRequest(topic="Keeping bees in a small garden"),
+        [Source(id=1, title="Bees", url="file://bees.md", text=SOURCE + source)],
+        [Passage(id=0, source_id=1, text=" ".join(SOURCE.splitlines()[2:]) + " " + source)],
+    )
+    text = f"{source} {GOOD}"
+    model = ScriptedChatModel(default_reply="no")  # every fix fails
+    section, notes = improve(context_for(model), checker, "Hives", Written([], text, text), 60, evidence, [])
+    assert source not in section.body and section.body.startswith(GOOD[:40])
+    assert any("pasted from a source" in note for note in notes)
+
+
+def test_a_section_opening_on_a_pronoun_is_sent_back_to_name_its_subject():
+    assert dangling_opening("They work by turning light into current [1]. More follows.") is not None
+    assert dangling_opening("This warranty covers the panel for 25 years.") is not None
+    assert dangling_opening("It is worth checking the roof first.") is None  # impersonal "it"
+    assert dangling_opening("Panels work in cloud. They still produce power.") is None
+    checker, evidence = checker_and_evidence()
+    text = "They are the mites behind most lost colonies, so keepers count them [1]. " + GOOD
+    named = "Varroa destructor mites are behind most lost colonies, so keepers count them [1]."
+    model = ScriptedChatModel(replies=[named])
+    section, _ = improve(context_for(model), checker, "Hives", Written([], text, text), 60, evidence, [])
+    assert "pronoun" in model.calls[0][0][-1].text
+    assert section.body.startswith(named)
 
 
 def test_evidence_the_section_left_out_is_asked_for_in_the_models_words_not_pasted():
