@@ -21,7 +21,9 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-## draft: write a post with the embedded model, e.g. make draft TOPIC="Sourdough for beginners"
+## draft: write a post with --model auto, e.g. make draft TOPIC="Sourdough for beginners": a Llama 3
+## already downloaded, else (online) the one recommended for this computer, pulled once with its
+## size and a progress bar, else (offline) the embedded model, saying so in one line
 draft: install
 	$(PY) cli.py draft "$(TOPIC)" $(ARGS)
 

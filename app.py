@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from backends.presets import format_size
 from core.errors import DraftsmithError, NoDraftYetError, RunNotFoundError
 from core.progress import ProgressView
 from core.request_limits import limits
@@ -35,6 +36,7 @@ STOP_HELP = "End now: the step in flight is cut short and the best finished roun
 PAGES = {"draft": "New draft", "history": "History"}
 POLL_SECONDS = 0.4
 MODEL_SOURCES: dict[session.ModelSource, str] = {
+    "auto": "Auto: Llama 3 when downloaded, else the embedded model",
     "embedded": "Embedded SmolLM2-135M (no setup)",
     "preset": "A model by name (Llama 3.2 1B/3B, 3.1 8B, …)",
     "path": "GGUF file on this computer",
@@ -53,11 +55,18 @@ def model_sidebar() -> session.ModelForm:
     """The model settings in the sidebar."""
     with st.sidebar:
         st.header("Model")
+        sources = list(MODEL_SOURCES)
         source = st.radio(
-            "Model source", list(MODEL_SOURCES), format_func=MODEL_SOURCES.__getitem__, key="model_source"
+            "Model source",
+            sources,
+            index=sources.index(session.default_source()),
+            format_func=MODEL_SOURCES.__getitem__,
+            key="model_source",
         )
         values: dict[str, str] = {}
-        if source == "preset":
+        if source == "auto":
+            st.caption(f"Drafts with {render.escape_markdown(session.auto_offer().model)}.")
+        elif source == "preset":
             values["preset"] = model_picker()
         elif source == "path":
             values["model_path"] = st.text_input(
@@ -83,7 +92,7 @@ def model_sidebar() -> session.ModelForm:
             )
         st.caption("Runs are saved in the folder named by `DRAFTSMITH_DATA_DIR` (default: your data folder).")
     return session.ModelForm(
-        source=source or "embedded",
+        source=source or session.default_source(),
         threads=int(threads) if threads is not None else None,
         temperature=temperature,
         **values,
@@ -91,22 +100,63 @@ def model_sidebar() -> session.ModelForm:
 
 
 def model_picker() -> str:
-    """The models by name (as ``cli.py models`` lists them), with a download button and progress."""
+    """The models by name (as ``cli.py models`` lists them, the recommended one first chosen),
+    with a download button and progress."""
     choices = session.model_choices()
-    name = st.selectbox("Model", list(choices), format_func=choices.__getitem__, key="model_preset")
+    values = list(choices)
+    recommended = next((i for i, label in enumerate(choices.values()) if session.RECOMMENDED in label), 0)
+    name = st.selectbox(
+        "Model", values, index=recommended, format_func=choices.__getitem__, key="model_preset"
+    )
     missing = bool(name) and choices[name].endswith("downloads on first use")
     if missing and st.button("Download now", key="download_model"):
-        bar = st.progress(0.0, text="Downloading…")
-
-        def show(done: int, total: int) -> None:
-            bar.progress(min(done / total, 1.0) if total else 0.0, text=f"Downloading… {done >> 20} MB")
-
         try:
-            session.download_model(name, show)
-            bar.progress(1.0, text="Downloaded")
+            download(name)
         except DraftsmithError as exc:
             st.error(str(exc))
     return name or ""
+
+
+def download(name: str) -> None:
+    """Download the model ``name`` now, with a progress bar (resumed where an earlier one stopped,
+    checked against the hub's sha256).
+
+    Raises:
+        DraftsmithError: one line naming the model and why it could not be downloaded.
+    """
+    bar = st.progress(0.0, text="Downloading…")
+
+    def show(done: int, total: int) -> None:
+        shown = f"{format_size(done)} of {format_size(total)}" if total else format_size(done)
+        bar.progress(min(done / total, 1.0) if total else 0.0, text=f"Downloading… {shown}")
+
+    session.download_model(name, show)
+    bar.progress(1.0, text="Downloaded")
+
+
+def auto_offer() -> None:
+    """With ``auto`` and the recommended Llama 3 not downloaded: say that the embedded model drafts
+    and offer the download (its size on the button); nothing is downloaded before the click."""
+    offer = session.auto_offer()
+    if offer.notice is None:
+        return
+    st.info(render.escape_markdown(offer.notice), icon=":material/download:")
+    if offer.download is None:
+        return
+    label = f"Download {offer.title} ({offer.size})"
+    if not st.button(label, key="download_auto", icon=":material/download:", type="primary"):
+        return
+    try:
+        download(offer.download)
+    except DraftsmithError as exc:
+        explained = explain(exc)
+        st.error(
+            render.escape_markdown(explained.message[:1].upper() + explained.message[1:])
+            + "\n\nThe next draft uses the embedded model; **Download** again resumes where this stopped.",
+            icon=":material/error:",
+        )
+    else:
+        st.success(f"{offer.title} is downloaded: the next draft uses it.", icon=":material/check:")
 
 
 def draft_form(busy: bool) -> tuple[session.RunForm, list[tuple[str, bytes]]] | None:
@@ -195,6 +245,8 @@ def draft_page(model_form: session.ModelForm) -> None:
     """The form, or a run's live progress (form folded below it), or its outcome (form below)."""
     show_notice()
     job: session.DraftJob | None = st.session_state.get(JOB)
+    if model_form.source == "auto" and (job is None or job.finished):
+        auto_offer()
     if job is None:
         new_draft(model_form, busy=False)
         return
@@ -401,11 +453,12 @@ def show_result(result: DraftResult, view: ProgressView | None = None) -> None:
     tabs = st.tabs([*labels, "Scores", "Sources", "Markdown"])
     with tabs[0], st.container(key="draft"):
         st.markdown(result.markdown)
+    grounded = bool(result.sources)
     for tab, record, previous in zip(tabs[1:], rounds, [None, *rounds], strict=False):
         with tab:
-            round_panel(record, previous)
+            round_panel(record, previous, grounded)
     with tabs[-3]:
-        scores_panel(rounds, result.request.threshold)
+        scores_panel(rounds, result.request.threshold, grounded)
     with tabs[-2]:
         sources_panel(result)
     with tabs[-1]:
@@ -441,12 +494,14 @@ def result_banners(result: DraftResult) -> None:
         st.caption(f"Rounds ended: {render.escape_markdown(str(reason))}.")
 
 
-def scores_panel(rounds: list[RoundRecord], threshold: float) -> None:
+def scores_panel(rounds: list[RoundRecord], threshold: float, grounded: bool = False) -> None:
     """The score chart with the labelled threshold, the scores and the measured signals per round."""
     st.altair_chart(render.score_chart(rounds, threshold), width="stretch")
     st.dataframe(render.score_table(rounds), hide_index=True)
     st.markdown("**Measured signals per round**")
-    st.dataframe(render.signal_table(rounds), hide_index=True)
+    st.dataframe(render.signal_table(rounds, grounded), hide_index=True)
+    if grounded:
+        st.caption(render.escape_markdown(render.COVERAGE_HELP))
 
 
 def sources_panel(result: DraftResult) -> None:
@@ -461,7 +516,7 @@ def sources_panel(result: DraftResult) -> None:
         )
 
 
-def round_panel(record: RoundRecord, previous: RoundRecord | None) -> None:
+def round_panel(record: RoundRecord, previous: RoundRecord | None, grounded: bool = False) -> None:
     """A round's critique, what the writer worked on, and a redline against the last round."""
     critique = record.critique
     before = previous.critique.overall if previous else None
@@ -478,7 +533,9 @@ def round_panel(record: RoundRecord, previous: RoundRecord | None) -> None:
         st.markdown(f"**The writer worked on** (round {previous.round}'s critique)\n\n{worked_on}")
     left, right = st.columns(2)
     left.dataframe(render.rubric_rows(record), hide_index=True)
-    right.dataframe(render.metric_rows(record), hide_index=True)
+    right.dataframe(render.metric_rows(record, grounded), hide_index=True)
+    if grounded:
+        right.caption(render.escape_markdown(render.COVERAGE_HELP))
     if critique.fallback:
         st.caption("The critic's reply was unusable, so a safe default score ended the loop.")
     if critique.issues:

@@ -77,10 +77,10 @@ def pick_model(
         small = llama_presets()[0]
         free = format_size(machine.free_ram or 0)
         reason = f"{small.name} needs {format_size(small.ram_bytes())} of free memory and {free} is free"
-    elif not pull:
-        reason = f"{wanted.name} is not downloaded yet"
     elif hub_offline():
         reason = "offline mode is on (HF_HUB_OFFLINE)"
+    elif not pull:
+        reason = f"{wanted.name} is not downloaded yet"
     else:
         try:
             return AutoPick(wanted, _pull(wanted, timeout, on_start, tqdm_class), wanted, pulled=True)

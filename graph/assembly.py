@@ -42,6 +42,7 @@ class RunParts:
     model: BaseChatModel
     search: SearchTool
     writing: WritingMode = "extractive"
+    model_settings: Settings | None = None  # what the model was built from, auto resolved (None: injected)
 
 
 def assemble(
@@ -60,8 +61,10 @@ def assemble(
         ModelFileError: the model file cannot be found or loaded.
     """
     search = search if search is not None else search_tool(request, settings)
-    model = model if model is not None else chat_model(settings)
-    return RunParts(model, search, decide_writing(model, settings.writing))
+    built = None
+    if model is None:
+        model, built = built_model(settings)
+    return RunParts(model, search, decide_writing(model, settings.writing), built)
 
 
 def server_parts(settings: Settings) -> RunParts:
@@ -79,12 +82,18 @@ def chat_model(settings: Settings, *, pull: bool = True) -> BaseChatModel:
     notices go to this module's logger, for the front ends that do not word their own (batch,
     LangGraph server, notebook).
     """
+    return built_model(settings, pull=pull)[0]
+
+
+def built_model(settings: Settings, *, pull: bool = True) -> tuple[BaseChatModel, Settings]:
+    """:func:`chat_model` and the settings it was built from (``auto`` resolved to one model),
+    which a run records so that its history names the model it drafted with."""
     from backends import factory  # late: loading it sets llama.cpp's thread wait policy
 
     choice = choose_model(settings, pull=pull, on_start=lambda line: logger.warning("%s", line))
     if choice.notice():
         logger.warning("%s", choice.notice())
-    return factory.make_chat_model(choice.settings)
+    return factory.make_chat_model(choice.settings), choice.settings
 
 
 @dataclass(frozen=True)

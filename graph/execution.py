@@ -63,7 +63,10 @@ class RunExecution:
 
     def execute(self, request: DraftRequest, graph_input: Any) -> Iterator[Event]:
         """Yield the run's events; the run index records how the run ended, even on a failure."""
-        model_settings = self.settings.model_dump(mode="json", include=set(MODEL_SETTINGS))
+        # The model it drafts with: auto as resolved when the model was built here (the label History
+        # and load_result give it), else the settings as given with the injected model.
+        used = self.parts.model_settings or self.settings
+        model_settings = used.model_dump(mode="json", include=set(MODEL_SETTINGS))
         with open_run_index(self.settings.data_dir) as index:
             index.start(self.run_id, request.topic, model_settings)
             with RunLog(self.settings.data_dir, self.run_id) as log:

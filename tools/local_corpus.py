@@ -22,6 +22,12 @@ HTML_SUFFIXES = frozenset({".html", ".htm"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
 _HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+")
+_FRONT_MATTER_RE = re.compile(
+    r"\A(?P<fence>---|\+\+\+)[ \t]*\r?\n(?P<meta>.*?)^(?:(?P=fence)|\.\.\.)[ \t]*(?:\r?\n|\Z)",
+    re.DOTALL | re.MULTILINE,
+)
+_FRONT_KEY_RE = re.compile(r"[\w-]+\s*[:=]")
+_FRONT_TITLE_RE = re.compile(r"^title\s*[:=]\s*(.+?)\s*$", re.MULTILINE | re.IGNORECASE)
 _SNIFF_BYTES = 8192
 
 
@@ -54,8 +60,25 @@ def read_source_file(path: Path, max_bytes: int) -> tuple[str, str]:
     if path.suffix.lower() in HTML_SUFFIXES:
         title, text = html_to_text(content)
         return title or fallback_title, text
-    heading = _HEADING_RE.search(content) if path.suffix.lower() in {".md", ".markdown"} else None
-    return (heading.group(1) if heading else fallback_title), normalise_paragraphs(content)
+    if path.suffix.lower() not in {".md", ".markdown"}:
+        return fallback_title, normalise_paragraphs(content)
+    meta_title, content = split_front_matter(content)
+    heading = _HEADING_RE.search(content)
+    return meta_title or (heading.group(1) if heading else fallback_title), normalise_paragraphs(content)
+
+
+def split_front_matter(content: str) -> tuple[str, str]:
+    """``(title, body)`` of a Markdown note that starts with YAML (``---``) or TOML (``+++``) front
+    matter, as static-site generators and note apps write it; ``("", content)`` without one.
+
+    The front matter is data about the note (its date, tags, author), not what it says: left in,
+    it would be quoted as a fact and measured as evidence (a date's numbers the post never states).
+    """
+    match = _FRONT_MATTER_RE.match(content)
+    if match is None or not _FRONT_KEY_RE.match(match.group("meta").lstrip()):  # a rule, then prose
+        return "", content
+    title = _FRONT_TITLE_RE.search(match.group("meta"))
+    return (title.group(1).strip().strip("\"'").strip() if title else ""), content[match.end() :]
 
 
 def split_paragraphs(text: str, max_chars: int) -> list[str]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-_SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "math"})
+# Not the page's text: code, and the site's menus and footers (a saved blog post's "Home | About",
+# "Copyright 2024 …": names and numbers a post should not be measured against).
+_SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "math", "nav", "footer"})
 _BLOCK_TAGS = frozenset(
     {
         "p", "div", "br", "li", "ul", "ol", "section", "article", "header", "footer", "main", "aside",
@@ -52,7 +54,8 @@ class _TextCollector(HTMLParser):
 def html_to_text(html: str) -> tuple[str, str]:
     """Convert HTML to plain text with paragraphs separated by blank lines.
 
-    Scripts, styles and other non-text elements are dropped; nothing is executed or fetched.
+    Scripts, styles, other non-text elements and the site's menus and footers are dropped;
+    nothing is executed or fetched.
 
     Args:
         html: The page source.

@@ -133,7 +133,7 @@ def resume_choice(run_id: str, form: session.ModelForm) -> ResumeChoice:
     stored = info.model_settings if info else {}
     original = model_and_server(stored) if stored else "the model it was started with"
     try:
-        chosen = model_settings_of(session.settings_from(form))
+        chosen = model_settings_of(session.resolve_auto(session.settings_from(form)))
     except DraftsmithError as exc:
         return ResumeChoice(f"the sidebar's model, which is not usable yet ({exc})", original, False)
     same = bool(stored) and all(chosen.get(key) == stored.get(key) for key in MODEL_SETTINGS)
@@ -164,7 +164,7 @@ def prepare_resume(
     data_dir = load_settings().data_dir
     info = stored_info(data_dir, run_id)
     if form is not None:
-        settings = session.settings_from(form)
+        settings = session.resolve_auto(session.settings_from(form))
     else:
         settings = resume_settings(info.model_settings if info else {}, api_key)
     request = run_snapshot(run_id, settings).values["request"]

@@ -71,12 +71,13 @@ def rubric_rows(record: RoundRecord) -> list[dict[str, Any]]:
     return [{"criterion": name.capitalize(), "score": score(scores[name])} for name in RUBRIC]
 
 
-def metric_rows(record: RoundRecord) -> list[dict[str, Any]]:
-    """The objective measurements of one round's draft, as label/value rows."""
+def metric_rows(record: RoundRecord, grounded: bool = False) -> list[dict[str, Any]]:
+    """The objective measurements of one round's draft, as label/value rows (``grounded``: the
+    run had sources)."""
     metrics = record.critique.metrics
     support = metrics.citation_support
     return [
-        *signal_rows(record),
+        *signal_rows(record, grounded),
         {"measure": "Words", "value": str(metrics.words)},
         {"measure": "Sections", "value": str(metrics.sections)},
         {"measure": "Citations supported", "value": "n/a" if support is None else f"{support:.0%}"},
@@ -85,14 +86,26 @@ def metric_rows(record: RoundRecord) -> list[dict[str, Any]]:
     ]
 
 
-def signal_rows(record: RoundRecord) -> list[dict[str, str]]:
-    """The measured signals that steer the rounds: coverage and unsupported specifics (when the
-    critic measures them), repetition, length against the target, citations."""
+COVERAGE = "Source names & numbers stated"
+COVERAGE_HELP = (
+    f"{COVERAGE}: the share of the names, numbers and quotes in the source passages planned for "
+    "the sections that the draft states (its facts, not its citations: a sentence can cite a "
+    "note and state none of them)."
+)
+NOTHING_TO_COVER = "no names or numbers to cover"
+
+
+def signal_rows(record: RoundRecord, grounded: bool = False) -> list[dict[str, str]]:
+    """The measured signals that steer the rounds: coverage (of a run with sources: ``grounded``)
+    and unsupported specifics (when the critic measures them), repetition, length against the
+    target, citations."""
     metrics = record.critique.metrics
     rows: list[dict[str, str]] = []
     coverage = getattr(metrics, "coverage", None)
     if coverage is not None:
-        rows.append({"measure": "Evidence covered", "value": f"{coverage:.0%}"})
+        rows.append({"measure": COVERAGE, "value": f"{coverage:.0%}"})
+    elif grounded:  # the planned passages hold no names, numbers or quotes: nothing to measure
+        rows.append({"measure": COVERAGE, "value": NOTHING_TO_COVER})
     unsupported = getattr(metrics, "unsupported_specifics", None)
     if unsupported is not None:
         rows.append({"measure": "Unsupported specifics", "value": str(len(unsupported))})
@@ -104,12 +117,12 @@ def signal_rows(record: RoundRecord) -> list[dict[str, str]]:
     return rows
 
 
-def signal_table(rounds: Sequence[RoundRecord]) -> list[dict[str, str]]:
+def signal_table(rounds: Sequence[RoundRecord], grounded: bool = False) -> list[dict[str, str]]:
     """The measured signals of every round side by side, one row per round."""
     table = []
     for record in sorted(rounds, key=lambda r: r.round):
         row = {"round": str(record.round), "overall": score(record.critique.overall)}
-        row.update({item["measure"]: item["value"] for item in signal_rows(record)})
+        row.update({item["measure"]: item["value"] for item in signal_rows(record, grounded)})
         table.append(row)
     return table
 

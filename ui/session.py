@@ -39,6 +39,7 @@ from ui.live import LIVE, RunGate
 ModelSource = Literal["auto", "embedded", "preset", "path", "hub", "openai"]
 JobState = Literal["starting", "queued", "running", "finished"]
 SOURCE_SUFFIXES: tuple[str, ...] = tuple(sorted(SUPPORTED_SUFFIXES))
+RECOMMENDED = "recommended for this computer"
 
 log = logging.getLogger("draftsmith.ui")
 
@@ -47,7 +48,7 @@ log = logging.getLogger("draftsmith.ui")
 class ModelForm:
     """The sidebar's model settings as typed by the user (empty string = not given)."""
 
-    source: ModelSource = "embedded"
+    source: ModelSource = "auto"
     preset: str = ""
     model_path: str = ""
     hf_repo: str = ""
@@ -96,8 +97,8 @@ def settings_from(form: ModelForm) -> Settings:
     from backends.model_files import model_overrides
 
     overrides: dict[str, Any] = {"n_threads": form.threads, "temperature": form.temperature}
-    if form.source == "embedded":  # "auto" is the settings' default: a Llama 3 if downloaded
-        overrides["model"] = "embedded"
+    if form.source in ("auto", "embedded"):  # the sidebar's choice wins over DRAFTSMITH_MODEL
+        overrides["model"] = form.source
     elif form.source == "preset":
         overrides |= model_overrides(_required(form.preset, "model", "pick a model from the list"))
     elif form.source == "path":
@@ -115,6 +116,68 @@ def settings_from(form: ModelForm) -> Settings:
     return load_settings(**overrides)
 
 
+def default_source() -> ModelSource:
+    """The sidebar's first choice: ``auto``, as everywhere else, unless ``DRAFTSMITH_MODEL=embedded``
+    turned it off."""
+    return "embedded" if load_settings().model == "embedded" else "auto"
+
+
+def resolve_auto(settings: Settings) -> Settings:
+    """Settings with ``auto`` resolved to one model without downloading anything: a Llama 3 in the
+    hub cache, else the embedded model (other settings pass unchanged). No network call."""
+    from graph.assembly import choose_model
+
+    return choose_model(settings, pull=False).settings
+
+
+@dataclass(frozen=True)
+class AutoOffer:
+    """What ``auto`` drafts with now, and what the page offers before anything is downloaded.
+
+    Attributes:
+        model: the model the next draft uses, in words (``llama3.2-1b (Llama 3.2 1B …)``).
+        notice: one line when it is the embedded model instead of Llama 3 (None otherwise).
+        download: the recommended Llama 3 model to offer for download (None: nothing to offer,
+            e.g. offline or not enough memory).
+        title: its name in words (``Llama 3.2 1B Instruct``).
+        size: the download's size as shown on its button (``0.81 GB``).
+    """
+
+    model: str
+    notice: str | None = None
+    download: str | None = None
+    title: str = ""
+    size: str = ""
+
+
+def auto_offer() -> AutoOffer:
+    """Ask ``auto`` what it would draft with, without downloading (``choose_model(pull=False)``:
+    the hub cache and this computer's memory and cores, no network call)."""
+    from backends.model_pull import hub_offline
+    from backends.presets import format_size
+    from graph.assembly import EMBEDDED_TITLE, PULL_COMMAND, choose_model
+
+    pick = choose_model(load_settings(model="auto"), pull=False).pick
+    if pick is None or pick.fallback is None:
+        return AutoOffer(f"{pick.preset.name} ({pick.preset.title})" if pick else "the model in the settings")
+    embedded = f"the embedded {EMBEDDED_TITLE}"
+    wanted = pick.recommended
+    if wanted is None:  # not even the smallest Llama 3 fits in free memory
+        return AutoOffer(embedded, f"Drafting on {embedded}, not Llama 3: {pick.fallback}")
+    size, title = format_size(wanted.size_bytes), wanted.title.removesuffix(" Q4_K_M")
+    if hub_offline():
+        return AutoOffer(
+            embedded,
+            f"Drafting on {embedded}, not Llama 3: {pick.fallback}; to get {title} ({size}), reload "
+            f"this page online without HF_HUB_OFFLINE and download it, or run {PULL_COMMAND} {wanted.name}",
+        )
+    notice = (
+        f"Drafting on {embedded}; {title} ({size}) is recommended for this computer and is not "
+        "downloaded yet: download it once, later drafts use it, offline too"
+    )
+    return AutoOffer(embedded, notice, wanted.name, title, size)
+
+
 def model_choices() -> dict[str, str]:
     """The models the picker offers, as in ``cli.py models``: value (a preset name, or the path
     of another GGUF in the hub cache) -> label with size, RAM need and whether it is local."""
@@ -125,7 +188,7 @@ def model_choices() -> dict[str, str]:
     for entry in list_models():
         value = entry.name if entry.ram_bytes else str(entry.path)
         need = f", needs {format_size(entry.ram_bytes)} RAM" if entry.ram_bytes else ""
-        where = (" - recommended for this computer" if entry.recommended else "") + (
+        where = (f" - {RECOMMENDED}" if entry.recommended else "") + (
             "" if entry.path else " - downloads on first use"
         )
         choices[value] = f"{entry.name}: {entry.title} ({format_size(entry.size_bytes)}{need}){where}"
@@ -172,9 +235,7 @@ def chat_model_for(settings: Settings) -> BaseChatModel:
     Raises:
         ModelFileError: the model file cannot be found or loaded.
     """
-    from graph.assembly import choose_model
-
-    settings = choose_model(settings, pull=False).settings  # auto never downloads: the page asks first
+    settings = resolve_auto(settings)  # auto never downloads: the page asks first
     return _shared_model(model_cache_key(settings), settings)
 
 
@@ -244,7 +305,7 @@ def prepare_run(form: RunForm, model_form: ModelForm, uploads: Sequence[tuple[st
     sources_dir = save_uploads(uploads, uploads_folder(run_id))
     try:
         request = request_from(form, sources_dir)
-        settings = settings_from(model_form)
+        settings = resolve_auto(settings_from(model_form))  # the run records the model it drafts with
         search = search_for(request, settings)
         model = chat_model_for(settings)
     except BaseException:

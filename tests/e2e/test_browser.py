@@ -59,7 +59,14 @@ def server(tmp_path_factory) -> Iterator[str]:
     """The app on a free localhost port, shared by this module's tests; its log is printed."""
     tmp_path = tmp_path_factory.mktemp("server")
     port = free_port()
-    env = {**os.environ, "DRAFTSMITH_DATA_DIR": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1"}
+    # The embedded model whatever the hub cache holds (this module-scoped server starts before the
+    # per-test fixture that pins it for the rest of the suite): auto is the page's default.
+    env = {
+        **os.environ,
+        "DRAFTSMITH_DATA_DIR": str(tmp_path / "data"),
+        "DRAFTSMITH_MODEL": "embedded",
+        "PYTHONUNBUFFERED": "1",
+    }
     log_path = tmp_path / "streamlit.log"
     address = ["--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true"]
     quiet = ["--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]

@@ -192,6 +192,9 @@ def test_uploaded_notes_are_searched_and_listed_as_sources(team):
     assert not at.error
     sources = at.tabs[-2].markdown[0].value
     assert sources.startswith("1. Starter care") and "starter.md" in sources
+    measures = dict(at.tabs[1].dataframe[1].value.itertuples(index=False))
+    assert measures["Source names & numbers stated"] == "no names or numbers to cover"  # not "0%"
+    assert any("names, numbers and quotes" in shown(c.value) for c in at.tabs[1].caption)
     folder = Path(at.session_state["draftsmith_job"].prepared.sources_dir)
     assert not folder.exists()  # the temporary copy is gone once the run ends
 

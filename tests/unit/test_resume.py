@@ -210,3 +210,26 @@ def test_a_run_killed_after_its_last_checkpoint_but_before_its_record_was_closed
     index.connection.close()
     with pytest.raises(BadInputError, match="already finished"):
         resume(team, settings, run_id)
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_a_stored_run_names_the_model_auto_drafted_with(settings, tmp_path, monkeypatch, cached):
+    """``auto`` resolved where the model is built (a notebook's or the API's run): History and
+    ``load_result`` name the Llama 3 file it drafted with, or the embedded one it fell back to."""
+    from backends import auto_model, factory
+    from backends.model_files import EMBEDDED_FILE
+    from backends.presets import GB, Machine, find_preset
+    from tests.unit.test_presets import fake_hub_file
+
+    llama = find_preset("llama3.2-1b")
+    monkeypatch.delenv("DRAFTSMITH_MODEL", raising=False)  # auto, as a user gets it
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    if cached:
+        fake_hub_file(tmp_path / "hub", llama.repo, llama.filename)
+    monkeypatch.setattr(auto_model, "this_machine", lambda: Machine(free_ram=6 * GB, cores=2))
+    team, built = FakeTeam(critic_scores=[7]), []
+    monkeypatch.setattr(factory, "make_chat_model", lambda chosen: built.append(chosen) or team.model)
+    request = DraftRequest(topic="Brewing tea at home", search="off", rounds=1)
+    done = list(stream_draft(request, load_settings(data_dir=tmp_path), search=NoSearch()))[-1]
+    assert built[0].model == ("auto" if cached else "embedded")
+    assert load_result(done.result.run_id, settings).model == (llama.filename if cached else EMBEDDED_FILE)

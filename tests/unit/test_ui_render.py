@@ -126,10 +126,20 @@ def test_measured_signals_include_coverage_and_unsupported_specifics_once_measur
         update={"coverage": 0.42, "unsupported_specifics": ["1987", "Dr. Smith"]}
     )
     rows = {row["measure"]: row["value"] for row in render.signal_rows(measured)}
-    assert rows["Evidence covered"] == "42%" and rows["Unsupported specifics"] == "2"
+    assert rows["Source names & numbers stated"] == "42%" and rows["Unsupported specifics"] == "2"
     assert render.unsupported_specifics(measured) == ["1987", "Dr. Smith"]
     [row] = render.signal_table([measured])
-    assert row["round"] == "1" and row["Evidence covered"] == "42%"
+    assert row["round"] == "1" and row["Source names & numbers stated"] == "42%"
+
+
+def test_coverage_says_what_it_measures_and_when_there_is_nothing_to_cover():
+    nothing = record(1, 4.0)  # coverage None: the planned passages hold no names or numbers
+    rows = {row["measure"]: row["value"] for row in render.signal_rows(nothing, grounded=True)}
+    assert rows["Source names & numbers stated"] == "no names or numbers to cover"
+    assert "Source names & numbers stated" not in {row["measure"] for row in render.signal_rows(nothing)}
+    [row] = render.signal_table([nothing], grounded=True)
+    assert row["Source names & numbers stated"] == "no names or numbers to cover"
+    assert "names, numbers and quotes" in render.COVERAGE_HELP and "citations" in render.COVERAGE_HELP
 
 
 def test_the_weakest_rubric_items_explain_a_score_without_issues():
