@@ -13,10 +13,13 @@ Exit codes: 0 success, 2 bad input, 1 runtime failure (details in the log file i
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import time
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -232,7 +235,9 @@ def run_draft(args: argparse.Namespace) -> int:
     settings = settings_from(args, resolve=False)
     search = search_tool(request, settings)  # a bad notes folder fails before a model download
     settings = resolve_model(settings)
-    return drive(lambda: stream_draft(request, settings, search=search), settings, args)
+    return drive(
+        lambda stop: stream_draft(request, settings, search=search, should_stop=stop), settings, args
+    )
 
 
 def run_resume(args: argparse.Namespace) -> int:
@@ -249,7 +254,12 @@ def run_resume(args: argparse.Namespace) -> int:
         go, answer = answer_pause(pause, args.run_id)
         if not go:
             return 0
-    return drive(lambda: resume_draft(args.run_id, settings, answer=answer), settings, args, args.run_id)
+    return drive(
+        lambda stop: resume_draft(args.run_id, settings, answer=answer, should_stop=stop),
+        settings,
+        args,
+        args.run_id,
+    )
 
 
 def run_batch(args: argparse.Namespace) -> int:
@@ -393,19 +403,47 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def drive(start: Any, settings: Settings, args: argparse.Namespace, run_id: str | None = None) -> int:
-    """Render a run's events; answer pauses at the terminal and continue; write the result.
+@contextmanager
+def stop_on_ctrl_c() -> Iterator[Callable[[], bool]]:
+    """For the block, Ctrl-C also tells the run to stop (the stop check yielded), so the step in
+    flight ends at once (a generation is cut, in process or on a server) instead of running to
+    its end while the interrupt waits for it; the ``KeyboardInterrupt`` is raised as before."""
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+    pressed = threading.Event()
 
-    Ctrl-C becomes ``RunInterrupted`` naming the run, once its id is known.
+    def interrupt(signum: int, frame: Any) -> None:
+        pressed.set()
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield pressed.is_set
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def drive(
+    start: Callable[[Callable[[], bool]], Iterator[Any]],
+    settings: Settings,
+    args: argparse.Namespace,
+    run_id: str | None = None,
+) -> int:
+    """Render a run's events (``start(should_stop)`` begins them); answer pauses at the terminal
+    and continue; write the result.
+
+    Ctrl-C stops the step in flight and becomes ``RunInterrupted`` naming the run, once its id is
+    known.
     """
     from graph.runner import resume_draft
     from terminal import NullProgress, Progress, answer_pause
 
     progress = NullProgress() if args.quiet else Progress()
     result: DraftResult | None = None
-    events: Iterator[Any] = start()
     try:
-        with progress:
+        with stop_on_ctrl_c() as interrupted, progress:
+            events: Iterator[Any] = start(interrupted)
             while True:
                 pause = None
                 for event in events:
@@ -422,7 +460,7 @@ def drive(start: Any, settings: Settings, args: argparse.Namespace, run_id: str 
                 go, answer = answer_pause(pause.pause, pause.run_id)
                 if not go:
                     return 0
-                events = resume_draft(pause.run_id, settings, answer=answer)
+                events = resume_draft(pause.run_id, settings, answer=answer, should_stop=interrupted)
     except KeyboardInterrupt:
         if run_id is None:
             raise

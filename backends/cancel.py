@@ -1,7 +1,9 @@
 """Cooperative cancellation of a generation that is already running.
 
 The graph sets a stop check for the duration of each agent step; the in-process llama.cpp
-adapter polls it after every token and ends the call with ``GenerationCancelled``.
+adapter polls it after every token, and the OpenAI-compatible client (``backends.openai_compat``)
+from a watcher thread that closes the call's connection; both end the call with
+``GenerationCancelled``.
 """
 
 from __future__ import annotations

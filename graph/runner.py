@@ -60,8 +60,9 @@ def stream_draft(
         search: injected search tool; default: built from ``request.search`` and ``settings``.
         run_id: checkpoint thread id; default: a new id.
         checkpointer: default: the SQLite run store in ``settings.data_dir``.
-        should_stop: polled between events; when it returns True the run stops cleanly and
-            ``Done`` carries the best finished round with status ``"stopped"``.
+        should_stop: polled before each step and while a model call runs (it may be called
+            from another thread); when it returns True the call in flight is cut, the run stops
+            cleanly and ``Done`` carries the best finished round with status ``"stopped"``.
 
     Raises:
         DraftsmithError: bad input (exit code 2) or a runtime failure (exit code 1), one line each.
