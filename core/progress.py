@@ -41,7 +41,8 @@ _ECHOED_PROMPT = re.compile(
     r"reply with the edited text|cut filler|you are the|write in the voice|support claims with|"
     r"no sources are available|keep the facts|state only facts|open with what makes|its evidence, quoted|"
     r"explain it to|earlier sections covered|sum up the main idea|keep everything else|"
-    r"rewrite it as one sentence|say the same thing in your own words|write one or two sentences)",
+    r"rewrite it as one sentence|say the same thing in your own words|say each one again in your own words|"
+    r"write one or two sentences)",
     re.IGNORECASE,
 )
 _LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s")
