@@ -19,8 +19,6 @@ from backends.model_files import resolve_model_file
 from core.errors import ModelFileError
 from core.settings import Settings
 
-set_wait_policy()  # before anything imports llama_cpp: libgomp reads it once, when it loads
-
 _LOAD_LOCK = threading.Lock()
 _TUNERS: weakref.WeakKeyDictionary[Any, ThreadTuner] = weakref.WeakKeyDictionary()
 
@@ -108,6 +106,8 @@ def _load_llama_cached(
     chat_format: str | None,
     flash_attn: bool,
 ) -> Any:
+    # Here, not at import: this is where the process first imports llama_cpp (every other import
+    # of it works on a model loaded here), and libgomp reads its wait knobs once, when it loads.
     set_wait_policy()
     from llama_cpp import Llama
 

@@ -88,7 +88,7 @@ def chat_model(settings: Settings, *, pull: bool = True) -> BaseChatModel:
 def built_model(settings: Settings, *, pull: bool = True) -> tuple[BaseChatModel, Settings]:
     """:func:`chat_model` and the settings it was built from (``auto`` resolved to one model),
     which a run records so that its history names the model it drafted with."""
-    from backends import factory  # late: loading it sets llama.cpp's thread wait policy
+    from backends import factory  # late: the model adapters (numpy too) load only when a model is built
 
     choice = choose_model(settings, pull=pull, on_start=lambda line: logger.warning("%s", line))
     if choice.notice():

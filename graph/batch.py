@@ -1,4 +1,8 @@
-"""Batch drafting: many topics, each its own checkpointed run; a failed topic never stops the others."""
+"""Batch drafting: many topics, each its own checkpointed run; a failed topic never stops the others.
+
+It returns each topic's result and writes no file: the front end publishes the posts (the
+command line writes ``<out>/<slug>.md`` as each topic ends, through ``on_outcome``).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,13 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ValidationError
 
 from core.errors import DraftsmithError
+from core.result import DraftResult
 from core.settings import Settings, describe_validation_error
 from core.state import DraftRequest
 from graph import assembly
@@ -26,9 +30,9 @@ class BatchOutcome(BaseModel):
     status: Literal["done", "failed"]
     seconds: float = 0.0
     score: float | None = None
-    path: str | None = None
     run_id: str | None = None
     error: str | None = None
+    result: DraftResult | None = None  # the draft of a topic that is done, for the front end to publish
 
 
 def read_topics(text: str) -> list[tuple[int, str]]:
@@ -44,23 +48,23 @@ def run_batch(
     topics: list[tuple[int, str]],
     options: dict[str, Any],
     settings: Settings,
-    out_dir: Path,
     concurrency: int = 1,
     chat_model: BaseChatModel | None = None,
     on_outcome: Callable[[BatchOutcome], None] | None = None,
 ) -> list[BatchOutcome]:
-    """Draft every topic and write ``<out_dir>/<slug>.md``; return one outcome per topic, in order.
+    """Draft every topic; return one outcome per topic, in order.
 
-    With the in-process backend runs queue on the one model, so ``concurrency`` is capped at 1;
-    with an OpenAI-compatible server up to ``concurrency`` runs go at once.
+    ``on_outcome`` gets each outcome as soon as its topic ends, one call at a time (never two at
+    once), so a front end can publish the post there. With the in-process backend runs queue on
+    the one model, so ``concurrency`` is capped at 1; with an OpenAI-compatible server up to
+    ``concurrency`` runs go at once.
     """
     model = chat_model if chat_model is not None else assembly.chat_model(settings)
     workers = concurrency if settings.backend == "openai" or chat_model is not None else 1
-    used_names: set[str] = set()
     lock = threading.Lock()
 
     def one(item: tuple[int, str]) -> BatchOutcome:
-        outcome = draft_one(item, options, settings, model, out_dir, used_names, lock)
+        outcome = draft_one(item, options, settings, model)
         if on_outcome is not None:
             with lock:
                 on_outcome(outcome)
@@ -75,12 +79,8 @@ def draft_one(
     options: dict[str, Any],
     settings: Settings,
     model: BaseChatModel,
-    out_dir: Path,
-    used_names: set[str],
-    lock: threading.Lock,
 ) -> BatchOutcome:
     """Draft one topic; every failure becomes an outcome with a one-line error."""
-    from exports import to_markdown, write_atomically
     from graph.runner import draft
 
     line, topic = item
@@ -88,18 +88,14 @@ def draft_one(
     try:
         request = DraftRequest(topic=topic, **options)
         result = draft(request, settings, chat_model=model)
-        with lock:
-            name = unique_name(result.packaging.slug, used_names)
-        path = out_dir / f"{name}.md"
-        write_atomically(path, to_markdown(result))
         return BatchOutcome(
             line=line,
             topic=topic,
             status="done",
             seconds=round(time.monotonic() - started, 1),
             score=result.score,
-            path=str(path),
             run_id=result.run_id,
+            result=result,
         )
     except ValidationError as exc:
         error = describe_validation_error(exc)
@@ -110,13 +106,3 @@ def draft_one(
     return BatchOutcome(
         line=line, topic=topic, status="failed", seconds=round(time.monotonic() - started, 1), error=error
     )
-
-
-def unique_name(slug: str, used: set[str]) -> str:
-    """``slug``, or ``slug-2``, ``slug-3``… when two topics get the same title."""
-    name, number = slug, 1
-    while name in used:
-        number += 1
-        name = f"{slug}-{number}"
-    used.add(name)
-    return name

@@ -83,12 +83,16 @@ def _revalidated(value: Any) -> Any:
 
 
 def serializer() -> JsonPlusSerializer:
-    """Checkpoint serialiser that may restore our own state schemas, and nothing else custom."""
+    """Checkpoint serialiser that may restore our own state schemas, and nothing else custom.
+
+    Checkpoints written before the schemas moved to ``core/`` name ``graph.state``: that name is
+    made an alias of ``core.state`` here, before the first checkpoint is read, not at import.
+    """
+    sys.modules.setdefault(LEGACY_STATE_MODULE, state_schemas)
     return StateSerializer(allowed_msgpack_modules=state_types())
 
 
 LEGACY_STATE_MODULE = "graph.state"  # where the schemas lived before core/; old checkpoints name it
-sys.modules.setdefault(LEGACY_STATE_MODULE, state_schemas)
 
 
 def state_types() -> list[tuple[str, str]]:

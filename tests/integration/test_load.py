@@ -19,7 +19,9 @@ from core.state import DraftRequest
 from graph.runner import draft
 from tests.servers import ROOT, cli_command, cli_env, cli_options, openai_backend
 from tools.base import NoSearch
-from ui import session
+from ui.web import session
+from ui.web.job import DraftJob
+from ui.web.live import RunGate
 
 pytestmark = pytest.mark.integration
 SMALL = {"rounds": 1, "search": "off", "words": 150}
@@ -102,12 +104,12 @@ def test_two_ui_sessions_and_a_notebook_share_one_model_while_a_cli_run_goes(tmp
     cli_thread.start()
 
     settings = load_settings(data_dir=tmp_path / "sessions")
-    gate = session.RunGate()  # the UI's gate: one run at a time per server process
+    gate = RunGate()  # the UI's gate: one run at a time per server process
 
-    def job(topic: str) -> session.DraftJob:
+    def job(topic: str) -> DraftJob:
         request = session.request_from(session.RunForm(topic=topic, **SMALL))  # type: ignore[arg-type]
         prepared = session.PreparedRun(request, settings, shared_model, NoSearch(), time.monotonic())
-        return session.DraftJob(prepared, gate).start()
+        return DraftJob(prepared, gate).start()
 
     first = job(TOPICS[0])
     while first.state != "running":

@@ -15,8 +15,9 @@ from streamlit.testing.v1 import AppTest
 from core.errors import RunNotFoundError
 from tests.team import FakeTeam, agent_of
 from tools.base import SearchReport
-from ui import session
-from ui.live import LIVE
+from ui.web import session
+from ui.web.job import DraftJob
+from ui.web.live import LIVE
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 60
@@ -335,7 +336,7 @@ def test_delete_asks_first_then_removes_the_run_and_its_checkpoints(team, data_d
 
 def test_a_run_stopped_before_its_first_round_offers_resume_not_a_command(team, monkeypatch):
     with monkeypatch.context() as patch:
-        patch.setattr(session.DraftJob, "should_stop", lambda self: True)
+        patch.setattr(DraftJob, "should_stop", lambda self: True)
         at = submit(page(), rounds=2)
     assert "stopped before its first draft was scored" in texts(at)
     assert "cli.py" not in texts(at) and "**Resume** continues from its last finished step" in texts(at)

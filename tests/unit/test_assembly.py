@@ -13,8 +13,9 @@ from core.state import DraftRequest
 from graph import assembly, batch
 from tests.team import FakeTeam
 from tools.base import NoSearch
-from ui import history, session
-from ui.session import ModelForm, RunForm
+from ui.web import history, session
+from ui.web.models import ModelForm
+from ui.web.session import RunForm
 
 SEARCH_ENV = {
     "DRAFTSMITH_SEARCH_CACHE": "false",
@@ -89,7 +90,7 @@ def test_a_bad_server_search_mode_is_one_line_bad_input(monkeypatch):
 
 def test_a_batch_builds_its_one_model_and_each_topic_its_search_through_the_same_path(built, tmp_path):
     topics = [(1, "Brewing tea at home"), (2, "Growing basil indoors")]
-    outcomes = batch.run_batch(topics, {"rounds": 1, "search": "web"}, load_settings(), tmp_path)
+    outcomes = batch.run_batch(topics, {"rounds": 1, "search": "web"}, load_settings())
     assert [o.status for o in outcomes] == ["done", "done"]
     assert len(built["model"]) == 1
     assert [call[2] for call in built["search"]] == [assembly.search_options(load_settings())] * 2

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 import cli
-from graph.batch import read_topics, unique_name
+from graph.batch import read_topics
 from tests.team import FakeTeam
+from ui.cli.batch import unique_name
 
 
 def test_topics_file_skips_blank_lines_and_comments():
@@ -46,3 +47,28 @@ def test_concurrency_is_checked(tmp_path, capsys, concurrency):
     topics = tmp_path / "t.txt"
     topics.write_text("Tea\n")
     assert cli.main(["batch", str(topics), "--out", str(tmp_path), "--concurrency", concurrency]) == 2
+
+
+def test_the_orchestration_returns_each_post_and_the_command_line_writes_them(tmp_path, monkeypatch):
+    from core.settings import load_settings
+    from graph.batch import run_batch
+    from ui.cli.batch import write_post
+
+    monkeypatch.chdir(tmp_path)
+    team = FakeTeam(critic_scores=[9])
+    seen: list[int] = []
+    topics = [(1, "Brewing green tea"), (2, "ab")]
+    options = {"rounds": 1, "search": "off"}
+    done, failed = run_batch(
+        topics, options, load_settings(), chat_model=team.model, on_outcome=lambda o: seen.append(o.line)
+    )
+    assert sorted(seen) == [1, 2] and list(tmp_path.iterdir()) == []  # graph/ wrote no file
+    assert done.status == "done" and done.result is not None and done.result.markdown
+    assert failed.status == "failed" and failed.result is None and "invalid topic" in (failed.error or "")
+    used: set[str] = set()
+    missing = write_post(done, tmp_path / "missing", used)
+    assert missing.status == "failed" and "does not exist" in (missing.error or "")  # this topic alone
+    written = write_post(done, tmp_path, used)
+    assert written.status == "done" and written.path == str(tmp_path / "a-scripted-post-2.md")
+    assert (tmp_path / "a-scripted-post-2.md").read_text().startswith("---\n")
+    assert write_post(failed, tmp_path, used).error == failed.error

@@ -112,7 +112,7 @@ def test_the_run_streams_the_notice_when_tokens_slow_down(tmp_path, monkeypatch)
 
 
 def test_the_cli_progress_shows_the_notice(capsys):
-    from terminal import Progress
+    from ui.cli.progress import Progress
 
     notice = CpuBusy(
         message="CPU is busy: 3 tokens/s where this model did 150",

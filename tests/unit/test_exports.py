@@ -11,10 +11,10 @@ from langgraph.checkpoint.memory import InMemorySaver
 from core.packaging import meta_description, package, slugify, tags_for
 from core.settings import load_settings
 from core.state import DraftRequest
-from exports import render, to_html, to_markdown, write_atomically
 from graph.runner import draft
 from tests.team import FakeTeam
 from tools.base import Document, StaticSearch
+from ui.exports import render, to_html, to_markdown, write_atomically
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 

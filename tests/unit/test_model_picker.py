@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from backends.presets import find_preset, preset_names
 from tests.unit.test_presets import fake_hub_file
-from ui import session
+from ui.web import models, session
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -39,18 +39,18 @@ def test_the_picker_offers_the_cli_list_with_sizes_and_local_state(hub_cache):
     assert "needs 2.00 GB RAM" in labels["llama3.2-1b"] and "downloads" not in labels["llama3.2-1b"]
     assert "2.02 GB" in labels["llama3.2-3b"] and labels["llama3.2-3b"].endswith("downloads on first use")
     assert any("someone/tiny-GGUF/tiny.gguf" in option for option in box.options)
-    assert session.model_choices()[str(other)].startswith("someone/tiny-GGUF/tiny.gguf")
+    assert models.model_choices()[str(other)].startswith("someone/tiny-GGUF/tiny.gguf")
 
 
 def test_a_named_model_becomes_hub_settings_and_a_cached_file_a_path(hub_cache):
-    settings = session.settings_from(session.ModelForm(source="preset", preset="llama3.1-8b"))
+    settings = models.settings_from(models.ModelForm(source="preset", preset="llama3.1-8b"))
     assert (settings.hf_repo, settings.hf_file) == (
         "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF",
         "Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf",
     )
     other = fake_hub_file(hub_cache, "someone/tiny-GGUF", "tiny.gguf")
-    assert session.settings_from(session.ModelForm(source="preset", preset=str(other))).model_path == other
-    assert session.settings_from(session.ModelForm(source="preset", preset="smollm2-135m")).hf_repo is None
+    assert models.settings_from(models.ModelForm(source="preset", preset=str(other))).model_path == other
+    assert models.settings_from(models.ModelForm(source="preset", preset="smollm2-135m")).hf_repo is None
 
 
 def test_download_now_shows_progress_and_fetches_the_chosen_model(monkeypatch):
@@ -62,7 +62,7 @@ def test_download_now_shows_progress_and_fetches_the_chosen_model(monkeypatch):
         fetched.append(name)
         return Path("/m.gguf")
 
-    monkeypatch.setattr(session, "download_model", fake_download)
+    monkeypatch.setattr(models, "download_model", fake_download)
     at = picker()
     at.selectbox(key="model_preset").set_value("llama3.2-3b").run()
     at = at.button(key="download_model").click().run()
@@ -76,7 +76,7 @@ def test_a_failed_download_is_one_line_in_the_sidebar(monkeypatch):
     def offline(name: str, on_progress: Any) -> Path:
         raise ModelFileError(f"model {name} is not downloaded yet and the hub cannot be reached")
 
-    monkeypatch.setattr(session, "download_model", offline)
+    monkeypatch.setattr(models, "download_model", offline)
     at = picker()
     at.selectbox(key="model_preset").set_value("llama3.2-1b").run()
     at = at.button(key="download_model").click().run()
@@ -100,7 +100,7 @@ def test_download_model_goes_through_the_hub_downloader(monkeypatch, tmp_path):
         return download
 
     monkeypatch.setattr(model_files, "downloader_with_progress", fake_downloader)
-    assert session.download_model("llama3.2-1b", lambda done, total: seen.append((done, total))) == target
+    assert models.download_model("llama3.2-1b", lambda done, total: seen.append((done, total))) == target
     assert seen == [(5, 10)]
 
 
@@ -109,9 +109,9 @@ def test_the_list_marks_the_model_recommended_for_this_computer(monkeypatch):
     from backends.presets import GB, Machine
 
     monkeypatch.setattr(model_files, "this_machine", lambda: Machine(free_ram=6 * GB, cores=4))
-    marked = [value for value, label in session.model_choices().items() if "recommended" in label]
+    marked = [value for value, label in models.model_choices().items() if "recommended" in label]
     assert marked == ["llama3.2-1b"]
-    label = session.model_choices()["llama3.2-1b"]
+    label = models.model_choices()["llama3.2-1b"]
     assert label.endswith("recommended for this computer - downloads on first use")
 
 
@@ -121,8 +121,8 @@ def test_embedded_stays_embedded_and_auto_never_downloads_before_the_page_asks(m
     from tests.fake_hub import FakeHub, running
 
     monkeypatch.delenv("DRAFTSMITH_MODEL")  # the suite pins the embedded model
-    assert session.settings_from(session.ModelForm(source="embedded")).model == "embedded"
-    auto = session.settings_from(session.ModelForm(source="auto"))
+    assert models.settings_from(models.ModelForm(source="embedded")).model == "embedded"
+    auto = models.settings_from(models.ModelForm(source="auto"))
     assert auto.model == "auto"
     built: list[Any] = []
     monkeypatch.setattr(session, "_shared_model", lambda key, settings: built.append(settings))

@@ -13,10 +13,10 @@ import cli
 from core.result import build_result
 from core.settings import load_settings
 from core.state import Critique, DraftMetrics, DraftRequest, DraftState, RoundRecord, RubricScores
-from exports import render
-from graph.batch import run_batch
 from tests.team import FakeTeam
 from tools.local_corpus import LocalCorpus
+from ui.cli.batch import draft_all
+from ui.exports import render
 
 NOTE = (
     "# Keeping a sourdough starter\n\n"
@@ -102,7 +102,7 @@ def test_a_batch_publishes_no_local_path(notes, tmp_path):
     out.mkdir()
     options = {"rounds": 1, "search": "local", "sources_dir": str(notes)}
     team = FakeTeam(critic_scores=[9], cite=1)
-    [outcome] = run_batch(
+    [outcome] = draft_all(
         [(1, "Sourdough starter care")], options, load_settings(), out, chat_model=team.model
     )
     assert outcome.status == "done", outcome.error

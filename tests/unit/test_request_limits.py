@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import cli
 from core.request_limits import limits
 from core.state import MAX_ROUNDS, DraftRequest
-from ui import session
+from ui.cli.options import make_request
+from ui.cli.parser import build_parser
+from ui.web import session
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 DEFAULTS = DraftRequest(topic="Brewing tea at home")
@@ -26,17 +27,17 @@ def test_limits_are_read_from_the_request_fields():
 
 
 def test_the_cli_draft_command_without_options_asks_for_the_default_request(capsys):
-    args = cli.build_parser().parse_args(["draft", DEFAULTS.topic])
-    assert cli.make_request(args) == DEFAULTS
+    args = build_parser().parse_args(["draft", DEFAULTS.topic])
+    assert make_request(args) == DEFAULTS
     with pytest.raises(SystemExit):
-        cli.build_parser().parse_args(["draft", "--help"])
+        build_parser().parse_args(["draft", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
     assert f"1-{MAX_ROUNDS} (default {DEFAULTS.rounds})" in help_text
     assert f"(default {DEFAULTS.words})" in help_text and DEFAULTS.audience in help_text
 
 
 def test_the_cli_batch_command_has_the_request_defaults(tmp_path):
-    args = cli.build_parser().parse_args(["batch", "topics.txt", "--out", str(tmp_path)])
+    args = build_parser().parse_args(["batch", "topics.txt", "--out", str(tmp_path)])
     given = {name: getattr(args, name) for name in ("rounds", "threshold", "words", "search")}
     assert given == {name: getattr(DEFAULTS, name) for name in given}
 

@@ -22,7 +22,8 @@ from core.state import (
     Section,
 )
 from tests.fakes import ScriptedChatModel
-from ui import render
+from ui.web import render
+from ui.web.scores import score_breakdown_lines
 
 HEADINGS = ("Leaves", "Brewing", "Storage")
 
@@ -80,7 +81,7 @@ def test_the_breakdown_adds_up_to_the_critics_overall(words, bodies):
     assert [p.reason for p in breakdown.penalties] == [issue.text for issue in measured]
     assert breakdown.penalties  # each case has at least one measured problem
     assert round(max(0.0, breakdown.unclamped), 1) == critique.overall  # the critic's own number
-    lines = render.score_breakdown_lines(RoundRecord(round=1, title="T", markdown="x", critique=critique))
+    lines = score_breakdown_lines(RoundRecord(round=1, title="T", markdown="x", critique=critique))
     first, steps, last = shown_numbers(lines)
     assert last == critique.overall and "as the critic scored it" not in lines[-1]
     assert round(first - sum(steps), 1) == last  # the printed numbers add up
@@ -120,7 +121,7 @@ def test_a_score_kept_at_zero_says_so_and_still_adds_up():
     scores = RubricScores(grounding=2, structure=2, clarity=2, depth=2, style=2)
     assert 2 - penalty < 0
     critique = Critique(scores=scores, overall=0.0, issues=issues, metrics=metrics)
-    lines = render.score_breakdown_lines(RoundRecord(round=1, title="T", markdown="x", critique=critique))
+    lines = score_breakdown_lines(RoundRecord(round=1, title="T", markdown="x", critique=critique))
     assert any("never goes below 0" in line for line in lines)
     first, steps, last = shown_numbers(lines)
     assert last == 0.0 and round(first - sum(steps), 1) == 0.0
@@ -132,7 +133,7 @@ def test_an_older_critique_that_does_not_add_up_says_whose_number_it_is():
     critique = Critique(
         scores=scores, overall=3.3, issues=[CritiqueIssue(kind="note", text="x")], metrics=metrics
     )
-    lines = render.score_breakdown_lines(RoundRecord(round=1, title="T", markdown="x", critique=critique))
+    lines = score_breakdown_lines(RoundRecord(round=1, title="T", markdown="x", critique=critique))
     assert (
         lines[0].startswith("Rubric mean **6.0**")
         and lines[-1] == "= **3.3** overall, as the critic scored it"
@@ -180,6 +181,6 @@ def test_the_printed_steps_add_up_even_where_each_penalty_alone_would_round_the_
     assert [round(p, 2) for p in (penalty,)] == [0.5]  # 0.25 + 0.25: each rounds to 0.2 alone
     scores = RubricScores(grounding=6, structure=6, clarity=6, depth=6, style=6)
     critique = Critique(scores=scores, overall=5.5, issues=issues, metrics=metrics)
-    lines = render.score_breakdown_lines(RoundRecord(round=1, title="T", markdown="x", critique=critique))
+    lines = score_breakdown_lines(RoundRecord(round=1, title="T", markdown="x", critique=critique))
     first, steps, last = shown_numbers(lines)
     assert (first, last) == (6.0, 5.5) and round(first - sum(steps), 1) == 5.5

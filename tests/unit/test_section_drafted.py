@@ -12,9 +12,9 @@ from core.events import AgentFinished, RunStarted, SectionDrafted
 from core.settings import load_settings
 from core.state import DraftRequest
 from graph.runner import stream_draft
-from terminal import Progress
 from tests.team import FakeTeam, agent_of
 from tools.base import NoSearch
+from ui.cli.progress import Progress
 
 
 def recording_team() -> tuple[FakeTeam, list[str]]:

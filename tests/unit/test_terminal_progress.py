@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.events import AgentFinished, AgentStarted, CpuBusy, RoundScored, RunStarted, TokenStreamed
 from core.state import RubricScores
-from terminal import Progress, status_line
+from ui.cli.progress import Progress, status_line
 
 SCORES = RubricScores(grounding=5, structure=5, clarity=5, depth=5, style=5)
 

@@ -15,7 +15,7 @@ from core.errors import (
     ServerTimeoutError,
     ServerUnreachableError,
 )
-from ui.advice import explain, without_cli_advice
+from ui.web.advice import explain, without_cli_advice
 
 
 @pytest.mark.parametrize(

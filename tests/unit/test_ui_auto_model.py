@@ -18,8 +18,9 @@ from backends.model_files import cached_hub_file
 from backends.presets import GB, Machine, find_preset
 from tests.fake_hub import FakeHub, refused_endpoint, running
 from tests.team import FakeTeam
-from ui import session
-from ui.live import LIVE
+from ui.web import session
+from ui.web.job import DraftJob
+from ui.web.live import LIVE
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 LLAMA_1B = find_preset("llama3.2-1b")
@@ -75,13 +76,13 @@ def page() -> AppTest:
     return AppTest.from_file(APP, default_timeout=60).run()
 
 
-def draft(at: AppTest) -> session.DraftJob:
+def draft(at: AppTest) -> DraftJob:
     """Submit a one-round draft without research and wait for it to end."""
     at.text_input(key="topic").input("Sourdough for beginners")
     at.radio(key="search").set_value("off")
     at.slider(key="rounds").set_value(1)
     at = at.button(key="submit").click().run()
-    job: session.DraftJob = at.session_state["draftsmith_job"]
+    job: DraftJob = at.session_state["draftsmith_job"]
     assert job.wait(60) and job.result is not None, job.error
     return job
 

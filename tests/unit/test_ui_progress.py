@@ -17,7 +17,7 @@ from core.events import (
 )
 from core.progress import STREAM_TAIL_CHARS, ProgressTracker, StepView, live_prose
 from core.state import RubricScores
-from ui.progress import chain, round_label, step_line
+from ui.web.progress import chain, round_label, step_line
 
 SCORES = RubricScores(grounding=5, structure=5, clarity=5, depth=5, style=5)
 

@@ -7,7 +7,7 @@ from markdown_it import MarkdownIt
 
 from core.result import DraftResult, SourceRef, Totals
 from core.state import Critique, DraftMetrics, RoundRecord, RubricScores
-from ui import render
+from ui.web import redline, render, scores
 
 
 def record(number: int, overall: float, markdown: str = "# T\n\nText.", score: int = 5) -> RoundRecord:
@@ -74,26 +74,26 @@ def test_safe_link_target(url, expected):
 def test_the_word_diff_marks_only_the_words_that_changed():
     before = "# Tea\n\nGreen tea is steamed soon after picking.\n\nSame paragraph."
     after = "# Tea\n\nGreen tea is steamed right after picking.\n\nSame paragraph."
-    [line] = [line for line in render.word_diff(before, after) if any(p.change != "same" for p in line)]
+    [line] = [line for line in redline.word_diff(before, after) if any(p.change != "same" for p in line)]
     assert [(p.change, p.text) for p in line] == [
         ("same", "Green tea is steamed"),
         ("removed", "soon"),
         ("added", "right"),
         ("same", "after picking."),
     ]
-    assert render.diff_summary(before, after) == "1 word changed · same length"
+    assert redline.diff_summary(before, after) == "1 word changed · same length"
 
 
 def test_the_redline_folds_unchanged_lines_and_escapes_every_word():
     before = "# Tea\n\nOne.\n\nTwo.\n\nOld <b>end</b>."
     after = "# Tea\n\nOne.\n\nTwo.\n\nNew <script>x</script> end."
-    marked = render.redline(before, after)
+    marked = redline.redline(before, after)
     assert marked.startswith(":gray[_… 3 unchanged lines …_]")
     assert ":red-background[~~Old \\<b\\>end\\</b\\>\\.~~]" in marked
     assert ":green-background[New \\<script\\>x\\</script\\> end\\.]" in marked
     rendered = html_of(marked)
     assert "<script" not in rendered and "<b>" not in rendered
-    assert render.redline("same", "same") == ""
+    assert redline.redline("same", "same") == ""
 
 
 @pytest.mark.parametrize(
@@ -106,46 +106,46 @@ def test_the_redline_folds_unchanged_lines_and_escapes_every_word():
     ],
 )
 def test_the_diff_summary_counts_changed_words(before, after, summary):
-    assert render.diff_summary(before, after) == summary
+    assert redline.diff_summary(before, after) == summary
 
 
 def test_scores_show_one_decimal_and_no_arrow_without_a_change():
-    assert [row["score"] for row in render.rubric_rows(record(1, 4.0, score=5))] == ["5.0"] * 5
-    table = render.score_table([record(1, 5.37), record(2, 10.0)])
+    assert [row["score"] for row in scores.rubric_rows(record(1, 4.0, score=5))] == ["5.0"] * 5
+    table = scores.score_table([record(1, 5.37), record(2, 10.0)])
     assert table[0]["overall"] == "5.4" and table[1]["overall"] == "10.0" and table[0]["round"] == "1"
-    assert render.score_delta(5.5, 5.5) is None and render.score_delta(5.52, 5.5) is None
-    assert render.score_delta(6.0, 5.5) == "+0.5" and render.score_delta(5.0, 5.5) == "-0.5"
-    assert render.score_delta(6.0, None) is None
+    assert scores.score_delta(5.5, 5.5) is None and scores.score_delta(5.52, 5.5) is None
+    assert scores.score_delta(6.0, 5.5) == "+0.5" and scores.score_delta(5.0, 5.5) == "-0.5"
+    assert scores.score_delta(6.0, None) is None
 
 
 def test_measured_signals_include_coverage_and_unsupported_specifics_once_measured():
-    plain = {row["measure"] for row in render.signal_rows(record(1, 4.0))}
+    plain = {row["measure"] for row in scores.signal_rows(record(1, 4.0))}
     assert plain >= {"Repeated sentences", "Length vs target", "Citations"}
     measured = record(1, 4.0)
     measured.critique.metrics = measured.critique.metrics.model_copy(
         update={"coverage": 0.42, "unsupported_specifics": ["1987", "Dr. Smith"]}
     )
-    rows = {row["measure"]: row["value"] for row in render.signal_rows(measured)}
+    rows = {row["measure"]: row["value"] for row in scores.signal_rows(measured)}
     assert rows["Source names & numbers stated"] == "42%" and rows["Unsupported specifics"] == "2"
-    assert render.unsupported_specifics(measured) == ["1987", "Dr. Smith"]
-    [row] = render.signal_table([measured])
+    assert scores.unsupported_specifics(measured) == ["1987", "Dr. Smith"]
+    [row] = scores.signal_table([measured])
     assert row["round"] == "1" and row["Source names & numbers stated"] == "42%"
 
 
 def test_coverage_says_what_it_measures_and_when_there_is_nothing_to_cover():
     nothing = record(1, 4.0)  # coverage None: the planned passages hold no names or numbers
-    rows = {row["measure"]: row["value"] for row in render.signal_rows(nothing, grounded=True)}
+    rows = {row["measure"]: row["value"] for row in scores.signal_rows(nothing, grounded=True)}
     assert rows["Source names & numbers stated"] == "no names or numbers to cover"
-    assert "Source names & numbers stated" not in {row["measure"] for row in render.signal_rows(nothing)}
-    [row] = render.signal_table([nothing], grounded=True)
+    assert "Source names & numbers stated" not in {row["measure"] for row in scores.signal_rows(nothing)}
+    [row] = scores.signal_table([nothing], grounded=True)
     assert row["Source names & numbers stated"] == "no names or numbers to cover"
-    assert "names, numbers and quotes" in render.COVERAGE_HELP and "citations" in render.COVERAGE_HELP
+    assert "names, numbers and quotes" in scores.COVERAGE_HELP and "citations" in scores.COVERAGE_HELP
 
 
 def test_the_weakest_rubric_items_explain_a_score_without_issues():
     weak = record(1, 5.5, score=6)
     weak.critique.scores = weak.critique.scores.model_copy(update={"depth": 4.0, "style": 5.04})
-    assert render.weakest_items(weak) == "depth 4.0, style 5.0"
+    assert scores.weakest_items(weak) == "depth 4.0, style 5.0"
 
 
 SHORT = (
@@ -207,7 +207,7 @@ def test_the_sources_tab_says_where_local_sources_came_from(tmp_path):
 
 
 def test_score_rows_are_one_per_round_in_order():
-    rows = render.score_rows([record(2, 6.5, score=7), record(1, 4.0)])
+    rows = scores.score_rows([record(2, 6.5, score=7), record(1, 4.0)])
     assert [row["round"] for row in rows] == [1, 2]
     assert rows[1] == {
         "round": 2,
@@ -221,32 +221,32 @@ def test_score_rows_are_one_per_round_in_order():
 
 
 def test_rubric_and_metric_rows():
-    rubric = render.rubric_rows(record(1, 4.0, score=6))
+    rubric = scores.rubric_rows(record(1, 4.0, score=6))
     assert [row["criterion"] for row in rubric] == ["Grounding", "Structure", "Clarity", "Depth", "Style"]
-    metrics = {row["measure"]: row["value"] for row in render.metric_rows(record(1, 4.0))}
+    metrics = {row["measure"]: row["value"] for row in scores.metric_rows(record(1, 4.0))}
     assert metrics["Length vs target"] == "80%" and metrics["Citations supported"] == "n/a"
     assert metrics["Reading ease (Flesch)"] == "n/a"  # a run from before these were measured
     measured = record(1, 4.0)
     measured.critique.metrics = measured.critique.metrics.model_copy(
         update={"reading_ease": 61.4, "repeated_ngram_ratio": 0.071}
     )
-    rows = {row["measure"]: row["value"] for row in render.metric_rows(measured)}
+    rows = {row["measure"]: row["value"] for row in scores.metric_rows(measured)}
     assert rows["Reading ease (Flesch)"] == "61" and rows["Repeated phrases (3-grams)"] == "7%"
 
 
 def test_a_star_marks_only_a_round_that_is_really_better_and_a_tie_says_so():
     better = [record(1, 4.0), record(2, 6.54)]
-    assert [render.round_tab_label(r, better) for r in better] == ["Round 1 · 4.0", "Round 2 · 6.5 ★"]
-    assert render.tie_note(better, 2) is None
+    assert [scores.round_tab_label(r, better) for r in better] == ["Round 1 · 4.0", "Round 2 · 6.5 ★"]
+    assert scores.tie_note(better, 2) is None
     tied = [record(1, 6.5), record(2, 6.54), record(3, 5.0)]  # 6.5 and 6.54 both show as 6.5
-    labels = [render.round_tab_label(r, tied) for r in tied]
+    labels = [scores.round_tab_label(r, tied) for r in tied]
     assert labels == ["Round 1 · 6.5 · tie", "Round 2 · 6.5 · tie", "Round 3 · 5.0"]
     assert (
-        render.tie_note(tied, 2)
+        scores.tie_note(tied, 2)
         == "Rounds 1 and 2 tie at 6.5: the post shows round 2's draft, the latest of them."
     )
     alone = [record(1, 6.5)]
-    assert render.round_tab_label(alone[0], alone) == "Round 1 · 6.5"  # nothing to compare with
+    assert scores.round_tab_label(alone[0], alone) == "Round 1 · 6.5"  # nothing to compare with
 
 
 @pytest.mark.parametrize(
@@ -268,7 +268,7 @@ def test_bullet_list_escapes_each_item():
 
 
 def test_score_chart_has_one_point_per_round_and_a_threshold_rule():
-    chart = render.score_chart([record(1, 4.0), record(2, 6.0), record(3, 7.5)], threshold=8.0)
+    chart = scores.score_chart([record(1, 4.0), record(2, 6.0), record(3, 7.5)], threshold=8.0)
     line, rule, label = chart.layer
     assert list(line.data["round"]) == [1, 2, 3]  # type: ignore[union-attr]
     assert list(rule.data["threshold"]) == [8.0]  # type: ignore[union-attr]

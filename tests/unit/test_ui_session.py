@@ -14,8 +14,11 @@ from core.errors import BadInputError, NoDraftYetError
 from core.settings import load_settings
 from tests.team import FakeTeam, agent_of
 from tools.base import NoSearch
-from ui import session
-from ui.session import DraftJob, ModelForm, PreparedRun, RunForm, RunGate
+from ui.web import history, models, session
+from ui.web.job import DraftJob
+from ui.web.live import RunGate
+from ui.web.models import ModelForm
+from ui.web.session import PreparedRun, RunForm
 
 
 @pytest.fixture(autouse=True)
@@ -65,12 +68,12 @@ def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
     ],
 )
 def test_settings_from_the_sidebar(form, expected):
-    settings = session.settings_from(form)
+    settings = models.settings_from(form)
     assert {key: getattr(settings, key) for key in expected} == expected
 
 
 def test_fields_of_other_sources_are_ignored():
-    settings = session.settings_from(ModelForm(source="embedded", model_path="/nope.gguf", base_url="x"))
+    settings = models.settings_from(ModelForm(source="embedded", model_path="/nope.gguf", base_url="x"))
     assert settings.model_path is None and settings.base_url is None
 
 
@@ -86,7 +89,7 @@ def test_fields_of_other_sources_are_ignored():
 )
 def test_bad_model_settings_name_the_field(form, message):
     with pytest.raises(BadInputError, match=message):
-        session.settings_from(form)
+        models.settings_from(form)
 
 
 def test_request_from_the_form(tmp_path):
@@ -208,7 +211,7 @@ def test_a_queued_run_can_be_stopped_without_touching_the_gate(tmp_path):
 
 
 def test_a_run_belongs_to_the_process_and_outlives_every_page(tmp_path):
-    from ui.live import LIVE
+    from ui.web.live import LIVE
 
     now = [1000.0]
     team = FakeTeam(critic_scores=[4, 5])
@@ -233,7 +236,7 @@ def test_a_run_belongs_to_the_process_and_outlives_every_page(tmp_path):
 
 
 def test_a_page_that_loads_prefers_the_run_that_drafts_over_a_queued_one(tmp_path):
-    from ui.live import LiveRuns
+    from ui.web.live import LiveRuns
 
     live = LiveRuns()
     drafting = DraftJob(prepared(FakeTeam(), tmp_path), RunGate())
@@ -296,7 +299,6 @@ NOTE = b"# Starter care\n\nFeed the starter daily with equal weights of flour an
 
 
 def test_notes_uploaded_for_a_stopped_run_stay_for_its_resume_then_go(monkeypatch, tmp_path):
-    from ui import history
 
     team = FakeTeam(critic_scores=[5, 6, 7])
     monkeypatch.setattr(session, "chat_model_for", lambda settings: team.model)
@@ -334,7 +336,6 @@ def assert_continued(stopped: Any, resumed: Any, team: FakeTeam, calls_before: i
 
 def test_resuming_a_run_started_elsewhere_never_removes_its_notes_folder(monkeypatch, tmp_path):
     from graph.runner import stream_draft
-    from ui import history
 
     notes = tmp_path / "my-notes"
     notes.mkdir()
@@ -369,7 +370,6 @@ def test_resuming_a_run_started_elsewhere_never_removes_its_notes_folder(monkeyp
 def test_resume_uses_the_sidebars_model_and_server_or_keeps_the_runs_own(monkeypatch):
     from core.state import DraftRequest
     from graph.runner import stream_draft
-    from ui import history
 
     team = FakeTeam(critic_scores=[5, 6])
     monkeypatch.setattr(session, "chat_model_for", lambda settings: team.model)
@@ -400,7 +400,6 @@ def test_resume_uses_the_sidebars_model_and_server_or_keeps_the_runs_own(monkeyp
 
 def test_resuming_an_unknown_run_is_one_clear_error():
     from core.errors import RunNotFoundError
-    from ui import history
 
     with pytest.raises(RunNotFoundError, match="no run nope"):
         history.prepare_resume("nope")
@@ -409,7 +408,6 @@ def test_resuming_an_unknown_run_is_one_clear_error():
 def test_a_run_paused_for_the_author_goes_on_in_the_page_without_changes(monkeypatch):
     from core.state import DraftRequest
     from graph.runner import stream_draft
-    from ui import history
 
     team = FakeTeam(critic_scores=[5, 6, 7])
     monkeypatch.setattr(session, "chat_model_for", lambda settings: team.model)
@@ -437,8 +435,7 @@ def test_the_page_and_cli_runs_use_one_word_per_status(stored, word):
     import os
 
     from graph.store import RunInfo
-    from terminal import runs_table
-    from ui import history
+    from ui.cli.tables import runs_table
 
     info = RunInfo(
         run_id="r1",

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ui.session import DraftJob
+    from ui.web.job import DraftJob
 
 
 class RunGate:

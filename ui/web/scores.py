@@ -1,39 +1,20 @@
-"""Pure functions that turn a result into display data: score rows, redlines, safe source lines."""
+"""Display data for the scores: rows and tables with one decimal everywhere, the rubric and the
+measured signals, round labels and ties, how the overall is made, the score chart. No Streamlit."""
 
 from __future__ import annotations
 
-import difflib
-import re
-import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal
-from urllib.parse import quote, urlsplit
+from typing import Any
 
 import altair as alt
 import pandas as pd
 
 from agents.metrics import score_breakdown
-from core.result import DraftResult, SourceRef
 from core.state import RoundRecord
+from ui.web.render import escape_markdown
 
 RUBRIC: tuple[str, ...] = ("grounding", "structure", "clarity", "depth", "style")
 NO_CHANGE = 0.05  # a score difference below this is shown as no change (one decimal everywhere)
-# Warnings from the writing agents (fallbacks the run took) rather than from research.
-_QUALITY_WARNING = re.compile(r"\b(outliner|writer|editor|critic|rating|sampled scores)\b", re.IGNORECASE)
-# Warnings about finding and reading sources: web search, fetched pages, the cache, your notes.
-_RESEARCH_WARNING = re.compile(
-    r"\b(search|research|sources? found|pages?|fetch\w*|cache|indexed|skipped|quer(?:y|ies))\b", re.IGNORECASE
-)
-_NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
-# Characters that CommonMark (or Streamlit's extensions: colours, emoji, LaTeX) give a meaning.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&])")
-
-
-def escape_markdown(text: str) -> str:
-    """Backslash-escape ``text`` so that markdown shows it literally, on one line."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
 def score_rows(rounds: Sequence[RoundRecord]) -> list[dict[str, Any]]:
@@ -140,127 +121,8 @@ def weakest_items(record: RoundRecord, count: int = 2) -> str:
     return ", ".join(f"{name} {score(scores[name])}" for name in lowest)
 
 
-@dataclass(frozen=True)
-class WarningGroups:
-    """A result's warnings by what they are about, each said once (the last of a kind that
-    repeats every round with other numbers, e.g. a length remark)."""
-
-    research: list[str]
-    fallbacks: list[str]
-    writing: list[str]
-
-
-def group_warnings(warnings: Sequence[str]) -> WarningGroups:
-    """Research problems (search, pages, notes), quality fallbacks (an agent's unusable reply)
-    and writing notes (e.g. why the draft is short)."""
-    latest: dict[str, str] = {}
-    for warning in warnings:
-        latest.pop(_NUMBERS.sub("#", warning), None)  # the same remark with other numbers: keep the last
-        latest[_NUMBERS.sub("#", warning)] = warning
-    groups = WarningGroups([], [], [])
-    for warning in latest.values():
-        if _QUALITY_WARNING.search(warning):
-            groups.fallbacks.append(warning)
-        elif _RESEARCH_WARNING.search(warning):
-            groups.research.append(warning)
-        else:
-            groups.writing.append(warning)
-    return groups
-
-
 def _maybe(value: float | None, form: str) -> str:
     return "n/a" if value is None else form.format(value)
-
-
-Change = Literal["same", "removed", "added"]
-
-
-@dataclass(frozen=True)
-class Piece:
-    """A run of words in a redline line."""
-
-    change: Change
-    text: str
-
-
-def _words(text: str) -> list[str]:
-    """Words, with a ``\n`` token at the end of every line (paragraphs stay apart)."""
-    return [token for line in text.splitlines() for token in [*line.split(), "\n"]]
-
-
-def word_diff(previous: str, current: str) -> list[list[Piece]]:
-    """The current round's text, line by line, with removed and added words marked."""
-    old, new = _words(previous), _words(current)
-    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
-    lines: list[list[Piece]] = [[]]
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        runs: list[tuple[Change, list[str]]] = (
-            [("same", new[j1:j2])] if tag == "equal" else [("removed", old[i1:i2]), ("added", new[j1:j2])]
-        )
-        for change, tokens in runs:
-            _add_tokens(lines, change, tokens)
-    return [line for line in lines if line]
-
-
-def _add_tokens(lines: list[list[Piece]], change: Change, tokens: list[str]) -> None:
-    words: list[str] = []
-    for token in [*tokens, None]:
-        if token is None or token == "\n":
-            if words:
-                lines[-1].append(Piece(change, " ".join(words)))
-                words = []
-            if token == "\n":
-                lines.append([])
-        else:
-            words.append(token)
-
-
-def words_changed(previous: str, current: str) -> int:
-    """How many words a reviser changed: per edit, the larger of the words removed and added."""
-    old, new = previous.split(), current.split()
-    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
-    return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal")
-
-
-def diff_summary(previous: str, current: str) -> str:
-    """A short summary of a round's edits, e.g. ``12 words changed · +85 words``."""
-    changed = words_changed(previous, current)
-    if changed == 0:
-        return "no words changed"
-    delta = len(current.split()) - len(previous.split())
-    length = f" · {delta:+d} word{'s' if abs(delta) != 1 else ''}" if delta else " · same length"
-    return f"{changed} word{'s' if changed != 1 else ''} changed{length}"
-
-
-def redline(previous: str, current: str) -> str:
-    """Markdown of the changed lines, removed words struck through in red and added ones in green;
-    runs of unchanged lines are folded into a one-line note. Every word is escaped."""
-    blocks: list[str] = []
-    unchanged = 0
-    for line in word_diff(previous, current):
-        if all(piece.change == "same" for piece in line):
-            unchanged += 1
-            continue
-        if unchanged:
-            blocks.append(_folded(unchanged))
-            unchanged = 0
-        blocks.append(" ".join(_marked(piece) for piece in line))
-    if unchanged and blocks:
-        blocks.append(_folded(unchanged))
-    return "\n\n".join(blocks)
-
-
-def _folded(count: int) -> str:
-    return f":gray[_… {count} unchanged line{'s' if count != 1 else ''} …_]"
-
-
-def _marked(piece: Piece) -> str:
-    text = escape_markdown(piece.text)
-    if piece.change == "removed":
-        return f":red-background[~~{text}~~]"
-    if piece.change == "added":
-        return f":green-background[{text}]"
-    return text
 
 
 def top_rounds(rounds: Sequence[RoundRecord]) -> list[int]:
@@ -326,78 +188,6 @@ def score_breakdown_lines(record: RoundRecord) -> list[str]:
     else:
         lines.append(f"= **{score(breakdown.overall)}** overall")
     return lines
-
-
-def source_line(source: SourceRef) -> str:
-    """A markdown list line for a source: a link for web pages, title and file name for local files."""
-    title = escape_markdown(source.title) or "untitled"
-    url = safe_link_target(source.url)
-    if source.origin == "web" and url:
-        return f"{source.id}. [{title}](<{url}>)"
-    return f"{source.id}. {title} — `{source.url.replace('`', '')}`"
-
-
-def local_origins(sources: Sequence[SourceRef], uploads: Path) -> list[str]:
-    """Where each local source came from (for the author only, never exported): notes uploaded
-    on the page (their copy under ``uploads`` is removed once the run completes), or a file on
-    this computer, said to be gone when it no longer exists."""
-    lines = []
-    for source in sources:
-        if source.origin != "local" or not source.path:
-            continue
-        path = Path(source.path).resolve()
-        if path.is_relative_to(uploads.resolve()):
-            kept = " (its copy is kept until the run completes)" if path.exists() else ""
-            lines.append(f"{source.id}. uploaded on this page as `{path.name.replace('`', '')}`{kept}")
-        else:
-            gone = " (no longer there)" if not path.exists() else ""
-            lines.append(f"{source.id}. `{source.path.replace('`', '')}`{gone}")
-    return lines
-
-
-def safe_link_target(url: str) -> str | None:
-    """An http(s) address made safe inside ``<...>`` in markdown, or None for anything else."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return quote(url.strip(), safe=":/?#[]@!$&'()*+,;=%~-._")
-
-
-def file_stem(title: str, fallback: str = "draft") -> str:
-    """A file-name-safe stem from a title, e.g. ``why-local-models-matter``."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    stem = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60].rstrip("-")
-    return stem or fallback
-
-
-def run_summary(result: DraftResult, first_token_after: float | None = None) -> str:
-    """One caption line about the run: model, time, tokens and speed (queue time left out)."""
-    totals = result.totals
-    parts = [
-        model_label(result.model, result.backend),
-        f"{len(result.rounds)} round{'s' if len(result.rounds) != 1 else ''}",
-        f"{totals.seconds:.1f} s of model time",
-        f"{totals.completion_tokens} tokens at {totals.tokens_per_second:.0f} tok/s",
-    ]
-    if first_token_after is not None:
-        parts.append(f"first token after {first_token_after:.1f} s")
-    return " · ".join(parts)
-
-
-def model_label(model: str, backend: str) -> str:
-    """The one way the page names a run's model: its name, and where it runs."""
-    where = "an OpenAI-compatible server" if backend == "openai" else "llama.cpp on this computer"
-    return f"{model} ({where})"
-
-
-def bullet_list(items: Sequence[str], empty: str = "none") -> str:
-    """A markdown bullet list of untrusted lines, each shown literally."""
-    if not items:
-        return f"_{empty}_"
-    return "\n".join(f"- {escape_markdown(item)}" for item in items)
 
 
 def score_chart(rounds: Sequence[RoundRecord], threshold: float) -> alt.LayerChart:

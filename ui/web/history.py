@@ -2,7 +2,7 @@
 
 The run store holds every run the CLI or the page started; a run can be continued when it was
 stopped, paused, interrupted (the process died) or failed. A run going on in this server process
-is listed from :data:`ui.live.LIVE` with its round and agent, to be watched.
+is listed from :data:`ui.web.live.LIVE` with its round and agent, to be watched.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from core.result import DraftResult, status_word
 from core.settings import Settings, load_settings
 from graph.execution import MODEL_SETTINGS, model_label
 from graph.store import RunInfo, delete_run, open_run_index, run_info
-from ui import session
-from ui.live import LIVE
+from ui.web import models, session
+from ui.web.job import DraftJob
+from ui.web.live import LIVE
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def row_for(info: RunInfo) -> RunRow:
     )
 
 
-def live_where(job: session.DraftJob) -> str:
+def live_where(job: DraftJob) -> str:
     """Where a live run is: queued, or its round and the agent working now."""
     if job.state == "queued":
         return "queued"
@@ -127,13 +128,13 @@ def model_settings_of(settings: Settings) -> dict[str, Any]:
     return settings.model_dump(mode="json", include=set(MODEL_SETTINGS))
 
 
-def resume_choice(run_id: str, form: session.ModelForm) -> ResumeChoice:
+def resume_choice(run_id: str, form: models.ModelForm) -> ResumeChoice:
     """Name the sidebar's model and the run's own, for the Resume button's caption."""
     info = stored_info(load_settings().data_dir, run_id)
     stored = info.model_settings if info else {}
     original = model_and_server(stored) if stored else "the model it was started with"
     try:
-        chosen = model_settings_of(session.resolve_auto(session.settings_from(form)))
+        chosen = model_settings_of(models.resolve_auto(models.settings_from(form)))
     except DraftsmithError as exc:
         return ResumeChoice(f"the sidebar's model, which is not usable yet ({exc})", original, False)
     same = bool(stored) and all(chosen.get(key) == stored.get(key) for key in MODEL_SETTINGS)
@@ -150,7 +151,7 @@ def model_and_server(model_settings: dict[str, Any]) -> str:
 
 
 def prepare_resume(
-    run_id: str, form: session.ModelForm | None = None, api_key: str = ""
+    run_id: str, form: models.ModelForm | None = None, api_key: str = ""
 ) -> session.PreparedRun:
     """Everything needed to continue a stored run: with the model and server of ``form`` (the
     sidebar now), or with None the model it was drafted with.
@@ -164,7 +165,7 @@ def prepare_resume(
     data_dir = load_settings().data_dir
     info = stored_info(data_dir, run_id)
     if form is not None:
-        settings = session.resolve_auto(session.settings_from(form))
+        settings = models.resolve_auto(models.settings_from(form))
     else:
         settings = resume_settings(info.model_settings if info else {}, api_key)
     request = run_snapshot(run_id, settings).values["request"]

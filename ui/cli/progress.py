@@ -1,28 +1,19 @@
-"""Terminal rendering for the CLI: live progress, the end-of-run summary, pauses and run tables."""
+"""Live progress on the terminal: a status line on stderr (round, agent, tokens/s, elapsed), a
+line per finished step, the sections as written, and the end-of-run summary."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 from rich.console import Console, RenderableType
-from rich.table import Table
 from rich.text import Text
 
-from core.errors import BadInputError
 from core.events import (
     AgentFinished,
     CpuBusy,
     Done,
     Event,
-    Pause,
     RoundScored,
     RunStarted,
     RunWarning,
@@ -30,7 +21,8 @@ from core.events import (
     SourceFound,
 )
 from core.progress import ProgressTracker, ProgressView, StepView
-from core.result import DraftResult, status_word
+from core.result import DraftResult
+from ui.cli.tables import summary_table
 
 
 class NullProgress:
@@ -161,104 +153,3 @@ def done_line(result: DraftResult, elapsed: float) -> str:
         f"[green]done[/] in {elapsed:.0f} s · best round {result.best_round} "
         f"scored {result.score:.1f}/10 · {result.totals.completion_tokens} tokens{flags}"
     )
-
-
-def summary_table(result: DraftResult) -> Table:
-    """Per-agent totals: seconds, calls, prompt and completion tokens, tokens/s."""
-    table = Table(title="time and tokens per agent", title_justify="left")
-    for column in ("agent", "seconds", "calls", "prompt tok", "output tok", "tok/s"):
-        table.add_column(column, justify="left" if column == "agent" else "right")
-    totals: dict[str, list[float]] = {}
-    for step in result.telemetry:
-        row = totals.setdefault(step.agent, [0.0, 0, 0, 0])
-        for i, value in enumerate((step.seconds, step.calls, step.prompt_tokens, step.completion_tokens)):
-            row[i] += value
-    for agent, (seconds, calls, prompt, output) in totals.items():
-        rate = output / seconds if seconds else 0.0
-        table.add_row(
-            agent, f"{seconds:.1f}", f"{calls:.0f}", f"{prompt:.0f}", f"{output:.0f}", f"{rate:.0f}"
-        )
-    t = result.totals
-    table.add_row(
-        "total",
-        f"{t.seconds:.1f}",
-        str(t.calls),
-        str(t.prompt_tokens),
-        str(t.completion_tokens),
-        f"{t.tokens_per_second:.0f}",
-    )
-    return table
-
-
-def answer_pause(pause: Pause, run_id: str) -> tuple[bool, Any]:
-    """Ask the person about a paused run. Returns (continue now?, answer).
-
-    Outline review: Enter approves, ``e`` edits the outline as JSON in $EDITOR, ``q`` stops
-    (resume later). Notes: type them, Enter for none, ``q`` stops. With no terminal, it approves.
-    """
-    err = Console(stderr=True, highlight=False)
-    later = f"stopped; continue later with: python cli.py resume {run_id}"
-    outline = pause.outline
-    if pause.question == "outline" and outline is not None:
-        err.print(f"\n[bold]Outline for review[/] — {outline.title}")
-        for number, section in enumerate(outline.sections, 1):
-            err.print(f"  {number}. {section.heading}: {'; '.join(section.key_points)}")
-        choice = _ask(err, "Enter = approve · e = edit · q = stop and resume later: ")
-        if choice == "q":
-            err.print(later)
-            return False, None
-        return True, edit_outline(outline.model_dump()) if choice == "e" else None
-    notes = _ask(
-        err, f"Notes for round {pause.round} (best score so far {pause.best_score}); Enter = none, q = stop: "
-    )
-    if notes == "q":
-        err.print(later)
-        return False, None
-    return True, notes
-
-
-def edit_outline(outline: dict[str, Any]) -> dict[str, Any]:
-    """Open the outline as JSON in $EDITOR (default: vi) and return the edited version."""
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as handle:
-        json.dump(outline, handle, indent=2, ensure_ascii=False)
-    path = Path(handle.name)
-    try:
-        subprocess.run([os.environ.get("EDITOR", "vi"), str(path)], check=False)
-        return dict(json.loads(path.read_text(encoding="utf-8")))
-    except json.JSONDecodeError as exc:
-        raise BadInputError(f"the edited outline is not valid JSON: {exc.msg} at line {exc.lineno}") from None
-    finally:
-        path.unlink(missing_ok=True)
-
-
-def _ask(console: Console, prompt: str) -> str:
-    console.print(prompt, end="")
-    line = sys.stdin.readline()
-    return line.strip()
-
-
-def runs_table(runs: list[Any]) -> Table:
-    """Run history: id, topic, started, status, rounds, best score."""
-    table = Table()
-    for column in ("run id", "topic", "started", "status", "rounds", "best"):
-        table.add_column(column, no_wrap=column != "topic", overflow="fold")
-    for run in runs:
-        started = time.strftime("%Y-%m-%d %H:%M", time.localtime(run.started))
-        best = "" if run.best_score is None else f"{run.best_score:.1f}"
-        status = status_word(run.shown_status)  # the page's word too
-        table.add_row(run.run_id, run.topic[:50], started, status, str(run.rounds), best)
-    return table
-
-
-def batch_table(outcomes: list[Any]) -> Table:
-    """One row per topic: line, status, seconds, score, file or error."""
-    table = Table(title="batch", title_justify="left")
-    for column in ("line", "topic", "status", "seconds", "score", "output"):
-        table.add_column(column, overflow="fold")
-    for outcome in outcomes:
-        score = "" if outcome.score is None else f"{outcome.score:.1f}"
-        output = outcome.path if outcome.status == "done" else outcome.error
-        table.add_row(
-            str(outcome.line), outcome.topic[:40], outcome.status, f"{outcome.seconds:.0f}", score, output
-        )
-    return table
