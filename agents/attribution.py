@@ -25,6 +25,7 @@ ADD_CITATION = 0.5  # an uncited sentence gets a marker only when it matches a s
 MIN_CLAIM_WORDS = 5
 WINDOW = 3  # source sentences per comparison window, as in the citation check
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_MARKER_AFTER_STOP = re.compile(r"[.!?][\"')]*\s*\[[\d,\s]+\]\s*$")
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,8 @@ def attribute_sentence(sentence: str, index: SourceIndex) -> str:
     supported = index.strictness.supported
     kept = [source_id for source_id in cited if index.support(words, source_id, numbers) >= supported]
     leading_marker = sentence.lstrip().startswith("[")  # would read as citing the heading above
-    if kept == cited and not leading_marker and (cited or len(words) < MIN_CLAIM_WORDS):
+    misplaced = bool(_MARKER_AFTER_STOP.search(sentence))  # "…they work. [1]": moved inside
+    if kept == cited and not leading_marker and not misplaced and (cited or len(words) < MIN_CLAIM_WORDS):
         return sentence
     best, score = index.best(words, numbers)
     if not kept and best is not None and score >= max(supported, ADD_CITATION if not cited else 0.0):

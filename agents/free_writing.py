@@ -206,8 +206,6 @@ def left_out_facts(body: str, evidence: Sequence[Passage], target: int) -> list[
     scored = []
     for passage in evidence:
         for sentence in split_sentences(passage.text):
-            if _FIRST_PERSON.search(sentence):
-                continue
             unstated = [s for s in find_specifics(sentence) if s in wanted and not states(body, s)]
             if unstated and not sentence.endswith("?"):
                 scored.append((len(unstated), f'[{passage.source_id}] "{_quote(sentence)}"'))
@@ -219,12 +217,14 @@ _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|my|me|mine|[Ww]e|[Ww]e're|[Ww]e
 
 
 def impersonal(evidence: Sequence[Passage]) -> list[Passage]:
-    """The passages without their authors' first-person sentences ("I run the compost bays at my
-    allotment", "our newsletter asks readers"): a post written from them would speak in another
-    person's voice."""
+    """The passages without their authors' first-person sentences that state no name or number
+    ("I run the compost bays at my allotment", "our newsletter asks readers"): a post written from
+    them would speak in another person's voice. One that does ("Most systems I see pay back in 6 to
+    12 years") stays: its fact is evidence, and the checks send a copied sentence back."""
     kept = []
     for passage in evidence:
-        text = " ".join(s for s in split_sentences(passage.text) if not _FIRST_PERSON.search(s))
+        sentences = split_sentences(passage.text)
+        text = " ".join(s for s in sentences if not _FIRST_PERSON.search(s) or find_specifics(s))
         kept.append(passage.model_copy(update={"text": text or passage.text}))
     return kept
 
@@ -441,7 +441,7 @@ def finish(
     about the evidence are removed; those and the ``removed`` ones whose fix failed are reported."""
     report = check_section(body, checker, evidence, earlier, length, heading)
     doomed = [*(s for s, _ in report.invented), *report.meta, *report.titles]
-    pasted = pasted_wording(report.copied, evidence)
+    pasted = pasted_wording([*report.copied, *report.opening], evidence)
     body = drop_sentences(body, [*doomed, *pasted])
     removed += len(set(doomed))
     notes: list[str] = []
@@ -452,13 +452,17 @@ def finish(
             "(invented specifics or talk about the sources)"
         )
     if pasted:
-        notes.append(f"{where}: removed {len(pasted)} sentence(s) pasted from a source without its facts")
+        notes.append(
+            f"{where}: removed {len(pasted)} sentence(s) with none of the sources' facts that the model "
+            "did not fix (pasted wording, an opening pronoun)"
+        )
     return Section(heading=heading, body=body), notes
 
 
 def pasted_wording(copied: Sequence[str], evidence: Sequence[Passage]) -> list[str]:
-    """The copied sentences that carry none of the evidence's names or numbers: a source's own
-    rhetoric ("That is a shame, because…"), which the post loses nothing by leaving out."""
+    """The copied sentences (or an opening on a dangling pronoun) that carry none of the
+    evidence's names or numbers: a source's own rhetoric ("That is a shame, because…"), which the
+    post loses nothing by leaving out."""
     wanted = key_specifics(p.text for p in evidence)
     return [s for s in copied if not any(states(s, specific) for specific in wanted)]
 

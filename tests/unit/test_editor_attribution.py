@@ -315,3 +315,8 @@ def test_an_edit_may_not_drop_a_citation_even_from_a_list_marker():
     original = "Green tea is steamed soon after picking, which keeps it fresh and bright [1, 2]. " * 3
     assert edit_is_better(original, original.replace("[1, 2]", "[2, 1]"))
     assert not edit_is_better(original, original.replace("[1, 2]", "[1]"))
+
+
+def test_a_marker_after_the_full_stop_moves_inside_the_sentence():
+    sentence = "Green tea leaves are steamed soon after picking. [1]"
+    assert attribute_sentence(sentence, INDEX) == "Green tea leaves are steamed soon after picking [1]."

@@ -16,7 +16,7 @@ from agents.checks import (
     word_vocabulary,
 )
 from agents.free_rounds import make_checker
-from agents.free_writing import Written, check_section, improve
+from agents.free_writing import Written, check_section, impersonal, improve
 from agents.sections import WritingContext
 from core.markers import split_sentences
 from core.state import DraftRequest, Outline, OutlineSection, Passage, Source
@@ -213,7 +213,7 @@ def test_a_copied_sentence_stating_none_of_the_sources_facts_is_left_out():
     model = ScriptedChatModel(default_reply="no")  # every fix fails
     section, notes = improve(context_for(model), checker, "Hives", Written([], text, text), 60, evidence, [])
     assert source not in section.body and section.body.startswith(GOOD[:40])
-    assert any("pasted from a source" in note for note in notes)
+    assert any("pasted wording" in note for note in notes)
 
 
 def test_a_section_opening_on_a_pronoun_is_sent_back_to_name_its_subject():
@@ -328,3 +328,9 @@ def test_inflected_real_words_are_never_taken_for_fused_ones():
     text = "The repetition occurred twice while studies kept running and stopped."
     assert fused_words(text, vocabulary) == []
     assert repair_fused(text, vocabulary) == text
+
+
+def test_the_authors_first_person_asides_are_left_out_of_the_evidence_but_their_facts_stay():
+    text = "I run the bays at my allotment. Most systems I see pay back in 6 to 12 years. Tilt matters."
+    kept = impersonal([Passage(id=0, source_id=1, text=text)])[0].text
+    assert kept == "Most systems I see pay back in 6 to 12 years. Tilt matters."
