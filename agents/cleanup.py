@@ -101,7 +101,8 @@ def tidy_heading(heading: str) -> str:
     """A heading without numbering ("2. ", "Section 3:") or markdown marks."""
     heading = re.sub(r"^[#\s]*(section\s+)?\d+[.):]\s*", "", heading.strip(), flags=re.IGNORECASE)
     heading = re.sub(r"^(?:[IVX]{1,4}|[A-H])[.)]\s+(?=[A-Z])", "", heading)  # "II. Dependencies"
-    return heading.strip(" #*_\"'")
+    heading = heading.strip(" #*_\"'")
+    return re.sub(r"(?<=[a-z]{3})\.$", "", heading)  # "Why Not All Dogs Need to be Caged."
 
 
 def strip_chatter(text: str) -> str:
@@ -109,10 +110,15 @@ def strip_chatter(text: str) -> str:
     lines = []
     for line in text.strip().splitlines():
         stripped = line.strip()
-        if stripped.startswith("#") or stripped in {"<<<", ">>>", "```"}:
+        if stripped.startswith("#") or stripped in {"<<<", ">>>", "<<", ">>", "```"}:
             continue
-        stripped = re.sub(r"<<<|>>>|>><<<", " ", stripped).strip()
-        stripped = re.sub(r"(^|\s)\d{1,2}\.\s+(?=[A-Z])", r"\1", stripped)  # stray list numbering
+        # The prompts' quote markers, whole or half ("<<<", ">>" opening or closing a line or
+        # between two sentences); a ">>" inside a sentence stays (shell redirection in a post).
+        stripped = re.sub(r"<<<|>>>|^(?:<<|>>)(?![<>])|(?<![<>])(?:<<|>>)$", " ", stripped).strip()
+        stripped = re.sub(r"(?<=[.!?\"”])\s+(?:<<|>>)(?=\s)", "", stripped)  # "…just like. >> The first"
+        stripped = re.sub(
+            r"(^|\s)\d{1,2}[.)]\s+(?=[A-Z])", r"\1", stripped
+        )  # stray list numbering: "2. ", "2) "
         if _CHATTER.match(stripped) and len(stripped) < 120:
             continue
         lines.append(stripped)

@@ -6,13 +6,15 @@ from core.state import Section
 
 
 def render_markdown(title: str, sections: list[Section]) -> str:
-    """``# title``, the intro, then ``## heading`` + body for every section."""
+    """``# title``, the intro, then ``## heading`` + body for every section with text (a heading
+    with nothing under it tells the reader nothing; the writer warns about the section instead)."""
     parts = [f"# {title.strip()}"]
     for section in sections:
+        if not section.body.strip():
+            continue
         if section.heading:
             parts.append(f"## {section.heading.strip()}")
-        if section.body.strip():
-            parts.append(section.body.strip())
+        parts.append(section.body.strip())
     return "\n\n".join(parts) + "\n"
 
 

@@ -19,9 +19,10 @@ from agents.checks import heading_problem
 from agents.cleanup import tidy_heading
 from agents.evidence import EVIDENCE_CAP_WORDS, EvidenceIndex, assign_passages
 from agents.issues import issue_lines
-from agents.lengths import section_count
+from agents.lengths import MIN_SECTIONS, section_count
 from agents.planning import Candidate, evidence_candidates, headline_like
 from agents.prompts import bullet_list, messages_for, note_text, render, shared_context
+from agents.unsourced import plan_from_topic, topic_sections
 from backends.structured import StructuredOutputError, invoke_structured, json_schema_for
 from core.markers import split_sentences
 from core.state import (
@@ -93,7 +94,11 @@ def make_outliner(model: BaseChatModel, writing: WritingMode = "extractive") -> 
             if outline is not None:
                 warnings.append("the outliner's plan was off topic; using a simple outline")
             outline = previous or fallback_outline(request, state.get("notes", []), sources, count)
-        tidy = tidy_outline(outline, {s.id for s in sources}, count)
+        if not sources and writing == "extractive":
+            tidy, notes = plan_from_topic(outline, request, count)
+            warnings += notes
+        else:
+            tidy = tidy_outline(outline, {s.id for s in sources}, count, request.topic)
         if passages:
             tidy = with_evidence(tidy, request.topic, EvidenceIndex(passages), [[] for _ in tidy.sections])
         return {"outline": tidy, "outline_reviewed": False, "warnings": warnings}
@@ -136,7 +141,9 @@ def grounded_outline(
         )
         for c, heading in zip(chosen, headings, strict=True)
     ]
-    outline = tidy_outline(Outline(title=title, sections=sections), {s.id for s in sources}, count)
+    outline = tidy_outline(
+        Outline(title=title, sections=sections), {s.id for s in sources}, count, request.topic
+    )
     outline = with_evidence(outline, request.topic, index, [c.passage_ids for c in chosen])
     relevance = index.scores(request.topic)
     intro = [pid for pid in sorted(relevance, key=lambda p: -relevance[p]) if pid in set(overview)]
@@ -313,13 +320,15 @@ def outline_schema(count: int) -> dict[str, Any]:
     return schema
 
 
-def tidy_outline(outline: Outline, known_ids: set[int], count: int = 6) -> Outline:
+def tidy_outline(outline: Outline, known_ids: set[int], count: int = 6, topic: str = "") -> Outline:
     """Tidy headings, drop unknown source ids, duplicate headings and sections beyond ``count``.
 
     A heading that repeats another, echoes a prompt word or is a placeholder is replaced by the
     section's first key point; a section with neither is dropped, and a plan left with fewer
-    than three sections is completed with plain generic ones (never "Part 3"). The result is
-    validated again, so what goes into the state always satisfies the schema.
+    than three sections is completed with ones named after the ``topic`` (the title when none is
+    given; ``agents.unsourced.topic_sections``), never "Part 3" nor the same generic headings on
+    every topic. The result is validated again, so what goes into the state always satisfies
+    the schema.
     """
     seen: set[str] = {tidy_heading(outline.title).lower()}
     sections = []
@@ -335,21 +344,15 @@ def tidy_outline(outline: Outline, known_ids: set[int], count: int = 6) -> Outli
         sections.append({**section.model_dump(), "heading": heading, "source_ids": ids})
     title = tidy_heading(outline.title)
     title = title if len(title) >= 5 else outline.title
-    for generic in GENERIC_SECTIONS:
+    for planned in topic_sections(topic or title):
         if len(sections) >= MIN_SECTIONS:
             break
-        if generic[0].lower() not in seen:
-            seen.add(generic[0].lower())
-            sections.append({"heading": generic[0], "key_points": [generic[1]]})
+        if planned.heading.lower() not in seen:
+            seen.add(planned.heading.lower())
+            sections.append(planned.model_dump())
     return Outline.model_validate({"title": title, "sections": sections})
 
 
-MIN_SECTIONS = 3
-GENERIC_SECTIONS = (
-    ("Why it matters", "what difference it makes to the reader"),
-    ("How it works", "the key ideas and how they fit together"),
-    ("Getting started", "practical first steps"),
-)
 UNUSABLE_HEADINGS = ("is a placeholder", "is too long for a heading", "is cut off mid-phrase")
 
 
@@ -368,7 +371,8 @@ def fallback_outline(
     count: int = 3,
 ) -> Outline:
     """A sound outline for when the model cannot produce one: a section per researched source
-    (heading = its title, key point = its note, citing it), else a generic three-part plan."""
+    (heading = its title, key point = its note, citing it), else three sections named after the
+    topic (``agents.unsourced.topic_sections``)."""
     topic = request.topic
     title = topic[:110] if len(topic) >= 5 else f"About {topic}"
     titles = {source.id: tidy_heading(source.title) for source in sources or []}
@@ -383,10 +387,4 @@ def fallback_outline(
         sections.append(OutlineSection(heading=heading, key_points=[point], source_ids=[note.source_id]))
     if len(sections) >= 3:
         return Outline(title=title, sections=sections)
-    return Outline(
-        title=title,
-        sections=[
-            OutlineSection(heading=heading, key_points=[f"{point} ({topic})"])
-            for heading, point in GENERIC_SECTIONS
-        ],
-    )
+    return Outline(title=title, sections=topic_sections(topic))

@@ -19,6 +19,7 @@ from agents.evidence import EVIDENCE_CAP_WORDS, evidence_word_budget, quoted_evi
 from agents.grounding import drop_invented
 from agents.lengths import TOKENS_PER_WORD, max_tokens_for
 from agents.prompts import messages_for, render
+from agents.unsourced import publishable
 from backends.copy_guard import AvoidsCopying
 from core.markers import split_sentences
 from core.state import (
@@ -95,19 +96,22 @@ def compose(
         if len(retried.split()) > len(body.split()):
             body, context.seen[:] = retried, seen_retry
     if not body and template.startswith(("intro", "conclusion")):
-        body = recap(context.outline, template.startswith("intro"))
+        body = recap(context.outline, template.startswith("intro"), context.grounded)
     return Section(heading=heading, body=body)
 
 
-def recap(outline: Outline, opening: bool) -> str:
-    """A plain opening sentence naming the sections, or a closing one pointing to the sources,
-    for when the model's own sentences all failed the checks (a small model's intro is often
-    about something else). It states nothing, so it cites nothing."""
+def recap(outline: Outline, opening: bool, sourced: bool = True) -> str:
+    """A plain opening sentence naming the sections, or a closing one pointing to the sources
+    (when there are any), for when the model's own sentences all failed the checks (a small
+    model's intro is often about something else). It states nothing, so it cites nothing."""
     headings = [s.heading.rstrip("?.!") for s in outline.sections]
     listed = ", ".join(headings[:-1]) + f" and {headings[-1]}" if len(headings) > 1 else headings[0]
     if opening:
         return f"What matters most for {outline.title.rstrip('.?!').lower()}: {listed}."
-    return f"Those are the essentials of {outline.title.rstrip('.?!').lower()}; the sources below go deeper."
+    subject = outline.title.rstrip(".?!").lower()
+    if not sourced:
+        return f"Those are the essentials of {subject}."
+    return f"Those are the essentials of {subject}; the sources below go deeper."
 
 
 def generate(
@@ -140,6 +144,12 @@ def generate(
     # invents inventors, dates and places): every one not in the request goes.
     body, _ = drop_invented(body, context.corpus, grounded=True)
     body = drop_sentences(body, meta_sentences(body))
+    if not context.grounded and not evidence:
+        # Without sources: no anecdotes, invented history or talk about the blog, and nothing
+        # off the topic's subject (``agents.unsourced``).
+        labels = [context.outline.title, *(s.heading for s in context.outline.sections)]
+        wording = render("writer", template, **fill, **dict.fromkeys(values, ""))  # its own words only
+        body = publishable(body, context.request, labels, prompt=wording)
     if context.grounded or evidence:
         body = weave(body, evidence, subject_of(context, heading), length)
     return clean_section(body, context.known_ids, seen)

@@ -102,7 +102,7 @@ class FakeTeam:
             count = int(re.search(r"and (\d+) body sections", task).group(1))  # type: ignore[union-attr]
             topic = re.search(r"^Topic: (.*)$", messages[0].text, re.MULTILINE).group(1)  # type: ignore[union-attr]
             return {
-                "title": "A Scripted Post",
+                "title": f"A Scripted Post on {topic}",  # a plan on task names its topic
                 "sections": [
                     {
                         "heading": f"Part {WORDS[i].title()}",

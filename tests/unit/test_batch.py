@@ -23,12 +23,15 @@ def test_one_bad_topic_does_not_stop_the_others(tmp_path, monkeypatch, capsys):
     team = FakeTeam(critic_scores=[9])
     monkeypatch.setattr("backends.factory.make_chat_model", lambda settings: team.model)
     topics = tmp_path / "topics.txt"
-    topics.write_text("Brewing green tea\nab\nRoasting coffee at home\n")
+    topics.write_text("Brewing green tea\nab\nBrewing green tea\n")  # one title twice: two files
     out = tmp_path / "posts"
     code = cli.main(["batch", str(topics), "--out", str(out), "--rounds", "1", "--search", "off"])
     captured = capsys.readouterr()
     assert code == 3  # partial failure
-    assert sorted(p.name for p in out.iterdir()) == ["a-scripted-post-2.md", "a-scripted-post.md"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "a-scripted-post-on-brewing-green-tea-2.md",
+        "a-scripted-post-on-brewing-green-tea.md",
+    ]
     assert "[line 2] failed: invalid topic" in captured.err
     assert "2 of 3 drafted" in captured.err
 

@@ -100,7 +100,7 @@ def test_json_prints_the_full_result(capsys, fake_team):
     )
     assert code == 0
     result = json.loads(out)
-    assert result["topic"] == "Brewing tea" and result["title"] == "A Scripted Post"
+    assert result["topic"] == "Brewing tea" and result["title"] == "A Scripted Post on Brewing tea"
     assert [r["round"] for r in result["rounds"]] == [1, 2]
     assert result["best_round"] == 2 and result["search_mode"] == "off" and result["degraded"] is False
     assert {step["agent"] for step in result["telemetry"]} >= {"outliner", "writer", "editor", "critic"}

@@ -275,7 +275,7 @@ def test_an_empty_new_section_is_asked_for_once_more_with_another_seed():
     # The reply only echoes the prompt's heading list, which the cleanup drops.
     heading_list = "All about tea. Green, Black, Oolong."
     intro = "Tea has a long history in many countries. Its leaves are picked by hand and dried within a day."
-    bodies = [prose(80, seed) for seed in (1, 2, 3)]
+    bodies = [prose(80, seed, subject="tea") for seed in (1, 2, 3)]  # on the subject, as a writer on task
     end = "So brew it gently and enjoy a calm cup every day of the week."
     model = ScriptedChatModel(replies=[heading_list, intro, *bodies, end])
     update = make_writer(model)({"request": DraftRequest(topic="Tea", words=300), "outline": outline})

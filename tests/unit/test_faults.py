@@ -43,15 +43,19 @@ def test_a_model_that_says_nothing_still_ends_with_a_result(tmp_path):
 
 class EndlessLlama(FakeLlama):
     """A llama.cpp stand-in whose replies never end by themselves: only ``max_tokens`` stops them.
-    Each token is one word of sentences no other reply holds, so a reply cut at its cap runs
-    long for its section and the editor is asked to tighten it."""
+    Each token is one word of sentences no other reply holds (naming the topic, as a writer on
+    task would), so a reply cut at its cap runs long for its section and the editor is asked to
+    tighten it."""
 
     def __init__(self) -> None:
         super().__init__([], chat_format="llama-3")
         self.sampled: list[int] = []
 
     def _emit(self, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        self.pieces = [word + " " for word in prose(2_000, 99 + len(self.sampled)).split(" ")]
+        self.pieces = [
+            word + " "
+            for word in prose(2_000, 99 + len(self.sampled), subject="brewing tea at home").split(" ")
+        ]
         self.sampled.append(0)
         for chunk in super()._emit(request):
             self.sampled[-1] += bool(chunk["choices"][0]["text"])
@@ -107,11 +111,11 @@ def test_json_that_never_validates_falls_back_everywhere(tmp_path):
         agent = agent_of(messages)
         if agent in {"outliner", "critic", "researcher"}:
             return '{"title": 5, "scores": "high"}'
-        return prose(80, next(seeds))
+        return prose(80, next(seeds), subject="brewing tea at home")
 
     result = run_with(wrong, tmp_path, rounds=4)
     assert len(result.rounds) == 1 and result.rounds[0].critique.fallback
-    assert "## Why it matters" in result.markdown
+    assert "## Brewing tea at home step by step" in result.markdown
 
 
 def test_a_model_exception_is_one_clean_error(tmp_path):

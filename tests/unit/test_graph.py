@@ -105,7 +105,7 @@ def test_an_unusable_outline_falls_back_to_a_simple_one(settings):
     team = FakeTeam(outline="{broken", critic_scores=[9])
     team.outline = "{broken"
     result = run(team, settings, rounds=1)
-    assert "## Why it matters" in result.markdown
+    assert "## Brewing tea at home step by step" in result.markdown
     assert any("outliner reply was unusable" in w for w in result.warnings)
 
 
@@ -258,7 +258,7 @@ def test_messy_outlines_are_tidied_into_valid_ones():
     )
     tidy = tidy_outline(messy, known_ids={1}, count=4)
     assert tidy.title == "Tea at home"
-    assert [s.heading for s in tidy.sections] == ["Why tea", "Brewing", "Why it matters"]
+    assert [s.heading for s in tidy.sections] == ["Why tea", "Brewing", "What to know about tea at home"]
     assert all(not s.heading.startswith("Part") for s in tidy.sections)
     Outline.model_validate(tidy.model_dump())
 

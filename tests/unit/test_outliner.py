@@ -34,7 +34,8 @@ def test_a_plan_must_share_two_topic_words():
 def test_an_off_topic_plan_is_asked_again_with_another_seed():
     model = ScriptedChatModel(replies=[OFF_TOPIC, ON_TOPIC])
     update = make_outliner(model)({"request": DraftRequest(topic=TOPIC, words=450)})
-    assert update["outline"].title == "Your sourdough starter" and not update["warnings"]
+    assert update["outline"].title == "Your sourdough starter"
+    assert not any("off topic" in warning for warning in update["warnings"])
     assert "seed" not in model.calls[0][1] and "seed" in model.calls[1][1]
 
 
@@ -61,4 +62,9 @@ def test_the_simple_outline_is_built_from_the_research_when_there_is_some():
     assert [s.heading for s in outline.sections] == ["Feeding", "Temperature", "Troubleshooting"]
     assert [s.source_ids for s in outline.sections] == [[1], [2], [3]]
     assert outline.sections[0].key_points == ["A fact about feeding."]
-    assert fallback_outline(DraftRequest(topic=TOPIC)).sections[0].heading == "Why it matters"
+    # Without research the sections are named after the topic, not the same phrases on every topic.
+    assert [s.heading for s in fallback_outline(DraftRequest(topic=TOPIC)).sections] == [
+        "What you need before keeping a sourdough starter healthy at home",
+        "Keeping a sourdough starter healthy at home step by step",
+        "Common mistakes when keeping a sourdough starter healthy at home",
+    ]

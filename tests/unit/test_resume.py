@@ -184,7 +184,7 @@ def test_cli_lists_shows_and_resumes_runs(capsys, monkeypatch, settings):
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO("shorter please\n"))
     assert cli.main(["resume", run_id, "--quiet"]) == 0
     out = capsys.readouterr().out
-    assert "\n# A Scripted Post\n" in out
+    assert "\n# A Scripted Post on Brewing tea at home\n" in out
     assert "shorter please" in team.prompts_of("critic")[1]
     assert cli.main(["show", run_id, "--round", "1"]) == 0
     assert capsys.readouterr().out.startswith("# A Scripted Post")
