@@ -13,6 +13,7 @@ fix is removed, and the writer reports it.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ SHORT = 0.75  # a section under this share of its plan is asked to explain more
 LONG = 1.5  # ... over this share, to tighten
 WORDS_PER_FACT = 45  # a section is asked to state about one evidence fact per this many words
 MAX_MISSING_SHOWN = 2  # left-out facts named in one revise call
+_QUOTED_DATA = re.compile(r"<<<.*?>>>", re.DOTALL)
 _LINE_NUMBER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s*")
 QUOTED_CHARS = 160  # a sentence named in a problem is quoted up to this many characters
 WEIGHTS = {  # how much each problem counts when a revision is compared with the text it replaces
@@ -441,7 +443,9 @@ def finish(
     about the evidence are removed; those and the ``removed`` ones whose fix failed are reported."""
     report = check_section(body, checker, evidence, earlier, length, heading)
     doomed = [*(s for s, _ in report.invented), *report.meta, *report.titles]
-    pasted = pasted_wording([*report.copied, *report.opening], evidence)
+    pasted = [
+        s for s in pasted_wording([*report.copied, *report.opening], evidence) if not referred_to(body, s)
+    ]
     body = drop_sentences(body, [*doomed, *pasted])
     removed += len(set(doomed))
     notes: list[str] = []
@@ -457,6 +461,17 @@ def finish(
             "did not fix (pasted wording, an opening pronoun)"
         )
     return Section(heading=heading, body=body), notes
+
+
+def referred_to(body: str, sentence: str) -> bool:
+    """True when the sentence after ``sentence`` in its paragraph opens on a pronoun ("It simply
+    means…"): leaving ``sentence`` out would leave that one pointing at nothing."""
+    for paragraph in body.split("\n\n"):
+        sentences = split_sentences(paragraph)
+        for current, following in itertools.pairwise(sentences):
+            if current == sentence and dangling_opening(following):
+                return True
+    return False
 
 
 def pasted_wording(copied: Sequence[str], evidence: Sequence[Passage]) -> list[str]:
@@ -480,5 +495,6 @@ def ask(
     if seed is not None:
         options["seed"] = seed
     reply = str(context.model.invoke(messages, **options).content)
-    body = clean_section(flatten_markdown(reply), context.known_ids, list(context.seen))
+    instructions = _QUOTED_DATA.sub("", str(messages[-1].content))  # the task without its evidence
+    body = clean_section(flatten_markdown(reply), context.known_ids, list(context.seen), prompt=instructions)
     return Written(messages=messages, reply=reply, body=body)

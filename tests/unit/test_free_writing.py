@@ -16,7 +16,7 @@ from agents.checks import (
     word_vocabulary,
 )
 from agents.free_rounds import make_checker
-from agents.free_writing import Written, check_section, impersonal, improve
+from agents.free_writing import Written, check_section, impersonal, improve, referred_to, write_section
 from agents.sections import WritingContext
 from core.markers import split_sentences
 from core.state import DraftRequest, Outline, OutlineSection, Passage, Source
@@ -334,3 +334,25 @@ def test_the_authors_first_person_asides_are_left_out_of_the_evidence_but_their_
     text = "I run the bays at my allotment. Most systems I see pay back in 6 to 12 years. Tilt matters."
     kept = impersonal([Passage(id=0, source_id=1, text=text)])[0].text
     assert kept == "Most systems I see pay back in 6 to 12 years. Tilt matters."
+
+
+def test_a_pasted_sentence_that_the_next_one_refers_to_stays():
+    body = "Hooch is a grey liquid on top of the jar. It simply means the starter is hungry [1]."
+    assert referred_to(body, "Hooch is a grey liquid on top of the jar.")
+    assert not referred_to(body, "It simply means the starter is hungry [1].")
+    assert not referred_to("Hooch is grey. Feed it more often.", "Hooch is grey.")
+
+
+def test_a_section_that_echoes_its_instructions_loses_that_sentence_but_keeps_its_evidence():
+    checker, evidence = checker_and_evidence()
+    reply = (
+        "A Langstroth hive, the usual design in North America, stacks boxes of ten frames each [1]. "
+        "Put the source number after each claim. "
+        "Gardeners who cannot lift heavy boxes often pick a top-bar hive instead [1]."
+    )
+    model = ScriptedChatModel(replies=[reply])
+    section, _ = write_section(
+        context_for(model), checker, "Hives", "free_section", 60, evidence, [], {"covered": "nothing yet"}
+    )
+    assert "source number" not in section.body
+    assert section.body.startswith("A Langstroth hive") and "top-bar hive" in section.body
