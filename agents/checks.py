@@ -26,7 +26,7 @@ _META = re.compile(
     r"section|article|blog post|post|text above|sources? (?:provided|above|given|material))\b"
     r"|\b(?:according to|based on|as (?:stated|shown|noted|mentioned) in)\s+(?:the\s+)?"
     r"(?:evidence|sources?|notes|passages?|excerpts?|data)\b"
-    r"|\bsources? \[\d+\] (?:says?|states?|notes?|mentions?|explains?|suggests?)\b",
+    r"|\b(?:the )?sources?(?: \[\d+\])? (?:says?|states?|notes?|mentions?|explains?|suggests?|shows?)\b",
     re.IGNORECASE,
 )
 _PAGE = re.compile(

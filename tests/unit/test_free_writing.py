@@ -72,6 +72,9 @@ def test_meta_sentences_about_the_evidence_or_the_post_are_found():
         "This section explains the hive.",
     ]
     assert meta_sentences("A strong colony stores 25 kilograms of honey.") == []
+    assert meta_sentences("The sources say that compost feeds the soil.") == [
+        "The sources say that compost feeds the soil."
+    ]
 
 
 def test_a_source_title_standing_as_a_sentence_is_found():
