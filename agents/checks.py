@@ -73,7 +73,8 @@ _ALPHA_WORD = re.compile(r"\b[a-z]{7,}\b")
 MIN_HEADING_WORDS = 2
 MAX_HEADING_WORDS = 10
 TITLE_OVERLAP = 0.85  # a sentence sharing this share of words with a title is that title
-FUSED_PART = 3  # each half of a fused word is a known word of at least this many letters
+FUSED_PART = 4  # each half of a fused word is a known word of at least this many letters
+# ("inter" + "net", "web" + "site": shorter halves split modern words the dictionaries lack)
 SAME_FACT_WORDS = 0.5  # two sentences with the same specifics and this word overlap state one fact
 
 
@@ -140,10 +141,11 @@ def is_known(word: str, vocabulary: set[str]) -> bool:
 
 @functools.cache
 def english_words() -> frozenset[str]:
-    """A large English word list (Webster's second edition, via ``english-words``), loaded once."""
+    """A large English word list (Webster's second edition and GCIDE, via ``english-words``; GCIDE
+    knows newer words such as "internet", "online" and "email"), loaded once."""
     from english_words import get_english_words_set
 
-    return frozenset(get_english_words_set(["web2"], lower=True, alpha=True))
+    return frozenset(get_english_words_set(["web2", "gcide"], lower=True, alpha=True))
 
 
 def word_vocabulary(texts: Iterable[str]) -> set[str]:

@@ -333,6 +333,12 @@ def test_inflected_real_words_are_never_taken_for_fused_ones():
     assert repair_fused(text, vocabulary) == text
 
 
+def test_modern_words_an_old_dictionary_lacks_are_never_split():
+    text = "On the internet, a website can email you a database export online."
+    assert fused_words(text, set()) == []
+    assert repair_fused(text, set()) == text  # not "inter net", "web site"
+
+
 def test_the_authors_first_person_asides_are_left_out_of_the_evidence_but_their_facts_stay():
     text = "I run the bays at my allotment. Most systems I see pay back in 6 to 12 years. Tilt matters."
     kept = impersonal([Passage(id=0, source_id=1, text=text)])[0].text
