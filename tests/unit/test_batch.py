@@ -72,6 +72,7 @@ def test_the_orchestration_returns_each_post_and_the_command_line_writes_them(tm
     missing = write_post(done, tmp_path / "missing", used)
     assert missing.status == "failed" and "does not exist" in (missing.error or "")  # this topic alone
     written = write_post(done, tmp_path, used)
-    assert written.status == "done" and written.path == str(tmp_path / "a-scripted-post-2.md")
-    assert (tmp_path / "a-scripted-post-2.md").read_text().startswith("---\n")
+    expected = tmp_path / "a-scripted-post-on-brewing-green-tea-2.md"
+    assert written.status == "done" and written.path == str(expected)
+    assert expected.read_text().startswith("---\n")
     assert write_post(failed, tmp_path, used).error == failed.error
