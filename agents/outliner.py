@@ -325,11 +325,10 @@ def tidy_outline(outline: Outline, known_ids: set[int], count: int = 6, topic: s
 
     A heading that repeats another, echoes a prompt word or is a placeholder is replaced by the
     section's first key point; a section with neither is dropped, and a plan left with fewer
-    than three sections is completed, never with "Part 3": with sources, by plain sections the
-    evidence then fills ("Why it matters": a topic-named one drew other passages and cost the
-    winter-cycling bench draft all its recall, 33% → 0%); without, by ones named after the
-    ``topic`` (the title when none is given; ``agents.unsourced.topic_sections``). The result
-    is validated again, so what goes into the state always satisfies the schema.
+    than three sections is completed with ones named after the ``topic`` (the title when none is
+    given; ``agents.unsourced.topic_sections``), never "Part 3" nor the same generic headings on
+    every topic. The result is validated again, so what goes into the state always satisfies
+    the schema.
     """
     seen: set[str] = {tidy_heading(outline.title).lower()}
     sections = []
@@ -345,12 +344,7 @@ def tidy_outline(outline: Outline, known_ids: set[int], count: int = 6, topic: s
         sections.append({**section.model_dump(), "heading": heading, "source_ids": ids})
     title = tidy_heading(outline.title)
     title = title if len(title) >= 5 else outline.title
-    fill = (
-        [OutlineSection(heading=h, key_points=[p]) for h, p in GENERIC_SECTIONS]
-        if known_ids
-        else topic_sections(topic or title)
-    )
-    for planned in fill:
+    for planned in topic_sections(topic or title):
         if len(sections) >= MIN_SECTIONS:
             break
         if planned.heading.lower() not in seen:
@@ -359,11 +353,6 @@ def tidy_outline(outline: Outline, known_ids: set[int], count: int = 6, topic: s
     return Outline.model_validate({"title": title, "sections": sections})
 
 
-GENERIC_SECTIONS = (
-    ("Why it matters", "what difference it makes to the reader"),
-    ("How it works", "the key ideas and how they fit together"),
-    ("Getting started", "practical first steps"),
-)
 UNUSABLE_HEADINGS = ("is a placeholder", "is too long for a heading", "is cut off mid-phrase")
 
 
