@@ -175,8 +175,10 @@ ISSUE_KINDS: dict[str, IssueKind] = {
     "title": "damage",
     "fused": "damage",
     "restated": "repetition",
+    "opening": "damage",
     "missing": "missing_evidence",
-}
+    "length": "length",
+}  # every kind of SectionReport.problems_by_kind
 
 
 FIXABLE: frozenset[IssueKind] = frozenset(
@@ -201,8 +203,5 @@ def section_findings(state: DraftState) -> list[CritiqueIssue]:
         report = check_section(section.body, checker, evidence[position], earlier, lengths[position], heading)
         earlier.append(section.body)
         for kind, lines in report.problems_by_kind().items():
-            issues += [
-                CritiqueIssue(kind=ISSUE_KINDS.get(kind, "length"), text=line, section=heading)
-                for line in lines
-            ]
+            issues += [CritiqueIssue(kind=ISSUE_KINDS[kind], text=line, section=heading) for line in lines]
     return issues

@@ -365,3 +365,11 @@ def test_a_section_that_echoes_its_instructions_loses_that_sentence_but_keeps_it
     )
     assert "source number" not in section.body
     assert section.body.startswith("A Langstroth hive") and "top-bar hive" in section.body
+
+
+def test_every_measured_problem_becomes_a_typed_issue_and_an_opening_pronoun_is_fixable():
+    from agents.free_rounds import FIXABLE, ISSUE_KINDS
+    from agents.free_writing import SectionReport
+
+    assert set(SectionReport(words=1, target=1).problems_by_kind()) == set(ISSUE_KINDS)
+    assert ISSUE_KINDS["opening"] in FIXABLE  # a later round may send it back
