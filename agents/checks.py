@@ -25,7 +25,7 @@ _META = re.compile(
     r"(?:evidence|excerpts?|passages?|research notes?|notes provided|quoted (?:data|material)|"
     r"section|article|blog post|post|text above|sources? (?:provided|above|given|material))\b"
     r"|\b(?:according to|based on|as (?:stated|shown|noted|mentioned) in)\s+(?:the\s+)?"
-    r"(?:evidence|sources?|notes|passages?|excerpts?|data)\b"
+    r"(?:evidence|sources?|notes|passages?|excerpts?|data|research)\b"
     r"|\b(?:the )?sources?(?: \[\d+\])? (?:says?|states?|notes?|mentions?|explains?|suggests?|shows?)\b",
     re.IGNORECASE,
 )
@@ -82,6 +82,16 @@ def meta_sentences(text: str) -> list[str]:
     """Sentences that talk about the task or the material ("the evidence shows", "this section",
     "skip to the table below")."""
     return [s for s in split_sentences(text) if _META.search(s) or _PAGE.search(s)]
+
+
+_SUMMING_UP = re.compile(
+    r"^(?:in conclusion|in summary|to sum up|to summari[sz]e|to conclude|all in all)\b", re.IGNORECASE
+)
+
+
+def summing_up(text: str) -> list[str]:
+    """Sentences that close the post ("In conclusion, …"): out of place before its conclusion."""
+    return [s for s in split_sentences(text) if _SUMMING_UP.search(s)]
 
 
 def refers_to_page(sentence: str) -> bool:

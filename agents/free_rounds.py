@@ -175,6 +175,7 @@ ISSUE_KINDS: dict[str, IssueKind] = {
     "title": "damage",
     "fused": "damage",
     "restated": "repetition",
+    "summary": "repetition",
     "opening": "damage",
     "missing": "missing_evidence",
     "length": "length",

@@ -21,6 +21,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
+from agents.attribution import with_markers
 from agents.checks import (
     dangling_opening,
     echoed_sentences,
@@ -29,15 +30,17 @@ from agents.checks import (
     meta_sentences,
     repair_fused,
     restated_facts,
+    summing_up,
     title_sentences,
 )
 from agents.cleanup import clean_section, flatten_markdown
 from agents.evidence import quoted_evidence
 from agents.grounding import copied_grams, invented
 from agents.lengths import max_tokens_for
+from agents.must_explain import explain_line, points_to_explain
 from agents.prompts import bullet_list, messages_for, render
 from agents.sections import CONCLUSION_HEADING, WritingContext, drop_sentences
-from core.markers import split_sentences
+from core.markers import cited_ids, split_sentences
 from core.state import Passage, Section
 from tools.specifics import Corpus, find_specifics, key_specifics, states
 
@@ -45,9 +48,8 @@ LENGTH_ROOM = 1.3  # a section's token cap allows this much more than its planne
 SHORT = 0.75  # a section under this share of its plan is asked to explain more
 LONG = 1.5  # ... over this share, to tighten
 WORDS_PER_FACT = 45  # a section is asked to state about one evidence fact per this many words
-MAX_MISSING_SHOWN = 2  # left-out facts named in one revise call
+MAX_MISSING_SHOWN = 3  # left-out facts asked for per section and round, one call each
 _QUOTED_DATA = re.compile(r"<<<.*?>>>", re.DOTALL)
-_LINE_NUMBER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s*")
 QUOTED_CHARS = 160  # a sentence named in a problem is quoted up to this many characters
 WEIGHTS = {  # how much each problem counts when a revision is compared with the text it replaces
     "invented": 3.0,
@@ -55,6 +57,7 @@ WEIGHTS = {  # how much each problem counts when a revision is compared with the
     "title": 2.0,
     "fused": 2.0,
     "restated": 1.5,
+    "summary": 1.0,
     "copied": 1.5,
     "opening": 1.0,
     "missing": 1.0,
@@ -86,6 +89,7 @@ class SectionReport:
     titles: list[str] = field(default_factory=list)
     fused: list[str] = field(default_factory=list)
     restated: list[str] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
     opening: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
 
@@ -97,6 +101,7 @@ class SectionReport:
             "title": len(self.titles),
             "fused": len(self.fused),
             "restated": len(self.restated),
+            "summary": len(self.summary),
             "copied": len(self.copied),
             "opening": len(self.opening),
             "missing": len(self.missing),
@@ -146,6 +151,10 @@ class SectionReport:
                 "remove it or say something new."
                 for s in self.restated
             ],
+            "summary": [
+                f'The sentence "{_quote(s)}" sums up the post before its conclusion: remove it.'
+                for s in self.summary
+            ],
             "opening": [
                 f'The section opens with "{_quote(s)}", but nothing before it says what the pronoun '
                 "means: name the subject."
@@ -188,6 +197,7 @@ def check_section(
     if heading != CONCLUSION_HEADING:
         repeats |= set(echoed_sentences(earlier, body))
     report.restated = [s for s in split_sentences(body) if s in repeats]
+    report.summary = summing_up(body) if heading != CONCLUSION_HEADING else []
     report.meta += [s for s in foreign_sentences(body, checker.reference) if s not in report.meta]
     opening = dangling_opening(body)
     report.opening = [opening] if opening and opening not in report.meta else []
@@ -203,6 +213,9 @@ def left_out_facts(body: str, evidence: Sequence[Passage], target: int) -> list[
         return []
     expected = min(len(wanted), max(1, target // WORDS_PER_FACT))
     stated = sum(states(body, s) for s in wanted)
+    shortfall = SHORT * target - len(body.split())
+    if shortfall > 0:  # a short section explains more of its evidence rather than padding
+        expected = min(len(wanted), max(expected, stated + 1 + int(shortfall // WORDS_PER_FACT)))
     if stated >= expected:
         return []
     scored = []
@@ -268,21 +281,22 @@ def section_messages(
     its prefix)."""
     fill = {"heading": heading or "introduction", "length": length, "audience": context.request.audience}
     if evidence:
+        focus = f"{heading or context.request.topic} {values.get('points', '')}"
         values = {
             **values,
             "evidence": quoted_evidence(impersonal(evidence)),
             "example": evidence[0].source_id,
+            "must": explain_line(points_to_explain(evidence, focus, length)),
         }
     task = context.brief + "\n\n" + render("writer", template, **fill, **values)
     return messages_for(context.system, task)
 
 
 WRITER_CALL = "writer_call"  # run metadata naming a writer call that is not a section's text
-MAX_FIX_CALLS = 4  # sentence-level revise calls per section and round
+MAX_FIX_CALLS = 5  # sentence-level revise calls per section and round
 FIX_MAX_TOKENS = 90  # a fix is one or two sentences
 FIX_WORDS = (4, 60)  # a usable fixed sentence (or two) has this many words
 MAX_FIX_SENTENCES = 2
-MAX_COPIES_PER_CALL = 4  # copied sentences sent back in one call, one reply line each
 
 
 def improve(
@@ -303,7 +317,7 @@ def improve(
     ``extra`` problems (the critic's notes) first get one whole-section revision, kept only if it
     measures no worse."""
     report = check_section(written.body, checker, evidence, earlier, length, heading)
-    body = drop_sentences(written.body, [*report.titles, *report.restated])
+    body = drop_sentences(written.body, [*report.titles, *report.restated, *report.summary])
     body = repair_fused(body, checker.vocabulary)
     if extra:
         body = revised_whole(context, checker, heading, written, body, length, evidence, earlier, extra)
@@ -318,8 +332,9 @@ def improve(
         body, removed = replace_sentence(body, sentence, fixed), removed + (not fixed)
     for sentence in report.opening:
         body = replace_sentence(body, sentence, fixer.rewrite("fix_opening", sentence, body) or sentence)
-    copies = report.copied[:MAX_COPIES_PER_CALL]
-    for sentence, fixed in zip(copies, fixer.rewrite_each("fix_copied", copies, body), strict=True):
+    rhetoric = set(pasted_wording(report.copied, evidence))  # left out at the end if still copied
+    for sentence in [s for s in report.copied if s not in rhetoric]:
+        fixed = fixer.rewrite("fix_copied", sentence, body, audience=context.request.audience)
         body = replace_sentence(body, sentence, fixed or sentence)
     for fact in report.missing:
         addition = fixer.rewrite("fix_missing", "", body, fact=fact, audience=context.request.audience)
@@ -349,25 +364,6 @@ class Fixer:
         fixed = " ".join(fixed.split())
         rest = replace_sentence(body, sentence, "") if sentence else body
         return fixed if self.passes(fixed, rest) else ""
-
-    def rewrite_each(self, template: str, sentences: Sequence[str], body: str) -> list[str]:
-        """The model's fixes for several ``sentences`` of ``body`` in one call, one reply line
-        each (a line that fails the checks, or a reply with the wrong number of lines, gives ""
-        for that sentence)."""
-        if not sentences or self.calls >= MAX_FIX_CALLS:
-            return ["" for _ in sentences]
-        self.calls += 1
-        listed = "\n".join(f"{i}. {_quote(s)}" for i, s in enumerate(sentences, start=1))
-        ask_for = render("writer", template, sentences=listed, cite=self.cite)
-        reply = self.reply_to(ask_for, FIX_MAX_TOKENS * len(sentences))
-        lines = [_LINE_NUMBER.sub("", line).strip() for line in reply.splitlines() if line.strip()]
-        if len(lines) != len(sentences):
-            return ["" for _ in sentences]
-        fixes = []
-        for sentence, line in zip(sentences, lines, strict=True):
-            fixed = " ".join(clean_section(line, self.context.known_ids, list(self.context.seen)).split())
-            fixes.append(fixed if self.passes(fixed, replace_sentence(body, sentence, "")) else "")
-        return fixes
 
     def reply_to(self, ask_for: str, max_tokens: int) -> str:
         """One fix call: the request as the next turn of the section's chat."""
@@ -447,6 +443,8 @@ def finish(
         s for s in pasted_wording([*report.copied, *report.opening], evidence) if not referred_to(body, s)
     ]
     body = drop_sentences(body, [*doomed, *pasted])
+    if checker.grounded:
+        body = cite_uncited(body, evidence)
     removed += len(set(doomed))
     notes: list[str] = []
     where = f'"{heading}"' if heading else "the introduction"
@@ -461,6 +459,31 @@ def finish(
             "did not fix (pasted wording, an opening pronoun)"
         )
     return Section(heading=heading, body=body), notes
+
+
+def cite_uncited(body: str, evidence: Sequence[Passage]) -> str:
+    """``body`` with a marker on each uncited sentence whose names and numbers the evidence of
+    one source alone states (the model often drops ``[n]`` while keeping the facts)."""
+    paragraphs = []
+    for paragraph in body.split("\n\n"):
+        sentences = []
+        for sentence in split_sentences(paragraph):
+            owner = sole_source(sentence, evidence) if not cited_ids(sentence) else None
+            sentences.append(with_markers(sentence, [owner]) if owner is not None else sentence)
+        paragraphs.append(" ".join(sentences))
+    return "\n\n".join(paragraphs)
+
+
+def sole_source(sentence: str, evidence: Sequence[Passage]) -> int | None:
+    """The one source whose passages state every name and number of ``sentence`` (None when
+    the sentence states none, or no single source states them all)."""
+    specifics = [s for s in find_specifics(sentence) if s.kind in ("name", "number")]
+    if not specifics:
+        return None
+    owners = {p.source_id for p in evidence}
+    for specific in specifics:
+        owners &= {p.source_id for p in evidence if states(p.text, specific)}
+    return owners.pop() if len(owners) == 1 else None
 
 
 def referred_to(body: str, sentence: str) -> bool:

@@ -183,11 +183,12 @@ def test_talk_about_the_evidence_and_copied_wording_go_back_to_the_model_sentenc
     model = ScriptedChatModel(replies=[plain, own])
     section, _ = improve(context_for(model), checker, "Hives", Written([], text, text), 40, evidence, [])
     asked = [call[0][-1].text for call in model.calls]
-    assert "talks about the evidence" in asked[0] and "copy a source word for word" in asked[1]
+    assert "talks about the evidence" in asked[0] and "copies a source word for word" in asked[1]
+    assert "Explain its point" in asked[1]  # "say it again in your own words" got the copy back
     assert section.body.startswith(f"{plain} {own}")
 
 
-def test_copied_sentences_go_back_in_one_call_and_each_reply_line_replaces_its_sentence():
+def test_each_copied_sentence_with_facts_is_asked_for_an_explanation_and_a_failed_fix_keeps_it():
     checker, evidence = checker_and_evidence()
     hive = "The Langstroth hive holds ten frames per box and is the most common design in North America [1]."
     mite = "Varroa destructor is the mite that kills most colonies, and beekeepers treat when 3 mites [1]."
@@ -196,12 +197,12 @@ def test_copied_sentences_go_back_in_one_call_and_each_reply_line_replaces_its_s
         "In North America most keepers use the Langstroth design, whose boxes take ten frames each [1]."
     )
     still_copied = "Varroa destructor is the mite that kills most colonies, and beekeepers treat it [1]."
-    model = ScriptedChatModel(replies=[f"1. {own_hive}\n2. {still_copied}"])
+    model = ScriptedChatModel(replies=[own_hive, still_copied])
     section, _ = improve(context_for(model), checker, "Hives", Written([], text, text), 40, evidence, [])
-    assert len(model.calls) == 1  # both copies in one call
-    assert "1. The Langstroth" in model.calls[0][0][-1].text and "2. Varroa" in model.calls[0][0][-1].text
-    assert own_hive in section.body  # its line passed the checks
-    assert mite in section.body  # a line that still copies leaves the original (it states facts)
+    asked = [call[0][-1].text for call in model.calls[:2]]
+    assert '"The Langstroth' in asked[0] and '"Varroa' in asked[1]  # one sentence per call
+    assert own_hive in section.body  # its fix passed the checks
+    assert mite in section.body  # a fix that still copies leaves the original (it states facts)
 
 
 def test_a_copied_sentence_stating_none_of_the_sources_facts_is_left_out():
@@ -359,7 +360,7 @@ def test_a_section_that_echoes_its_instructions_loses_that_sentence_but_keeps_it
         "Put the source number after each claim. "
         "Gardeners who cannot lift heavy boxes often pick a top-bar hive instead [1]."
     )
-    model = ScriptedChatModel(replies=[reply])
+    model = ScriptedChatModel(replies=[reply], default_reply="no")  # later fixes fail
     section, _ = write_section(
         context_for(model), checker, "Hives", "free_section", 60, evidence, [], {"covered": "nothing yet"}
     )
@@ -373,3 +374,73 @@ def test_every_measured_problem_becomes_a_typed_issue_and_an_opening_pronoun_is_
 
     assert set(SectionReport(words=1, target=1).problems_by_kind()) == set(ISSUE_KINDS)
     assert ISSUE_KINDS["opening"] in FIXABLE  # a later round may send it back
+
+
+def test_a_section_is_asked_to_explain_its_evidences_names_and_numbers_nearest_its_heading_first():
+    from agents.must_explain import POINT_WORDS, points_to_explain
+
+    _, evidence = checker_and_evidence()
+    points = points_to_explain(evidence, "Mites and how to treat them", 90)
+    assert "3 mites per 100" in points[0]  # the mite sentence shares the heading's word
+    assert all(3 <= len(p.split()) <= POINT_WORDS for p in points)  # shorter than a copied 8-gram
+    assert len(points) == 3 and len(points_to_explain(evidence, "Mites", 40)) == 2  # ~1 per 35 words
+    assert not any(p.endswith(" per") for p in points)  # no point ends on a dangling word
+    model = ScriptedChatModel(replies=[GOOD], default_reply="no")
+    write_section(
+        context_for(model),
+        *checker_and_evidence()[:1],
+        "Mites",
+        "free_section",
+        90,
+        evidence,
+        [],
+        {"covered": "nothing yet", "points": ""},
+    )
+    asked = model.calls[0][0][-1].text
+    assert "Be sure to explain these points" in asked and points[0] in asked
+
+
+def test_a_closing_summary_before_the_conclusion_is_dropped_but_the_conclusion_may_sum_up():
+    from agents.checks import summing_up
+    from agents.sections import CONCLUSION_HEADING
+
+    closing = "In conclusion, a hive is a good idea for most gardens."
+    assert summing_up(f"{GOOD} {closing}") == [closing]
+    assert summing_up("Overall efficiency is 97% [1].") == []  # a fact, not a closing
+    checker, evidence = checker_and_evidence()
+    text = f"{GOOD} {closing}"
+    model = ScriptedChatModel(default_reply="no")
+    section, _ = improve(context_for(model), checker, "Hives", Written([], text, text), 60, evidence, [])
+    assert closing not in section.body and section.body.startswith(GOOD[:40])
+    report = check_section(text, checker, evidence, [], 60, CONCLUSION_HEADING)
+    assert report.summary == []
+    assert meta_sentences("According to the research, hives need shade [1].")
+
+
+def test_a_short_section_is_asked_for_more_of_its_evidence_rather_than_left_short():
+    from agents.free_writing import left_out_facts
+
+    _, evidence = checker_and_evidence()
+    states_two = "A Langstroth hive takes ten frames, and a top-bar hive costs 150 dollars [1]."
+    assert left_out_facts(states_two, evidence, 18) == []  # its share of facts, at its length
+    asked = left_out_facts(states_two, evidence, 150)  # far under the plan: explain more
+    assert asked and any("Varroa" in fact for fact in asked)
+
+
+def test_an_uncited_sentence_gets_the_one_source_that_states_its_names_and_numbers():
+    from agents.free_writing import cite_uncited
+
+    evidence = [
+        Passage(id=0, source_id=1, text="A top-bar hive costs about 150 dollars."),
+        Passage(id=1, source_id=2, text="The Langstroth hive holds ten frames per box in North America."),
+    ]
+    body = (
+        "Most keepers in North America use a Langstroth hive. "
+        "A hive is a home for bees. A top-bar hive costs about 150 dollars [1]."
+    )
+    cited = cite_uncited(body, evidence)
+    assert cited.startswith("Most keepers in North America use a Langstroth hive [2].")
+    assert "A hive is a home for bees." in cited  # states nothing a source names: left alone
+    assert cited.endswith("150 dollars [1].")  # already cited: unchanged
+    mixed = "A Langstroth hive in North America costs 150 dollars."
+    assert cite_uncited(mixed, evidence) == mixed  # no single source states it all
