@@ -23,7 +23,8 @@ from tools.specifics import find_specifics, states
 _META = re.compile(
     r"\b(?:the|this|these|that|provided|given|above|following)\s+"
     r"(?:evidence|excerpts?|passages?|research notes?|notes provided|quoted (?:data|material)|"
-    r"section|article|blog post|post|text above|sources? (?:provided|above|given|material))\b"
+    r"section|article|blog post|post|text above|sentences?|paragraphs?|"
+    r"sources? (?:provided|above|given|material))\b"
     r"|\b(?:according to|based on|as (?:stated|shown|noted|mentioned) in)\s+(?:the\s+)?"
     r"(?:evidence|sources?|notes|passages?|excerpts?|data|research)\b"
     r"|\b(?:the )?sources?(?: \[\d+\])? (?:says?|states?|notes?|mentions?|explains?|suggests?|shows?)\b",

@@ -19,6 +19,7 @@ from agents.lengths import section_lengths
 from agents.prompts import bullet_list
 from agents.sections import WritingContext, headings_of, recap, section_evidence
 from core.state import Critique, CritiqueIssue, DraftRequest, DraftState, IssueKind, Passage, Section, Source
+from tools.specifics import key_specifics
 
 MAX_REVISED_SHARE = 0.5  # a revision round rewrites at most this share of the sections
 
@@ -60,6 +61,14 @@ def section_task(
         values = {"covered": ", ".join(f'"{h}"' for h in body_headings)}
     template = f"free_{kind}" if evidence or kind == "conclusion" else f"free_{kind}_plain"
     return headings[position], template, values
+
+
+def without_bare_overview(evidence: list[list[Passage]]) -> list[list[Passage]]:
+    """The sections' evidence, the intro's dropped when it states no name or number: a model
+    shown an overview of that kind pastes it, so it opens the post in its own words instead."""
+    if evidence and not key_specifics(p.text for p in evidence[0]):
+        return [[], *evidence[1:]]
+    return evidence
 
 
 def free_first_draft(

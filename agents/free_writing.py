@@ -294,6 +294,7 @@ def section_messages(
 
 WRITER_CALL = "writer_call"  # run metadata naming a writer call that is not a section's text
 MAX_FIX_CALLS = 5  # sentence-level revise calls per section and round
+MAX_COPY_FIXES = 3  # ... of which copied sentences take at most this many (left-out facts need some)
 FIX_MAX_TOKENS = 90  # a fix is one or two sentences
 FIX_WORDS = (4, 60)  # a usable fixed sentence (or two) has this many words
 MAX_FIX_SENTENCES = 2
@@ -333,7 +334,8 @@ def improve(
     for sentence in report.opening:
         body = replace_sentence(body, sentence, fixer.rewrite("fix_opening", sentence, body) or sentence)
     rhetoric = set(pasted_wording(report.copied, evidence))  # left out at the end if still copied
-    for sentence in [s for s in report.copied if s not in rhetoric]:
+    copies = sorted(report.copied, key=lambda s: s in rhetoric)  # those stating facts first
+    for sentence in copies[:MAX_COPY_FIXES]:
         fixed = fixer.rewrite("fix_copied", sentence, body, audience=context.request.audience)
         body = replace_sentence(body, sentence, fixed or sentence)
     for fact in report.missing:

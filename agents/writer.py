@@ -9,7 +9,7 @@ from langchain_core.language_models import BaseChatModel
 from agents.capability import WritingMode
 from agents.copy_budget import ration_copied_facts
 from agents.evidence import within_budget
-from agents.free_rounds import free_first_draft, free_revision_round, make_checker
+from agents.free_rounds import free_first_draft, free_revision_round, make_checker, without_bare_overview
 from agents.grounding import corpus_for, source_ngrams
 from agents.lengths import section_lengths
 from agents.markdown import render_markdown
@@ -101,6 +101,7 @@ def free_writer_update(
     """The writer's update for a model that can write: a first draft, or a revision round."""
     sources = state.get("sources", [])
     checker = make_checker(context.request, sources, state.get("passages", []))
+    evidence = without_bare_overview(evidence)
     previous = {s.heading.lower(): s for s in state.get("sections", [])}
     critique = state.get("critique")
     if critique is not None and previous:

@@ -444,3 +444,40 @@ def test_an_uncited_sentence_gets_the_one_source_that_states_its_names_and_numbe
     assert cited.endswith("150 dollars [1].")  # already cited: unchanged
     mixed = "A Langstroth hive in North America costs 150 dollars."
     assert cite_uncited(mixed, evidence) == mixed  # no single source states it all
+
+
+def test_an_overview_without_names_or_numbers_is_not_shown_to_the_opening():
+    from agents.free_rounds import without_bare_overview
+
+    overview = [Passage(id=0, source_id=1, text="Bees are wonderful, and anyone can keep them.")]
+    facts = [Passage(id=1, source_id=1, text="A top-bar hive costs about 150 dollars.")]
+    assert without_bare_overview([overview, facts, []]) == [[], facts, []]
+    assert without_bare_overview([facts, facts, []]) == [facts, facts, []]
+
+
+def test_copied_sentences_take_at_most_their_share_of_the_fix_calls_facts_first():
+    from agents.free_writing import MAX_COPY_FIXES
+
+    checker, evidence = checker_and_evidence()
+    lines = SOURCE.splitlines()[2:]
+    copies = [
+        "The Langstroth hive holds ten frames per box and is the most common design in North America.",
+        "A top-bar hive costs about 150 dollars and suits gardeners who cannot lift heavy boxes.",
+        " ".join(lines[2:4]),
+        "Beekeeping is a calm and rewarding hobby that anyone with a small garden can enjoy all summer.",
+    ]
+    checker = make_checker(
+        DraftRequest(topic="Keeping bees in a small garden"),
+        [Source(id=1, title="Bees", url="file://bees.md", text=SOURCE + copies[3])],
+        evidence,
+    )
+    text = " ".join([copies[3], *copies[:3]])
+    model = ScriptedChatModel(default_reply="no")
+    improve(context_for(model), checker, "Hives", Written([], text, text), 60, evidence, [])
+    asked = [call[0][-1].text for call in model.calls if "copies a source" in call[0][-1].text]
+    assert len(asked) == MAX_COPY_FIXES
+    assert not any("rewarding hobby" in a for a in asked)  # the one stating no fact waits its turn
+
+
+def test_a_sentence_about_itself_is_meta():
+    assert meta_sentences("This sentence shows how a 4 kWp system can make 3,400 kWh a year [2].")
