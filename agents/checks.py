@@ -241,6 +241,14 @@ def echoed_sentences(earlier: Sequence[str], body: str) -> list[str]:
     return found
 
 
+def repeated_within(body: str) -> list[str]:
+    """Sentences of ``body`` that say again what an earlier sentence of the same text said ("The
+    browser sends the list of encodings it handles… Chrome sends the list of encodings it
+    handles…")."""
+    sentences = split_sentences(body)
+    return [s for i, s in enumerate(sentences) if i and echoed_sentences([" ".join(sentences[:i])], s)]
+
+
 _FOREIGN = re.compile(r"[\u0400-\u04ff\u0590-\u06ff\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 

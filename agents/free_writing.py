@@ -29,6 +29,7 @@ from agents.checks import (
     fused_words,
     meta_sentences,
     repair_fused,
+    repeated_within,
     restated_facts,
     summing_up,
     title_sentences,
@@ -196,6 +197,7 @@ def check_section(
     repeats = set(restated_facts([*earlier, body]))
     if heading != CONCLUSION_HEADING:
         repeats |= set(echoed_sentences(earlier, body))
+    repeats |= set(repeated_within(body))
     report.restated = [s for s in split_sentences(body) if s in repeats]
     report.summary = summing_up(body) if heading != CONCLUSION_HEADING else []
     report.meta += [s for s in foreign_sentences(body, checker.reference) if s not in report.meta]

@@ -481,3 +481,18 @@ def test_copied_sentences_take_at_most_their_share_of_the_fix_calls_facts_first(
 
 def test_a_sentence_about_itself_is_meta():
     assert meta_sentences("This sentence shows how a 4 kWp system can make 3,400 kWh a year [2].")
+
+
+def test_a_sentence_saying_again_what_its_own_section_said_is_dropped():
+    from agents.checks import repeated_within
+
+    first = "Beekeepers in North America mostly use the Langstroth hive, whose boxes take ten frames [1]."
+    again = "Most beekeepers in North America use the Langstroth hive with boxes of ten frames [1]."
+    other = "A top-bar hive costs about 150 dollars and suits gardeners who cannot lift heavy boxes [1]."
+    assert repeated_within(f"{first} {other} {again}") == [again]
+    assert repeated_within(f"{first} {other}") == []
+    checker, evidence = checker_and_evidence()
+    text = f"{first} {other} {again}"
+    model = ScriptedChatModel(default_reply="no")
+    section, _ = improve(context_for(model), checker, "Hives", Written([], text, text), 40, evidence, [])
+    assert again not in section.body and first in section.body
