@@ -338,12 +338,19 @@ def improve(
     rhetoric = set(pasted_wording(report.copied, evidence))  # left out at the end if still copied
     copies = sorted(report.copied, key=lambda s: s in rhetoric)  # those stating facts first
     for sentence in copies[:MAX_COPY_FIXES]:
-        fixed = fixer.rewrite("fix_copied", sentence, body, audience=context.request.audience)
-        body = replace_sentence(body, sentence, fixed or sentence)
+        fixed = fixer.rewrite("fix_copied", sentence, body)
+        body = replace_sentence(body, sentence, fixed if keeps_numbers(sentence, fixed) else sentence)
     for fact in report.missing:
         addition = fixer.rewrite("fix_missing", "", body, fact=fact, audience=context.request.audience)
         body = f"{body} {addition}".strip()
     return finish(body, checker, evidence, earlier, length, heading, removed)
+
+
+def keeps_numbers(original: str, fixed: str) -> bool:
+    """True when ``fixed`` is not empty and states every number ``original`` states (a simpler
+    wording that drops "3.68 kW" loses the fact it was asked to keep)."""
+    numbers = [s for s in find_specifics(original) if s.kind == "number"]
+    return bool(fixed) and all(states(fixed, n) for n in numbers)
 
 
 class Fixer:

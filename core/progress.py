@@ -41,7 +41,7 @@ _ECHOED_PROMPT = re.compile(
     r"reply with the edited text|cut filler|you are the|write in the voice|support claims with|"
     r"no sources are available|keep the facts|state only facts|open with what makes|its evidence, quoted|"
     r"explain it to|earlier sections covered|sum up the main idea|keep everything else|"
-    r"rewrite it as one sentence|say the same thing in your own words|explain its point|be sure to explain|"
+    r"rewrite it as one sentence|say the same thing in your own words|say it more simply|be sure to explain|"
     r"write one or two sentences)",
     re.IGNORECASE,
 )

@@ -184,7 +184,7 @@ def test_talk_about_the_evidence_and_copied_wording_go_back_to_the_model_sentenc
     section, _ = improve(context_for(model), checker, "Hives", Written([], text, text), 40, evidence, [])
     asked = [call[0][-1].text for call in model.calls]
     assert "talks about the evidence" in asked[0] and "copies a source word for word" in asked[1]
-    assert "Explain its point" in asked[1]  # "say it again in your own words" got the copy back
+    assert "Say it more simply" in asked[1]  # "say it again in your own words" got the copy back
     assert section.body.startswith(f"{plain} {own}")
 
 
@@ -496,3 +496,12 @@ def test_a_sentence_saying_again_what_its_own_section_said_is_dropped():
     model = ScriptedChatModel(default_reply="no")
     section, _ = improve(context_for(model), checker, "Hives", Written([], text, text), 40, evidence, [])
     assert again not in section.body and first in section.body
+
+
+def test_a_simpler_wording_of_a_copied_sentence_that_drops_its_number_is_not_kept():
+    checker, evidence = checker_and_evidence()
+    copied = "A top-bar hive costs about 150 dollars and suits gardeners who cannot lift heavy boxes [1]."
+    text = f"{copied} Either way, the bees need a calm corner of the garden with morning sun."
+    model = ScriptedChatModel(replies=["A top-bar hive is cheap and light to work [1]."], default_reply="no")
+    section, _ = improve(context_for(model), checker, "Hives", Written([], text, text), 30, evidence, [])
+    assert copied in section.body  # the fix lost "150 dollars": the original stays
