@@ -36,7 +36,7 @@ from agents.checks import (
 )
 from agents.cleanup import clean_section, flatten_markdown
 from agents.evidence import quoted_evidence
-from agents.grounding import copied_grams, invented
+from agents.grounding import COPY_NGRAM, copied_grams, invented
 from agents.lengths import max_tokens_for
 from agents.must_explain import explain_line, points_to_explain
 from agents.prompts import bullet_list, messages_for, render
@@ -297,6 +297,7 @@ def section_messages(
 WRITER_CALL = "writer_call"  # run metadata naming a writer call that is not a section's text
 MAX_FIX_CALLS = 5  # sentence-level revise calls per section and round
 MAX_COPY_FIXES = 3  # ... of which copied sentences take at most this many (left-out facts need some)
+SECTION_COPY_BUDGET = 0.12  # share of a section's word 8-grams left copied from a source (post: <= 15%)
 FIX_MAX_TOKENS = 90  # a fix is one or two sentences
 FIX_WORDS = (4, 60)  # a usable fixed sentence (or two) has this many words
 MAX_FIX_SENTENCES = 2
@@ -335,15 +336,35 @@ def improve(
         body, removed = replace_sentence(body, sentence, fixed), removed + (not fixed)
     for sentence in report.opening:
         body = replace_sentence(body, sentence, fixer.rewrite("fix_opening", sentence, body) or sentence)
-    rhetoric = set(pasted_wording(report.copied, evidence))  # left out at the end if still copied
-    copies = sorted(report.copied, key=lambda s: s in rhetoric)  # those stating facts first
-    for sentence in copies[:MAX_COPY_FIXES]:
+    for sentence in copies_to_fix(body, report.copied, evidence, checker.known_grams)[:MAX_COPY_FIXES]:
         fixed = fixer.rewrite("fix_copied", sentence, body)
         body = replace_sentence(body, sentence, fixed if keeps_numbers(sentence, fixed) else sentence)
     for fact in report.missing:
         addition = fixer.rewrite("fix_missing", "", body, fact=fact, audience=context.request.audience)
         body = f"{body} {addition}".strip()
     return finish(body, checker, evidence, earlier, length, heading, removed)
+
+
+def copies_to_fix(
+    body: str, copied: Sequence[str], evidence: Sequence[Passage], known: set[tuple[str, ...]]
+) -> list[str]:
+    """The copied sentences worth a fix call: those stating the evidence's facts, most copied
+    first, only while the section would copy more than ``SECTION_COPY_BUDGET`` of its 8-grams
+    (a few source sentences with their facts read well and cite exactly; a simpler rewording
+    of each lost precision, "Photovoltaic cells are used in rooftop solar panels"); then those
+    stating none, which are left out at the end if still copied."""
+    rhetoric = pasted_wording(copied, evidence)
+    kept = [s for s in split_sentences(body) if s not in rhetoric]
+    total = sum(max(0, len(s.split()) - COPY_NGRAM + 1) for s in kept)
+    over = sum(copied_grams(s, known) for s in kept) - SECTION_COPY_BUDGET * total
+    facts = sorted((s for s in copied if s not in rhetoric), key=lambda s: -copied_grams(s, known))
+    chosen = []
+    for sentence in facts:
+        if over <= 0:
+            break
+        chosen.append(sentence)
+        over -= copied_grams(sentence, known)
+    return [*chosen, *rhetoric]
 
 
 def keeps_numbers(original: str, fixed: str) -> bool:

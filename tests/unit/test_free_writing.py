@@ -505,3 +505,22 @@ def test_a_simpler_wording_of_a_copied_sentence_that_drops_its_number_is_not_kep
     model = ScriptedChatModel(replies=["A top-bar hive is cheap and light to work [1]."], default_reply="no")
     section, _ = improve(context_for(model), checker, "Hives", Written([], text, text), 30, evidence, [])
     assert copied in section.body  # the fix lost "150 dollars": the original stays
+
+
+def test_a_copied_fact_costs_no_fix_call_while_the_section_stays_within_its_copy_budget():
+    from agents.free_writing import copies_to_fix
+
+    checker, evidence = checker_and_evidence()
+    copied = "A top-bar hive costs about 150 dollars and suits gardeners who cannot lift heavy boxes [1]."
+    own = (
+        "Most keepers in North America start with the familiar Langstroth design and its ten frames [1]. "
+        "Whichever hive you choose, place it where the entrance catches the morning sun and the wind "
+        "cannot reach it. Bees fly more calmly when their flight path rises over a hedge or a fence. "
+        "A shallow dish of water with stones in it keeps them from visiting the neighbours' ponds. "
+        "Check the colony every week in spring, when it grows fastest and may try to swarm. "
+        "Keep a notebook of what you see at each visit, because small changes add up over a season. "
+        "Wear a veil on your first visits, even if the colony is gentle, until you move calmly. "
+        "Ask a local club for a mentor, since advice from someone nearby fits your own climate best."
+    )
+    assert copies_to_fix(f"{own} {copied}", [copied], evidence, checker.known_grams) == []
+    assert copies_to_fix(copied, [copied], evidence, checker.known_grams) == [copied]  # all copied
