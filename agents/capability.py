@@ -15,7 +15,7 @@ from typing import Literal
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 
-from agents.prompts import render
+from agents.text.prompts import render
 
 WritingMode = Literal["free", "extractive"]
 WritingChoice = Literal["auto", "free", "extractive"]

@@ -13,7 +13,7 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from agents.lengths import TOKENS_PER_WORD
+from agents.text.lengths import TOKENS_PER_WORD
 from bench.pipeline import Scenario
 from core.request_limits import limits
 from core.settings import Settings

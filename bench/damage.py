@@ -4,7 +4,7 @@
 - source titles standing as sentences;
 - meta sentences: talk about "the evidence", "this section", "the article" (a phrase list of
   the bench's own, not the app's filter);
-- facts stated twice (``agents.checks.restated_facts``: the same names and numbers, mostly the
+- facts stated twice (``agents.text.checks.restated_facts``: the same names and numbers, mostly the
   same words; the app's check, so "0" holds partly by construction for the pipeline);
 - headings, each with the reason it is not a phrase a person would write, if one;
 - length as a share of the target (running text: no headings, references or markers).
@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from agents.checks import fused_words, heading_problem, restated_facts, title_sentences, word_vocabulary
+from agents.text.checks import fused_words, heading_problem, restated_facts, title_sentences, word_vocabulary
 from bench.quality import prose, word_total
 
 META_PHRASES = re.compile(

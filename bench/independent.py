@@ -1,8 +1,8 @@
 """Quality measures that do not reuse the app's own checks, so the bench can catch what they miss.
 
 The app enforces citation support with a bag of content words over a whole source
-(``tools/citations.py``, ``agents/attribution.py``) and repetition with word-set Jaccard and
-repeated 3-grams (``agents/cleanup.py``, ``agents/readability.py``). These measures use other
+(``tools/citations.py``, ``agents/text/attribution.py``) and repetition with word-set Jaccard and
+repeated 3-grams (``agents/text/cleanup.py``, ``agents/text/readability.py``). These measures use other
 methods and share no code with them (own sentence splitting, own marker parsing):
 
 - **citation support**: a cited sentence must match one *passage* of its source (one or two

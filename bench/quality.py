@@ -22,8 +22,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from agents.cleanup import repeated_sentence_ratio
-from agents.readability import flesch_reading_ease, repeated_ngram_ratio
+from agents.text.cleanup import repeated_sentence_ratio
+from agents.text.readability import flesch_reading_ease, repeated_ngram_ratio
 from core.markers import remove_reference_sections
 from core.result import DraftResult
 from core.text import plain_words

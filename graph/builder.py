@@ -6,11 +6,11 @@ from langchain_core.language_models import BaseChatModel
 from langgraph.graph import END, START, StateGraph
 
 from agents.capability import WritingMode
-from agents.critic import make_critic
-from agents.editor import make_editor
-from agents.outliner import make_outliner
-from agents.researcher import make_researcher
-from agents.writer import make_writer
+from agents.critic.critic import make_critic
+from agents.editor.editor import make_editor
+from agents.outliner.outliner import make_outliner
+from agents.researcher.researcher import make_researcher
+from agents.writer.writer import make_writer
 from core.state import DraftState
 from graph.human import with_human_pauses
 from graph.routing import route_after_critique

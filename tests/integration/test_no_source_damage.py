@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from agents.checks import heading_problem, restated_facts
+from agents.text.checks import heading_problem, restated_facts
 from bench.damage import damage
 from core.settings import load_settings
 from core.state import DraftRequest

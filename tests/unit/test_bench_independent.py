@@ -3,7 +3,7 @@ app's own checks exactly where those are weak, and agree on the clear cases."""
 
 from __future__ import annotations
 
-from agents.cleanup import repeated_sentence_ratio
+from agents.text.cleanup import repeated_sentence_ratio
 from bench.independent import citation_support, marker_ids, repetition, sentences_of
 from tools.citations import citation_support as app_citation_support
 

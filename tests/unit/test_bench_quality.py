@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agents import readability
+from agents.text import readability
 from bench import quality
 from bench.engine import EvalCounter, reuse_rate
 from bench.report import add_engine_counts, group_telemetry

@@ -1,6 +1,6 @@
 """Text hygiene for small models."""
 
-from agents.cleanup import (
+from agents.text.cleanup import (
     clean_section,
     cut_loop,
     drop_echoed_instructions,
@@ -104,7 +104,7 @@ def test_sentences_about_the_writing_itself_are_dropped():
 
 
 def test_the_writer_does_not_see_per_sentence_citation_findings():
-    from agents.issues import for_writer
+    from agents.text.issues import for_writer
     from core.state import CritiqueIssue
 
     weak = CritiqueIssue(kind="weak_citation", text="a finding", source_id=1, section="Tea")
@@ -115,8 +115,8 @@ def test_the_writer_does_not_see_per_sentence_citation_findings():
 
 
 def test_an_issue_the_prompt_showed_is_dropped_when_the_model_echoes_it():
-    from agents.issues import issue_lines
-    from agents.prompts import bullet_list
+    from agents.text.issues import issue_lines
+    from agents.text.prompts import bullet_list
     from core.state import CritiqueIssue
 
     issue = CritiqueIssue(kind="length", text="the draft is 28% short of the target length: adjust it")
@@ -126,7 +126,7 @@ def test_an_issue_the_prompt_showed_is_dropped_when_the_model_echoes_it():
 
 
 def test_sentences_without_words_are_dropped():
-    from agents.cleanup import drop_wordless_sentences
+    from agents.text.cleanup import drop_wordless_sentences
 
     assert drop_wordless_sentences(".... [10.11.]") == ""
     assert drop_wordless_sentences("Tea is old. [10.11.]") == "Tea is old."
@@ -134,7 +134,7 @@ def test_sentences_without_words_are_dropped():
 
 
 def test_notes_lose_heading_marks_and_their_repeated_title():
-    from agents.prompts import note_text
+    from agents.text.prompts import note_text
 
     assert note_text("# What to leave out\nMeat and dairy attract pests.", "What to leave out") == (
         "Meat and dairy attract pests."
@@ -143,7 +143,7 @@ def test_notes_lose_heading_marks_and_their_repeated_title():
 
 
 def test_a_models_markdown_becomes_prose_without_a_title_line_or_a_leading_citation():
-    from agents.cleanup import flatten_markdown
+    from agents.text.cleanup import flatten_markdown
 
     reply = (
         "Understanding Gzip: How It Works\n\n[1] Gzip is a widely used compressor. It is old.\n\n"
@@ -156,7 +156,7 @@ def test_a_models_markdown_becomes_prose_without_a_title_line_or_a_leading_citat
 
 
 def test_dropping_unknown_citations_keeps_the_space_before_a_file_suffix():
-    from agents.cleanup import keep_known_citations
+    from agents.text.cleanup import keep_known_citations
 
     text = "Gzip writes the .gz extension [9], and gunzip reads bad .Z files [1]."
     assert (
@@ -165,7 +165,7 @@ def test_dropping_unknown_citations_keeps_the_space_before_a_file_suffix():
 
 
 def test_heading_lines_inside_a_models_reply_are_dropped_not_run_into_the_text():
-    from agents.cleanup import flatten_markdown
+    from agents.text.cleanup import flatten_markdown
 
     reply = (
         "Panels make DC power.\nFrom Light to Electricity\nOnce the panels are on, they work."

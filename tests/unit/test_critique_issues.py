@@ -2,9 +2,9 @@
 
 from pydantic import BaseModel
 
-from agents.critic import make_critic
-from agents.issues import for_writer
-from agents.metrics import objective_findings
+from agents.critic.critic import make_critic
+from agents.critic.metrics import objective_findings
+from agents.text.issues import for_writer
 from core.events import RoundScored
 from core.state import (
     Critique,

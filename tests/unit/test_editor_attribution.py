@@ -2,9 +2,9 @@
 
 import random
 
-from agents.attribution import STRICT, SourceIndex, attribute_section, attribute_sentence, with_markers
-from agents.editor import make_editor, needs_edit
-from agents.readability import repeated_ngram_ratio
+from agents.editor.editor import make_editor, needs_edit
+from agents.text.attribution import STRICT, SourceIndex, attribute_section, attribute_sentence, with_markers
+from agents.text.readability import repeated_ngram_ratio
 from core.state import DraftRequest, Outline, OutlineSection, Section, Source
 from tests.fakes import ScriptedChatModel
 from tests.team import prose
@@ -145,7 +145,7 @@ def test_a_marker_opening_a_section_moves_to_the_end_of_its_sentence():
 
 
 def test_a_revision_may_not_drift_further_from_the_planned_length():
-    from agents.revision import revision_keeps_length
+    from agents.writer.revision import revision_keeps_length
 
     words = lambda n: " ".join(["word"] * n)  # noqa: E731
     assert revision_keeps_length(words(80), words(100), planned=100)
@@ -158,7 +158,7 @@ def test_a_revision_may_not_drift_further_from_the_planned_length():
 
 
 def test_a_revision_that_reads_worse_or_repeats_more_is_rejected():
-    from agents.revision import revision_not_worse
+    from agents.writer.revision import revision_not_worse
 
     old = prose(100, 1)
     assert revision_not_worse(old, prose(100, 2), planned=100)
@@ -200,8 +200,8 @@ def test_a_revision_that_reads_worse_or_repeats_more_is_rejected():
 
 
 def test_each_round_samples_its_revision_with_a_seed_of_its_own():
-    from agents.revision import REVISION_SEED
-    from agents.writer import make_writer
+    from agents.writer.revision import REVISION_SEED
+    from agents.writer.writer import make_writer
     from core.state import Critique, DraftMetrics, RoundRecord, RubricScores
 
     headings = ("Green", "Black", "Oolong")
@@ -223,7 +223,7 @@ def test_each_round_samples_its_revision_with_a_seed_of_its_own():
 
 
 def test_measured_items_of_the_rubric_replace_the_models_guess():
-    from agents.metrics import measured_rubric
+    from agents.critic.metrics import measured_rubric
     from core.state import DraftMetrics
 
     judged = {"grounding": 10, "structure": 2, "clarity": 3, "depth": 4, "style": 5}
@@ -254,7 +254,7 @@ def test_measured_items_of_the_rubric_replace_the_models_guess():
 
 
 def test_an_edit_may_not_cut_a_section_far_below_its_plan():
-    from agents.editor import edit_is_better
+    from agents.editor.editor import edit_is_better
 
     words = lambda n: " ".join(["word"] * n) + "."  # noqa: E731
     original = words(190)  # a section planned at 150 words that ran long
@@ -265,8 +265,8 @@ def test_an_edit_may_not_cut_a_section_far_below_its_plan():
 
 
 def test_an_empty_new_section_is_asked_for_once_more_with_another_seed():
-    from agents.sections import RETRY_SEED
-    from agents.writer import make_writer
+    from agents.writer.sections import RETRY_SEED
+    from agents.writer.writer import make_writer
 
     outline = Outline(
         title="All about tea",
@@ -285,7 +285,7 @@ def test_an_empty_new_section_is_asked_for_once_more_with_another_seed():
 
 
 def test_a_critique_without_issues_still_tells_the_writer_what_to_improve():
-    from agents.revision import revision_advice
+    from agents.writer.revision import revision_advice
     from core.state import Critique, CritiqueIssue, DraftMetrics, RubricScores
 
     metrics = DraftMetrics(words=300, sections=4, repeated_sentence_ratio=0, length_ratio=1, citations=2)
@@ -310,7 +310,7 @@ def test_a_critique_without_issues_still_tells_the_writer_what_to_improve():
 
 
 def test_an_edit_may_not_drop_a_citation_even_from_a_list_marker():
-    from agents.editor import edit_is_better
+    from agents.editor.editor import edit_is_better
 
     original = "Green tea is steamed soon after picking, which keeps it fresh and bright [1, 2]. " * 3
     assert edit_is_better(original, original.replace("[1, 2]", "[2, 1]"))

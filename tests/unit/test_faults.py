@@ -62,7 +62,7 @@ class EndlessLlama(FakeLlama):
             yield chunk
 
 
-# The plan for 600 words, worked out by hand from its published numbers (agents/lengths.py's
+# The plan for 600 words, worked out by hand from its published numbers (agents/text/lengths.py's
 # docstring and README): 3 body sections; the intro gets 12% (72 words), the conclusion 10% (60),
 # each body section a third of the rest (156). A section's cap is 1.35 tokens a word plus 16 to
 # finish the last sentence: 72 -> 113, 156 -> 227, 60 -> 97.

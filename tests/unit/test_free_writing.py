@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from agents.capability import FREE_WRITER_PARAMETERS, decide_writing, is_paraphrase, probe_writing
-from agents.checks import (
+from agents.text.checks import (
     dangling_opening,
     fused_words,
     heading_problem,
@@ -15,9 +15,9 @@ from agents.checks import (
     title_sentences,
     word_vocabulary,
 )
-from agents.free_rounds import make_checker
-from agents.free_writing import Written, check_section, impersonal, improve, referred_to, write_section
-from agents.sections import WritingContext
+from agents.writer.free_rounds import make_checker
+from agents.writer.free_writing import Written, check_section, impersonal, improve, referred_to, write_section
+from agents.writer.sections import WritingContext
 from core.markers import split_sentences
 from core.state import DraftRequest, Outline, OutlineSection, Passage, Source
 from tests.fakes import ScriptedChatModel
@@ -256,9 +256,9 @@ def test_a_clean_section_costs_no_revise_call():
 
 
 def test_a_model_that_can_write_heads_the_evidences_subjects_in_its_own_words():
-    from agents.evidence import EvidenceIndex, build_passages
-    from agents.outliner import make_outliner
-    from agents.planning import evidence_candidates
+    from agents.outliner.outliner import make_outliner
+    from agents.outliner.planning import evidence_candidates
+    from agents.text.evidence import EvidenceIndex, build_passages
     from tests.unit.test_grounded import sources as bee_sources
 
     srcs = bee_sources()
@@ -288,7 +288,7 @@ def test_a_model_that_can_write_heads_the_evidences_subjects_in_its_own_words():
 
 
 def test_a_section_that_introduces_the_topic_again_is_caught_but_a_conclusion_may_sum_up():
-    from agents.checks import echoed_sentences
+    from agents.text.checks import echoed_sentences
 
     intro = "Composting kitchen scraps is a simple yet powerful way to reduce waste and create rich soil."
     again = "Composting kitchen scraps is a simple and effective way to turn waste into rich soil."
@@ -300,7 +300,7 @@ def test_a_section_that_introduces_the_topic_again_is_caught_but_a_conclusion_ma
 
 
 def test_a_sentence_that_slips_into_another_script_goes_back_to_the_model():
-    from agents.checks import foreign_sentences
+    from agents.text.checks import foreign_sentences
 
     text = "Browns are dry, tough and rich in 碳: fallen leaves and straw. Greens are fresh."
     assert foreign_sentences(text, "Browns are rich in carbon.") == [
@@ -310,7 +310,7 @@ def test_a_sentence_that_slips_into_another_script_goes_back_to_the_model():
 
 
 def test_a_section_left_without_text_is_reported_not_silently_lost():
-    from agents.writer import make_writer
+    from agents.writer.writer import make_writer
 
     outline = Outline(
         title="All about tea",
@@ -369,15 +369,15 @@ def test_a_section_that_echoes_its_instructions_loses_that_sentence_but_keeps_it
 
 
 def test_every_measured_problem_becomes_a_typed_issue_and_an_opening_pronoun_is_fixable():
-    from agents.free_rounds import FIXABLE, ISSUE_KINDS
-    from agents.free_writing import SectionReport
+    from agents.writer.free_rounds import FIXABLE, ISSUE_KINDS
+    from agents.writer.free_writing import SectionReport
 
     assert set(SectionReport(words=1, target=1).problems_by_kind()) == set(ISSUE_KINDS)
     assert ISSUE_KINDS["opening"] in FIXABLE  # a later round may send it back
 
 
 def test_a_section_is_asked_to_explain_its_evidences_names_and_numbers_nearest_its_heading_first():
-    from agents.must_explain import POINT_WORDS, points_to_explain
+    from agents.writer.must_explain import POINT_WORDS, points_to_explain
 
     _, evidence = checker_and_evidence()
     points = points_to_explain(evidence, "Mites and how to treat them", 90)
@@ -401,8 +401,8 @@ def test_a_section_is_asked_to_explain_its_evidences_names_and_numbers_nearest_i
 
 
 def test_a_closing_summary_before_the_conclusion_is_dropped_but_the_conclusion_may_sum_up():
-    from agents.checks import summing_up
-    from agents.sections import CONCLUSION_HEADING
+    from agents.text.checks import summing_up
+    from agents.writer.sections import CONCLUSION_HEADING
 
     closing = "In conclusion, a hive is a good idea for most gardens."
     assert summing_up(f"{GOOD} {closing}") == [closing]
@@ -418,7 +418,7 @@ def test_a_closing_summary_before_the_conclusion_is_dropped_but_the_conclusion_m
 
 
 def test_a_short_section_is_asked_for_more_of_its_evidence_rather_than_left_short():
-    from agents.free_writing import left_out_facts
+    from agents.writer.free_writing import left_out_facts
 
     _, evidence = checker_and_evidence()
     states_two = "A Langstroth hive takes ten frames, and a top-bar hive costs 150 dollars [1]."
@@ -428,7 +428,7 @@ def test_a_short_section_is_asked_for_more_of_its_evidence_rather_than_left_shor
 
 
 def test_an_uncited_sentence_gets_the_one_source_that_states_its_names_and_numbers():
-    from agents.free_writing import cite_uncited
+    from agents.writer.free_writing import cite_uncited
 
     evidence = [
         Passage(id=0, source_id=1, text="A top-bar hive costs about 150 dollars."),
@@ -447,7 +447,7 @@ def test_an_uncited_sentence_gets_the_one_source_that_states_its_names_and_numbe
 
 
 def test_an_overview_without_names_or_numbers_is_not_shown_to_the_opening():
-    from agents.free_rounds import without_bare_overview
+    from agents.writer.free_rounds import without_bare_overview
 
     overview = [Passage(id=0, source_id=1, text="Bees are wonderful, and anyone can keep them.")]
     facts = [Passage(id=1, source_id=1, text="A top-bar hive costs about 150 dollars.")]
@@ -456,7 +456,7 @@ def test_an_overview_without_names_or_numbers_is_not_shown_to_the_opening():
 
 
 def test_copied_sentences_take_at_most_their_share_of_the_fix_calls_facts_first():
-    from agents.free_writing import MAX_COPY_FIXES
+    from agents.writer.free_writing import MAX_COPY_FIXES
 
     checker, evidence = checker_and_evidence()
     lines = SOURCE.splitlines()[2:]
@@ -484,7 +484,7 @@ def test_a_sentence_about_itself_is_meta():
 
 
 def test_a_sentence_saying_again_what_its_own_section_said_is_dropped():
-    from agents.checks import repeated_within
+    from agents.text.checks import repeated_within
 
     first = "Beekeepers in North America mostly use the Langstroth hive, whose boxes take ten frames [1]."
     again = "Most beekeepers in North America use the Langstroth hive with boxes of ten frames [1]."

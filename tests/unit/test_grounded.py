@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from agents.evidence import (
+from agents.outliner.outliner import make_outliner
+from agents.outliner.planning import evidence_candidates, plain_heading
+from agents.researcher.researcher import make_researcher
+from agents.text.evidence import (
     EvidenceIndex,
     assign_passages,
     build_passages,
     evidence_word_budget,
     split_passages,
 )
-from agents.grounding import copied_ngram_ratio, corpus_for, drop_invented, measure_section, missing_facts
-from agents.outliner import make_outliner
-from agents.planning import evidence_candidates, plain_heading
-from agents.researcher import make_researcher
+from agents.text.grounding import (
+    copied_ngram_ratio,
+    corpus_for,
+    drop_invented,
+    measure_section,
+    missing_facts,
+)
 from core.rounds import stop_reason
 from core.state import (
     Critique,
@@ -316,7 +322,7 @@ def test_the_first_round_never_stops_early_and_the_cap_is_named():
 
 
 def test_a_long_sentence_condenses_to_the_clauses_around_its_specific():
-    from agents.digest import condense
+    from agents.writer.digest import condense
 
     long = (
         "Microbes use carbon for energy and nitrogen to build protein, and they work fastest when "
@@ -331,7 +337,7 @@ def test_a_long_sentence_condenses_to_the_clauses_around_its_specific():
 
 
 def test_weaving_drops_off_subject_model_text_and_adds_only_facts_that_copy_no_8_gram():
-    from agents.digest import weave
+    from agents.writer.digest import weave
 
     evidence = [
         Passage(
@@ -355,8 +361,8 @@ def test_weaving_drops_off_subject_model_text_and_adds_only_facts_that_copy_no_8
 
 
 def test_facts_that_copy_wording_are_rationed_over_the_draft_uncited_sections_first():
-    from agents.copy_budget import ration_copied_facts
-    from agents.grounding import copied_ngram_ratio, source_ngrams
+    from agents.text.grounding import copied_ngram_ratio, source_ngrams
+    from agents.writer.copy_budget import ration_copied_facts
 
     hive = Passage(
         id=0,
@@ -391,7 +397,7 @@ def test_facts_that_copy_wording_are_rationed_over_the_draft_uncited_sections_fi
 
 
 def test_a_model_that_states_the_facts_itself_gets_nothing_added():
-    from agents.digest import weave
+    from agents.writer.digest import weave
 
     evidence = [
         Passage(id=0, source_id=1, text="The Langstroth hive holds ten frames and was patented in 1852.")
@@ -401,7 +407,7 @@ def test_a_model_that_states_the_facts_itself_gets_nothing_added():
 
 
 def test_a_small_context_window_carries_less_evidence_per_section():
-    from agents.writer import make_writer
+    from agents.writer.writer import make_writer
 
     class SmallWindow(ScriptedChatModel):
         context_tokens: int = 8192
@@ -428,7 +434,7 @@ def test_a_small_context_window_carries_less_evidence_per_section():
 
 
 def test_a_title_that_reads_as_a_sentence_gives_way_to_the_topic():
-    from agents.planning import headline_like
+    from agents.outliner.planning import headline_like
 
     assert headline_like("Cold-climate heat pumps, step by step")
     assert not headline_like("The heat pumps in the world, which are much cheaper and easier to install.")
@@ -437,7 +443,7 @@ def test_a_title_that_reads_as_a_sentence_gives_way_to_the_topic():
 
 
 def test_sections_where_the_sources_are_specific_rank_before_ones_that_restate_the_topic():
-    from agents.planning import Candidate, weigh_concreteness
+    from agents.outliner.planning import Candidate, weigh_concreteness
 
     passages = {
         0: Passage(
@@ -458,8 +464,8 @@ def test_sections_where_the_sources_are_specific_rank_before_ones_that_restate_t
 
 
 def test_two_neighbouring_source_sentences_in_their_order_count_as_copying():
-    from agents.digest import copies
-    from agents.grounding import source_ngrams
+    from agents.text.grounding import source_ngrams
+    from agents.writer.digest import copies
 
     known = source_ngrams(["Bees are livestock and need care. Most beginners start with a nucleus colony."])
     assert not copies("", "Most beginners start with a nucleus colony.", known)  # seven words: no 8-gram
@@ -470,7 +476,7 @@ def test_two_neighbouring_source_sentences_in_their_order_count_as_copying():
 
 
 def test_a_model_sentence_must_name_the_subject_not_just_share_its_verb():
-    from agents.digest import on_topic
+    from agents.writer.digest import on_topic
 
     core = {"learning", "read", "topographic", "map", "grid", "reference"}
     subject = core | {"someone", "page", "know", "tell", "life", "story", "contour", "square"}
@@ -480,7 +486,7 @@ def test_a_model_sentence_must_name_the_subject_not_just_share_its_verb():
 
 
 def test_run_on_model_text_and_half_quotations_are_not_kept():
-    from agents.digest import condense, weave
+    from agents.writer.digest import condense, weave
 
     evidence = [Passage(id=0, source_id=1, text="R290 has a global warming potential of about 3.")]
     run_on = "The story of the grid; " * 12 + "R290 has a global warming potential of about 3"
@@ -555,8 +561,8 @@ def test_the_copy_budget_stops_adding_facts_at_12_percent_of_the_draft():
     """Fourteen facts of ten words or more, each copying its source's wording, against 160 words
     of the writer's own: stating them all would copy about a fifth of the draft's 8-grams, so the
     12% budget is what stops them, with the draft just under it."""
-    from agents.copy_budget import ration_copied_facts
-    from agents.grounding import source_ngrams
+    from agents.text.grounding import source_ngrams
+    from agents.writer.copy_budget import ration_copied_facts
     from tests.team import prose
 
     hive = Passage(id=0, source_id=1, text=" ".join(HIVE_FACTS))
@@ -583,9 +589,9 @@ def test_a_fact_is_stated_once_in_the_whole_draft():
     import collections
     import re
 
-    from agents.copy_budget import ration_copied_facts
-    from agents.digest import weave
-    from agents.grounding import source_ngrams
+    from agents.text.grounding import source_ngrams
+    from agents.writer.copy_budget import ration_copied_facts
+    from agents.writer.digest import weave
     from tests.team import prose
 
     hive = Passage(id=0, source_id=1, text=" ".join(HIVE_FACTS[:4]))

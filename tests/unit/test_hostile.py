@@ -8,8 +8,8 @@ import re
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agents.cleanup import strip_links_and_markup
-from agents.researcher import note_for
+from agents.researcher.researcher import note_for
+from agents.text.cleanup import strip_links_and_markup
 from core.settings import load_settings
 from core.state import DraftRequest
 from graph.runner import draft

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agents.researcher import note_for
+from agents.researcher.researcher import note_for
 from core.settings import load_settings
 from core.state import DraftRequest
 from graph.runner import draft

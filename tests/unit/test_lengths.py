@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agents.lengths import max_tokens_for, section_count, section_lengths
+from agents.text.lengths import max_tokens_for, section_count, section_lengths
 from core.state import DraftRequest, Outline, OutlineSection
 
 

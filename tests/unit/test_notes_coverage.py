@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from agents.evidence import build_passages
-from agents.metrics import grounding_metrics
+from agents.critic.metrics import grounding_metrics
+from agents.text.evidence import build_passages
 from core.state import DraftRequest, Outline, OutlineSection, Source
 from tools.local_corpus import LocalCorpus
 

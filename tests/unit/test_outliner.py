@@ -1,6 +1,6 @@
 """The outliner keeps plans on topic: an off-topic plan is asked again, then replaced."""
 
-from agents.outliner import is_on_topic, make_outliner
+from agents.outliner.outliner import is_on_topic, make_outliner
 from core.state import DraftRequest, Outline, OutlineSection
 from tests.fakes import ScriptedChatModel
 
@@ -47,7 +47,7 @@ def test_a_plan_that_stays_off_topic_is_replaced_by_a_simple_one_with_a_warning(
 
 
 def test_the_simple_outline_is_built_from_the_research_when_there_is_some():
-    from agents.outliner import fallback_outline
+    from agents.outliner.outliner import fallback_outline
     from core.state import Note, Source
 
     sources = [

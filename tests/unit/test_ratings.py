@@ -7,8 +7,8 @@ import pytest
 from langchain_core.messages import BaseMessage, HumanMessage
 from pydantic import Field
 
-from agents.critic import JUDGED_ITEMS, UNUSABLE_PROBABILITIES, make_critic
-from agents.metrics import measured_clarity
+from agents.critic.critic import JUDGED_ITEMS, UNUSABLE_PROBABILITIES, make_critic
+from agents.critic.metrics import measured_clarity
 from backends.engine_thread import on_engine_thread
 from backends.llama_cpp_chat import LlamaCppChatModel
 from backends.ratings import ANSWER_PREFIX, expected_rating, spelled_probabilities

@@ -8,8 +8,8 @@ from statistics import mean
 
 import pytest
 
-from agents.critic import make_critic
-from agents.metrics import objective_findings, score_breakdown
+from agents.critic.critic import make_critic
+from agents.critic.metrics import objective_findings, score_breakdown
 from core.state import (
     Critique,
     CritiqueIssue,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agents.readability import repeated_ngram_ratio
+from agents.text.readability import repeated_ngram_ratio
 from core.text import plain_words, tokens
 
 

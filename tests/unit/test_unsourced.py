@@ -2,12 +2,12 @@
 invented history or authorities, no markers, nothing off the subject; a section that cannot be
 made usable is left out and the result says so."""
 
-from agents.cleanup import strip_chatter
-from agents.markdown import render_markdown
-from agents.outliner import make_outliner
-from agents.sections import recap
-from agents.unsourced import plan_from_topic, publishable, subject_words, topic_phrase, topic_sections
-from agents.writer import make_writer
+from agents.outliner.outliner import make_outliner
+from agents.text.cleanup import strip_chatter
+from agents.text.markdown import render_markdown
+from agents.text.unsourced import plan_from_topic, publishable, subject_words, topic_phrase, topic_sections
+from agents.writer.sections import recap
+from agents.writer.writer import make_writer
 from core.state import DraftRequest, Outline, OutlineSection, Section
 from tests.fakes import ScriptedChatModel
 

@@ -9,7 +9,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from agents.metrics import score_breakdown
+from agents.critic.metrics import score_breakdown
 from core.state import RoundRecord
 from ui.web.render import escape_markdown
 

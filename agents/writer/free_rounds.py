@@ -1,7 +1,7 @@
 """A writer step for a model that can write: the first draft, and revision rounds.
 
 Round 1 writes the intro, every body section and the conclusion in order, each checked and
-revised once if needed (``agents.free_writing``). A later round goes back to the sections that
+revised once if needed (``agents.writer.free_writing``). A later round goes back to the sections that
 still have problems, or that the critic named, worst first and at most half of them, asks the
 model to fix exactly those problems, and keeps a revision only when it measures better. The
 step returns what it changed, in words, for the round's record.
@@ -11,13 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agents.checks import word_vocabulary
-from agents.cleanup import clean_section
-from agents.free_writing import Checker, Written, check_section, improve, section_messages, write_section
-from agents.grounding import corpus_for, source_ngrams
-from agents.lengths import section_lengths
-from agents.prompts import bullet_list
-from agents.sections import WritingContext, headings_of, recap, section_evidence
+from agents.text.checks import word_vocabulary
+from agents.text.cleanup import clean_section
+from agents.text.grounding import corpus_for, source_ngrams
+from agents.text.lengths import section_lengths
+from agents.text.prompts import bullet_list
+from agents.writer.free_writing import (
+    Checker,
+    Written,
+    check_section,
+    improve,
+    section_messages,
+    write_section,
+)
+from agents.writer.sections import WritingContext, headings_of, recap, section_evidence
 from core.state import Critique, CritiqueIssue, DraftRequest, DraftState, IssueKind, Passage, Section, Source
 from tools.specifics import key_specifics
 

@@ -2,7 +2,7 @@
 
 ``overall`` = mean of the five rubric scores minus penalties for measured problems (repetition,
 length off target, missing sections, missing or unsupported citations). Grounding and structure
-are measured, clarity is half measured (``agents.metrics.measured_rubric``); the model judges
+are measured, clarity is half measured (``agents.critic.metrics.measured_rubric``); the model judges
 clarity, depth and style. Where the model can report token probabilities (llama.cpp), each of
 those judgements is the probability-weighted mean rating (``backends.ratings``), not the one
 digit it sampled: one question per item, asked right after the draft (so the draft's evaluated
@@ -17,9 +17,9 @@ from statistics import mean
 from langchain_core.language_models import BaseChatModel
 
 from agents.capability import WritingMode
-from agents.free_rounds import fixable, section_findings
-from agents.metrics import describe, measure_draft, measured_rubric, objective_findings
-from agents.prompts import messages_for, render, shared_context
+from agents.critic.metrics import describe, measure_draft, measured_rubric, objective_findings
+from agents.text.prompts import messages_for, render, shared_context
+from agents.writer.free_rounds import fixable, section_findings
 from backends.ratings import RatesByProbability, expected_rating
 from backends.structured import StructuredOutputError, invoke_structured
 from core.state import (

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from statistics import mean
 from typing import Any
 
-from agents.cleanup import repeated_sentence_ratio
-from agents.grounding import COPY_LIMIT, copied_ngram_ratio, corpus_for, invented
-from agents.markdown import render_markdown, word_count
-from agents.readability import flesch_reading_ease, repeated_ngram_ratio
+from agents.text.cleanup import repeated_sentence_ratio
+from agents.text.grounding import COPY_LIMIT, copied_ngram_ratio, corpus_for, invented
+from agents.text.markdown import render_markdown, word_count
+from agents.text.readability import flesch_reading_ease, repeated_ngram_ratio
 from core.markers import split_sentences, strip_citations
 from core.state import (
     Critique,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from agents.cleanup import clean_section
-from agents.digest import densify
-from agents.evidence import quoted_evidence
-from agents.grounding import SectionMeasure, better, measure_section, missing_facts
-from agents.issues import for_writer, issue_lines
-from agents.prompts import bullet_list
-from agents.readability import flesch_reading_ease, repeated_ngram_ratio
-from agents.sections import WritingContext, gained_section, generate, headings_of, subject_of
+from agents.text.cleanup import clean_section
+from agents.text.evidence import quoted_evidence
+from agents.text.grounding import SectionMeasure, better, measure_section, missing_facts
+from agents.text.issues import for_writer, issue_lines
+from agents.text.prompts import bullet_list
+from agents.text.readability import flesch_reading_ease, repeated_ngram_ratio
+from agents.writer.digest import densify
+from agents.writer.sections import WritingContext, gained_section, generate, headings_of, subject_of
 from core.state import (
     Critique,
     DraftRequest,

@@ -1,8 +1,8 @@
 """Outliner: the evidence (or, without sources, the model's plan) -> a structured outline.
 
-With evidence, the sections are what the sources cover (``agents.planning``): the model only
+With evidence, the sections are what the sources cover (``agents.outliner.planning``): the model only
 picks and orders the candidates and names the post, under a grammar that allows nothing else,
-and each section is assigned the passages it explains (``agents.evidence``). Without evidence
+and each section is assigned the passages it explains (``agents.text.evidence``). Without evidence
 the model plans freely; an off-topic plan is asked again, then replaced by a simple one.
 """
 
@@ -15,14 +15,14 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from agents.capability import WritingMode
-from agents.checks import heading_problem
-from agents.cleanup import tidy_heading
-from agents.evidence import EVIDENCE_CAP_WORDS, EvidenceIndex, assign_passages
-from agents.issues import issue_lines
-from agents.lengths import MIN_SECTIONS, section_count
-from agents.planning import Candidate, evidence_candidates, headline_like
-from agents.prompts import bullet_list, messages_for, note_text, render, shared_context
-from agents.unsourced import plan_from_topic, topic_sections
+from agents.outliner.planning import Candidate, evidence_candidates, headline_like
+from agents.text.checks import heading_problem
+from agents.text.cleanup import tidy_heading
+from agents.text.evidence import EVIDENCE_CAP_WORDS, EvidenceIndex, assign_passages
+from agents.text.issues import issue_lines
+from agents.text.lengths import MIN_SECTIONS, section_count
+from agents.text.prompts import bullet_list, messages_for, note_text, render, shared_context
+from agents.text.unsourced import plan_from_topic, topic_sections
 from backends.structured import StructuredOutputError, invoke_structured, json_schema_for
 from core.markers import split_sentences
 from core.state import (
@@ -326,7 +326,7 @@ def tidy_outline(outline: Outline, known_ids: set[int], count: int = 6, topic: s
     A heading that repeats another, echoes a prompt word or is a placeholder is replaced by the
     section's first key point; a section with neither is dropped, and a plan left with fewer
     than three sections is completed with ones named after the ``topic`` (the title when none is
-    given; ``agents.unsourced.topic_sections``), never "Part 3" nor the same generic headings on
+    given; ``agents.text.unsourced.topic_sections``), never "Part 3" nor the same generic headings on
     every topic. The result is validated again, so what goes into the state always satisfies
     the schema.
     """
@@ -372,7 +372,7 @@ def fallback_outline(
 ) -> Outline:
     """A sound outline for when the model cannot produce one: a section per researched source
     (heading = its title, key point = its note, citing it), else three sections named after the
-    topic (``agents.unsourced.topic_sections``)."""
+    topic (``agents.text.unsourced.topic_sections``)."""
     topic = request.topic
     title = topic[:110] if len(topic) >= 5 else f"About {topic}"
     titles = {source.id: tidy_heading(source.title) for source in sources or []}

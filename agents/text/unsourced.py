@@ -19,10 +19,10 @@ import re
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
 
-from agents.checks import english_words, fused_split, heading_problem, is_known
-from agents.cleanup import tidy_heading
-from agents.lengths import MIN_SECTIONS
-from agents.planning import headline_like
+from agents.outliner.planning import headline_like
+from agents.text.checks import english_words, fused_split, heading_problem, is_known
+from agents.text.cleanup import tidy_heading
+from agents.text.lengths import MIN_SECTIONS
 from core.markers import split_sentences
 from core.state import DraftRequest, Outline, OutlineSection
 from core.text import STOPWORDS, content_words, plain_words

@@ -1,7 +1,7 @@
 """Researcher: topic (or the critic's gaps) -> search queries -> numbered sources -> evidence.
 
 Pieces of one page or file (a local corpus returns chunks) join one source, so ``[n]`` names a
-document a reader can open. Every source is cut into passages (``agents.evidence``) that the
+document a reader can open. Every source is cut into passages (``agents.text.evidence``) that the
 outliner hands to the sections; the short notes only tell the other agents what each source is.
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 from langchain_core.language_models import BaseChatModel
 
-from agents.evidence import build_passages
-from agents.prompts import bullet_list, messages_for, render, shared_context
+from agents.text.evidence import build_passages
+from agents.text.prompts import bullet_list, messages_for, render, shared_context
 from backends.structured import StructuredOutputError, invoke_structured
 from core.markers import split_sentences
 from core.state import DraftState, Note, SearchQueries, Source, completed_rounds

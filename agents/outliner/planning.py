@@ -15,8 +15,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from agents.cleanup import tidy_heading
-from agents.evidence import EvidenceIndex
+from agents.text.cleanup import tidy_heading
+from agents.text.evidence import EvidenceIndex
 from core.state import Passage, Source
 from core.text import STOPWORDS, content_words
 from tools.specifics import key_specifics

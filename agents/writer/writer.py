@@ -7,15 +7,20 @@ from collections.abc import Callable
 from langchain_core.language_models import BaseChatModel
 
 from agents.capability import WritingMode
-from agents.copy_budget import ration_copied_facts
-from agents.evidence import within_budget
-from agents.free_rounds import free_first_draft, free_revision_round, make_checker, without_bare_overview
-from agents.grounding import corpus_for, source_ngrams
-from agents.lengths import section_lengths
-from agents.markdown import render_markdown
-from agents.prompts import bullet_list, render, shared_context
-from agents.revision import revise_round, revision_advice
-from agents.sections import (
+from agents.text.evidence import within_budget
+from agents.text.grounding import corpus_for, source_ngrams
+from agents.text.lengths import section_lengths
+from agents.text.markdown import render_markdown
+from agents.text.prompts import bullet_list, render, shared_context
+from agents.writer.copy_budget import ration_copied_facts
+from agents.writer.free_rounds import (
+    free_first_draft,
+    free_revision_round,
+    make_checker,
+    without_bare_overview,
+)
+from agents.writer.revision import revise_round, revision_advice
+from agents.writer.sections import (
     CONCLUSION_HEADING,
     WritingContext,
     compose,
@@ -43,7 +48,7 @@ def make_writer(model: BaseChatModel, writing: WritingMode = "extractive") -> Ca
     With evidence, every section call carries its own passages as quoted data; a later round
     rewrites only the sections that measure worst and keeps a rewrite only if it measures better.
     ``writing`` (``agents.capability``): "free" for a model that can write (it writes, the
-    pipeline checks and asks for fixes, ``agents.free_rounds``), "extractive" for one that
+    pipeline checks and asks for fixes, ``agents.writer.free_rounds``), "extractive" for one that
     cannot (its sentences are checked and the sources' condensed facts woven in).
     """
 
@@ -149,7 +154,7 @@ def with_rationed_facts(
     sources: list[Source],
 ) -> list[Section]:
     """The sections with the facts that copy a source's wording added where they are worth most,
-    within the draft's copy budget (see :func:`agents.copy_budget.ration_copied_facts`)."""
+    within the draft's copy budget (see :func:`agents.writer.copy_budget.ration_copied_facts`)."""
     bodies = ration_copied_facts(
         [s.body for s in sections],
         evidence,

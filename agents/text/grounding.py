@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from agents.readability import repeated_ngram_ratio
+from agents.text.readability import repeated_ngram_ratio
 from core.markers import split_sentences
 from core.state import DraftRequest, Passage, Source
 from tools.specifics import (

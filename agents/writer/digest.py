@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agents.evidence import stems
-from agents.grounding import COPY_NGRAM, copied_grams, source_ngrams
+from agents.text.evidence import stems
+from agents.text.grounding import COPY_NGRAM, copied_grams, source_ngrams
 from core.markers import split_sentences
 from core.state import Passage
 from core.text import content_words

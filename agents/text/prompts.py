@@ -12,10 +12,10 @@ from pathlib import Path
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from agents.checks import refers_to_page
+from agents.text.checks import refers_to_page
 from core.state import DraftRequest, Note, Source
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 _HEADER = re.compile(r"^=== (\w+) ===$", re.MULTILINE)
 NOTE_CHARS = 360
 _PERSONAL = re.compile(r"\b(?:I|I'm|I've|my|me|[Ww]e|[Oo]ur|us)\b")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agents.digest import MARKUP, already_stated, fact_candidates
-from agents.grounding import COPY_LIMIT, copied_grams, copied_ngram_ratio
+from agents.text.grounding import COPY_LIMIT, copied_grams, copied_ngram_ratio
+from agents.writer.digest import MARKUP, already_stated, fact_candidates
 from core.state import Passage
 
 COPY_BUDGET = 0.12  # share of the draft's word 8-grams that may repeat a source verbatim

@@ -21,8 +21,8 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from agents.attribution import with_markers
-from agents.checks import (
+from agents.text.attribution import with_markers
+from agents.text.checks import (
     dangling_opening,
     echoed_sentences,
     foreign_sentences,
@@ -34,13 +34,13 @@ from agents.checks import (
     summing_up,
     title_sentences,
 )
-from agents.cleanup import clean_section, flatten_markdown
-from agents.evidence import quoted_evidence
-from agents.grounding import COPY_NGRAM, copied_grams, invented
-from agents.lengths import max_tokens_for
-from agents.must_explain import explain_line, points_to_explain
-from agents.prompts import bullet_list, messages_for, render
-from agents.sections import CONCLUSION_HEADING, WritingContext, drop_sentences
+from agents.text.cleanup import clean_section, flatten_markdown
+from agents.text.evidence import quoted_evidence
+from agents.text.grounding import COPY_NGRAM, copied_grams, invented
+from agents.text.lengths import max_tokens_for
+from agents.text.prompts import bullet_list, messages_for, render
+from agents.writer.must_explain import explain_line, points_to_explain
+from agents.writer.sections import CONCLUSION_HEADING, WritingContext, drop_sentences
 from core.markers import cited_ids, split_sentences
 from core.state import Passage, Section
 from tools.specifics import Corpus, find_specifics, key_specifics, states

@@ -5,7 +5,7 @@ rewriting a section that is already short and clean costs a full generation and,
 model, tends to make it shorter and vaguer. A small model sometimes makes text worse, so an edit
 is kept only when it keeps the citations and most of the length, and does not add repetition.
 Then repetition across sections is removed and every citation is checked against the sources
-(``agents.attribution``; strictly for a model that can write, whose sentences are its own).
+(``agents.text.attribution``; strictly for a model that can write, whose sentences are its own).
 """
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ from collections.abc import Callable
 
 from langchain_core.language_models import BaseChatModel
 
-from agents.attribution import LENIENT, STRICT, SourceIndex, attribute_section
 from agents.capability import WritingMode
-from agents.cleanup import clean_section, repeated_sentence_ratio
-from agents.grounding import corpus_for, drop_invented
-from agents.lengths import max_tokens_for, section_lengths
-from agents.markdown import render_markdown
-from agents.prompts import messages_for, render, shared_context
-from agents.readability import repeated_ngram_ratio
-from agents.sections import CONCLUSION_HEADING, recap
+from agents.text.attribution import LENIENT, STRICT, SourceIndex, attribute_section
+from agents.text.cleanup import clean_section, repeated_sentence_ratio
+from agents.text.grounding import corpus_for, drop_invented
+from agents.text.lengths import max_tokens_for, section_lengths
+from agents.text.markdown import render_markdown
+from agents.text.prompts import messages_for, render, shared_context
+from agents.text.readability import repeated_ngram_ratio
+from agents.writer.sections import CONCLUSION_HEADING, recap
 from core.markers import cited_ids
 from core.state import DraftRequest, DraftState, Outline, Section
 from tools.specifics import coverage, key_specifics

@@ -11,8 +11,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from agents.checks import refers_to_page
-from agents.lengths import TOKENS_PER_WORD
+from agents.text.checks import refers_to_page
+from agents.text.lengths import TOKENS_PER_WORD
 from core.markers import split_sentences
 from core.state import Passage, Source
 from core.text import tokens

@@ -12,14 +12,14 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from agents.checks import meta_sentences
-from agents.cleanup import clean_section
-from agents.digest import weave
-from agents.evidence import EVIDENCE_CAP_WORDS, evidence_word_budget, quoted_evidence
-from agents.grounding import drop_invented
-from agents.lengths import TOKENS_PER_WORD, max_tokens_for
-from agents.prompts import messages_for, render
-from agents.unsourced import publishable
+from agents.text.checks import meta_sentences
+from agents.text.cleanup import clean_section
+from agents.text.evidence import EVIDENCE_CAP_WORDS, evidence_word_budget, quoted_evidence
+from agents.text.grounding import drop_invented
+from agents.text.lengths import TOKENS_PER_WORD, max_tokens_for
+from agents.text.prompts import messages_for, render
+from agents.text.unsourced import publishable
+from agents.writer.digest import weave
 from backends.copy_guard import AvoidsCopying
 from core.markers import split_sentences
 from core.state import (
@@ -146,7 +146,7 @@ def generate(
     body = drop_sentences(body, meta_sentences(body))
     if not context.grounded and not evidence:
         # Without sources: no anecdotes, invented history or talk about the blog, and nothing
-        # off the topic's subject (``agents.unsourced``).
+        # off the topic's subject (``agents.text.unsourced``).
         labels = [context.outline.title, *(s.heading for s in context.outline.sections)]
         wording = render("writer", template, **fill, **dict.fromkeys(values, ""))  # its own words only
         body = publishable(body, context.request, labels, prompt=wording)

@@ -1,0 +1,1 @@
+"""The researcher stage: searches, reads the sources and cuts them into passages."""

@@ -1,0 +1,1 @@
+"""The text layer the stages share: checks, cleanup, grounding, evidence, prompts, lengths."""
