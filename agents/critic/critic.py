@@ -18,8 +18,8 @@ from langchain_core.language_models import BaseChatModel
 
 from agents.capability import WritingMode
 from agents.critic.metrics import describe, measure_draft, measured_rubric, objective_findings
+from agents.critic.section_findings import fixable, section_findings
 from agents.text.prompts import messages_for, render, shared_context
-from agents.writer.free_rounds import fixable, section_findings
 from backends.ratings import RatesByProbability, expected_rating
 from backends.structured import StructuredOutputError, invoke_structured
 from core.state import (

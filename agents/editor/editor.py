@@ -20,9 +20,9 @@ from agents.text.cleanup import clean_section, repeated_sentence_ratio
 from agents.text.grounding import corpus_for, drop_invented
 from agents.text.lengths import max_tokens_for, section_lengths
 from agents.text.markdown import render_markdown
+from agents.text.outline import CONCLUSION_HEADING, recap
 from agents.text.prompts import messages_for, render, shared_context
 from agents.text.readability import repeated_ngram_ratio
-from agents.writer.sections import CONCLUSION_HEADING, recap
 from core.markers import cited_ids
 from core.state import DraftRequest, DraftState, Outline, Section
 from tools.specifics import coverage, key_specifics

@@ -11,39 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agents.text.checks import word_vocabulary
 from agents.text.cleanup import clean_section
-from agents.text.grounding import corpus_for, source_ngrams
-from agents.text.lengths import section_lengths
+from agents.text.outline import headings_of, recap
 from agents.text.prompts import bullet_list
-from agents.writer.free_writing import (
-    Checker,
-    Written,
-    check_section,
-    improve,
-    section_messages,
-    write_section,
-)
-from agents.writer.sections import WritingContext, headings_of, recap, section_evidence
-from core.state import Critique, CritiqueIssue, DraftRequest, DraftState, IssueKind, Passage, Section, Source
+from agents.text.section_report import Checker, check_section
+from agents.writer.fixer import Written
+from agents.writer.free_writing import improve, section_messages, write_section
+from agents.writer.sections import WritingContext
+from core.state import Critique, Passage, Section
 from tools.specifics import key_specifics
 
 MAX_REVISED_SHARE = 0.5  # a revision round rewrites at most this share of the sections
-
-
-def make_checker(request: DraftRequest, sources: Sequence[Source], passages: Sequence[Passage]) -> Checker:
-    """The checks' reference material: what may be stated, the sources' 8-grams, their titles
-    and headings, and the words known to exist."""
-    titles = [s.title for s in sources] + [p.heading for p in passages if p.heading]
-    typed = [request.topic, request.audience, request.tone, request.feedback]
-    return Checker(
-        corpus=corpus_for(request, sources),
-        known_grams=source_ngrams(s.text for s in sources),
-        titles=tuple(dict.fromkeys(titles)),
-        vocabulary=word_vocabulary([*typed, *(s.text for s in sources)]),
-        grounded=bool(sources),
-        reference="\n".join([*typed, *(s.text for s in sources)]),
-    )
 
 
 def kind_of(position: int, count: int) -> str:
@@ -158,11 +136,6 @@ def free_revision_round(
     return sections, changes or ["no section needed a revision"], notes
 
 
-def fixable(issues: Sequence[CritiqueIssue]) -> bool:
-    """True when an issue names a section and a problem a later round's fixes can act on."""
-    return any(issue.section is not None and issue.kind in FIXABLE for issue in issues)
-
-
 def critic_problems(critique: Critique, headings: Sequence[str]) -> dict[int, list[str]]:
     """The critic's issues that name a section, by the section's position."""
     positions = {h.lower(): i for i, h in enumerate(headings)}
@@ -182,43 +155,3 @@ def revision_targets(badness: list[float], named: dict[int, list[str]]) -> set[i
     open_positions = [i for i, b in enumerate(badness) if b > 0 or i in named]
     limit = max(1, round(MAX_REVISED_SHARE * len(badness)))
     return set(sorted(open_positions, key=lambda i: -badness[i])[:limit])
-
-
-ISSUE_KINDS: dict[str, IssueKind] = {
-    "invented": "unsupported_specifics",
-    "copied": "copying",
-    "meta": "damage",
-    "title": "damage",
-    "fused": "damage",
-    "restated": "repetition",
-    "summary": "repetition",
-    "opening": "damage",
-    "missing": "missing_evidence",
-    "length": "length",
-}  # every kind of SectionReport.problems_by_kind
-
-
-FIXABLE: frozenset[IssueKind] = frozenset(
-    {"unsupported_specifics", "copying", "damage", "missing_evidence", "note"}
-)  # what a later round's fix calls can act on (length follows from the facts)
-
-
-def section_findings(state: DraftState) -> list[CritiqueIssue]:
-    """Each section's measured problems as typed issues naming the section."""
-    request, outline, sections = state["request"], state["outline"], state["sections"]
-    passages = {p.id: p for p in state.get("passages", [])}
-    checker = make_checker(request, state.get("sources", []), list(passages.values()))
-    evidence = section_evidence(outline, passages)
-    lengths = section_lengths(request, outline)
-    by_heading = {s.heading.lower(): s for s in sections}
-    issues: list[CritiqueIssue] = []
-    earlier: list[str] = []
-    for position, heading in enumerate(headings_of(outline)):
-        section = by_heading.get(heading.lower())
-        if section is None:
-            continue
-        report = check_section(section.body, checker, evidence[position], earlier, lengths[position], heading)
-        earlier.append(section.body)
-        for kind, lines in report.problems_by_kind().items():
-            issues += [CritiqueIssue(kind=ISSUE_KINDS[kind], text=line, section=heading) for line in lines]
-    return issues

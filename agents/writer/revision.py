@@ -6,10 +6,11 @@ from agents.text.cleanup import clean_section
 from agents.text.evidence import quoted_evidence
 from agents.text.grounding import SectionMeasure, better, measure_section, missing_facts
 from agents.text.issues import for_writer, issue_lines
+from agents.text.outline import headings_of
 from agents.text.prompts import bullet_list
 from agents.text.readability import flesch_reading_ease, repeated_ngram_ratio
 from agents.writer.digest import densify
-from agents.writer.sections import WritingContext, gained_section, generate, headings_of, subject_of
+from agents.writer.sections import WritingContext, gained_section, generate, subject_of
 from core.state import (
     Critique,
     DraftRequest,

@@ -17,9 +17,10 @@ from agents.text.cleanup import clean_section
 from agents.text.evidence import EVIDENCE_CAP_WORDS, evidence_word_budget, quoted_evidence
 from agents.text.grounding import drop_invented
 from agents.text.lengths import TOKENS_PER_WORD, max_tokens_for
+from agents.text.outline import recap
 from agents.text.prompts import messages_for, render
-from agents.text.unsourced import publishable
 from agents.writer.digest import weave
+from agents.writer.unsourced_prose import publishable
 from backends.copy_guard import AvoidsCopying
 from core.markers import split_sentences
 from core.state import (
@@ -30,7 +31,6 @@ from core.state import (
 )
 from tools.specifics import Corpus
 
-CONCLUSION_HEADING = "Conclusion"
 TOO_SHORT = 0.3  # a new section under this share of its planned words is asked for again
 RETRY_SEED = 9001
 
@@ -64,11 +64,6 @@ def evidence_budget(context: WritingContext, length: int) -> int:
     return evidence_word_budget(window, prompt_tokens, max_tokens_for(length), EVIDENCE_CAP_WORDS)
 
 
-def headings_of(outline: Outline) -> list[str]:
-    """Section headings in order: "" for the intro, the body sections, the conclusion."""
-    return ["", *(s.heading for s in outline.sections), CONCLUSION_HEADING]
-
-
 def compose(
     context: WritingContext,
     heading: str,
@@ -98,20 +93,6 @@ def compose(
     if not body and template.startswith(("intro", "conclusion")):
         body = recap(context.outline, template.startswith("intro"), context.grounded)
     return Section(heading=heading, body=body)
-
-
-def recap(outline: Outline, opening: bool, sourced: bool = True) -> str:
-    """A plain opening sentence naming the sections, or a closing one pointing to the sources
-    (when there are any), for when the model's own sentences all failed the checks (a small
-    model's intro is often about something else). It states nothing, so it cites nothing."""
-    headings = [s.heading.rstrip("?.!") for s in outline.sections]
-    listed = ", ".join(headings[:-1]) + f" and {headings[-1]}" if len(headings) > 1 else headings[0]
-    if opening:
-        return f"What matters most for {outline.title.rstrip('.?!').lower()}: {listed}."
-    subject = outline.title.rstrip(".?!").lower()
-    if not sourced:
-        return f"Those are the essentials of {subject}."
-    return f"Those are the essentials of {subject}; the sources below go deeper."
 
 
 def generate(
@@ -146,7 +127,7 @@ def generate(
     body = drop_sentences(body, meta_sentences(body))
     if not context.grounded and not evidence:
         # Without sources: no anecdotes, invented history or talk about the blog, and nothing
-        # off the topic's subject (``agents.text.unsourced``).
+        # off the topic's subject (``agents.writer.unsourced_prose``).
         labels = [context.outline.title, *(s.heading for s in context.outline.sections)]
         wording = render("writer", template, **fill, **dict.fromkeys(values, ""))  # its own words only
         body = publishable(body, context.request, labels, prompt=wording)
@@ -175,15 +156,6 @@ def gained_section(
         points="- " + headings[position],
         covered="the other sections",
     )
-
-
-def section_evidence(outline: Outline, passages: dict[int, Passage]) -> list[list[Passage]]:
-    """The passages of the intro, each body section and the conclusion (none for the conclusion)."""
-
-    def pick(ids: list[int]) -> list[Passage]:
-        return [passages[i] for i in ids if i in passages]
-
-    return [pick(outline.intro_passage_ids), *(pick(s.passage_ids) for s in outline.sections), []]
 
 
 def drop_sentences(body: str, doomed: Sequence[str]) -> str:

@@ -11,23 +11,13 @@ from agents.text.evidence import within_budget
 from agents.text.grounding import corpus_for, source_ngrams
 from agents.text.lengths import section_lengths
 from agents.text.markdown import render_markdown
+from agents.text.outline import CONCLUSION_HEADING, section_evidence
 from agents.text.prompts import bullet_list, render, shared_context
+from agents.text.section_report import make_checker
 from agents.writer.copy_budget import ration_copied_facts
-from agents.writer.free_rounds import (
-    free_first_draft,
-    free_revision_round,
-    make_checker,
-    without_bare_overview,
-)
+from agents.writer.free_rounds import free_first_draft, free_revision_round, without_bare_overview
 from agents.writer.revision import revise_round, revision_advice
-from agents.writer.sections import (
-    CONCLUSION_HEADING,
-    WritingContext,
-    compose,
-    evidence_budget,
-    section_evidence,
-    subject_of,
-)
+from agents.writer.sections import WritingContext, compose, evidence_budget, subject_of
 from core.state import (
     DraftRequest,
     DraftState,

@@ -15,8 +15,10 @@ from agents.text.checks import (
     title_sentences,
     word_vocabulary,
 )
-from agents.writer.free_rounds import make_checker
-from agents.writer.free_writing import Written, check_section, impersonal, improve, referred_to, write_section
+from agents.text.section_report import check_section, make_checker
+from agents.writer.finishing import referred_to
+from agents.writer.fixer import Written
+from agents.writer.free_writing import impersonal, improve, write_section
 from agents.writer.sections import WritingContext
 from core.markers import split_sentences
 from core.state import DraftRequest, Outline, OutlineSection, Passage, Source
@@ -369,8 +371,8 @@ def test_a_section_that_echoes_its_instructions_loses_that_sentence_but_keeps_it
 
 
 def test_every_measured_problem_becomes_a_typed_issue_and_an_opening_pronoun_is_fixable():
-    from agents.writer.free_rounds import FIXABLE, ISSUE_KINDS
-    from agents.writer.free_writing import SectionReport
+    from agents.critic.section_findings import FIXABLE, ISSUE_KINDS
+    from agents.text.section_report import SectionReport
 
     assert set(SectionReport(words=1, target=1).problems_by_kind()) == set(ISSUE_KINDS)
     assert ISSUE_KINDS["opening"] in FIXABLE  # a later round may send it back
@@ -402,7 +404,7 @@ def test_a_section_is_asked_to_explain_its_evidences_names_and_numbers_nearest_i
 
 def test_a_closing_summary_before_the_conclusion_is_dropped_but_the_conclusion_may_sum_up():
     from agents.text.checks import summing_up
-    from agents.writer.sections import CONCLUSION_HEADING
+    from agents.text.outline import CONCLUSION_HEADING
 
     closing = "In conclusion, a hive is a good idea for most gardens."
     assert summing_up(f"{GOOD} {closing}") == [closing]
@@ -418,7 +420,7 @@ def test_a_closing_summary_before_the_conclusion_is_dropped_but_the_conclusion_m
 
 
 def test_a_short_section_is_asked_for_more_of_its_evidence_rather_than_left_short():
-    from agents.writer.free_writing import left_out_facts
+    from agents.text.section_report import left_out_facts
 
     _, evidence = checker_and_evidence()
     states_two = "A Langstroth hive takes ten frames, and a top-bar hive costs 150 dollars [1]."
@@ -428,7 +430,7 @@ def test_a_short_section_is_asked_for_more_of_its_evidence_rather_than_left_shor
 
 
 def test_an_uncited_sentence_gets_the_one_source_that_states_its_names_and_numbers():
-    from agents.writer.free_writing import cite_uncited
+    from agents.writer.finishing import cite_uncited
 
     evidence = [
         Passage(id=0, source_id=1, text="A top-bar hive costs about 150 dollars."),
@@ -456,7 +458,7 @@ def test_an_overview_without_names_or_numbers_is_not_shown_to_the_opening():
 
 
 def test_copied_sentences_take_at_most_their_share_of_the_fix_calls_facts_first():
-    from agents.writer.free_writing import MAX_COPY_FIXES
+    from agents.writer.fixer import MAX_COPY_FIXES
 
     checker, evidence = checker_and_evidence()
     lines = SOURCE.splitlines()[2:]

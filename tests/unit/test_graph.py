@@ -244,7 +244,7 @@ def test_stopping_keeps_the_best_finished_round(settings):
 
 
 def test_messy_outlines_are_tidied_into_valid_ones():
-    from agents.outliner.outliner import tidy_outline
+    from agents.outliner.tidy_outline import tidy_outline
     from core.state import Outline
 
     messy = Outline.model_construct(

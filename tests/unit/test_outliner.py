@@ -1,6 +1,7 @@
 """The outliner keeps plans on topic: an off-topic plan is asked again, then replaced."""
 
-from agents.outliner.outliner import is_on_topic, make_outliner
+from agents.outliner.outliner import make_outliner
+from agents.outliner.tidy_outline import is_on_topic
 from core.state import DraftRequest, Outline, OutlineSection
 from tests.fakes import ScriptedChatModel
 
@@ -47,7 +48,7 @@ def test_a_plan_that_stays_off_topic_is_replaced_by_a_simple_one_with_a_warning(
 
 
 def test_the_simple_outline_is_built_from_the_research_when_there_is_some():
-    from agents.outliner.outliner import fallback_outline
+    from agents.outliner.tidy_outline import fallback_outline
     from core.state import Note, Source
 
     sources = [

@@ -3,10 +3,12 @@ invented history or authorities, no markers, nothing off the subject; a section 
 made usable is left out and the result says so."""
 
 from agents.outliner.outliner import make_outliner
+from agents.outliner.unsourced_plan import plan_from_topic
 from agents.text.cleanup import strip_chatter
 from agents.text.markdown import render_markdown
-from agents.text.unsourced import plan_from_topic, publishable, subject_words, topic_phrase, topic_sections
-from agents.writer.sections import recap
+from agents.text.outline import recap
+from agents.text.topic_words import subject_words, topic_phrase, topic_sections
+from agents.writer.unsourced_prose import publishable
 from agents.writer.writer import make_writer
 from core.state import DraftRequest, Outline, OutlineSection, Section
 from tests.fakes import ScriptedChatModel

@@ -1,0 +1,229 @@
+"""What a section written by a model that can write is checked for, and against what.
+
+The text is checked (``SectionReport``): a sentence stating a name or number no source backs, a
+sentence copied from a source, talk about "the evidence", a source title as a sentence, fused
+words, a fact the post already stated, evidence the section left out, a length far from the
+plan. The writer sends each problem back to the model (``agents.writer.free_writing``); the
+critic names them, section by section (``agents.critic.section_findings``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from agents.text.checks import (
+    dangling_opening,
+    echoed_sentences,
+    foreign_sentences,
+    fused_words,
+    meta_sentences,
+    repeated_within,
+    restated_facts,
+    summing_up,
+    title_sentences,
+    word_vocabulary,
+)
+from agents.text.grounding import copied_grams, corpus_for, invented, source_ngrams
+from agents.text.outline import CONCLUSION_HEADING
+from core.markers import split_sentences
+from core.state import DraftRequest, Passage, Source
+from tools.specifics import Corpus, find_specifics, key_specifics, states
+
+SHORT = 0.75  # a section under this share of its plan is asked to explain more
+LONG = 1.5  # ... over this share, to tighten
+WORDS_PER_FACT = 45  # a section is asked to state about one evidence fact per this many words
+MAX_MISSING_SHOWN = 3  # left-out facts asked for per section and round, one call each
+QUOTED_CHARS = 160  # a sentence named in a problem is quoted up to this many characters
+WEIGHTS = {  # how much each problem counts when a revision is compared with the text it replaces
+    "invented": 3.0,
+    "meta": 2.0,
+    "title": 2.0,
+    "fused": 2.0,
+    "restated": 1.5,
+    "summary": 1.0,
+    "copied": 1.5,
+    "opening": 1.0,
+    "missing": 1.0,
+}
+LENGTH_WEIGHT = 4.0  # badness per share of the plan beyond the tolerated range
+
+
+@dataclass(frozen=True)
+class Checker:
+    """What a section's text is checked against (built once per writer step)."""
+
+    corpus: Corpus
+    known_grams: set[tuple[str, ...]]
+    titles: tuple[str, ...]
+    vocabulary: set[str]
+    grounded: bool
+    reference: str = ""  # the sources' and the request's text (which scripts they are written in)
+
+
+@dataclass
+class SectionReport:
+    """The problems found in one section's text."""
+
+    words: int
+    target: int
+    invented: list[tuple[str, list[str]]] = field(default_factory=list)
+    copied: list[str] = field(default_factory=list)
+    meta: list[str] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+    fused: list[str] = field(default_factory=list)
+    restated: list[str] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+    opening: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """How many problems of each kind."""
+        return {
+            "invented": len(self.invented),
+            "meta": len(self.meta),
+            "title": len(self.titles),
+            "fused": len(self.fused),
+            "restated": len(self.restated),
+            "summary": len(self.summary),
+            "copied": len(self.copied),
+            "opening": len(self.opening),
+            "missing": len(self.missing),
+        }
+
+    def badness(self) -> float:
+        """Weighted problems plus the length's distance from the plan beyond the tolerated range."""
+        ratio = self.words / max(1, self.target)
+        off = max(0.0, SHORT - ratio, ratio - LONG)
+        return sum(WEIGHTS[k] * n for k, n in self.counts().items()) + LENGTH_WEIGHT * off
+
+    def fixable(self) -> bool:
+        """True when a fix call could help: an invented specific, talk about the evidence, copied
+        wording, an opening pronoun or a left-out fact (length follows from the facts)."""
+        return bool(self.invented or self.meta or self.copied or self.opening or self.missing)
+
+    def problems_by_kind(self) -> dict[str, list[str]]:
+        """Each problem in words, as the revise call names it, by kind."""
+        ratio = self.words / max(1, self.target)
+        length = []
+        if ratio < SHORT:
+            length = [
+                f"The text has {self.words} words; it needs about {self.target}: "
+                "explain the evidence more fully."
+            ]
+        elif ratio > LONG:
+            length = [f"The text has {self.words} words; tighten it to about {self.target}."]
+        return {
+            "invented": [
+                f'The sentence "{quoted(s)}" names {", ".join(found)}, which no source says: '
+                "remove that claim or state only what the evidence says."
+                for s, found in self.invented
+            ],
+            "copied": [
+                f'The sentence "{quoted(s)}" copies a source word for word: say it in your own words.'
+                for s in self.copied
+            ],
+            "meta": [
+                f'The sentence "{quoted(s)}" talks about the evidence or the post instead of the subject: '
+                "state the point itself."
+                for s in self.meta
+            ],
+            "title": [f'"{quoted(s)}" is a source\'s title, not a sentence: remove it.' for s in self.titles],
+            "fused": [f'"{w}" runs two words together: separate them.' for w in self.fused],
+            "restated": [
+                f'The sentence "{quoted(s)}" repeats a fact stated earlier in the post: '
+                "remove it or say something new."
+                for s in self.restated
+            ],
+            "summary": [
+                f'The sentence "{quoted(s)}" sums up the post before its conclusion: remove it.'
+                for s in self.summary
+            ],
+            "opening": [
+                f'The section opens with "{quoted(s)}", but nothing before it says what the pronoun '
+                "means: name the subject."
+                for s in self.opening
+            ],
+            "missing": [
+                f"Also explain this fact of the evidence, in your own words and cited: {m}"
+                for m in self.missing
+            ],
+            "length": length,
+        }
+
+
+def quoted(sentence: str) -> str:
+    """The sentence on one line, cut to ``QUOTED_CHARS``, as a problem names it."""
+    text = " ".join(sentence.split())
+    return text if len(text) <= QUOTED_CHARS else text[: QUOTED_CHARS - 1].rstrip() + "…"
+
+
+def check_section(
+    body: str,
+    checker: Checker,
+    evidence: Sequence[Passage],
+    earlier: Sequence[str],
+    target: int,
+    heading: str = "",
+) -> SectionReport:
+    """Every problem of ``body`` (see module doc); ``earlier`` is the text of the sections before
+    it. The conclusion may sum up what they said, but not restate their facts."""
+    report = SectionReport(words=len(body.split()), target=target)
+    for sentence in split_sentences(body):
+        found = invented(sentence, checker.corpus, checker.grounded)
+        if found:
+            report.invented.append((sentence, [f'"{s.text}"' for s in found]))
+        elif checker.known_grams and copied_grams(sentence, checker.known_grams) > 0:
+            report.copied.append(sentence)
+    report.meta = meta_sentences(body)
+    report.titles = title_sentences(body, [*checker.titles, *([heading] if heading else [])])
+    report.fused = fused_words(body, checker.vocabulary)
+    repeats = set(restated_facts([*earlier, body]))
+    if heading != CONCLUSION_HEADING:
+        repeats |= set(echoed_sentences(earlier, body))
+    repeats |= set(repeated_within(body))
+    report.restated = [s for s in split_sentences(body) if s in repeats]
+    report.summary = summing_up(body) if heading != CONCLUSION_HEADING else []
+    report.meta += [s for s in foreign_sentences(body, checker.reference) if s not in report.meta]
+    opening = dangling_opening(body)
+    report.opening = [opening] if opening and opening not in report.meta else []
+    report.missing = left_out_facts(body, evidence, target)
+    return report
+
+
+def left_out_facts(body: str, evidence: Sequence[Passage], target: int) -> list[str]:
+    """Evidence sentences (``[n] sentence``) holding names or numbers the section does not state,
+    most specifics first, when the section states fewer than its share of the evidence's facts."""
+    wanted = key_specifics(p.text for p in evidence)
+    if not wanted:
+        return []
+    expected = min(len(wanted), max(1, target // WORDS_PER_FACT))
+    stated = sum(states(body, s) for s in wanted)
+    shortfall = SHORT * target - len(body.split())
+    if shortfall > 0:  # a short section explains more of its evidence rather than padding
+        expected = min(len(wanted), max(expected, stated + 1 + int(shortfall // WORDS_PER_FACT)))
+    if stated >= expected:
+        return []
+    scored = []
+    for passage in evidence:
+        for sentence in split_sentences(passage.text):
+            unstated = [s for s in find_specifics(sentence) if s in wanted and not states(body, s)]
+            if unstated and not sentence.endswith("?"):
+                scored.append((len(unstated), f'[{passage.source_id}] "{quoted(sentence)}"'))
+    scored.sort(key=lambda item: -item[0])
+    return [text for _, text in scored[: min(MAX_MISSING_SHOWN, expected - stated)]]
+
+
+def make_checker(request: DraftRequest, sources: Sequence[Source], passages: Sequence[Passage]) -> Checker:
+    """The checks' reference material: what may be stated, the sources' 8-grams, their titles
+    and headings, and the words known to exist."""
+    titles = [s.title for s in sources] + [p.heading for p in passages if p.heading]
+    typed = [request.topic, request.audience, request.tone, request.feedback]
+    return Checker(
+        corpus=corpus_for(request, sources),
+        known_grams=source_ngrams(s.text for s in sources),
+        titles=tuple(dict.fromkeys(titles)),
+        vocabulary=word_vocabulary([*typed, *(s.text for s in sources)]),
+        grounded=bool(sources),
+        reference="\n".join([*typed, *(s.text for s in sources)]),
+    )

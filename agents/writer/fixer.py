@@ -1,0 +1,110 @@
+"""Fix calls for a section written by a model that can write: one targeted request at a time.
+
+Each problem goes back to the model as the next turn of the chat that wrote the section (so
+llama.cpp reuses the whole prompt it already holds), and a fix is kept only when it passes the
+same checks (``agents.text.section_report``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+
+from agents.text.checks import meta_sentences, restated_facts, title_sentences
+from agents.text.cleanup import clean_section, flatten_markdown
+from agents.text.grounding import copied_grams, invented
+from agents.text.prompts import render
+from agents.text.section_report import Checker, quoted
+from agents.writer.sections import WritingContext
+from core.markers import split_sentences
+from core.state import Passage
+from tools.specifics import find_specifics, states
+
+
+@dataclass
+class Written:
+    """One section as the model wrote it: the chat so far (for a revise turn) and its text."""
+
+    messages: list[BaseMessage]
+    reply: str
+    body: str
+
+
+WRITER_CALL = "writer_call"  # run metadata naming a writer call that is not a section's text
+MAX_FIX_CALLS = 5  # sentence-level revise calls per section and round
+MAX_COPY_FIXES = 3  # ... of which copied sentences take at most this many (left-out facts need some)
+FIX_MAX_TOKENS = 90  # a fix is one or two sentences
+FIX_WORDS = (4, 60)  # a usable fixed sentence (or two) has this many words
+MAX_FIX_SENTENCES = 2
+
+
+def keeps_numbers(original: str, fixed: str) -> bool:
+    """True when ``fixed`` is not empty and states every number ``original`` states (a simpler
+    wording that drops "3.68 kW" loses the fact it was asked to keep)."""
+    numbers = [s for s in find_specifics(original) if s.kind == "number"]
+    return bool(fixed) and all(states(fixed, n) for n in numbers)
+
+
+class Fixer:
+    """Asks the model for one targeted fix at a time, within the section's call budget."""
+
+    def __init__(
+        self, context: WritingContext, checker: Checker, written: Written, evidence: Sequence[Passage]
+    ) -> None:
+        self.context, self.checker, self.written, self.evidence = context, checker, written, evidence
+        self.cite = cite_example(evidence, context)
+        self.calls = 0
+
+    def rewrite(self, template: str, sentence: str, body: str, **values: object) -> str:
+        """The model's fix for ``sentence`` of ``body`` (or an addition to it when ``sentence`` is
+        ""), or "" when the budget is spent or the fix fails the checks."""
+        if self.calls >= MAX_FIX_CALLS:
+            return ""
+        self.calls += 1
+        ask_for = render("writer", template, sentence=quoted(sentence), cite=self.cite, **values)
+        reply = self.reply_to(ask_for, FIX_MAX_TOKENS)
+        fixed = clean_section(flatten_markdown(reply), self.context.known_ids, list(self.context.seen))
+        fixed = " ".join(fixed.split())
+        rest = replace_sentence(body, sentence, "") if sentence else body
+        return fixed if self.passes(fixed, rest) else ""
+
+    def reply_to(self, ask_for: str, max_tokens: int) -> str:
+        """One fix call: the request as the next turn of the section's chat."""
+        chat = [*self.written.messages, AIMessage(self.written.reply), HumanMessage(ask_for)]
+        options: dict[str, Any] = {"max_tokens": max_tokens, "seed": self.context.round_number}
+        # Marked as a fix, so front ends do not show it as a new section's text.
+        fixing = self.context.model.with_config(metadata={WRITER_CALL: "fix"})
+        return str(fixing.invoke(chat, **options).content)
+
+    def passes(self, text: str, rest: str) -> bool:
+        """A fix is one or two plain sentences of a sane length with no problem of its own, that
+        does not repeat the rest of the section."""
+        words = len(text.split())
+        if not FIX_WORDS[0] <= words <= FIX_WORDS[1] or text.count('"') >= 2:
+            return False
+        if len(split_sentences(text)) > MAX_FIX_SENTENCES or restated_facts([rest, text]):
+            return False
+        if meta_sentences(text) or title_sentences(text, self.checker.titles):
+            return False
+        if any(invented(s, self.checker.corpus, self.checker.grounded) for s in split_sentences(text)):
+            return False
+        return not (self.checker.known_grams and copied_grams(text, self.checker.known_grams))
+
+
+def cite_example(evidence: Sequence[Passage], context: WritingContext) -> str:
+    """How a fix is asked to cite: like the evidence's first source, or not at all."""
+    return f", cited like [{evidence[0].source_id}]" if evidence and context.grounded else ""
+
+
+def replace_sentence(body: str, sentence: str, replacement: str) -> str:
+    """``body`` with ``sentence`` replaced (or removed when ``replacement`` is empty)."""
+    paragraphs = []
+    for paragraph in body.split("\n\n"):
+        parts = [replacement if s == sentence else s for s in split_sentences(paragraph)]
+        joined = " ".join(p for p in parts if p)
+        if joined:
+            paragraphs.append(joined)
+    return "\n\n".join(paragraphs)
