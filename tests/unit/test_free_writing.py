@@ -510,7 +510,7 @@ def test_a_simpler_wording_of_a_copied_sentence_that_drops_its_number_is_not_kep
 
 
 def test_a_copied_fact_costs_no_fix_call_while_the_section_stays_within_its_copy_budget():
-    from agents.free_writing import copies_to_fix
+    from agents.writer.free_writing import copies_to_fix
 
     checker, evidence = checker_and_evidence()
     copied = "A top-bar hive costs about 150 dollars and suits gardeners who cannot lift heavy boxes [1]."
