@@ -41,11 +41,16 @@ FIX_WORDS = (4, 60)  # a usable fixed sentence (or two) has this many words
 MAX_FIX_SENTENCES = 2
 
 
-def keeps_numbers(original: str, fixed: str) -> bool:
-    """True when ``fixed`` is not empty and states every number ``original`` states (a simpler
-    wording that drops "3.68 kW" loses the fact it was asked to keep)."""
+def same_facts(original: str, fixed: str) -> bool:
+    """True when ``fixed`` states every number of ``original`` and no name or number it does not
+    state: a rewording that drops "3.68 kW" loses a fact, and one that brings in a name the
+    sentence did not have ("homes need inverters to convert AC into DC", from "homes run on AC,
+    so every system needs an inverter to convert one into the other") changes its meaning."""
+    if not fixed:
+        return False
     numbers = [s for s in find_specifics(original) if s.kind == "number"]
-    return bool(fixed) and all(states(fixed, n) for n in numbers)
+    added = [s for s in find_specifics(fixed) if s.kind in ("name", "number") and not states(original, s)]
+    return all(states(fixed, n) for n in numbers) and not added
 
 
 class Fixer:

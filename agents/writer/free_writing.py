@@ -30,7 +30,7 @@ from agents.text.lengths import max_tokens_for
 from agents.text.prompts import bullet_list, messages_for, render
 from agents.text.section_report import Checker, check_section
 from agents.writer.finishing import finish, pasted_wording
-from agents.writer.fixer import MAX_COPY_FIXES, Fixer, Written, keeps_numbers, replace_sentence
+from agents.writer.fixer import MAX_COPY_FIXES, Fixer, Written, replace_sentence, same_facts
 from agents.writer.must_explain import explain_line, points_to_explain
 from agents.writer.sections import WritingContext, drop_sentences
 from core.markers import split_sentences
@@ -134,7 +134,7 @@ def improve(
         body = replace_sentence(body, sentence, fixer.rewrite("fix_opening", sentence, body) or sentence)
     for sentence in copies_to_fix(body, report.copied, evidence, checker.known_grams)[:MAX_COPY_FIXES]:
         fixed = fixer.rewrite("fix_copied", sentence, body)
-        body = replace_sentence(body, sentence, fixed if keeps_numbers(sentence, fixed) else sentence)
+        body = replace_sentence(body, sentence, fixed if same_facts(sentence, fixed) else sentence)
     for fact in report.missing:
         addition = fixer.rewrite("fix_missing", "", body, fact=fact, audience=context.request.audience)
         body = f"{body} {addition}".strip()

@@ -526,3 +526,17 @@ def test_a_copied_fact_costs_no_fix_call_while_the_section_stays_within_its_copy
     )
     assert copies_to_fix(f"{own} {copied}", [copied], evidence, checker.known_grams) == []
     assert copies_to_fix(copied, [copied], evidence, checker.known_grams) == [copied]  # all copied
+
+
+def test_a_rewording_that_brings_in_a_name_its_sentence_did_not_state_is_not_kept():
+    from agents.writer.fixer import same_facts
+
+    original = (
+        "Homes run on alternating current (AC), so every system needs an inverter "
+        "to convert one into the other."
+    )
+    assert not same_facts(original, "Homes run on AC and need inverters to convert it to DC.")
+    assert same_facts(original, "Homes use AC, so each system needs an inverter to change the current.")
+    assert not same_facts(
+        "Small systems up to 3.68 kW are notified under G98.", "Small systems are notified under G98."
+    )
