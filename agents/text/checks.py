@@ -25,6 +25,7 @@ _META = re.compile(
     r"(?:evidence|excerpts?|passages?|research notes?|notes provided|quoted (?:data|material)|"
     r"section|article|blog post|post|text above|sentences?|paragraphs?|"
     r"sources? (?:provided|above|given|material))\b"
+    r"|\b(?:the )?(?:first|second|third|fourth|fifth|next|last|final) (?:claim|point|fact)s? (?:is|are|was)\b"
     r"|\b(?:according to|based on|as (?:stated|shown|noted|mentioned) in)\s+(?:the\s+)?"
     r"(?:evidence|sources?|notes|passages?|excerpts?|data|research)\b"
     r"|\b(?:the )?sources?(?: \[\d+\])? (?:says?|states?|notes?|mentions?|explains?|suggests?|shows?)\b",
@@ -88,6 +89,15 @@ def meta_sentences(text: str) -> list[str]:
 _SUMMING_UP = re.compile(
     r"^(?:in conclusion|in summary|to sum up|to summari[sz]e|to conclude|all in all)\b", re.IGNORECASE
 )
+
+
+LEAD_WORDS = 8  # a sentence this short ending in a colon introduces a list
+
+
+def dangling_leads(text: str) -> list[str]:
+    """Short sentences ending in a colon ("Here's how it works:"): a list's lead-in, left
+    dangling once the list is flattened into prose."""
+    return [s for s in split_sentences(text) if s.rstrip().endswith(":") and len(s.split()) <= LEAD_WORDS]
 
 
 def summing_up(text: str) -> list[str]:

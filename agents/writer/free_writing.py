@@ -22,7 +22,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from agents.text.checks import repair_fused
+from agents.text.checks import dangling_leads, repair_fused
 from agents.text.cleanup import clean_section, flatten_markdown
 from agents.text.evidence import quoted_evidence
 from agents.text.grounding import COPY_NGRAM, copied_grams
@@ -117,7 +117,8 @@ def improve(
     ``extra`` problems (the critic's notes) first get one whole-section revision, kept only if it
     measures no worse."""
     report = check_section(written.body, checker, evidence, earlier, length, heading)
-    body = drop_sentences(written.body, [*report.titles, *report.restated, *report.summary])
+    leads = dangling_leads(written.body)
+    body = drop_sentences(written.body, [*report.titles, *report.restated, *report.summary, *leads])
     body = repair_fused(body, checker.vocabulary)
     if extra:
         body = revised_whole(context, checker, heading, written, body, length, evidence, earlier, extra)

@@ -540,3 +540,18 @@ def test_a_rewording_that_brings_in_a_name_its_sentence_did_not_state_is_not_kep
     assert not same_facts(
         "Small systems up to 3.68 kW are notified under G98.", "Small systems are notified under G98."
     )
+
+
+def test_a_flattened_lists_lead_in_is_dropped_and_numbered_claims_are_meta():
+    from agents.text.checks import dangling_leads
+
+    lead = "Here’s how it works:"
+    text = f"{GOOD}\n\n{lead}\n\nA top-bar hive: it costs about 150 dollars [1]."
+    assert dangling_leads(text) == [lead]
+    assert dangling_leads("Two kinds of hive stand out, and beginners should know both of them well:") == []
+    checker, evidence = checker_and_evidence()
+    model = ScriptedChatModel(default_reply="no")
+    section, _ = improve(context_for(model), checker, "Hives", Written([], text, text), 60, evidence, [])
+    assert lead not in section.body
+    assert meta_sentences("The second claim is about dictConfig(), which takes a plain dictionary [2].")
+    assert not meta_sentences("The second hive in the row is the strongest [1].")
