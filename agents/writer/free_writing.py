@@ -25,7 +25,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from agents.text.checks import dangling_leads, repair_fused
 from agents.text.cleanup import clean_section, flatten_markdown
 from agents.text.evidence import quoted_evidence
-from agents.text.grounding import COPY_NGRAM, copied_grams
+from agents.text.grounding import COPY_NGRAM, copied_grams, ngrams
 from agents.text.lengths import max_tokens_for
 from agents.text.prompts import bullet_list, messages_for, render
 from agents.text.section_report import Checker, check_section
@@ -152,7 +152,7 @@ def copies_to_fix(
     stating none, which are left out at the end if still copied."""
     rhetoric = pasted_wording(copied, evidence)
     kept = [s for s in split_sentences(body) if s not in rhetoric]
-    total = sum(max(0, len(s.split()) - COPY_NGRAM + 1) for s in kept)
+    total = sum(len(ngrams(s, COPY_NGRAM)) for s in kept)  # counted as copied_grams counts them
     over = sum(copied_grams(s, known) for s in kept) - SECTION_COPY_BUDGET * total
     facts = sorted((s for s in copied if s not in rhetoric), key=lambda s: -copied_grams(s, known))
     chosen = []
