@@ -9,6 +9,7 @@ critic names them, section by section (``agents.critic.section_findings``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -214,10 +215,14 @@ def left_out_facts(body: str, evidence: Sequence[Passage], target: int) -> list[
     return [text for _, text in scored[: min(MAX_MISSING_SHOWN, expected - stated)]]
 
 
+_RUN_IN_LABEL = re.compile(r"\*\*([^*\n]{3,60}?)[.:]?\*\*")  # "**Low light.** The ZZ plant…"
+
+
 def make_checker(request: DraftRequest, sources: Sequence[Source], passages: Sequence[Passage]) -> Checker:
     """The checks' reference material: what may be stated, the sources' 8-grams, their titles
     and headings, and the words known to exist."""
     titles = [s.title for s in sources] + [p.heading for p in passages if p.heading]
+    titles += [label for s in sources for label in _RUN_IN_LABEL.findall(s.text)]
     typed = [request.topic, request.audience, request.tone, request.feedback]
     return Checker(
         corpus=corpus_for(request, sources),

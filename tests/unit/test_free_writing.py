@@ -555,3 +555,17 @@ def test_a_flattened_lists_lead_in_is_dropped_and_numbered_claims_are_meta():
     assert lead not in section.body
     assert meta_sentences("The second claim is about dictConfig(), which takes a plain dictionary [2].")
     assert not meta_sentences("The second hive in the row is the strongest [1].")
+
+
+def test_a_sources_bold_run_in_label_standing_as_a_sentence_is_dropped():
+    text = "## Matching\n\n**Low light.** The ZZ plant survives a few metres from a north-facing window."
+    checker = make_checker(
+        DraftRequest(topic="Houseplant light"),
+        [Source(id=1, title="Plants", url="file://p.md", text=text)],
+        [],
+    )
+    body = "Low light [1]. The ZZ plant survives a few metres from a window that faces north [1]."
+    model = ScriptedChatModel(default_reply="no")
+    evidence = [Passage(id=0, source_id=1, text=text)]
+    section, _ = improve(context_for(model), checker, "Light", Written([], body, body), 20, evidence, [])
+    assert "Low light [1]." not in section.body and section.body.startswith("The ZZ plant")
