@@ -42,7 +42,7 @@ def grounded_outline(
     if len(candidates) < 3:
         return None
     shown = candidates[:MAX_CHOICES]
-    count = min(section_count(request.words), len(shown))
+    count = min(section_count(request.words, writes=writing == "free"), len(shown))
     if writing == "free":
         chosen, headings, title, warnings = plan_sections(model, state, shown, count, passages)
     else:

@@ -52,7 +52,7 @@ def make_outliner(model: BaseChatModel, writing: WritingMode = "extractive") -> 
                 previous=json.dumps(previous.model_dump(), ensure_ascii=False),
                 issues=bullet_list(issue_lines(critique.issues) + critique.gaps),
             )
-        count = section_count(request.words)
+        count = section_count(request.words, writes=writing == "free")
         task = render("outliner", "outline", sections=count, revision=revision)
         sources = state.get("sources", [])
         system = shared_context(request, state.get("notes", []), sources)

@@ -6,6 +6,10 @@ from __future__ import annotations
 from core.state import DraftRequest, Outline
 
 WORDS_PER_SECTION = 150
+# A model that can write explains a subject well in ~120 words, so it gets one more subject at
+# 600 words: with three, the capable drafts left a third of the sources' subjects (and their
+# figures) out, where one prompt covering six in bullets stated them.
+WORDS_PER_WRITTEN_SECTION = 120
 MIN_SECTIONS, MAX_SECTIONS = 3, 6
 INTRO_SHARE = 0.12
 CONCLUSION_SHARE = 0.1
@@ -15,9 +19,11 @@ TOKENS_PER_WORD = 1.35
 FINISH_TOKENS = 16  # room to finish the last sentence past a section's planned words
 
 
-def section_count(words: int) -> int:
-    """Body sections for a target length: 3 for short posts, up to 6."""
-    return max(MIN_SECTIONS, min(MAX_SECTIONS, round(words / WORDS_PER_SECTION) - 1))
+def section_count(words: int, writes: bool = False) -> int:
+    """Body sections for a target length: 3 for short posts, up to 6 (shorter, more numerous
+    sections when the model ``writes`` its own prose)."""
+    per_section = WORDS_PER_WRITTEN_SECTION if writes else WORDS_PER_SECTION
+    return max(MIN_SECTIONS, min(MAX_SECTIONS, round(words / per_section) - 1))
 
 
 def section_lengths(request: DraftRequest, outline: Outline) -> list[int]:

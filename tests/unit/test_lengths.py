@@ -30,3 +30,9 @@ def test_the_parts_add_up_to_about_the_target(words):
 def test_the_token_cap_leaves_room_past_the_planned_words():
     assert max_tokens_for(100) == 151  # 1.35 tokens a word, plus 16 to finish the sentence
     assert max_tokens_for(0) == 16
+
+
+@pytest.mark.parametrize(("words", "count"), [(300, 3), (600, 4), (750, 5), (1200, 6)])
+def test_a_model_that_writes_gets_shorter_more_numerous_sections(words, count):
+    assert section_count(words, writes=True) == count
+    assert section_count(words, writes=True) >= section_count(words)
