@@ -28,7 +28,8 @@ _META = re.compile(
     r"|\b(?:the )?(?:first|second|third|fourth|fifth|next|last|final) (?:claim|point|fact)s? (?:is|are|was)\b"
     r"|\b(?:according to|based on|as (?:stated|shown|noted|mentioned) in)\s+(?:the\s+)?"
     r"(?:evidence|sources?|notes|passages?|excerpts?|data|research)\b"
-    r"|\b(?:the )?sources?(?: \[\d+\])? (?:says?|states?|notes?|mentions?|explains?|suggests?|shows?)\b",
+    r"|\b(?:the )?sources?(?: \[\d+\])? (?:says?|states?|notes?|mentions?|explains?|suggests?|shows?)\b"
+    r"|\b(?:this|our)\s+(?:\w+\s+){0,2}(?:guide|overview|primer|walkthrough)\b",
     re.IGNORECASE,
 )
 _PAGE = re.compile(

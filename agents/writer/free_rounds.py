@@ -18,6 +18,7 @@ from agents.text.section_report import Checker, check_section
 from agents.writer.fixer import Written
 from agents.writer.free_writing import improve, section_messages, write_section
 from agents.writer.sections import WritingContext
+from core.markers import remove_markers, split_sentences
 from core.state import Critique, Passage, Section
 from tools.specifics import key_specifics
 
@@ -30,10 +31,14 @@ def kind_of(position: int, count: int) -> str:
 
 
 def section_task(
-    context: WritingContext, position: int, length: int, evidence: list[Passage]
+    context: WritingContext,
+    position: int,
+    length: int,
+    evidence: list[Passage],
+    earlier: Sequence[str] = (),
 ) -> tuple[str, str, dict[str, object]]:
     """The heading, template and values of the section at ``position`` (intro and conclusion
-    included)."""
+    included); the conclusion is shown what the ``earlier`` sections said."""
     headings = headings_of(context.outline)
     kind = kind_of(position, len(headings))
     body_headings = headings[1:-1]
@@ -43,9 +48,24 @@ def section_task(
         covered = ", ".join(f'"{h}"' for h in body_headings[: position - 1]) or "nothing yet"
         values = {"covered": covered, "points": bullet_list(planned.key_points)}
     elif kind == "conclusion":
-        values = {"covered": ", ".join(f'"{h}"' for h in body_headings)}
+        values = {"covered": ", ".join(f'"{h}"' for h in body_headings), "said": gist(earlier[1:])}
     template = f"free_{kind}" if evidence or kind == "conclusion" else f"free_{kind}_plain"
     return headings[position], template, values
+
+
+GIST_SENTENCES = 2  # sentences of each body section the conclusion is shown
+
+
+def gist(bodies: Sequence[str]) -> str:
+    """The opening sentences of each body section, without citation markers, one line each: what
+    a conclusion can draw its takeaway from (given only the headings, the model wrote one that
+    fits any post, "a game-changer for homeowners")."""
+    lines = []
+    for body in bodies:
+        opening = " ".join(remove_markers(s) for s in split_sentences(body)[:GIST_SENTENCES])
+        if opening:
+            lines.append(f"- {opening}")
+    return "\n".join(lines) or "- (nothing yet)"
 
 
 def without_bare_overview(evidence: list[list[Passage]]) -> list[list[Passage]]:
@@ -65,8 +85,8 @@ def free_first_draft(
     count = len(headings_of(context.outline))
     for position in range(count):
         ev = evidence[position] if kind_of(position, count) != "conclusion" else []
-        heading, template, values = section_task(context, position, lengths[position], ev)
         earlier = [s.body for s in sections]
+        heading, template, values = section_task(context, position, lengths[position], ev, earlier)
         section, found = write_section(
             context, checker, heading, template, lengths[position], ev, earlier, values
         )
@@ -116,8 +136,8 @@ def free_revision_round(
             sections.append(settled(context, old, position, count))
             continue
         ev = evidence[position] if kind_of(position, count) != "conclusion" else []
-        heading, template, values = section_task(context, position, lengths[position], ev)
         earlier = [s.body for s in sections]
+        heading, template, values = section_task(context, position, lengths[position], ev, earlier)
         written = Written(
             messages=section_messages(context, heading, template, lengths[position], ev, values),
             reply=old.body,

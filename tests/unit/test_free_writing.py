@@ -265,7 +265,7 @@ def test_a_model_that_can_write_heads_the_evidences_subjects_in_its_own_words():
 
     srcs = bee_sources()
     passages = build_passages(srcs)
-    state = {"request": DraftRequest(topic="Keeping bees in a small garden", words=600)}
+    state = {"request": DraftRequest(topic="Keeping bees in a small garden", words=450)}
     state |= {"sources": srcs, "passages": passages}
     candidates, _ = evidence_candidates(state["request"].topic, passages, srcs, EvidenceIndex(passages))
     order = [c.heading for c in candidates]
@@ -569,3 +569,25 @@ def test_a_sources_bold_run_in_label_standing_as_a_sentence_is_dropped():
     evidence = [Passage(id=0, source_id=1, text=text)]
     section, _ = improve(context_for(model), checker, "Light", Written([], body, body), 20, evidence, [])
     assert "Low light [1]." not in section.body and section.body.startswith("The ZZ plant")
+
+
+def test_the_conclusion_is_shown_what_the_body_sections_said_not_only_their_headings():
+    from agents.writer.free_rounds import section_task
+
+    context = context_for(ScriptedChatModel(replies=[]))
+    intro = "Bees calm a garden [1]."
+    hives = "A Langstroth hive stacks boxes of ten frames [1]. It costs about 300 dollars [1]. Third."
+    _, template, values = section_task(context, 4, 60, [], [intro, hives, "", "Mites spread in late summer."])
+    assert template == "free_conclusion"
+    said = str(values["said"])
+    assert "A Langstroth hive stacks boxes of ten frames. It costs about 300 dollars." in said
+    assert "Mites spread in late summer." in said
+    assert "Bees calm a garden" not in said and "[1]" not in said and "Third" not in said
+
+
+def test_a_sentence_about_the_guide_itself_is_meta():
+    assert meta_sentences("This quick guide shows you how to pick a hive.") == [
+        "This quick guide shows you how to pick a hive."
+    ]
+    assert meta_sentences("Our overview ends here.") == ["Our overview ends here."]
+    assert meta_sentences("A queen guides the swarm to a new hive [1].") == []
