@@ -25,6 +25,7 @@ from agents.text.prompts import messages_for, render, shared_context
 from agents.text.readability import repeated_ngram_ratio
 from core.markers import cited_ids
 from core.state import DraftRequest, DraftState, Outline, Section
+from core.text import content_words
 from tools.specifics import coverage, key_specifics
 
 MIN_KEPT_LENGTH = 0.6
@@ -67,7 +68,9 @@ def make_editor(model: BaseChatModel, writing: WritingMode = "extractive") -> Ca
         edited = dedupe_across_sections(edited, known_ids)
         if state.get("sources"):
             strictness = STRICT if writing == "free" else LENIENT
-            index = SourceIndex({source.id: source.text for source in state["sources"]}, strictness)
+            topic_words = frozenset(content_words(request.topic)) if writing == "free" else frozenset()
+            texts = {source.id: source.text for source in state["sources"]}
+            index = SourceIndex(texts, strictness, topic_words)
             recaps = {recap(outline, True), recap(outline, False)}  # they state nothing to cite
             edited = [
                 s if s.body in recaps else Section(heading=s.heading, body=attribute_section(s.body, index))

@@ -8,7 +8,9 @@ that closely matches one source gets that source's number. Sentences are never r
 A model that can write paraphrases, and puts markers on its own general remarks too ("Knowing
 the rules is important [1]"). Its draft is checked strictly (``STRICT``): the claim must match
 one or two consecutive sentences of the source, not three, by half its content words, and every
-number it states must be in them.
+number it states must be in them. Its words that only name the post's topic back nothing: a
+sentence stating nothing beyond them ("Welcome to the world of rooftop solar panels [1]!") loses
+its marker, and the rest of a claim's words must match the source on their own.
 """
 
 from __future__ import annotations
@@ -45,8 +47,14 @@ _END = re.compile(r"[.!?]+[\"')]*$")
 class SourceIndex:
     """The content words of every window of ``WINDOW`` sentences of every source."""
 
-    def __init__(self, texts: dict[int, str], strictness: Strictness = LENIENT) -> None:
+    def __init__(
+        self,
+        texts: dict[int, str],
+        strictness: Strictness = LENIENT,
+        topic_words: frozenset[str] = frozenset(),
+    ) -> None:
         self.strictness = strictness
+        self.topic_words = topic_words  # words that name the subject and so back no claim
         self.windows: dict[int, list[set[str]]] = {}
         self.numbers: dict[int, list[set[str]]] = {}
         size = strictness.window
@@ -100,7 +108,9 @@ def attribute_sentence(sentence: str, index: SourceIndex) -> str:
     """One sentence with the citations its sources support (unchanged when they all do)."""
     cited = cited_ids(sentence)
     claim = " ".join(strip_citations(sentence).split())
-    words, numbers = content_words(claim), set(_NUMBER.findall(claim))
+    words, numbers = content_words(claim) - index.topic_words, set(_NUMBER.findall(claim))
+    if cited and not words and not numbers:
+        return claim  # it states nothing beyond the topic, so there is nothing to cite
     supported = index.strictness.supported
     kept = [source_id for source_id in cited if index.support(words, source_id, numbers) >= supported]
     leading_marker = sentence.lstrip().startswith("[")  # would read as citing the heading above

@@ -6,6 +6,7 @@ from agents.editor.editor import make_editor, needs_edit
 from agents.text.attribution import STRICT, SourceIndex, attribute_section, attribute_sentence, with_markers
 from agents.text.readability import repeated_ngram_ratio
 from core.state import DraftRequest, Outline, OutlineSection, Section, Source
+from core.text import content_words
 from tests.fakes import ScriptedChatModel
 from tests.team import prose
 
@@ -61,6 +62,22 @@ def test_strictly_a_citation_needs_one_or_two_source_sentences_that_hold_its_wor
     # A number the source's sentences do not state loses its citation.
     changed = "Inverters convert DC to AC and last 25 years [1]."
     assert attribute_sentence(changed, strict) == changed.replace(" [1]", "")
+
+
+def test_strictly_the_words_naming_the_topic_back_no_claim():
+    source = (
+        "Rooftop solar panels are made of silicon cells. In England, rooftop solar panels count as "
+        "permitted development and need no planning application."
+    )
+    topic = frozenset(content_words("What to know about rooftop solar panels"))
+    strict, on_topic = SourceIndex({1: source}, STRICT), SourceIndex({1: source}, STRICT, topic)
+    welcome = "Welcome to the world of rooftop solar panels [1]!"
+    assert attribute_sentence(welcome, strict) == welcome  # the topic's words alone match the source
+    assert attribute_sentence(welcome, on_topic) == "Welcome to the world of rooftop solar panels!"
+    remark = "Rooftop solar panels are a smart choice for a modern family home [1]."
+    assert attribute_sentence(remark, on_topic) == remark.replace(" [1]", "")
+    fact = "In England, rooftop solar panels are permitted development: no planning application [1]."
+    assert attribute_sentence(fact, on_topic) == fact
 
 
 def test_a_section_keeps_its_paragraphs_and_supported_markers():
@@ -320,3 +337,18 @@ def test_an_edit_may_not_drop_a_citation_even_from_a_list_marker():
 def test_a_marker_after_the_full_stop_moves_inside_the_sentence():
     sentence = "Green tea leaves are steamed soon after picking. [1]"
     assert attribute_sentence(sentence, INDEX) == "Green tea leaves are steamed soon after picking [1]."
+
+
+def test_for_a_model_that_can_write_the_editor_drops_markers_on_sentences_naming_only_the_topic():
+    parts = [OutlineSection(heading=heading, key_points=["point"]) for heading in ("Leaves", "Water", "Cups")]
+    outline = Outline(title="Green tea", sections=parts)
+    state = {
+        "request": DraftRequest(topic="Green tea leaves", words=300),
+        "outline": outline,
+        "sources": [Source(id=i, title="s", url=f"https://e/{i}", text=t) for i, t in SOURCES.items()],
+        "sections": [Section(heading="Leaves", body="Welcome to the world of green tea leaves [1]!")],
+    }
+    free = make_editor(ScriptedChatModel(replies=[]), "free")(state)
+    assert free["sections"][0].body == "Welcome to the world of green tea leaves!"
+    extractive = make_editor(ScriptedChatModel(replies=[]))(state)
+    assert extractive["sections"][0].body == "Welcome to the world of green tea leaves [1]!"
