@@ -1,8 +1,12 @@
-"""Word-level text helpers shared by every layer: stopwords, content-word tokens and plain words."""
+"""Word-level text helpers shared by every layer: stopwords, content-word tokens, retrieval stems
+and plain words."""
 
 from __future__ import annotations
 
 import re
+import threading
+
+import Stemmer
 
 _STOPWORD_LIST = """
     a about above after again against all also am an and any are as at be because been before being
@@ -28,10 +32,28 @@ def _stem(word: str) -> str:
     return word
 
 
+def _words(text: str) -> list[str]:
+    """Lowercased words of a text, in order, without stopwords and one-letter words."""
+    words = (word.lower() for word in _WORD_RE.findall(text))
+    return [word for word in words if len(word) > 1 and word not in STOPWORDS]
+
+
 def tokens(text: str) -> list[str]:
     """Lowercased, plural-folded words of a text, in order, without stopwords and one-letter words."""
-    words = (word.lower() for word in _WORD_RE.findall(text))
-    return [_stem(word) for word in words if len(word) > 1 and word not in STOPWORDS]
+    return [_stem(word) for word in _words(text)]
+
+
+_snowball = threading.local()  # a PyStemmer stemmer keeps a cache and is not thread-safe
+
+
+def stems(text: str) -> list[str]:
+    """The words of :func:`tokens`, Snowball-stemmed (Porter2, English) instead of plural-folded:
+    for retrieval, so "composting" finds "compost" and "starter" stays apart from "start"."""
+    stemmer = getattr(_snowball, "stemmer", None)
+    if stemmer is None:
+        stemmer = _snowball.stemmer = Stemmer.Stemmer("english")
+    result: list[str] = stemmer.stemWords(_words(text))
+    return result
 
 
 def content_words(text: str) -> set[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import BadInputError
-from core.text import tokens
+from core.text import stems
 from tools.base import Document, SearchReport
 from tools.text import html_to_text, normalise_paragraphs, trim_text
 
@@ -174,14 +174,14 @@ class LocalCorpus:
         import bm25s  # numpy-backed; imported only when a corpus is actually used
 
         index = bm25s.BM25()
-        corpus = [tokens(f"{chunk.title}\n{chunk.text}") or ["<empty>"] for chunk in self.chunks]
+        corpus = [stems(f"{chunk.title}\n{chunk.text}") or ["<empty>"] for chunk in self.chunks]
         index.index(corpus, show_progress=False)
         return index
 
     def search(self, query: str, max_results: int = 4) -> SearchReport:
         """The chunks that best match ``query`` (only those sharing at least one word with it)."""
         warnings = self._take_warnings()
-        query_tokens = tokens(query)
+        query_tokens = stems(query)
         if not query_tokens or max_results < 1:
             return SearchReport(warnings=warnings)
         k = min(max_results, len(self.chunks))

@@ -15,7 +15,7 @@ from agents.text.checks import refers_to_page
 from agents.text.lengths import TOKENS_PER_WORD
 from core.markers import split_sentences
 from core.state import Passage, Source
-from core.text import tokens
+from core.text import stems
 from tools.injection import looks_like_injection
 
 PASSAGE_WORDS = 90  # a longer paragraph is cut into windows of about this many words
@@ -77,21 +77,6 @@ def _windows(sentences: list[str]) -> list[str]:
         else:
             windows.append(" ".join(current))
     return windows
-
-
-_SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ed", "es", "s", "ly")
-
-
-def stems(text: str) -> list[str]:
-    """:func:`core.text.tokens` with common suffixes cut, so "composting" finds "compost"."""
-    result = []
-    for word in tokens(text):
-        for suffix in _SUFFIXES:
-            if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-                word = word[: -len(suffix)]
-                break
-        result.append(word)
-    return result
 
 
 class EvidenceIndex:

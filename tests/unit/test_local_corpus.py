@@ -68,6 +68,14 @@ def test_only_matching_chunks_are_returned_and_max_results_respected(notes):
     assert len(corpus.search("starter flour water dough", max_results=2).documents) == 2
 
 
+def test_search_matches_other_forms_of_a_word(notes):
+    # Words are Snowball-stemmed on both sides: "feeding" finds "Feed", "doubling" finds "doubles".
+    corpus = LocalCorpus(notes, max_file_bytes=10_000, chunk_chars=80)
+    fed, doubled = corpus.search("feeding").documents, corpus.search("doubling").documents
+    assert len(fed) == 1 and "Feed the starter" in fed[0].text
+    assert len(doubled) == 1 and "starter doubles" in doubled[0].text
+
+
 def test_missing_folder_is_an_actionable_bad_input(tmp_path):
     with pytest.raises(BadInputError, match="sources folder not found") as caught:
         LocalCorpus(tmp_path / "nope")
