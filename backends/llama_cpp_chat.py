@@ -24,18 +24,22 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import ConfigDict, Field
 
 from backends import fast_grammar
-from backends.cancel import GenerationCancelled, StopCheck, current_stop_check
+from backends.cancel import GenerationCancelled, current_stop_check
 from backends.chat_formats import formatter_for, stop_sequences_for, to_llama_messages
 from backends.copy_guard import CopyGuard, word_continuations
 from backends.cpu import refit_threads
 from backends.engine_thread import run_on_engine, stream_on_engine
 from backends.generation import GenerationMonitor, fit_to_context, lock_for
-from backends.ratings import spelled_probabilities
+from backends.rating_probes import probe_ratings, reset_after_probes
 
 __all__ = ["GenerationMonitor", "LlamaCppChatModel", "fit_to_context", "lock_for"]
 
 
-_CONTINUATIONS: dict[int, list[bool]] = {}  # per loaded model (by id): the copy guard's word map
+_CONTINUATIONS: dict[int, list[bool]] = {}
+"""Process state, by the loaded ``Llama``'s id: which of its tokens continue a word (the copy guard's
+map, one detokenize per vocabulary entry, so built once). The id is stable because a model, once
+loaded, lives as long as the process (``backends.factory`` caches it). Named with the rest of the
+process's state in the README's "State that lives as long as the process" table."""
 
 
 class LlamaCppChatModel(BaseChatModel):
@@ -102,7 +106,7 @@ class LlamaCppChatModel(BaseChatModel):
         with lock_for(self.llama):
             waited = time.monotonic() - started
             self._fit_threads()
-            self._reset_after_probes()
+            reset_after_probes(self.llama)
             request = self._completion_request(messages, stop, kwargs)
             monitor = GenerationMonitor(
                 len(request["prompt"]),
@@ -157,7 +161,13 @@ class LlamaCppChatModel(BaseChatModel):
         with lock_for(self.llama):
             self._fit_threads()
             return run_on_engine(
-                self._rating_probabilities, list(messages), list(ratings), answer_prefix, should_stop
+                probe_ratings,
+                self.llama,
+                list(messages),
+                list(ratings),
+                answer_prefix,
+                should_stop,
+                self.seed,
             )
 
     def _fit_threads(self) -> None:
@@ -165,75 +175,6 @@ class LlamaCppChatModel(BaseChatModel):
         with the model's lock held, before a call or between two tokens."""
         if self.threads is not None:
             refit_threads(self.llama, self.threads)
-
-    def _rating_probabilities(
-        self,
-        messages: list[BaseMessage],
-        ratings: list[int],
-        answer_prefix: str,
-        should_stop: StopCheck | None,
-    ) -> dict[int, float]:
-        import numpy as np
-        from llama_cpp import LogitsProcessorList
-
-        formatted = formatter_for(self.llama)(messages=to_llama_messages(messages))
-        text = formatted.prompt + answer_prefix
-        prompt = self.llama.tokenize(text.encode("utf-8"), add_bos=not formatted.added_special, special=True)
-        fit_to_context(len(prompt), 1, self.llama)
-        reply_start = text[text.rfind("\n") + 1 :]  # decides how a number right after it is split
-        spellings = {rating: self._spelling(reply_start, str(rating)) for rating in ratings}
-        distributions: dict[tuple[int, ...], Any] = {}
-
-        def next_token(prefix: tuple[int, ...]) -> Any:
-            if prefix not in distributions:
-                if should_stop is not None and should_stop():
-                    raise GenerationCancelled("stopped while rating")
-                captured: list[Any] = []
-
-                def capture(_ids: Any, logits: Any) -> Any:
-                    captured.append(np.array(logits, dtype=np.float64, copy=True))
-                    return logits
-
-                self.llama.create_completion(
-                    prompt=prompt + list(prefix),
-                    max_tokens=1,
-                    temperature=0.0,
-                    seed=self.seed,
-                    logits_processor=LogitsProcessorList([capture]),
-                )
-                weights = np.exp(captured[0] - captured[0].max())
-                distributions[prefix] = weights / weights.sum()
-            return distributions[prefix]
-
-        try:
-            return {rating: float(p) for rating, p in spelled_probabilities(spellings, next_token).items()}
-        finally:
-            # One-token probes with a logits hook left this CPU's llama.cpp (0.3.16, native build)
-            # with a KV cache whose reuse changed the next greedy generation; the next chat call
-            # evaluates its prompt afresh instead. Later probes keep the cache: each rating
-            # question re-sends the draft, and re-evaluating it cost 6-15 s per question on
-            # the capable model (1 thread), where reusing it costs nothing.
-            self.llama.draftsmith_probed = True
-
-    def _reset_after_probes(self) -> None:
-        """Forget llama.cpp's cached prefix when rating probes came last (with the model's lock held)."""
-        if getattr(self.llama, "draftsmith_probed", False):
-            self.llama.draftsmith_probed = False
-            reset = getattr(self.llama, "reset", None)
-            if reset is not None:
-                reset()
-
-    def _spelling(self, before: str, answer: str) -> tuple[int, ...]:
-        """The tokens ``answer`` becomes right after ``before`` (tokenizers that mark word
-        starts, like SentencePiece's, spell a number differently on its own)."""
-
-        def tokens(text: str) -> list[int]:
-            return list(self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
-
-        head, whole = tokens(before), tokens(before + answer)
-        if whole[: len(head)] == head and len(whole) > len(head):
-            return tuple(whole[len(head) :])
-        return tuple(tokens(answer))
 
     @property
     def context_tokens(self) -> int | None:

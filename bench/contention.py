@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.pipeline import Scenario
-from bench.report import record_table
-from bench.run import OFF_TOPIC, ROOT, machine_info, run_worker, save, wait_for_idle
+from bench.run import OFF_TOPIC, machine_info, save
+from bench.tables import record_table
+from bench.workers import ROOT, run_worker, wait_for_idle
 
 BURN_LIMIT = 900  # seconds a burner may live even if the bench dies
 BURNER = "import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end:\n    pass\n"

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agents.text.checks import fused_words, heading_problem, restated_facts, title_sentences, word_vocabulary
-from bench.quality import prose, word_total
+from bench.post_text import prose, word_total
 
 META_PHRASES = re.compile(
     r"\b(?:the|this|these) (?:evidence|excerpts?|passages?|research notes|section|article|blog post|post)\b"

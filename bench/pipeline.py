@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bench.engine import CallRecorder, EvalCounter, perf_reset, perf_snapshot, replay_calls
+from bench.instruments import CallRecorder, EvalCounter, perf_reset, perf_snapshot, replay_calls
 from core.events import Done, SectionDrafted, TokenStreamed
 from core.result import DraftResult
 from core.settings import Settings
@@ -94,7 +94,7 @@ def draft_with_marks(
 
 
 def replay_run(llama: Any, recorder: CallRecorder, counter: EvalCounter, run_calls: int) -> dict[str, Any]:
-    """Replay the run's model calls raw (:func:`bench.engine.replay_calls`): seconds, and the
+    """Replay the run's model calls raw (:func:`bench.instruments.replay_calls`): seconds, and the
     tokens generated then vs in the run (equal when the replay did the same work)."""
     seconds = replay_calls(llama, recorder.requests, recorder.create)
     replayed = counter.per_call[run_calls:]

@@ -5,15 +5,16 @@ result or for every draft of a ``bench/results/*.json`` file.
 
 Metrics: structure compliance, repeated-sentence and repeated-3-gram ratios, length vs target,
 citation support, the critic's overall score per round, Flesch reading ease and, against a
-reference article, ROUGE-1/ROUGE-L F1 and entity recall (the STORM paper's measures, with
-simple tokenisation and a capitalised-phrase/number heuristic instead of an NER model).
+reference article, ROUGE-1/ROUGE-L F1 and entity recall (``bench.overlap``). How a post uses its
+sources is ``bench.grounding``; reading a post's markdown, ``bench.post_text``. Scripts outside the
+repository import ``entity_recall``, ``extract_entities``, ``copied_share``, ``prose``, ``unwrap``
+and ``plain_words`` from here, so they stay importable here.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -24,20 +25,16 @@ from pydantic import BaseModel
 
 from agents.text.cleanup import repeated_sentence_ratio
 from agents.text.readability import flesch_reading_ease, repeated_ngram_ratio
+from bench.grounding import copied_share as copied_share
+from bench.overlap import Overlap, reference_overlap
+from bench.overlap import entity_recall as entity_recall
+from bench.overlap import extract_entities as extract_entities
+from bench.post_text import CONCLUSION_WORDS, normalise_heading, parse_markdown, prose, word_total
+from bench.post_text import unwrap as unwrap
 from core.markers import remove_reference_sections
 from core.result import DraftResult
-from core.text import plain_words
+from core.text import plain_words as plain_words
 from tools.citations import citation_support
-
-CONCLUSION_WORDS = ("conclusion", "summary", "final thoughts", "takeaway", "wrapping up", "in short")
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_CITATION = re.compile(r"\s?\[\d+(?:\s*[,;–-]\s*\d+)*\]")
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w])")
-_CAPITALISED = re.compile(r"(?<![\w'-])[A-Z][\w'-]*(?:[ \t]+[A-Z][\w'-]*)*")
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*)$")
-_LEADING_STOPWORDS = frozenset(
-    {"the", "a", "an", "this", "that", "these", "those", "in", "on", "at", "for", "i"}
-)
 
 
 class Structure(BaseModel):
@@ -66,15 +63,6 @@ class Progress(BaseModel):
     last_not_worse: bool
 
 
-class Overlap(BaseModel):
-    """Agreement with a human reference article."""
-
-    rouge_1: float
-    rouge_l: float
-    entity_recall: float | None
-    reference_entities: int
-
-
 class QualityReport(BaseModel):
     """All quality metrics of one draft."""
 
@@ -88,42 +76,6 @@ class QualityReport(BaseModel):
     progress: Progress
     flesch_reading_ease: float
     reference: Overlap | None = None
-
-
-# --- text helpers -------------------------------------------------------------------------
-
-
-def parse_markdown(markdown: str) -> tuple[str, str, list[tuple[str, str]]]:
-    """Split a post into its ``#`` title, the intro before the first ``##``, and ``##`` sections."""
-    title, intro = "", []
-    sections: list[tuple[str, list[str]]] = []
-    for line in markdown.splitlines():
-        heading = _HEADING.match(line)
-        if heading and len(heading.group(1)) == 1 and not title and not sections:
-            title = heading.group(2)
-        elif heading and len(heading.group(1)) == 2:
-            sections.append((heading.group(2), []))
-        elif sections:
-            sections[-1][1].append(line)
-        else:
-            intro.append(line)
-    body = [(name, "\n".join(lines).strip()) for name, lines in sections]
-    return title, "\n".join(intro).strip(), body
-
-
-def prose(markdown: str) -> str:
-    """The post's running text: no headings, no References section, no citation markers."""
-    body = remove_reference_sections(markdown)
-    lines = [line for line in body.splitlines() if not _HEADING.match(line)]
-    return _CITATION.sub("", "\n".join(lines)).strip()
-
-
-def normalise_heading(heading: str) -> str:
-    """A heading reduced to lower-case words, for matching."""
-    return " ".join(plain_words(heading))
-
-
-# --- structure, repetition, length ----------------------------------------------------------
 
 
 def structure_report(markdown: str, outline_headings: Sequence[str] | None, has_sources: bool) -> Structure:
@@ -170,156 +122,6 @@ def duplicate_headings(headings: Sequence[str]) -> list[str]:
     counts = Counter(normalise_heading(h) for h in headings)
     first = {normalise_heading(h): h for h in reversed(headings)}
     return [first[key] for key in dict.fromkeys(normalise_heading(h) for h in headings) if counts[key] > 1]
-
-
-def word_total(markdown: str) -> int:
-    """Words of running text (headings, references and citation markers excluded)."""
-    return len(prose(markdown).split())
-
-
-# --- reference overlap --------------------------------------------------------------------
-
-
-def f1(overlap: float, candidate_size: int, reference_size: int) -> float:
-    """The F1 of precision ``overlap/candidate_size`` and recall ``overlap/reference_size``."""
-    if not overlap or not candidate_size or not reference_size:
-        return 0.0
-    precision, recall = overlap / candidate_size, overlap / reference_size
-    return round(2 * precision * recall / (precision + recall), 4)
-
-
-def rouge_1(candidate: str, reference: str) -> float:
-    """ROUGE-1 F1: unigram overlap with clipped counts."""
-    cand, ref = Counter(plain_words(candidate)), Counter(plain_words(reference))
-    overlap = sum((cand & ref).values())
-    return f1(overlap, sum(cand.values()), sum(ref.values()))
-
-
-def lcs_length(first: Sequence[str], second: Sequence[str]) -> int:
-    """Length of the longest common subsequence (two-row dynamic programme)."""
-    previous = [0] * (len(second) + 1)
-    for item in first:
-        current = [0]
-        for index, other in enumerate(second):
-            current.append(previous[index] + 1 if item == other else max(previous[index + 1], current[index]))
-        previous = current
-    return previous[-1]
-
-
-def rouge_l(candidate: str, reference: str) -> float:
-    """ROUGE-L F1 (beta = 1) over the whole texts' token sequences."""
-    cand, ref = plain_words(candidate), plain_words(reference)
-    return f1(lcs_length(cand, ref), len(cand), len(ref))
-
-
-def extract_entities(text: str) -> set[str]:
-    """Named things by heuristic: numbers, and capitalised phrases (a lone capitalised word at
-    the start of a sentence or line is skipped; leading articles are dropped). Lower-cased."""
-    found = {match.group(0).replace(",", "") for match in _NUMBER.finditer(text)}
-    for match in _CAPITALISED.finditer(text):
-        words = match.group(0).split()
-        while words and words[0].lower() in _LEADING_STOPWORDS:
-            words = words[1:]
-        at_start = bool(_SENTENCE_START.search(text[: match.start()]))
-        if not words or (len(words) == 1 and at_start and len(match.group(0).split()) == 1):
-            continue
-        found.add(" ".join(words).lower())
-    return found
-
-
-def entity_recall(candidate: str, reference: str) -> tuple[float | None, int]:
-    """Share of the reference's entities that the candidate mentions (case-insensitive, whole
-    words); None when the reference has no entities. Also returns the entity count.
-
-    The reference's headings are left out and wrapped lines joined first: a heading is not a
-    named thing, and a name at the start of a wrapped line does not start a sentence."""
-    entities = extract_entities(unwrap(prose(reference)))
-    if not entities:
-        return None, 0
-    text = " " + " ".join(plain_words(candidate.replace(",", ""))) + " "
-    hits = sum(1 for entity in entities if f" {' '.join(plain_words(entity))} " in text)
-    return round(hits / len(entities), 4), len(entities)
-
-
-def unwrap(text: str) -> str:
-    """Paragraphs on one line each (single line breaks inside a paragraph become spaces)."""
-    return "\n\n".join(" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip())
-
-
-# --- grounding, measured apart from the app --------------------------------------------------
-# The app checks its own specifics with tools.specifics; these use the bench's entity heuristic
-# and its own 8-gram count, so the numbers are not the app grading itself.
-
-COPY_N = 8
-
-
-class Grounding(BaseModel):
-    """How a post uses its sources: facts recalled, invented, copied, cited."""
-
-    entity_recall: float | None
-    specifics: int
-    unsupported_share: float | None
-    unsupported: list[str]
-    copied_8gram_share: float | None
-    body_sections: int
-    cited_sections: int
-    headings: list[str]
-
-
-def word_ngrams(text: str, n: int = COPY_N) -> list[tuple[str, ...]]:
-    """Lower-case alphanumeric word ``n``-grams of ``text``."""
-    words = plain_words(text)
-    return [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
-
-
-def copied_share(text: str, sources: Sequence[str], n: int = COPY_N) -> float | None:
-    """Share of the text's word ``n``-grams found verbatim in any source."""
-    grams = word_ngrams(text, n)
-    if not grams:
-        return None
-    known = {gram for source in sources for gram in word_ngrams(source, n)}
-    return round(sum(gram in known for gram in grams) / len(grams), 4)
-
-
-def unsupported_entities(text: str, sources: Sequence[str], topic: str) -> tuple[list[str], int]:
-    """The post's entities (bench heuristic) found in no source and not in the topic, and how
-    many entities it has."""
-    entities = extract_entities(unwrap(text))
-    known = " " + " ".join(plain_words(" ".join([*sources, topic]).replace(",", ""))) + " "
-    missing = sorted(e for e in entities if f" {' '.join(plain_words(e))} " not in known)
-    return missing, len(entities)
-
-
-def grounding(markdown: str, sources: Sequence[str], topic: str, reference: str | None) -> Grounding:
-    """The grounding numbers of one post (the pipeline's or the one-prompt baseline's)."""
-    text = prose(markdown)
-    missing, count = unsupported_entities(text, sources, topic)
-    _, _, sections = parse_markdown(remove_reference_sections(markdown))
-    body = [(name, part) for name, part in sections if not any(w in name.lower() for w in CONCLUSION_WORDS)]
-    return Grounding(
-        entity_recall=entity_recall(text, reference)[0] if reference else None,
-        specifics=count,
-        unsupported_share=round(len(missing) / count, 4) if count else None,
-        unsupported=missing,
-        copied_8gram_share=copied_share(text, sources),
-        body_sections=len(body),
-        cited_sections=sum(1 for _, part in body if re.search(r"\[\d+", part)),
-        headings=[name for name, _ in sections],
-    )
-
-
-def reference_overlap(candidate: str, reference: str) -> Overlap:
-    """ROUGE-1, ROUGE-L and entity recall of a draft's prose against a reference article."""
-    recall, count = entity_recall(candidate, reference)
-    return Overlap(
-        rouge_1=rouge_1(candidate, reference),
-        rouge_l=rouge_l(candidate, reference),
-        entity_recall=recall,
-        reference_entities=count,
-    )
-
-
-# --- rounds and the whole report ----------------------------------------------------------
 
 
 def critic_progress(scores: Sequence[float]) -> Progress:

@@ -8,7 +8,7 @@ from typing import Any
 
 from bench import independent
 from bench.damage import damage
-from bench.quality import grounding
+from bench.grounding import grounding
 
 TARGETS = {
     "recall_ratio_mean": 1.5,  # pipeline entity recall / baseline's, averaged over topics

@@ -4,7 +4,6 @@ both render from it; it draws nothing itself."""
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -19,52 +18,11 @@ from core.events import (
     SourceFound,
     TokenStreamed,
 )
+from core.live_stream import STRUCTURED_WORK, is_structured, live_prose
 
 STREAM_TAIL_CHARS = 900
 CPU_CLEAR_SHARE = 0.7  # the busy notice goes once tokens come at this share of the expected speed again
 RATE_WINDOW_SECONDS = 2.0  # the current speed is measured over the last two seconds of tokens
-# What an agent's structured (JSON) calls are doing, for the one progress line shown instead.
-STRUCTURED_WORK = {
-    "researcher": "choosing what to look up",
-    "outliner": "planning the sections",
-    "writer": "preparing a structured reply",
-    "editor": "preparing a structured reply",
-    "critic": "scoring the draft",
-}
-STRUCTURED_AGENTS = frozenset({"researcher", "outliner", "critic"})  # every call of theirs is JSON
-_MARKERS = re.compile(r"<{2,}|>{2,}")  # the prompts' quote delimiters, which small models echo
-# The fixed wording of the writer's and editor's prompts, which small models echo back.
-_ECHOED_PROMPT = re.compile(
-    r"^\W*(?:the critic said|current text|evidence for this section|facts from the evidence|"
-    r"now write|now improve|rewrite (?:the )?section|write about|explain what this evidence|"
-    r"earlier sections already covered|cover these points|what the sources say|"
-    r"reply with the edited text|cut filler|you are the|write in the voice|support claims with|"
-    r"no sources are available|keep the facts|state only facts|open with what makes|its evidence, quoted|"
-    r"explain it to|earlier sections covered|sum up the main idea|keep everything else|"
-    r"rewrite it as one sentence|say the same thing in your own words|say it more simply|be sure to explain|"
-    r"write one or two sentences|what it explained|tell .{0,40}what this means for them)",
-    re.IGNORECASE,
-)
-_LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s")
-
-
-def live_prose(text: str) -> str:
-    """What the live box shows of a prose call: no quote markers, no echoed prompt lines (nor the
-    list items right under one, e.g. the critic's issues after "The critic said:")."""
-    kept: list[str] = []
-    echoing = False
-    for line in _MARKERS.sub("", text).split("\n"):
-        if _ECHOED_PROMPT.match(line):
-            echoing = True
-        elif not (echoing and (not line.strip() or _LIST_ITEM.match(line))):
-            echoing = False
-            kept.append(line)
-    return "\n".join(kept).lstrip()
-
-
-def is_structured(agent: str | None, text: str) -> bool:
-    """Whether a call's text is a structured (JSON) reply rather than prose for the reader."""
-    return agent in STRUCTURED_AGENTS or text.lstrip()[:1] in ("{", "[")
 
 
 @dataclass
@@ -115,7 +73,7 @@ class ProgressView:
     Attributes:
         agent: the agent working now (None before the first one starts or after the run).
         streamed: the tail of the prose the current agent's model call has written so far, as a
-            reader should see it (see :func:`live_prose`); "" during a structured call.
+            reader should see it (see :func:`core.live_stream.live_prose`); "" during a structured call.
         activity: one progress line during a structured call, e.g. ``critic: scoring the draft
             (120 tokens)``; None otherwise. Never the JSON itself.
         rate: tokens per second of the current agent.

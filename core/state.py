@@ -1,4 +1,5 @@
-"""The graph state and the schemas agents exchange. Data only: no logic beyond validation."""
+"""The graph state and the schemas agents exchange and a run stores. Data only: no logic beyond
+validation. What a model must reply before it becomes state is in ``core.model_replies``."""
 
 from __future__ import annotations
 
@@ -92,12 +93,6 @@ Heading = Annotated[str, _clip(90), Field(min_length=3, max_length=90)]
 Title = Annotated[str, _clip(110), Field(min_length=5, max_length=110)]
 
 
-class SearchQueries(BaseModel):
-    """Researcher output (grammar-constrained)."""
-
-    queries: list[Clipped100] = Field(min_length=1, max_length=3)
-
-
 class OutlineSection(BaseModel):
     heading: Heading
     key_points: list[ShortText] = Field(min_length=1, max_length=4)
@@ -113,41 +108,6 @@ class Outline(BaseModel):
     intro_passage_ids: list[int] = Field(default_factory=list, description="evidence for the introduction")
 
 
-class SectionChoice(BaseModel):
-    """Outliner output when the evidence offers sections: a title and the chosen candidates' numbers."""
-
-    title: Title
-    sections: list[int] = Field(min_length=1, max_length=6)
-
-
-class NamedSection(BaseModel):
-    """One planned section of a model that can write: a candidate subject and its own heading."""
-
-    subject: int
-    heading: Heading
-
-
-class SectionPlan(BaseModel):
-    """Outliner output for a model that can write: a title and each chosen subject's heading."""
-
-    title: Title
-    sections: list[NamedSection] = Field(min_length=1, max_length=6)
-
-
-# An enum, not ge/le: llama.cpp's JSON-schema grammar enforces enums but not integer bounds.
-Score = Literal[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
-
-
-class JudgedScores(BaseModel):
-    """The rubric as the critic model writes it (grammar-constrained), each 1-10."""
-
-    grounding: Score = Field(description="claims supported by the numbered sources")
-    structure: Score = Field(description="follows the outline, clear sections")
-    clarity: Score = Field(description="easy to read, no repetition")
-    depth: Score = Field(description="specific, useful content")
-    style: Score = Field(description="fits audience, tone and length")
-
-
 RubricValue = Annotated[float, Field(ge=1.0, le=10.0)]
 
 
@@ -159,16 +119,6 @@ class RubricScores(BaseModel):
     clarity: RubricValue
     depth: RubricValue
     style: RubricValue
-
-
-class CritiqueReply(BaseModel):
-    """What the critic model must return (grammar-constrained)."""
-
-    scores: JudgedScores
-    issues: list[ShortText] = Field(default_factory=list, max_length=5)
-    gaps: list[ShortText] = Field(
-        default_factory=list, max_length=3, description="questions needing research"
-    )
 
 
 class DraftMetrics(BaseModel):

@@ -107,7 +107,11 @@ CLEAR_RATIO = 0.7  # and again only after the speed came back above this share
 RATE_SECONDS = 2.0  # a speed is measured over at least this long within one model call
 RATE_TOKENS = 8  # and at least this many tokens
 
-_BEST_RATES: dict[str, float] = {}  # per model, in this process: its best measured tokens/s
+_BEST_RATES: dict[str, float] = {}
+"""Process state: each model's best measured tokens/s, the yardstick of the CPU-busy notice. Every
+run gets a new :class:`SpeedWatch` (``graph.execution``), so the best speed outlives the runs here
+(tests pass their own dict). Named with the rest of the process's state in the README's "State that
+lives as long as the process" table."""
 
 
 class SpeedWatch:

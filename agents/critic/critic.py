@@ -22,12 +22,11 @@ from agents.critic.section_findings import fixable, section_findings
 from agents.text.prompts import messages_for, render, shared_context
 from backends.ratings import RatesByProbability, expected_rating
 from backends.structured import StructuredOutputError, invoke_structured
+from core.model_replies import CritiqueReply, JudgedScores
 from core.state import (
     Critique,
     CritiqueIssue,
-    CritiqueReply,
     DraftState,
-    JudgedScores,
     RoundRecord,
     RubricScores,
     author_notes,

@@ -19,7 +19,8 @@ from agents.text.lengths import section_count
 from agents.text.prompts import messages_for, render, shared_context
 from backends.structured import StructuredOutputError, invoke_structured, json_schema_for
 from core.markers import split_sentences
-from core.state import DraftState, Outline, OutlineSection, Passage, SectionChoice, SectionPlan
+from core.model_replies import SectionChoice, SectionPlan
+from core.state import DraftState, Outline, OutlineSection, Passage
 
 MAX_CHOICES = 8  # candidates shown to the model
 CHOICE_MAX_TOKENS = 80

@@ -16,7 +16,8 @@ from agents.text.evidence import build_passages
 from agents.text.prompts import bullet_list, messages_for, render, shared_context
 from backends.structured import StructuredOutputError, invoke_structured
 from core.markers import split_sentences
-from core.state import DraftState, Note, SearchQueries, Source, completed_rounds
+from core.model_replies import SearchQueries
+from core.state import DraftState, Note, Source, completed_rounds
 from tools.base import Document, HoldsWholeDocuments, SearchTool
 from tools.injection import looks_like_injection
 

@@ -6,9 +6,9 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agents.text import readability
-from bench import quality
-from bench.engine import EvalCounter, reuse_rate
-from bench.report import add_engine_counts, group_telemetry
+from bench import overlap, post_text, quality
+from bench.instruments import EvalCounter, reuse_rate
+from bench.summary import add_engine_counts, group_telemetry
 from core.settings import load_settings
 from core.state import DraftRequest
 from graph.runner import draft
@@ -41,7 +41,7 @@ Good tea needs care.
 
 
 def test_parse_markdown_splits_title_intro_and_sections():
-    title, intro, sections = quality.parse_markdown(POST)
+    title, intro, sections = post_text.parse_markdown(POST)
     assert title == "Brewing Tea"
     assert intro == "Tea is easy to brew at home [1]."
     assert [name for name, _ in sections] == ["Water", "Timing", "Conclusion", "References"]
@@ -49,11 +49,11 @@ def test_parse_markdown_splits_title_intro_and_sections():
 
 
 def test_prose_drops_headings_references_and_citation_markers():
-    text = quality.prose(POST)
+    text = post_text.prose(POST)
     assert "#" not in text and "[1]" not in text and "example.org" not in text
     expected = "Tea is easy to brew at home. Use water near 80 C for green tea. Steep it for two minutes."
     assert " ".join(text.split()) == expected + " Good tea needs care."
-    assert quality.word_total(POST) == 24
+    assert post_text.word_total(POST) == 24
 
 
 def test_a_complete_post_passes_every_structure_check():
@@ -129,34 +129,34 @@ def test_flesch_reading_ease_by_hand():
 
 def test_rouge_1_uses_clipped_unigram_counts():
     # overlap 3: precision 3/3, recall 3/6 -> F1 = 2 * 1 * 0.5 / 1.5
-    assert quality.rouge_1("The cat sat.", "the cat sat on the mat") == 0.6667
+    assert overlap.rouge_1("The cat sat.", "the cat sat on the mat") == 0.6667
     # "the" x3 vs once: overlap 1, precision 1/3, recall 1/2 -> F1 0.4
-    assert quality.rouge_1("the the the", "the cat") == 0.4
-    assert quality.rouge_1("", "the cat") == 0.0
+    assert overlap.rouge_1("the the the", "the cat") == 0.4
+    assert overlap.rouge_1("", "the cat") == 0.0
 
 
 def test_lcs_length_by_hand():
-    assert quality.lcs_length(list("abcbdab"), list("bdcaba")) == 4  # e.g. "bcba"
-    assert quality.lcs_length(["a", "b"], []) == 0
+    assert overlap.lcs_length(list("abcbdab"), list("bdcaba")) == 4  # e.g. "bcba"
+    assert overlap.lcs_length(["a", "b"], []) == 0
 
 
 def test_rouge_l_rewards_order_where_rouge_1_does_not():
     candidate, reference = "alpha beta gamma delta", "beta alpha delta gamma"
-    assert quality.rouge_1(candidate, reference) == 1.0
-    assert quality.rouge_l(candidate, reference) == 0.5  # LCS 2 of 4 each way
+    assert overlap.rouge_1(candidate, reference) == 1.0
+    assert overlap.rouge_l(candidate, reference) == 0.5  # LCS 2 of 4 each way
 
 
 def test_entities_are_numbers_and_capitalised_phrases_not_sentence_openers():
     text = "Ada Lovelace wrote notes in 1843. She worked with Charles Babbage in London on 2,000 cards."
-    assert quality.extract_entities(text) == {"ada lovelace", "1843", "charles babbage", "london", "2000"}
-    assert quality.extract_entities("The Thames floods. Rivers flood.") == {"thames"}
+    assert overlap.extract_entities(text) == {"ada lovelace", "1843", "charles babbage", "london", "2000"}
+    assert overlap.extract_entities("The Thames floods. Rivers flood.") == {"thames"}
 
 
 def test_entity_recall_counts_reference_entities_the_draft_mentions():
     reference = "Ada Lovelace wrote notes in 1843. She worked with Charles Babbage in London."
-    recall, count = quality.entity_recall("In 1843 charles babbage built an engine.", reference)
+    recall, count = overlap.entity_recall("In 1843 charles babbage built an engine.", reference)
     assert (recall, count) == (0.5, 4)
-    assert quality.entity_recall("anything", "no entities here.") == (None, 0)
+    assert overlap.entity_recall("anything", "no entities here.") == (None, 0)
 
 
 # --- rounds, citations, whole reports -------------------------------------------------------
@@ -364,7 +364,7 @@ def test_engine_counts_are_attributed_to_agents_in_call_order():
 def test_generation_time_runs_from_the_prompt_to_the_last_token_and_excludes_the_prompt():
     import time
 
-    from bench.report import generation_tps
+    from bench.summary import generation_tps
 
     class SlowSampling(PrefixCachingLlama):
         def generate(self, tokens, new_tokens=2):
@@ -389,7 +389,7 @@ def test_generation_time_runs_from_the_prompt_to_the_last_token_and_excludes_the
 
 def test_replay_sends_the_recorded_calls_again_from_an_empty_context_without_the_run_deadline():
     from backends.llama_cpp_chat import GenerationMonitor
-    from bench.engine import CallRecorder, replay_calls
+    from bench.instruments import CallRecorder, replay_calls
     from bench.pipeline import replay_run
 
     class CompletingLlama(PrefixCachingLlama):
@@ -419,7 +419,7 @@ def test_replay_sends_the_recorded_calls_again_from_an_empty_context_without_the
 
 
 def test_same_work_compares_the_run_with_its_raw_replay():
-    from bench.report import same_work
+    from bench.summary import same_work
 
     numbers = same_work({"seconds": 45.0, "generated": 900, "run_generated": 900}, wall=50.0, completion=900)
     assert numbers == {
@@ -434,12 +434,12 @@ def test_same_work_compares_the_run_with_its_raw_replay():
 
 
 def test_the_recorder_times_the_run_inside_llama_cpp_and_the_report_the_rest(monkeypatch):
-    from bench import engine
-    from bench.engine import CallRecorder
-    from bench.report import outside_llama
+    from bench import instruments
+    from bench.instruments import CallRecorder
+    from bench.summary import outside_llama
 
     clock = [100.0]
-    monkeypatch.setattr(engine.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(instruments.time, "perf_counter", lambda: clock[0])
 
     class SlowLlama:  # each piece, and a whole non-streamed call, takes 1 s of the fake clock
         def create_completion(self, **request):
@@ -467,7 +467,7 @@ def test_the_recorder_times_the_run_inside_llama_cpp_and_the_report_the_rest(mon
 
 
 def test_chat_reuse_leaves_out_the_rating_probes():
-    from bench.report import chat_reuse_rate
+    from bench.summary import chat_reuse_rate
 
     calls = [
         {"submitted": 100, "evaluated": 60},

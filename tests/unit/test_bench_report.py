@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench.contention import ratios, render
-from bench.report import record_table
+from bench.tables import record_table
 
 
 def test_a_record_table_takes_its_headers_from_the_keys():

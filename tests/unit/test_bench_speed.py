@@ -8,7 +8,7 @@ import pytest
 
 from backends.copy_guard import CopyGuard
 from bench import speed
-from bench.engine import is_probe
+from bench.instruments import is_probe
 
 
 def call(submitted: int, evaluated: int, probe: bool = False, generated: int = 5) -> dict[str, Any]:

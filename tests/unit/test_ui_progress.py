@@ -15,7 +15,8 @@ from core.events import (
     RunWarning,
     TokenStreamed,
 )
-from core.progress import STREAM_TAIL_CHARS, ProgressTracker, StepView, live_prose
+from core.live_stream import live_prose
+from core.progress import STREAM_TAIL_CHARS, ProgressTracker, StepView
 from core.state import RubricScores
 from ui.web.progress import chain, round_label, step_line
 
