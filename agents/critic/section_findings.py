@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from agents.text.lengths import section_lengths
 from agents.text.outline import headings_of, section_evidence
-from agents.text.section_report import check_section, make_checker
+from agents.text.section_report import check_section, make_checker, within_copy_budget
 from core.state import CritiqueIssue, DraftState, IssueKind
 
 
@@ -40,13 +40,15 @@ FIXABLE: frozenset[IssueKind] = frozenset(
 
 
 def section_findings(state: DraftState) -> list[CritiqueIssue]:
-    """Each section's measured problems as typed issues naming the section."""
+    """Each section's measured problems as typed issues naming the section (copied wording only
+    while the whole draft copies more than its budget)."""
     request, outline, sections = state["request"], state["outline"], state["sections"]
     passages = {p.id: p for p in state.get("passages", [])}
     checker = make_checker(request, state.get("sources", []), list(passages.values()))
     evidence = section_evidence(outline, passages)
     lengths = section_lengths(request, outline)
     by_heading = {s.heading.lower(): s for s in sections}
+    copying_ok = within_copy_budget([s.body for s in sections], checker)
     issues: list[CritiqueIssue] = []
     earlier: list[str] = []
     for position, heading in enumerate(headings_of(outline)):
@@ -56,5 +58,7 @@ def section_findings(state: DraftState) -> list[CritiqueIssue]:
         report = check_section(section.body, checker, evidence[position], earlier, lengths[position], heading)
         earlier.append(section.body)
         for kind, lines in report.problems_by_kind().items():
+            if kind == "copied" and copying_ok:
+                continue
             issues += [CritiqueIssue(kind=ISSUE_KINDS[kind], text=line, section=heading) for line in lines]
     return issues

@@ -25,7 +25,7 @@ from agents.text.checks import (
     title_sentences,
     word_vocabulary,
 )
-from agents.text.grounding import copied_grams, corpus_for, invented, source_ngrams
+from agents.text.grounding import COPY_NGRAM, copied_grams, corpus_for, invented, ngrams, source_ngrams
 from agents.text.outline import CONCLUSION_HEADING
 from core.markers import split_sentences
 from core.state import DraftRequest, Passage, Source
@@ -213,6 +213,19 @@ def left_out_facts(body: str, evidence: Sequence[Passage], target: int) -> list[
                 scored.append((len(unstated), f'[{passage.source_id}] "{quoted(sentence)}"'))
     scored.sort(key=lambda item: -item[0])
     return [text for _, text in scored[: min(MAX_MISSING_SHOWN, expected - stated)]]
+
+
+POST_COPY_BUDGET = 0.12  # a draft copying at most this share of its 8-grams has no copying to fix
+# (the target is <= 15%; a later round's rewordings of copied sentences cost a full prompt
+# evaluation each and were mostly refused for losing a number, so they must be needed)
+
+
+def within_copy_budget(bodies: Sequence[str], checker: Checker) -> bool:
+    """True when the draft's sections together copy at most ``POST_COPY_BUDGET`` of their word
+    8-grams from the sources."""
+    total = sum(len(ngrams(body, COPY_NGRAM)) for body in bodies)
+    copied = sum(copied_grams(body, checker.known_grams) for body in bodies)
+    return copied <= POST_COPY_BUDGET * total
 
 
 _RUN_IN_LABEL = re.compile(r"\*\*([^*\n]{3,60}?)[.:]?\*\*")  # "**Low light.** The ZZ plant…"

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from agents.text.cleanup import clean_section
 from agents.text.outline import headings_of, recap
 from agents.text.prompts import bullet_list
-from agents.text.section_report import Checker, check_section
+from agents.text.section_report import Checker, check_section, within_copy_budget
 from agents.writer.fixer import Written
 from agents.writer.free_writing import improve, section_messages, write_section
 from agents.writer.sections import WritingContext
@@ -119,12 +119,15 @@ def free_revision_round(
     count = len(headings)
     current = [previous.get(h.lower()) or Section(heading=h, body="") for h in headings]
     named = critic_problems(critique, headings)
+    fix_copies = not within_copy_budget([s.body for s in current], checker)
     badness = []
     for position, section in enumerate(current):
         earlier = [s.body for s in current[:position]]
         report = check_section(
             section.body, checker, evidence[position], earlier, lengths[position], section.heading
         )
+        if not fix_copies:
+            report.copied = []
         badness.append(report.badness() if report.fixable() else 0.0)
     targets = revision_targets(badness, named)
     sections: list[Section] = []
@@ -144,7 +147,15 @@ def free_revision_round(
             body=old.body,
         )
         new, found = improve(
-            context, checker, heading, written, lengths[position], ev, earlier, extra=named.get(position, [])
+            context,
+            checker,
+            heading,
+            written,
+            lengths[position],
+            ev,
+            earlier,
+            extra=named.get(position, []),
+            fix_copies=fix_copies,
         )
         notes += found
         if new.body != old.body and new.body:

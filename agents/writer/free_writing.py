@@ -108,6 +108,7 @@ def improve(
     evidence: list[Passage],
     earlier: Sequence[str],
     extra: Sequence[str] = (),
+    fix_copies: bool = True,
 ) -> tuple[Section, list[str]]:
     """Check ``written`` and fix its problems with targeted calls in the next turn of the same
     chat (llama.cpp reuses everything before the new turn): each sentence with an invented
@@ -115,7 +116,7 @@ def improve(
     fact the section left out is asked for in the model's own words. A fix is kept only if it
     passes the same checks. Titles-as-sentences and restated facts are dropped; fused words split.
     ``extra`` problems (the critic's notes) first get one whole-section revision, kept only if it
-    measures no worse."""
+    measures no worse. Copied wording is sent back only when ``fix_copies``."""
     report = check_section(written.body, checker, evidence, earlier, length, heading)
     leads = dangling_leads(written.body)
     body = drop_sentences(written.body, [*report.titles, *report.restated, *report.summary, *leads])
@@ -133,7 +134,8 @@ def improve(
         body, removed = replace_sentence(body, sentence, fixed), removed + (not fixed)
     for sentence in report.opening:
         body = replace_sentence(body, sentence, fixer.rewrite("fix_opening", sentence, body) or sentence)
-    for sentence in copies_to_fix(body, report.copied, evidence, checker.known_grams)[:MAX_COPY_FIXES]:
+    copies = copies_to_fix(body, report.copied, evidence, checker.known_grams) if fix_copies else []
+    for sentence in copies[:MAX_COPY_FIXES]:
         fixed = fixer.rewrite("fix_copied", sentence, body)
         body = replace_sentence(body, sentence, fixed if same_facts(sentence, fixed) else sentence)
     for fact in report.missing:

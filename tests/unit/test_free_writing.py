@@ -21,7 +21,7 @@ from agents.writer.fixer import Written
 from agents.writer.free_writing import impersonal, improve, write_section
 from agents.writer.sections import WritingContext
 from core.markers import split_sentences
-from core.state import DraftRequest, Outline, OutlineSection, Passage, Source
+from core.state import DraftRequest, Outline, OutlineSection, Passage, Section, Source
 from tests.fakes import ScriptedChatModel
 
 SOURCE = """# Keeping bees in a small garden
@@ -205,6 +205,11 @@ def test_each_copied_sentence_with_facts_is_asked_for_an_explanation_and_a_faile
     assert '"The Langstroth' in asked[0] and '"Varroa' in asked[1]  # one sentence per call
     assert own_hive in section.body  # its fix passed the checks
     assert mite in section.body  # a fix that still copies leaves the original (it states facts)
+    # A later round, with the draft within its copy budget, sends no copied sentence back.
+    quiet = ScriptedChatModel(replies=[own_hive, still_copied])
+    written = Written([], text, text)
+    section, _ = improve(context_for(quiet), checker, "Hives", written, 40, evidence, [], fix_copies=False)
+    assert quiet.calls == [] and hive in section.body
 
 
 def test_a_copied_sentence_stating_none_of_the_sources_facts_is_left_out():
@@ -591,3 +596,38 @@ def test_a_sentence_about_the_guide_itself_is_meta():
     ]
     assert meta_sentences("Our overview ends here.") == ["Our overview ends here."]
     assert meta_sentences("A queen guides the swarm to a new hive [1].") == []
+
+
+def test_copied_wording_is_a_problem_for_a_later_round_only_while_the_draft_copies_over_budget():
+    from agents.critic.section_findings import section_findings
+    from agents.text.section_report import within_copy_budget
+
+    checker, passages = checker_and_evidence()
+    copied = (
+        "The Langstroth hive holds ten frames per box and is the most common design in North America [1]."
+    )
+    own = " ".join([GOOD] * 3)
+    assert within_copy_budget([own, copied], checker) and not within_copy_budget([copied, GOOD], checker)
+    outline = Outline(
+        title="Bees in a small garden",
+        sections=[
+            OutlineSection(heading=h, key_points=["a point"], passage_ids=[0])
+            for h in ("Hives", "Mites", "Honey")
+        ],
+    )
+    state: dict[str, Any] = {
+        "request": DraftRequest(topic="Keeping bees in a small garden", words=450),
+        "outline": outline,
+        "sources": [Source(id=1, title="Keeping bees in a small garden", url="file://bees.md", text=SOURCE)],
+        "passages": passages,
+    }
+
+    def copying_issues(sections: list[str]) -> list[str]:
+        state["sections"] = [
+            Section(heading=h, body=b)
+            for h, b in zip(["", "Hives", "Mites", "Honey", "Conclusion"], sections, strict=True)
+        ]
+        return [i.text for i in section_findings(state) if i.kind == "copying"]
+
+    assert copying_issues(["Bees are calm.", own, own, own + " " + copied, own]) == []
+    assert copying_issues(["Bees are calm.", copied, "Mites bite.", GOOD, "Start small."]) != []
