@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agents.text.checks import english_words, fused_split, is_known
+from agents.text.checks import MAX_HEADING_WORDS, english_words, fused_split, is_known
 from core.state import OutlineSection
 from core.text import content_words
 
@@ -75,21 +75,33 @@ _GENERIC_VERBS = frozenset(
     }
 )
 
-Frame = tuple[str, str]  # a heading and its key point, "{p}" standing for the topic's phrase
+Frame = tuple[str, str, str]  # a heading, its shorter form and its key point ("{p}": the topic's phrase)
 ACTIVITY_FRAMES: tuple[Frame, ...] = (
-    ("What you need before {p}", "the tools, preparation and knowledge {p} takes"),
-    ("{P} step by step", "the steps of {p}, in the order they come"),
-    ("Common mistakes when {p}", "mistakes beginners make when {p}, and how to avoid them"),
+    ("What you need before {p}", "Before {p}", "the tools, preparation and knowledge {p} takes"),
+    ("{P} step by step", "{P}, step by step", "the steps of {p}, in the order they come"),
+    (
+        "Common mistakes when {p}",
+        "Mistakes when {p}",
+        "mistakes beginners make when {p}, and how to avoid them",
+    ),
 )
 QUESTION_FRAMES: tuple[Frame, ...] = (
-    ("{P}, in plain words", "the main idea of {p}, explained simply"),
-    ("A closer look at {p}", "the details behind {p}"),
-    ("Common questions about {p}", "questions readers often ask about {p}, answered plainly"),
+    ("{P}, in plain words", "{P}, plainly", "the main idea of {p}, explained simply"),
+    ("A closer look at {p}", "More on {p}", "the details behind {p}"),
+    (
+        "Common questions about {p}",
+        "Questions about {p}",
+        "questions readers often ask about {p}, answered plainly",
+    ),
 )
 SUBJECT_FRAMES: tuple[Frame, ...] = (
-    ("What to know about {p}", "the basic ideas of {p}"),
-    ("Getting started with {p}", "practical first steps with {p}"),
-    ("Common questions about {p}", "questions people often ask about {p}, answered plainly"),
+    ("What to know about {p}", "About {p}", "the basic ideas of {p}"),
+    ("Getting started with {p}", "Starting with {p}", "practical first steps with {p}"),
+    (
+        "Common questions about {p}",
+        "Questions about {p}",
+        "questions people often ask about {p}, answered plainly",
+    ),
 )
 
 
@@ -167,14 +179,22 @@ def topic_sections(topic: str) -> list[OutlineSection]:
     how heat pumps work") or a subject ("Getting started with sourdough for beginners")."""
     shape, phrase = topic_phrase(topic)
     frames = {"activity": ACTIVITY_FRAMES, "question": QUESTION_FRAMES}.get(shape, SUBJECT_FRAMES)
-    upper = phrase[:1].upper() + phrase[1:]
     return [
         OutlineSection(
-            heading=heading.format(p=phrase, P=upper),
-            key_points=[point.format(p=phrase, P=upper)],
+            heading=fitting(heading, short, phrase),
+            key_points=[point.format(p=phrase, P=phrase[:1].upper() + phrase[1:])],
         )
-        for heading, point in frames
+        for heading, short, point in frames
     ]
+
+
+def fitting(heading: str, short: str, phrase: str) -> str:
+    """The frame's heading for ``phrase``, or its shorter form when a long topic would make it too
+    long for a heading ("What you need before getting Python logging right in small
+    applications" -> "Before getting Python logging right in small applications")."""
+    upper = phrase[:1].upper() + phrase[1:]
+    full = heading.format(p=phrase, P=upper)
+    return full if len(full.split()) <= MAX_HEADING_WORDS else short.format(p=phrase, P=upper)
 
 
 def subject_words(topic: str) -> set[str]:

@@ -65,7 +65,7 @@ def test_the_simple_outline_is_built_from_the_research_when_there_is_some():
     assert outline.sections[0].key_points == ["A fact about feeding."]
     # Without research the sections are named after the topic, not the same phrases on every topic.
     assert [s.heading for s in fallback_outline(DraftRequest(topic=TOPIC)).sections] == [
-        "What you need before keeping a sourdough starter healthy at home",
+        "Before keeping a sourdough starter healthy at home",  # the long form has 11 words
         "Keeping a sourdough starter healthy at home step by step",
         "Common mistakes when keeping a sourdough starter healthy at home",
     ]

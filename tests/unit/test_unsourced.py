@@ -4,6 +4,7 @@ made usable is left out and the result says so."""
 
 from agents.outliner.outliner import make_outliner
 from agents.outliner.unsourced_plan import plan_from_topic
+from agents.text.checks import heading_problem
 from agents.text.cleanup import strip_chatter
 from agents.text.markdown import render_markdown
 from agents.text.outline import recap
@@ -35,6 +36,12 @@ def test_headings_without_sources_come_from_each_topics_own_words():
         "Repairing a bicycle puncture step by step",
         "Common mistakes when repairing a bicycle puncture",
     ]
+    # A long topic keeps every heading short enough to be one (at most 10 words).
+    for topic in (
+        "Giving houseplants the right amount of light",
+        "Why the sky over the sea turns red",
+    ):
+        assert all(heading_problem(s.heading) is None for s in topic_sections(topic)), topic
     assert topic_phrase("How to fix a tap") == ("activity", "fixing a tap")
     assert topic_phrase("How Heat Pumps Work") == ("question", "how heat pumps work")
     assert topic_phrase("USB cables explained") == ("subject", "USB cables explained")
