@@ -22,7 +22,8 @@ _ECHOED_PROMPT = re.compile(
     r"now write|now improve|rewrite (?:the )?section|write about|explain what this evidence|"
     r"earlier sections already covered|cover these points|what the sources say|"
     r"reply with the edited text|cut filler|you are the|write in the voice|support claims with|"
-    r"no sources are available|keep the facts|state only facts|open with what makes|its evidence, quoted|"
+    r"no sources are available|keep the facts|state only facts|open with what makes|"
+    r"open with why the subject|do not restate those|its evidence, quoted|"
     r"explain it to|earlier sections covered|sum up the main idea|keep everything else|"
     r"rewrite it as one sentence|say the same thing in your own words|say it more simply|be sure to explain|"
     r"write one or two sentences|what it explained|tell .{0,40}what this means for them)",

@@ -29,7 +29,9 @@ _META = re.compile(
     r"|\b(?:according to|based on|as (?:stated|shown|noted|mentioned) in)\s+(?:the\s+)?"
     r"(?:evidence|sources?|notes|passages?|excerpts?|data|research)\b"
     r"|\b(?:the )?sources?(?: \[\d+\])? (?:says?|states?|notes?|mentions?|explains?|suggests?|shows?)\b"
-    r"|\b(?:this|our)\s+(?:\w+\s+){0,2}(?:guide|overview|primer|walkthrough)\b",
+    r"|\b(?:this|our)\s+(?:\w+\s+){0,2}(?:guide|overview|primer|walkthrough)\b"
+    r"|\b(?:the|this)\s+(?:[\w-]+\s+){1,3}section "
+    r"(?:provides|covers|explains|describes|discusses|gives|lists)\b",
     re.IGNORECASE,
 )
 _PAGE = re.compile(

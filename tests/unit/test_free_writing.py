@@ -596,6 +596,9 @@ def test_a_sentence_about_the_guide_itself_is_meta():
     ]
     assert meta_sentences("Our overview ends here.") == ["Our overview ends here."]
     assert meta_sentences("A queen guides the swarm to a new hive [1].") == []
+    named = "The quick reference section provides a concise overview of the key points."
+    assert meta_sentences(named) == [named]
+    assert meta_sentences("The cross section of a comb shows six-sided cells [1].") == []
 
 
 def test_copied_wording_is_a_problem_for_a_later_round_only_while_the_draft_copies_over_budget():
