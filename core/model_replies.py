@@ -7,13 +7,14 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from core.policy import DEFAULT_POLICY
 from core.state import Clipped100, Heading, ShortText, Title
 
 
 class SearchQueries(BaseModel):
     """Researcher output (grammar-constrained)."""
 
-    queries: list[Clipped100] = Field(min_length=1, max_length=3)
+    queries: list[Clipped100] = Field(min_length=1, max_length=DEFAULT_POLICY.researcher.max_queries)
 
 
 class SectionChoice(BaseModel):

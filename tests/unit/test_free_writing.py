@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agents.capability import FREE_WRITER_PARAMETERS, decide_writing, is_paraphrase, probe_writing
+from agents.capability import decide_writing, is_paraphrase, probe_writing
 from agents.text.checks import (
     dangling_opening,
     fused_words,
@@ -21,6 +21,7 @@ from agents.writer.fixer import Written
 from agents.writer.free_writing import impersonal, improve, write_section
 from agents.writer.sections import WritingContext
 from core.markers import split_sentences
+from core.policy import DEFAULT_POLICY
 from core.state import DraftRequest, Outline, OutlineSection, Passage, Source
 from tests.fakes import ScriptedChatModel
 
@@ -42,7 +43,8 @@ class SizedModel(ScriptedChatModel):
 def test_the_decision_follows_the_measured_size_not_the_name():
     assert decide_writing(SizedModel(parameter_count=1_500_000_000)) == "free"
     assert decide_writing(SizedModel(parameter_count=135_000_000)) == "extractive"
-    assert decide_writing(SizedModel(parameter_count=FREE_WRITER_PARAMETERS - 1)) == "extractive"
+    bar = DEFAULT_POLICY.capability.free_writer_parameters
+    assert decide_writing(SizedModel(parameter_count=bar - 1)) == "extractive"
     # A chat model that reports nothing (a test double, a notebook's own model) takes the path
     # that works for every model; an explicit choice always wins.
     assert decide_writing(ScriptedChatModel()) == "extractive"
