@@ -376,6 +376,33 @@ class TextPolicy(_Group):
     window: int = Field(
         default=3, description="source sentences per comparison window, as in the citation check"
     )
+    min_key_words: int = Field(
+        default=3,
+        description="a sentence of fewer content words is never called a repeat or an echo of the prompt",
+    )
+    chatter_chars: int = Field(
+        default=120,
+        description='a chatter line ("Sure! Here is...") longer than this may be prose and is kept',
+    )
+    title_line_words: int = Field(
+        default=10, description="a reply's first line of at most this many words, unpunctuated, is its title"
+    )
+    note_title_chars: int = Field(
+        default=80, description="a source title shown beside its note is cut to this length"
+    )
+    min_fallback_passage_words: int = Field(
+        default=3,
+        description="a source with no full-size window keeps its windows of at least this many words",
+    )
+    cut_off_heading_words: int = Field(
+        default=3, description="a heading of fewer words is never read as a clause cut off mid-phrase"
+    )
+    strict_window: int = Field(
+        default=2, description="source sentences per window when a draft is checked strictly (free writing)"
+    )
+    strict_supported: float = Field(
+        default=0.5, description="share of a claim's content words a strict window must hold"
+    )
     note_chars: int = Field(default=360, description="characters of a research note shown in a prompt")
     short: float = Field(
         default=0.75, description="a section under this share of its plan is asked to explain more"
@@ -383,6 +410,9 @@ class TextPolicy(_Group):
     long: float = Field(default=1.5, description="... over this share, to tighten")
     words_per_fact: int = Field(
         default=45, description="a section is asked to state about one evidence fact per this many words"
+    )
+    missing_facts_listed: int = Field(
+        default=3, description="left-out evidence sentences one revision prompt lists"
     )
     max_missing_shown: int = Field(
         default=3, description="left-out facts asked for per section and round, one call each"

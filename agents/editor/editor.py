@@ -15,7 +15,7 @@ from collections.abc import Callable
 from langchain_core.language_models import BaseChatModel
 
 from agents.capability import WritingMode
-from agents.text.attribution import LENIENT, STRICT, SourceIndex, attribute_section
+from agents.text.attribution import SourceIndex, attribute_section, lenient, strict
 from agents.text.cleanup import clean_section, repeated_sentence_ratio
 from agents.text.grounding import corpus_for, drop_invented
 from agents.text.lengths import max_tokens_for, section_lengths
@@ -63,7 +63,7 @@ def make_editor(model: BaseChatModel, writing: WritingMode = "extractive") -> Ca
             edited.append(Section(heading=section.heading, body=body))
         edited = dedupe_across_sections(edited, known_ids)
         if state.get("sources"):
-            strictness = STRICT if writing == "free" else LENIENT
+            strictness = strict() if writing == "free" else lenient()
             topic_words = frozenset(content_words(request.topic)) if writing == "free" else frozenset()
             texts = {source.id: source.text for source in state["sources"]}
             index = SourceIndex(texts, strictness, topic_words)

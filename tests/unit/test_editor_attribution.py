@@ -3,7 +3,8 @@
 import random
 
 from agents.editor.editor import make_editor, needs_edit
-from agents.text.attribution import STRICT, SourceIndex, attribute_section, attribute_sentence, with_markers
+from agents.text.attribution import SourceIndex, attribute_section, attribute_sentence, with_markers
+from agents.text.attribution import strict as strict_check
 from agents.text.readability import repeated_ngram_ratio
 from core.state import DraftRequest, Outline, OutlineSection, Section, Source
 from core.text import content_words
@@ -52,7 +53,7 @@ def test_strictly_a_citation_needs_one_or_two_source_sentences_that_hold_its_wor
         "Panels are rated at 350 to 430 watts. Most roofs face south in the north. "
         "Inverters convert DC to AC and last 10 to 15 years. Expect 0.5 percent loss a year."
     )
-    lenient, strict = SourceIndex({1: source}), SourceIndex({1: source}, STRICT)
+    lenient, strict = SourceIndex({1: source}), SourceIndex({1: source}, strict_check())
     faithful = "An inverter turns the panels' DC into AC and lasts 10 to 15 years [1]."
     assert attribute_sentence(faithful, strict) == faithful
     # Its general remark shares a few words with the source: enough loosely, not strictly.
@@ -70,7 +71,8 @@ def test_strictly_the_words_naming_the_topic_back_no_claim():
         "permitted development and need no planning application."
     )
     topic = frozenset(content_words("What to know about rooftop solar panels"))
-    strict, on_topic = SourceIndex({1: source}, STRICT), SourceIndex({1: source}, STRICT, topic)
+    strict = SourceIndex({1: source}, strict_check())
+    on_topic = SourceIndex({1: source}, strict_check(), topic)
     welcome = "Welcome to the world of rooftop solar panels [1]!"
     assert attribute_sentence(welcome, strict) == welcome  # the topic's words alone match the source
     assert attribute_sentence(welcome, on_topic) == "Welcome to the world of rooftop solar panels!"
