@@ -63,6 +63,18 @@ class OutlinerPolicy(_Group):
     max_sections: int = Field(default=6, description="most body sections of an outline and of a length plan")
     max_key_points: int = Field(default=4, description="key points one outline section holds at most")
     max_section_sources: int = Field(default=4, description="sources one outline section names at most")
+    key_point_sentence_chars: int = Field(
+        default=150, description="a key point taken from a passage's first sentence is cut to this length"
+    )
+    min_point_words: int = Field(
+        default=3, description="a key point of fewer words says nothing the writer can cover"
+    )
+    phrase_lengths: tuple[int, ...] = Field(
+        default=(1, 2, 3), description="word counts of the phrases a section's salient heading is picked from"
+    )
+    short_word_letters: int = Field(
+        default=2, description="a word of this many letters or fewer ends a phrase (of, in, to)"
+    )
     outline_max_tokens: int = Field(default=450, description="token cap of the model's outline reply")
     written_key_points: int = Field(
         default=3, description="key points per section the outline grammar asks the model for (fewer tokens)"

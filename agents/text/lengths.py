@@ -6,10 +6,9 @@ from __future__ import annotations
 from core.policy import DEFAULT_POLICY, run_policy
 from core.state import DraftRequest, Outline
 
-# The plan's numbers are the run's policy (core.policy: text, outliner); these two stay importable
-# until agents/writer and agents/outliner read the policy themselves.
+# The plan's numbers are the run's policy (core.policy: text, outliner); this one stays importable
+# until agents/writer reads the policy itself.
 TOKENS_PER_WORD = DEFAULT_POLICY.text.tokens_per_word
-MIN_SECTIONS = DEFAULT_POLICY.outliner.min_sections
 
 
 def section_count(words: int, writes: bool = False) -> int:

@@ -22,7 +22,7 @@ from tools.base import NoSearch
 
 AGENTS_DIR = Path(__file__).resolve().parents[2] / "agents"
 # The stages moved onto the policy so far (issue #29: one stage per commit); all of agents/ at the end.
-MOVED = ("capability.py", "critic", "editor", "researcher", "text")
+MOVED = ("capability.py", "critic", "editor", "outliner", "researcher", "text")
 
 
 def groups(model: BaseModel, path: str = "policy") -> list[tuple[str, BaseModel]]:
