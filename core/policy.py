@@ -1,11 +1,15 @@
 """The drafting policy: every threshold, budget, seed and penalty weight the agents tune, in one
 typed, frozen object grouped by stage.
 
-How a run gets its policy: ``graph.execution`` puts ``RunParts.policy`` (default: ``Policy()``) in
-the run's LangGraph ``RunnableConfig`` as ``configurable["policy"]``; the agents read it with
-:func:`run_policy`, which returns that value inside a graph run and the default policy outside one
-(unit tests of helpers, the bench's text measures, assembly's capability check). A LangGraph server
-client may pass the same key as JSON; it is validated into a :class:`Policy` when read.
+How a run gets its policy: ``graph.runner.stream_draft(..., policy=...)`` (default:
+:data:`DEFAULT_POLICY`) hands it to ``graph.assembly.assemble``, which keeps it in ``RunParts``;
+``graph.execution`` puts it in the run's LangGraph ``RunnableConfig`` as ``configurable["policy"]``,
+and every agent reads it with :func:`run_policy` where it uses a value, so a node, and every helper
+it calls, sees the policy of the run it serves. Outside a graph run (unit tests of helpers, the
+bench's text measures) :func:`run_policy` returns the default; assembly's capability check runs
+under the run's policy (:func:`with_policy`). A LangGraph server client may pass the same key as
+JSON; it is validated into a :class:`Policy` when read. Checkpoints do not keep the policy: a
+resumed run gets the one ``resume_draft`` is given.
 
 The JSON schemas the model's replies are constrained to (``core.state.Outline``,
 ``core.model_replies.SearchQueries`` and the section choices) are classes, built once at import:
@@ -75,6 +79,17 @@ class OutlinerPolicy(_Group):
     short_word_letters: int = Field(
         default=2, description="a word of this many letters or fewer ends a phrase (of, in, to)"
     )
+    echoed_prompt_words: int = Field(
+        default=2,
+        description="a heading holding this many of the prompt's own words (or its only one) echoes it",
+    )
+    on_topic_words: int = Field(
+        default=2,
+        description="a plan sharing this many of the topic's words (one for a one-word topic) is on topic",
+    )
+    phrase_repeats: int = Field(
+        default=2, description="a phrase heads a part of a source only when it occurs there this often"
+    )
     outline_max_tokens: int = Field(default=450, description="token cap of the model's outline reply")
     written_key_points: int = Field(
         default=3, description="key points per section the outline grammar asks the model for (fewer tokens)"
@@ -136,6 +151,13 @@ class WriterPolicy(_Group):
     prompt_overhead_words: int = Field(default=120, description="the section template's own words")
     max_fact_words: int = Field(default=10, description="a condensed fact stays a short claim")
     min_fact_words: int = Field(default=4, description="a condensed fact shorter than this is a fragment")
+    fact_words_slack: int = Field(
+        default=6,
+        description="a clause this many words past max_fact_words is still cut to a fact, never longer",
+    )
+    fact_content_words: tuple[int, int] = Field(
+        default=(3, 4), description="content words a fact needs: with a name or number, and without one"
+    )
     fragment_words: int = Field(
         default=6, description='a shorter model "sentence" without a verb is a fragment (a copied list item)'
     )
@@ -365,6 +387,9 @@ class TextPolicy(_Group):
     )
     loop_ngram: int = Field(
         default=5, description="a word sequence this long occurring a third time is a generation loop"
+    )
+    loop_repeats: int = Field(
+        default=3, description="a word sequence occurring this often is a loop: the text is cut there"
     )
     heading_words: int = Field(
         default=10, description="a line this short, with no end punctuation, above more text is a heading"

@@ -148,7 +148,9 @@ def salient_phrase(part: Sequence[Passage], everything: Sequence[Passage], fallb
     def weight(phrase: str) -> float:
         return local[phrase] * len(phrase.split()) * math.log(1 + total / frequency[phrase])
 
-    best = max((ph for ph in local if local[ph] >= 2), key=weight, default="")
+    best = max(
+        (ph for ph in local if local[ph] >= run_policy().outliner.phrase_repeats), key=weight, default=""
+    )
     return best.capitalize() if best else fallback
 
 

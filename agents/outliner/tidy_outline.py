@@ -25,7 +25,7 @@ def is_on_topic(outline: Outline, topic: str) -> bool:
     """True when the plan's words share at least two of the topic's content words (one for a
     one-word topic): small models sometimes plan a generic post about something else."""
     plan = " ".join([outline.title, *(s.heading + " " + " ".join(s.key_points) for s in outline.sections)])
-    return topic_overlap(plan, topic) >= min(2, len(content_words(topic)))
+    return topic_overlap(plan, topic) >= min(run_policy().outliner.on_topic_words, len(content_words(topic)))
 
 
 def tidy_outline(outline: Outline, known_ids: set[int], count: int | None = None, topic: str = "") -> Outline:

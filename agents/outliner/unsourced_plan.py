@@ -34,7 +34,7 @@ def echoes_prompt(text: str, topic: str) -> bool:
     """True when two of the text's words (or its only one) are the prompt's, not the topic's."""
     words = content_words(text)
     echoed = words & (PROMPT_WORDS - content_words(topic))
-    return len(echoed) >= min(2, len(words)) and bool(echoed)
+    return len(echoed) >= min(run_policy().outliner.echoed_prompt_words, len(words)) and bool(echoed)
 
 
 def own_words(heading: str, topic: str) -> set[str]:

@@ -70,7 +70,7 @@ def cut_loop(text: str) -> str:
     for index in range(len(words) - loop + 1):
         gram = tuple(word.lower() for word in words[index : index + loop])
         counts[gram] = counts.get(gram, 0) + 1
-        if counts[gram] == 3:
+        if counts[gram] == run_policy().text.loop_repeats:
             return " ".join(words[:index]).rstrip()
     return text
 

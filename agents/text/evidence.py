@@ -13,14 +13,11 @@ from typing import Any
 
 from agents.text.checks import refers_to_page
 from core.markers import split_sentences
-from core.policy import DEFAULT_POLICY, run_policy
+from core.policy import run_policy
 from core.state import Passage, Source
 from core.text import stems
 from tools.injection import looks_like_injection
 
-EVIDENCE_CAP_WORDS = (
-    DEFAULT_POLICY.text.evidence_cap_words
-)  # until agents/writer and outliner read the policy
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d{1,2}[.)])\s+")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from agents.text.readability import repeated_ngram_ratio
 from core.markers import split_sentences
-from core.policy import DEFAULT_POLICY, run_policy
+from core.policy import run_policy
 from core.state import DraftRequest, Passage, Source
 from tools.specifics import (
     Corpus,
@@ -64,8 +64,6 @@ def drop_invented(body: str, corpus: Corpus, grounded: bool) -> tuple[str, list[
     return "\n\n".join(paragraphs), removed
 
 
-COPY_NGRAM = DEFAULT_POLICY.text.copy_ngram  # until agents/writer reads the policy
-COPY_LIMIT = DEFAULT_POLICY.text.copy_limit  # until agents/writer reads the policy
 _WORDS = re.compile(r"[a-z0-9]+")  # as the bench counts them: "llama.cpp" is two words
 
 

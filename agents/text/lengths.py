@@ -3,12 +3,8 @@ token caps that leave room for them. The outliner, writer, editor and benchmark 
 
 from __future__ import annotations
 
-from core.policy import DEFAULT_POLICY, run_policy
+from core.policy import run_policy
 from core.state import DraftRequest, Outline
-
-# The plan's numbers are the run's policy (core.policy: text, outliner); this one stays importable
-# until agents/writer reads the policy itself.
-TOKENS_PER_WORD = DEFAULT_POLICY.text.tokens_per_word
 
 
 def section_count(words: int, writes: bool = False) -> int:

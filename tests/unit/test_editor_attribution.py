@@ -219,8 +219,8 @@ def test_a_revision_that_reads_worse_or_repeats_more_is_rejected():
 
 
 def test_each_round_samples_its_revision_with_a_seed_of_its_own():
-    from agents.writer.revision import REVISION_SEED
     from agents.writer.writer import make_writer
+    from core.policy import DEFAULT_POLICY
     from core.state import Critique, DraftMetrics, RoundRecord, RubricScores
 
     headings = ("Green", "Black", "Oolong")
@@ -238,7 +238,9 @@ def test_each_round_samples_its_revision_with_a_seed_of_its_own():
     for done in (1, 2):
         model = ScriptedChatModel(default_reply=prose(70, 9))
         make_writer(model)({**state, "rounds": [record] * done})
-        assert {kwargs.get("seed") for _, kwargs in model.calls} == {REVISION_SEED + done + 1}
+        assert {kwargs.get("seed") for _, kwargs in model.calls} == {
+            DEFAULT_POLICY.writer.revision_seed + done + 1
+        }
 
 
 def test_measured_items_of_the_rubric_replace_the_models_guess():
@@ -284,8 +286,8 @@ def test_an_edit_may_not_cut_a_section_far_below_its_plan():
 
 
 def test_an_empty_new_section_is_asked_for_once_more_with_another_seed():
-    from agents.writer.sections import RETRY_SEED
     from agents.writer.writer import make_writer
+    from core.policy import DEFAULT_POLICY
 
     outline = Outline(
         title="All about tea",
@@ -299,7 +301,7 @@ def test_an_empty_new_section_is_asked_for_once_more_with_another_seed():
     model = ScriptedChatModel(replies=[heading_list, intro, *bodies, end])
     update = make_writer(model)({"request": DraftRequest(topic="Tea", words=300), "outline": outline})
     seeds = [kwargs.get("seed") for _, kwargs in model.calls]
-    assert seeds == [None, RETRY_SEED, None, None, None, None]
+    assert seeds == [None, DEFAULT_POLICY.writer.retry_seed, None, None, None, None]
     assert update["sections"][0].body == intro
 
 
