@@ -16,18 +16,16 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 
 from agents.text.prompts import render
+from core.policy import run_policy
 
 WritingMode = Literal["free", "extractive"]
 WritingChoice = Literal["auto", "free", "extractive"]
 
-FREE_WRITER_PARAMETERS = 900_000_000  # Llama 3.2 1B has 1.24 B; SmolLM2-135M 0.135 B
 PROBE_SENTENCE = (
     "The Vasa Bridge, finished in 1937 after six years of work, spans 1,280 metres across the "
     "strait and carries four lanes of traffic."
 )
 PROBE_FACTS = ("1937", "1,280")
-PROBE_MAX_TOKENS = 80
-PROBE_MAX_SHARED_RUN = 6  # a paraphrase keeps no run of this many of the sentence's words
 _WORDS = re.compile(r"[a-z0-9,]+")
 
 
@@ -41,7 +39,7 @@ def decide_writing(model: BaseChatModel, choice: WritingChoice = "auto") -> Writ
         return choice
     size = getattr(model, "parameter_count", None)
     if isinstance(size, int):
-        return "free" if size >= FREE_WRITER_PARAMETERS else "extractive"
+        return "free" if size >= run_policy().capability.free_writer_parameters else "extractive"
     if getattr(model, "openai_api_base", None) or getattr(model, "base_url", None):
         return probe_writing(model)
     return "extractive"
@@ -52,7 +50,10 @@ def probe_writing(model: BaseChatModel) -> WritingMode:
     "free" when it does all of that in one sentence, "extractive" otherwise (or on any error)."""
     prompt = render("capability", "capability", sentence=PROBE_SENTENCE)
     try:
-        reply = model.invoke([HumanMessage(prompt)], max_tokens=PROBE_MAX_TOKENS, temperature=0.0)
+        policy = run_policy().capability
+        reply = model.invoke(
+            [HumanMessage(prompt)], max_tokens=policy.probe_max_tokens, temperature=policy.probe_temperature
+        )
     except Exception:  # an unreachable server fails later with its own error
         return "extractive"
     return "free" if is_paraphrase(str(reply.content)) else "extractive"
@@ -60,13 +61,14 @@ def probe_writing(model: BaseChatModel) -> WritingMode:
 
 def is_paraphrase(text: str) -> bool:
     """True when ``text`` keeps the probe's facts and citation in its own words."""
+    policy = run_policy().capability
     words = _WORDS.findall(text.lower())
-    if not 8 <= len(words) <= 45 or "[1]" not in text:
+    fewest, most = policy.probe_words
+    shared_run = policy.probe_max_shared_run
+    if not fewest <= len(words) <= most or "[1]" not in text:
         return False
     if not all(fact in text for fact in PROBE_FACTS):
         return False
     source = _WORDS.findall(PROBE_SENTENCE.lower())
-    runs = {
-        tuple(source[i : i + PROBE_MAX_SHARED_RUN]) for i in range(len(source) - PROBE_MAX_SHARED_RUN + 1)
-    }
-    return not any(tuple(words[i : i + PROBE_MAX_SHARED_RUN]) in runs for i in range(len(words)))
+    runs = {tuple(source[i : i + shared_run]) for i in range(len(source) - shared_run + 1)}
+    return not any(tuple(words[i : i + shared_run]) in runs for i in range(len(words)))

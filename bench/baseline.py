@@ -13,8 +13,8 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from agents.text.lengths import TOKENS_PER_WORD
 from bench.pipeline import Scenario
+from core.policy import DEFAULT_POLICY
 from core.request_limits import limits
 from core.settings import Settings
 
@@ -45,7 +45,7 @@ def paste_sources(sources: list[tuple[str, str]], budget_tokens: int, count_toke
         room = budget_tokens - count_tokens("\n\n".join([*blocks, block]))
         if room < 0:
             words = block.split()
-            keep = max(0, len(words) + int(room / TOKENS_PER_WORD))
+            keep = max(0, len(words) + int(room / DEFAULT_POLICY.text.tokens_per_word))
             if keep > 50:
                 blocks.append(" ".join(words[:keep]))
             break
@@ -63,7 +63,7 @@ def run_one_prompt(scenario: Scenario, settings: Settings) -> dict[str, Any]:
     def count_tokens(text: str) -> int:
         return len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
-    answer_tokens = round(scenario.words * TOKENS_PER_WORD * ANSWER_SLACK)
+    answer_tokens = round(scenario.words * DEFAULT_POLICY.text.tokens_per_word * ANSWER_SLACK)
     sources = source_files(Path(scenario.sources_dir)) if scenario.sources_dir else []
     fill = {"words": scenario.words, "topic": scenario.topic}
     fill |= {"audience": limits("audience").default, "tone": limits("tone").default}  # as the app asks

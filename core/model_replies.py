@@ -7,20 +7,21 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from core.policy import DEFAULT_POLICY
 from core.state import Clipped100, Heading, ShortText, Title
 
 
 class SearchQueries(BaseModel):
     """Researcher output (grammar-constrained)."""
 
-    queries: list[Clipped100] = Field(min_length=1, max_length=3)
+    queries: list[Clipped100] = Field(min_length=1, max_length=DEFAULT_POLICY.researcher.max_queries)
 
 
 class SectionChoice(BaseModel):
     """Outliner output when the evidence offers sections: a title and the chosen candidates' numbers."""
 
     title: Title
-    sections: list[int] = Field(min_length=1, max_length=6)
+    sections: list[int] = Field(min_length=1, max_length=DEFAULT_POLICY.outliner.max_sections)
 
 
 class NamedSection(BaseModel):
@@ -34,7 +35,7 @@ class SectionPlan(BaseModel):
     """Outliner output for a model that can write: a title and each chosen subject's heading."""
 
     title: Title
-    sections: list[NamedSection] = Field(min_length=1, max_length=6)
+    sections: list[NamedSection] = Field(min_length=1, max_length=DEFAULT_POLICY.outliner.max_sections)
 
 
 # An enum, not ge/le: llama.cpp's JSON-schema grammar enforces enums but not integer bounds.

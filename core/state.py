@@ -9,11 +9,14 @@ from typing import Annotated, Literal, TypedDict
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from core.policy import DEFAULT_POLICY
+
 SearchMode = Literal["auto", "web", "local", "off"]
 AgentName = Literal["researcher", "outliner", "writer", "editor", "critic"]
 AGENTS: tuple[AgentName, ...] = ("researcher", "outliner", "writer", "editor", "critic")
 MAX_ROUNDS = 5
 MAX_TOPIC_CHARS = 300
+_SHAPE = DEFAULT_POLICY.outliner  # the outline's bounds (a schema: the default policy's, fixed at import)
 
 
 class DraftRequest(BaseModel):
@@ -95,8 +98,8 @@ Title = Annotated[str, _clip(110), Field(min_length=5, max_length=110)]
 
 class OutlineSection(BaseModel):
     heading: Heading
-    key_points: list[ShortText] = Field(min_length=1, max_length=4)
-    source_ids: list[int] = Field(default_factory=list, max_length=4)
+    key_points: list[ShortText] = Field(min_length=1, max_length=_SHAPE.max_key_points)
+    source_ids: list[int] = Field(default_factory=list, max_length=_SHAPE.max_section_sources)
     passage_ids: list[int] = Field(default_factory=list, description="the evidence this section explains")
 
 
@@ -104,7 +107,7 @@ class Outline(BaseModel):
     """Outliner output (grammar-constrained): body sections; the writer adds intro and conclusion."""
 
     title: Title
-    sections: list[OutlineSection] = Field(min_length=3, max_length=6)
+    sections: list[OutlineSection] = Field(min_length=_SHAPE.min_sections, max_length=_SHAPE.max_sections)
     intro_passage_ids: list[int] = Field(default_factory=list, description="evidence for the introduction")
 
 

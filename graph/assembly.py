@@ -22,6 +22,7 @@ from agents.capability import WritingMode, decide_writing
 from backends.auto_model import AutoPick, pick_model
 from backends.model_pull import HubFile
 from backends.presets import Machine, Preset, format_size, llama_presets
+from core.policy import DEFAULT_POLICY, Policy, with_policy
 from core.settings import Settings
 from core.state import DraftRequest, SearchMode
 from graph.store import open_run_store
@@ -43,6 +44,7 @@ class RunParts:
     search: SearchTool
     writing: WritingMode = "extractive"
     model_settings: Settings | None = None  # what the model was built from, auto resolved (None: injected)
+    policy: Policy = DEFAULT_POLICY  # the agents' tuning values; the run's config carries it to every node
 
 
 def assemble(
@@ -51,10 +53,12 @@ def assemble(
     *,
     model: BaseChatModel | None = None,
     search: SearchTool | None = None,
+    policy: Policy = DEFAULT_POLICY,
 ) -> RunParts:
     """The parts of one run; injected ones (tests, notebooks, a model shared by a batch) are kept.
 
-    The search tool comes first: a bad notes folder fails before a model is loaded.
+    ``policy`` (``core.policy``) is what the agents read as their tuning values, the writing
+    mode's check included. The search tool comes first: a bad notes folder fails before a model is loaded.
 
     Raises:
         BadInputError: the search mode or notes folder is unusable.
@@ -64,7 +68,8 @@ def assemble(
     built = None
     if model is None:
         model, built = built_model(settings)
-    return RunParts(model, search, decide_writing(model, settings.writing), built)
+    writing = with_policy(policy, decide_writing, model, settings.writing)
+    return RunParts(model, search, writing, built, policy)
 
 
 def server_parts(settings: Settings) -> RunParts:

@@ -22,6 +22,7 @@ from core.errors import (
     ServerUnreachableError,
 )
 from core.events import Done, Event, InputNeeded, RoundScored, RunStarted
+from core.policy import POLICY_KEY
 from core.result import DraftResult, RunStatus, build_result
 from core.settings import Settings
 from core.state import DraftRequest, DraftState
@@ -112,6 +113,7 @@ class RunExecution:
     def _stream(self, graph: Any, graph_input: Any, speed: SpeedWatch) -> Iterator[Event]:
         config = run_config(self.run_id)
         config["configurable"][STOP_CHECK] = self.budget.should_stop
+        config["configurable"][POLICY_KEY] = self.parts.policy  # what every agent reads (core.policy)
         stream = cast(
             Generator[Any, None, None],
             graph.stream(

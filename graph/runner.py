@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from core.errors import BackendError, BadInputError, NoDraftYetError, RunFinishedError, RunNotFoundError
 from core.events import Done, Event, InputNeeded, Pause
+from core.policy import DEFAULT_POLICY, Policy
 from core.result import DraftResult, RunStatus, build_result
 from core.settings import Settings
 from core.state import DraftRequest, Outline
@@ -47,6 +48,7 @@ def stream_draft(
     run_id: str | None = None,
     checkpointer: BaseCheckpointSaver | None = None,
     should_stop: Callable[[], bool] | None = None,
+    policy: Policy = DEFAULT_POLICY,
 ) -> Iterator[Event]:
     """Draft a post, yielding events as the agents work.
 
@@ -63,11 +65,13 @@ def stream_draft(
         should_stop: polled before each step and while a model call runs (it may be called
             from another thread); when it returns True the call in flight is cut, the run stops
             cleanly and ``Done`` carries the best finished round with status ``"stopped"``.
+        policy: the agents' tuning values (``core.policy``), carried to every node in the run's
+            config; default: the tuned ``DEFAULT_POLICY``.
 
     Raises:
         DraftsmithError: bad input (exit code 2) or a runtime failure (exit code 1), one line each.
     """
-    parts = assemble(request, settings, model=chat_model, search=search)
+    parts = assemble(request, settings, model=chat_model, search=search, policy=policy)
     budget = Budget(request, should_stop)
     run = RunExecution(settings, parts, run_id or new_run_id(), budget, checkpointer)
     yield from run.execute(request, {"request": request})
@@ -82,12 +86,14 @@ def resume_draft(
     answer: Any = None,
     checkpointer: BaseCheckpointSaver | None = None,
     should_stop: Callable[[], bool] | None = None,
+    policy: Policy = DEFAULT_POLICY,
 ) -> Iterator[Event]:
     """Continue run ``run_id`` from its last checkpoint; completed steps are not run again.
 
     Args:
         answer: for a run paused on its outline, the edited outline (dict) or None to approve;
             for a run paused for notes, the notes (str) or None for none.
+        policy: as in ``stream_draft``; a run's checkpoints do not keep it, so pass it again.
 
     Raises:
         BadInputError: no such run, the run already finished, or the answer is invalid.
@@ -98,7 +104,7 @@ def resume_draft(
         raise RunFinishedError(f"run {run_id} already finished", run_id=run_id)
     request = checkpoint.values["request"]
     graph_input: Any = Command(resume=check_answer(pause, answer)) if pause is not None else None
-    parts = assemble(request, settings, model=chat_model, search=search)
+    parts = assemble(request, settings, model=chat_model, search=search, policy=policy)
     budget = Budget(request, should_stop, resumed=checkpoint.values)
     yield from RunExecution(settings, parts, run_id, budget, checkpointer).execute(request, graph_input)
 

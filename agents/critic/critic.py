@@ -23,6 +23,7 @@ from agents.text.prompts import messages_for, render, shared_context
 from backends.ratings import RatesByProbability, expected_rating
 from backends.structured import StructuredOutputError, invoke_structured
 from core.model_replies import CritiqueReply, JudgedScores
+from core.policy import run_policy
 from core.state import (
     Critique,
     CritiqueIssue,
@@ -33,10 +34,6 @@ from core.state import (
     completed_rounds,
 )
 
-CRITIC_MAX_TOKENS = 400
-CRITIC_TEMPERATURE = 0.0  # the same draft gets the same scores, so rounds compare fairly
-DRAFT_CHARS = 9000
-FALLBACK_SCORE = 5
 JUDGED_ITEMS = ("clarity", "depth", "style")  # what the model judges; the rest is measured
 UNUSABLE_PROBABILITIES = (
     "the model put little probability on any rating 1-10 for some rubric items; "
@@ -57,7 +54,7 @@ def make_critic(model: BaseChatModel, writing: WritingMode = "extractive") -> Ca
         notes = author_notes(state)
         feedback = f"The author asked for: {' '.join(notes)} Check that the draft does this." if notes else ""
         # The draft comes first so the rating questions after the critique reuse its tokens.
-        draft = render("critic", "draft", draft=state["draft"][:DRAFT_CHARS])
+        draft = render("critic", "draft", draft=state["draft"][: run_policy().critic.draft_chars])
         task = (
             draft
             + "\n\n"
@@ -82,8 +79,8 @@ def make_critic(model: BaseChatModel, writing: WritingMode = "extractive") -> Ca
                     model,
                     CritiqueReply,
                     messages_for(system, task),
-                    max_tokens=CRITIC_MAX_TOKENS,
-                    temperature=CRITIC_TEMPERATURE,
+                    max_tokens=run_policy().critic.critic_max_tokens,
+                    temperature=run_policy().critic.critic_temperature,
                 )
                 weighted = weighted or weighted_judgements(model, system, draft)
                 if isinstance(model, RatesByProbability) and len(weighted) < len(JUDGED_ITEMS):
@@ -94,7 +91,7 @@ def make_critic(model: BaseChatModel, writing: WritingMode = "extractive") -> Ca
             fallback = False
         except StructuredOutputError as exc:
             scores = RubricScores.model_validate(
-                dict.fromkeys(RubricScores.model_fields, float(FALLBACK_SCORE))
+                dict.fromkeys(RubricScores.model_fields, float(run_policy().critic.fallback_score))
             )
             issues, gaps, fallback = [], [], True
             warnings.append(f"critic reply was unusable ({exc}); ending with the best draft so far")

@@ -9,10 +9,11 @@ from statistics import mean
 from typing import Any
 
 from agents.text.cleanup import repeated_sentence_ratio
-from agents.text.grounding import COPY_LIMIT, copied_ngram_ratio, corpus_for, invented
+from agents.text.grounding import copied_ngram_ratio, corpus_for, invented
 from agents.text.markdown import render_markdown, word_count
 from agents.text.readability import flesch_reading_ease, repeated_ngram_ratio
 from core.markers import split_sentences, strip_citations
+from core.policy import run_policy
 from core.state import (
     Critique,
     CritiqueIssue,
@@ -28,8 +29,6 @@ from core.state import (
 from tools.citations import citation_support, weak_citation_issues
 from tools.specifics import coverage, find_specifics, key_specifics
 
-LENGTH_TOLERANCE = 0.2
-WEAK_CITATIONS_SHOWN = 3
 _CITATION = re.compile(r"\[(\d+)\]")
 
 
@@ -52,7 +51,7 @@ def measure_draft(
     prose = strip_citations("\n\n".join(section.body for section in sections))
     support = citation_support(markdown, {s.id: s.text for s in sources}) if sources else None
     weak = (
-        weak_citation_issues(support, limit=WEAK_CITATIONS_SHOWN, sections=sections)
+        weak_citation_issues(support, limit=run_policy().critic.weak_citations_shown, sections=sections)
         if support is not None
         else []
     )
@@ -115,19 +114,27 @@ PENALISED: tuple[IssueKind, ...] = (
 
 def penalty_points(kind: IssueKind, metrics: DraftMetrics) -> float:
     """The points a measured problem of ``kind`` costs (0 for a kind that costs none)."""
+    policy = run_policy().critic
+    weights = policy.penalties
     if kind == "repetition":
-        return min(3.0, 10 * metrics.repeated_sentence_ratio)
+        return min(weights.repetition_cap, weights.repetition_per_share * metrics.repeated_sentence_ratio)
     if kind == "length":
-        return min(2.0, (abs(metrics.length_ratio - 1) - LENGTH_TOLERANCE) * 5)
-    if kind in ("missing_sections", "no_citations"):
-        return 1.0
+        return min(
+            weights.length_cap,
+            (abs(metrics.length_ratio - 1) - policy.length_tolerance) * weights.length_per_share,
+        )
+    if kind == "missing_sections":
+        return weights.missing_sections
+    if kind == "no_citations":
+        return weights.no_citations
     if kind == "low_support" and metrics.citation_support is not None:
-        return (0.5 - metrics.citation_support) * 4
+        return (weights.low_support - metrics.citation_support) * weights.low_support_per_share
     if kind == "unsupported_specifics":
         share = len(metrics.unsupported_specifics) / max(1, metrics.specifics)
-        return min(2.0, 0.5 + 10 * share)
+        return min(weights.unsupported_cap, weights.unsupported_base + weights.unsupported_per_share * share)
     if kind == "copying" and metrics.copied_ngram_ratio is not None:
-        return min(2.0, (metrics.copied_ngram_ratio - COPY_LIMIT) * 10)
+        copy_limit = run_policy().text.copy_limit
+        return min(weights.copying_cap, (metrics.copied_ngram_ratio - copy_limit) * weights.copying_per_share)
     return 0.0
 
 
@@ -143,8 +150,9 @@ def penalties(metrics: DraftMetrics, outline: Outline, has_sources: bool) -> lis
             "repetition",
             f"{metrics.repeated_sentence_ratio:.0%} of sentences repeat earlier ones: say each thing once",
         )
+    policy = run_policy().critic
     deviation = abs(metrics.length_ratio - 1)
-    if deviation > LENGTH_TOLERANCE:
+    if deviation > policy.length_tolerance:
         direction = "short of" if metrics.length_ratio < 1 else "over"
         add("length", f"the draft is {deviation:.0%} {direction} the target length: adjust it")
     expected = len(outline.sections) + 1  # body sections plus the conclusion
@@ -152,14 +160,14 @@ def penalties(metrics: DraftMetrics, outline: Outline, has_sources: bool) -> lis
         add("missing_sections", f"only {metrics.sections} of {expected} planned sections have text")
     if has_sources and metrics.citations == 0:
         add("no_citations", "no claim cites a source: cite the research notes as [n]")
-    if metrics.citation_support is not None and metrics.citation_support < 0.5:
+    if metrics.citation_support is not None and metrics.citation_support < policy.penalties.low_support:
         add(
             "low_support", f"only {metrics.citation_support:.0%} of citations are backed by their source text"
         )
     if metrics.unsupported_specifics:
-        named = ", ".join(f'"{text}"' for text in metrics.unsupported_specifics[:3])
+        named = ", ".join(f'"{text}"' for text in metrics.unsupported_specifics[: policy.unsupported_shown])
         add("unsupported_specifics", f"{named} appear in no source: state only what the sources say")
-    if metrics.copied_ngram_ratio is not None and metrics.copied_ngram_ratio > COPY_LIMIT:
+    if metrics.copied_ngram_ratio is not None and metrics.copied_ngram_ratio > run_policy().text.copy_limit:
         add(
             "copying",
             f"{metrics.copied_ngram_ratio:.0%} of the draft copies its sources word for word: "
@@ -204,13 +212,6 @@ def score_breakdown(critique: Critique) -> ScoreBreakdown:
     return ScoreBreakdown(mean(critique.scores.model_dump().values()), found, critique.overall)
 
 
-FULL_COVERAGE = 0.5  # stating half of the evidence's specifics counts as full depth
-UNSOURCED_GROUNDING = 5  # nothing to be grounded in: neutral, so rounds compare on the rest
-READING_EASE_RANGE = (10.0, 80.0)  # Flesch reading ease from 1 (dense) to 10 (plain)
-REPEAT_ALLOWANCE = 0.05  # repeated 3-grams any natural text has (the topic's own phrases)
-REPEAT_WEIGHT = 20.0  # clarity points lost per share of repeated 3-grams above the allowance
-
-
 def measured_rubric(
     judged: Mapping[str, float], metrics: DraftMetrics, outline: Outline, has_sources: bool
 ) -> RubricScores:
@@ -225,7 +226,7 @@ def measured_rubric(
     expected = len(outline.sections) + 1
     structure = _scale(min(1.0, metrics.sections / expected))
     if not has_sources:
-        grounding = UNSOURCED_GROUNDING
+        grounding = run_policy().critic.unsourced_grounding
     elif metrics.citations == 0 or metrics.citation_support is None:
         grounding = 1
     else:
@@ -236,7 +237,7 @@ def measured_rubric(
         clarity = mean([clarity, readable])
     depth = judged["depth"]
     if metrics.coverage is not None:
-        depth = mean([depth, _scale(min(1.0, metrics.coverage / FULL_COVERAGE))])
+        depth = mean([depth, _scale(min(1.0, metrics.coverage / run_policy().critic.full_coverage))])
     values = {**judged, "structure": structure, "grounding": grounding, "clarity": clarity, "depth": depth}
     return RubricScores.model_validate({item: round(values[item], 2) for item in RubricScores.model_fields})
 
@@ -246,10 +247,11 @@ def measured_clarity(metrics: DraftMetrics) -> float | None:
     repeated 3-grams beyond the allowance; None for metrics that lack them."""
     if metrics.reading_ease is None:
         return None
-    low, high = READING_EASE_RANGE
+    policy = run_policy().critic
+    low, high = policy.reading_ease_range
     share = min(1.0, max(0.0, (metrics.reading_ease - low) / (high - low)))
-    excess = max(0.0, (metrics.repeated_ngram_ratio or 0.0) - REPEAT_ALLOWANCE)
-    return max(1.0, min(10.0, 1 + 9 * share - REPEAT_WEIGHT * excess))
+    excess = max(0.0, (metrics.repeated_ngram_ratio or 0.0) - policy.repeat_allowance)
+    return max(1.0, min(10.0, 1 + 9 * share - policy.repeat_weight * excess))
 
 
 def _scale(share: float) -> int:

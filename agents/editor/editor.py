@@ -15,7 +15,7 @@ from collections.abc import Callable
 from langchain_core.language_models import BaseChatModel
 
 from agents.capability import WritingMode
-from agents.text.attribution import LENIENT, STRICT, SourceIndex, attribute_section
+from agents.text.attribution import SourceIndex, attribute_section, lenient, strict
 from agents.text.cleanup import clean_section, repeated_sentence_ratio
 from agents.text.grounding import corpus_for, drop_invented
 from agents.text.lengths import max_tokens_for, section_lengths
@@ -24,14 +24,10 @@ from agents.text.outline import CONCLUSION_HEADING, recap
 from agents.text.prompts import messages_for, render, shared_context
 from agents.text.readability import repeated_ngram_ratio
 from core.markers import cited_ids
+from core.policy import run_policy
 from core.state import DraftRequest, DraftState, Outline, Section
 from core.text import content_words
 from tools.specifics import coverage, key_specifics
-
-MIN_KEPT_LENGTH = 0.6
-MIN_PLANNED_SHARE = 0.85  # an edit may not cut a section below this share of its plan
-TOO_LONG = 1.2  # a section this much over its planned length gets tightened
-REPETITIVE = 0.12  # ... as does one where this share of its 3-word sequences repeat
 
 
 def make_editor(model: BaseChatModel, writing: WritingMode = "extractive") -> Callable[[DraftState], dict]:
@@ -41,7 +37,7 @@ def make_editor(model: BaseChatModel, writing: WritingMode = "extractive") -> Ca
     def editor(state: DraftState) -> dict:
         request, outline = state["request"], state["outline"]
         total = sum(len(s.body.split()) for s in state["sections"])
-        may_edit = writing != "free" or total > TOO_LONG * request.words
+        may_edit = writing != "free" or total > run_policy().editor.too_long * request.words
         known_ids = {s.id for s in state.get("sources", [])}
         system = shared_context(request, state.get("notes", []), state.get("sources", []))
         corpus = corpus_for(request, state.get("sources", []))
@@ -67,7 +63,7 @@ def make_editor(model: BaseChatModel, writing: WritingMode = "extractive") -> Ca
             edited.append(Section(heading=section.heading, body=body))
         edited = dedupe_across_sections(edited, known_ids)
         if state.get("sources"):
-            strictness = STRICT if writing == "free" else LENIENT
+            strictness = strict() if writing == "free" else lenient()
             topic_words = frozenset(content_words(request.topic)) if writing == "free" else frozenset()
             texts = {source.id: source.text for source in state["sources"]}
             index = SourceIndex(texts, strictness, topic_words)
@@ -90,18 +86,18 @@ def planned_lengths(request: DraftRequest, outline: Outline) -> dict[str, int]:
 
 def needs_edit(body: str, planned: int | None) -> bool:
     """True when a section runs long for its plan or repeats its own phrases."""
-    if planned is not None and len(body.split()) > planned * TOO_LONG:
+    if planned is not None and len(body.split()) > planned * run_policy().editor.too_long:
         return True
-    return repeated_ngram_ratio(body) > REPETITIVE
+    return repeated_ngram_ratio(body) > run_policy().editor.repetitive
 
 
 def edit_is_better(original: str, candidate: str, planned: int | None = None) -> bool:
     """Accept an edit that keeps every citation, most of the length (and, with a plan, does not
     cut the section well below its planned words) and adds no repetition."""
     words = len(original.split())
-    floor = MIN_KEPT_LENGTH * words
+    floor = run_policy().editor.min_kept_length * words
     if planned is not None:
-        floor = max(floor, min(words, MIN_PLANNED_SHARE * planned))
+        floor = max(floor, min(words, run_policy().editor.min_planned_share * planned))
     if not candidate or len(candidate.split()) < floor:
         return False
     if set(cited_ids(original)) - set(cited_ids(candidate)):
@@ -109,14 +105,11 @@ def edit_is_better(original: str, candidate: str, planned: int | None = None) ->
     return repeated_sentence_ratio(candidate) <= repeated_sentence_ratio(original)
 
 
-KEPT_SPECIFICS = 0.8  # an edit must keep this share of the section's names and numbers
-
-
 def keeps_specifics(original: str, candidate: str) -> bool:
     """True when the edit still states most of the original's names, numbers and terms: a
     tightened section that loses its facts is vaguer, not better."""
     kept = coverage(candidate, key_specifics([original]))
-    return kept is None or kept >= KEPT_SPECIFICS
+    return kept is None or kept >= run_policy().editor.kept_specifics
 
 
 def dedupe_across_sections(sections: list[Section], known_ids: set[int]) -> list[Section]:

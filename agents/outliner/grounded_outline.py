@@ -14,17 +14,14 @@ from agents.outliner.planning import Candidate, evidence_candidates, headline_li
 from agents.outliner.tidy_outline import tidy_outline, topic_overlap, usable_heading
 from agents.text.checks import heading_problem
 from agents.text.cleanup import tidy_heading
-from agents.text.evidence import EVIDENCE_CAP_WORDS, EvidenceIndex, assign_passages
+from agents.text.evidence import EvidenceIndex, assign_passages
 from agents.text.lengths import section_count
 from agents.text.prompts import messages_for, render, shared_context
 from backends.structured import StructuredOutputError, invoke_structured, json_schema_for
 from core.markers import split_sentences
 from core.model_replies import SectionChoice, SectionPlan
+from core.policy import run_policy
 from core.state import DraftState, Outline, OutlineSection, Passage
-
-MAX_CHOICES = 8  # candidates shown to the model
-CHOICE_MAX_TOKENS = 80
-INTRO_EVIDENCE_WORDS = 120
 
 
 def grounded_outline(
@@ -40,9 +37,9 @@ def grounded_outline(
         kept = [list(s.passage_ids) for s in previous.sections]
         return {"outline": with_evidence(previous, request.topic, index, kept), "outline_reviewed": False}
     candidates, overview = evidence_candidates(request.topic, passages, sources, index)
-    if len(candidates) < 3:
+    if len(candidates) < run_policy().outliner.min_sections:
         return None
-    shown = candidates[:MAX_CHOICES]
+    shown = candidates[: run_policy().outliner.max_choices]
     count = min(section_count(request.words, writes=writing == "free"), len(shown))
     if writing == "free":
         chosen, headings, title, warnings = plan_sections(model, state, shown, count, passages)
@@ -53,7 +50,7 @@ def grounded_outline(
         OutlineSection(
             heading=heading,
             key_points=[key_point(c, passages)],
-            source_ids=sorted(c.sources)[:4],
+            source_ids=sorted(c.sources)[: run_policy().outliner.max_section_sources],
         )
         for c, heading in zip(chosen, headings, strict=True)
     ]
@@ -64,7 +61,7 @@ def grounded_outline(
     relevance = index.scores(request.topic)
     intro = [pid for pid in sorted(relevance, key=lambda p: -relevance[p]) if pid in set(overview)]
     outline = outline.model_copy(
-        update={"intro_passage_ids": fit_words(intro, passages, INTRO_EVIDENCE_WORDS)}
+        update={"intro_passage_ids": fit_words(intro, passages, run_policy().outliner.intro_evidence_words)}
     )
     return {"outline": outline, "outline_reviewed": False, "warnings": warnings}
 
@@ -91,7 +88,7 @@ def choose_sections(
                 SectionChoice,
                 messages_for(system, task),
                 json_schema=schema,
-                max_tokens=CHOICE_MAX_TOKENS,
+                max_tokens=run_policy().outliner.choice_max_tokens,
             )
             picks, title = [n for n in dict.fromkeys(reply.sections) if 1 <= n <= len(shown)], reply.title
     except StructuredOutputError as exc:
@@ -110,10 +107,6 @@ def choose_sections(
     )
 
 
-OPENING_WORDS = 18  # words of a candidate's first passage shown beside its label
-PLAN_MAX_TOKENS = 200
-
-
 def plan_sections(
     model: BaseChatModel, state: DraftState, shown: list[Candidate], count: int, passages: list[Passage]
 ) -> tuple[list[Candidate], list[str], str, list[str]]:
@@ -122,8 +115,9 @@ def plan_sections(
     a fragment gives way to the candidate's own label when that reads better."""
     request = state["request"]
     by_id = {p.id: p for p in passages}
+    opening = run_policy().outliner.opening_words
     listing = "\n".join(
-        f"{n}. {c.heading}: {' '.join(by_id[c.passage_ids[0]].text.split()[:OPENING_WORDS])}…"
+        f"{n}. {c.heading}: {' '.join(by_id[c.passage_ids[0]].text.split()[:opening])}…"
         for n, c in enumerate(shown, 1)
     )
     task = render("outliner", "plan", sections=count, candidates=listing)
@@ -135,7 +129,11 @@ def plan_sections(
     item["properties"]["subject"] = {"enum": list(range(1, len(shown) + 1))}
     try:
         reply, _ = invoke_structured(
-            model, SectionPlan, messages_for(system, task), json_schema=schema, max_tokens=PLAN_MAX_TOKENS
+            model,
+            SectionPlan,
+            messages_for(system, task),
+            json_schema=schema,
+            max_tokens=run_policy().outliner.plan_max_tokens,
         )
     except StructuredOutputError as exc:
         chosen, title, warnings = choose_sections(model, state, shown, count, asked=False)
@@ -178,13 +176,16 @@ def best_heading(written: str, label: str, source_text: str, seen: set[str]) -> 
 def with_evidence(outline: Outline, topic: str, index: EvidenceIndex, preferred: list[list[int]]) -> Outline:
     """The outline with each section's passages (most relevant to its heading and points first)."""
     queries = [f"{s.heading} {' '.join(s.key_points)}" for s in outline.sections]
-    assigned = assign_passages(queries, index, EVIDENCE_CAP_WORDS, preferred)
+    assigned = assign_passages(queries, index, run_policy().text.evidence_cap_words, preferred)
     by_id = {p.id: p for p in index.passages}
     sections = [
         section.model_copy(
             update={
                 "passage_ids": ids,
-                "source_ids": list(dict.fromkeys(by_id[i].source_id for i in ids))[:4] or section.source_ids,
+                "source_ids": list(dict.fromkeys(by_id[i].source_id for i in ids))[
+                    : run_policy().outliner.max_section_sources
+                ]
+                or section.source_ids,
             }
         )
         for section, ids in zip(outline.sections, assigned, strict=True)
@@ -196,7 +197,11 @@ def key_point(candidate: Candidate, passages: list[Passage]) -> str:
     """The first sentence of the candidate's first passage, as the section's key point."""
     first = next(p for p in passages if p.id == candidate.passage_ids[0])
     sentence = (split_sentences(first.text) or [first.text])[0]
-    return sentence[:150].rstrip() if len(sentence) >= 3 else candidate.heading
+    return (
+        sentence[: run_policy().outliner.key_point_sentence_chars].rstrip()
+        if len(sentence) >= 3
+        else candidate.heading
+    )
 
 
 def fit_words(ids: list[int], passages: list[Passage], budget: int) -> list[int]:

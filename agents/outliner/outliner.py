@@ -24,11 +24,8 @@ from agents.text.issues import issue_lines
 from agents.text.lengths import section_count
 from agents.text.prompts import bullet_list, messages_for, render, shared_context
 from backends.structured import StructuredOutputError, invoke_structured, json_schema_for
+from core.policy import run_policy
 from core.state import DraftState, Outline
-
-OUTLINE_MAX_TOKENS = 450
-OFF_TOPIC_ATTEMPTS = 2
-RETRY_SEED = 7001
 
 
 def make_outliner(model: BaseChatModel, writing: WritingMode = "extractive") -> Callable[[DraftState], dict]:
@@ -59,15 +56,15 @@ def make_outliner(model: BaseChatModel, writing: WritingMode = "extractive") -> 
         warnings: list[str] = []
         outline: Outline | None = None
         on_topic = False
-        for attempt in range(OFF_TOPIC_ATTEMPTS):
+        for attempt in range(run_policy().outliner.off_topic_attempts):
             try:
                 outline, _ = invoke_structured(
                     model,
                     Outline,
                     messages_for(system, task),
                     json_schema=outline_schema(count),
-                    max_tokens=OUTLINE_MAX_TOKENS,
-                    **({"seed": RETRY_SEED + attempt} if attempt else {}),
+                    max_tokens=run_policy().outliner.outline_max_tokens,
+                    **({"seed": run_policy().outliner.retry_seed + attempt} if attempt else {}),
                 )
             except StructuredOutputError as exc:
                 outline = None
@@ -99,5 +96,5 @@ def outline_schema(count: int) -> dict[str, Any]:
     schema["properties"]["sections"]["items"]["properties"].pop("passage_ids", None)
     sections = schema["properties"]["sections"]
     sections["minItems"] = sections["maxItems"] = count
-    sections["items"]["properties"]["key_points"].update(maxItems=3)
+    sections["items"]["properties"]["key_points"].update(maxItems=run_policy().outliner.written_key_points)
     return schema

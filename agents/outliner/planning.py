@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from agents.text.cleanup import tidy_heading
 from agents.text.evidence import EvidenceIndex
+from core.policy import run_policy
 from core.state import Passage, Source
 from core.text import STOPWORDS, content_words
 from tools.specifics import key_specifics
@@ -30,10 +31,6 @@ GENERIC_HEADINGS = re.compile(
     r"quick version|(key )?takeaways|at a glance|in brief|the basics)$",
     re.IGNORECASE,
 )
-TOPIC_LIKE = 0.6  # a heading whose words are mostly the topic's restates it
-SAME_HEADING = 0.5  # headings of two sources sharing this share of words are one subject
-MAX_GROUP_PASSAGES = 6  # a source without headings is cut into parts of about this many passages
-HEADING_CHARS = 80
 
 
 @dataclass
@@ -79,17 +76,15 @@ def evidence_candidates(
     return rank(merged), overview
 
 
-CONCRETE_CAP = 6  # specifics (numbers, names) beyond this many make a section no more concrete
-
-
 def weigh_concreteness(candidates: list[Candidate], passages: dict[int, Passage]) -> None:
     """Relevance = relevance to the topic (scaled to the best candidate's) plus concreteness: the
-    share of ``CONCRETE_CAP`` names and numbers the section's passages hold. A post on the topic
+    share of the policy's ``concrete_cap`` names and numbers the section's passages hold. A post on the topic
     is worth most where the sources are specific, not where they restate the topic's words."""
     top = max((c.relevance for c in candidates), default=0.0) or 1.0
+    cap = run_policy().outliner.concrete_cap
     for candidate in candidates:
         facts = key_specifics(passages[pid].text for pid in candidate.passage_ids)
-        candidate.relevance = candidate.relevance / top + min(len(facts), CONCRETE_CAP) / CONCRETE_CAP
+        candidate.relevance = candidate.relevance / top + min(len(facts), cap) / cap
 
 
 _STEP = re.compile(r"^(?:step|part|stage|phase|tip|rule|chapter)\s+\w+\s*[:.)-]\s*", re.IGNORECASE)
@@ -103,19 +98,23 @@ def plain_heading(heading: str) -> str:
 def restates(heading: str, topic: str) -> bool:
     """True when most of the heading's words are the topic's own."""
     words = content_words(heading)
-    return bool(words) and len(words & content_words(topic)) / len(words) >= TOPIC_LIKE
+    return bool(words) and len(words & content_words(topic)) / len(words) >= run_policy().outliner.topic_like
 
 
 def _parts(heading: str, members: list[Passage], everything: Sequence[Passage]) -> list[Candidate]:
     """One candidate, or several for a long run of passages under one heading (or a title)."""
-    if len(members) <= MAX_GROUP_PASSAGES:
-        return [Candidate(heading=heading[:HEADING_CHARS], passage_ids=[p.id for p in members])]
-    count = math.ceil(len(members) / MAX_GROUP_PASSAGES)
+    if len(members) <= run_policy().outliner.max_group_passages:
+        return [
+            Candidate(
+                heading=heading[: run_policy().outliner.heading_chars], passage_ids=[p.id for p in members]
+            )
+        ]
+    count = math.ceil(len(members) / run_policy().outliner.max_group_passages)
     size = math.ceil(len(members) / count)
     parts = [members[i : i + size] for i in range(0, len(members), size)]
     return [
         Candidate(
-            heading=salient_phrase(part, everything, heading)[:HEADING_CHARS],
+            heading=salient_phrase(part, everything, heading)[: run_policy().outliner.heading_chars],
             passage_ids=[p.id for p in part],
         )
         for part in parts
@@ -134,10 +133,10 @@ def salient_phrase(part: Sequence[Passage], everything: Sequence[Passage], fallb
             words = [w.lower() for w in _PHRASE_WORD.findall(run)]
             chunk: list[str] = []
             for word in [*words, ""]:
-                if word and word not in STOPWORDS and len(word) > 2:
+                if word and word not in STOPWORDS and len(word) > run_policy().outliner.short_word_letters:
                     chunk.append(word)
                     continue
-                for n in (1, 2, 3):
+                for n in run_policy().outliner.phrase_lengths:
                     found.update(" ".join(chunk[i : i + n]) for i in range(len(chunk) - n + 1))
                 chunk = []
         return found
@@ -149,7 +148,9 @@ def salient_phrase(part: Sequence[Passage], everything: Sequence[Passage], fallb
     def weight(phrase: str) -> float:
         return local[phrase] * len(phrase.split()) * math.log(1 + total / frequency[phrase])
 
-    best = max((ph for ph in local if local[ph] >= 2), key=weight, default="")
+    best = max(
+        (ph for ph in local if local[ph] >= run_policy().outliner.phrase_repeats), key=weight, default=""
+    )
     return best.capitalize() if best else fallback
 
 
@@ -164,7 +165,7 @@ def merge_similar(candidates: list[Candidate]) -> list[Candidate]:
                 for m in merged
                 if words
                 and len(words & content_words(m.heading)) / len(words | content_words(m.heading))
-                >= SAME_HEADING
+                >= run_policy().outliner.same_heading
             ),
             None,
         )
@@ -192,7 +193,6 @@ def rank(candidates: list[Candidate]) -> list[Candidate]:
     return result
 
 
-HEADLINE_WORDS = 12
 _CLAUSE_IN_TITLE = re.compile(r"\.\s|,\s*(?:which|who|where|because)\b", re.IGNORECASE)
 
 
@@ -201,7 +201,7 @@ def headline_like(title: str) -> bool:
     much cheaper…"), which small models often write instead."""
     words = title.split()
     return (
-        0 < len(words) <= HEADLINE_WORDS
+        0 < len(words) <= run_policy().outliner.headline_words
         and not title.rstrip().endswith(".")
         and not _CLAUSE_IN_TITLE.search(title)
     )

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from agents.text.checks import heading_problem
 from agents.text.cleanup import tidy_heading
-from agents.text.lengths import MIN_SECTIONS
 from agents.text.prompts import note_text
 from agents.text.topic_words import topic_sections
+from core.policy import run_policy
 from core.state import DraftRequest, Note, Outline, OutlineSection, Source
 from core.text import content_words
 
-KEY_POINT_CHARS = 90
 RESERVED_HEADINGS = {"introduction", "intro", "conclusion", "research notes", "references", "summary"}
 
 
@@ -26,10 +25,10 @@ def is_on_topic(outline: Outline, topic: str) -> bool:
     """True when the plan's words share at least two of the topic's content words (one for a
     one-word topic): small models sometimes plan a generic post about something else."""
     plan = " ".join([outline.title, *(s.heading + " " + " ".join(s.key_points) for s in outline.sections)])
-    return topic_overlap(plan, topic) >= min(2, len(content_words(topic)))
+    return topic_overlap(plan, topic) >= min(run_policy().outliner.on_topic_words, len(content_words(topic)))
 
 
-def tidy_outline(outline: Outline, known_ids: set[int], count: int = 6, topic: str = "") -> Outline:
+def tidy_outline(outline: Outline, known_ids: set[int], count: int | None = None, topic: str = "") -> Outline:
     """Tidy headings, drop unknown source ids, duplicate headings and sections beyond ``count``.
 
     A heading that repeats another, echoes a prompt word or is a placeholder is replaced by the
@@ -41,11 +40,16 @@ def tidy_outline(outline: Outline, known_ids: set[int], count: int = 6, topic: s
     """
     seen: set[str] = {tidy_heading(outline.title).lower()}
     sections = []
+    count = run_policy().outliner.max_sections if count is None else count
     for section in outline.sections[:count]:
         heading = tidy_heading(section.heading)
         if not usable_heading(heading, seen):
             # small models repeat headings or echo prompt words: name the section after its first point
-            heading = tidy_heading(section.key_points[0])[:KEY_POINT_CHARS].rstrip(" .").capitalize()
+            heading = (
+                tidy_heading(section.key_points[0])[: run_policy().outliner.key_point_chars]
+                .rstrip(" .")
+                .capitalize()
+            )
         if not usable_heading(heading, seen):
             continue
         seen.add(heading.lower())
@@ -54,7 +58,7 @@ def tidy_outline(outline: Outline, known_ids: set[int], count: int = 6, topic: s
     title = tidy_heading(outline.title)
     title = title if len(title) >= 5 else outline.title
     for planned in topic_sections(topic or title):
-        if len(sections) >= MIN_SECTIONS:
+        if len(sections) >= run_policy().outliner.min_sections:
             break
         if planned.heading.lower() not in seen:
             seen.add(planned.heading.lower())
@@ -77,23 +81,24 @@ def fallback_outline(
     request: DraftRequest,
     notes: list[Note] | None = None,
     sources: list[Source] | None = None,
-    count: int = 3,
+    count: int | None = None,
 ) -> Outline:
     """A sound outline for when the model cannot produce one: a section per researched source
     (heading = its title, key point = its note, citing it), else three sections named after the
     topic (``agents.text.topic_words.topic_sections``)."""
+    count = run_policy().outliner.min_sections if count is None else count
     topic = request.topic
     title = topic[:110] if len(topic) >= 5 else f"About {topic}"
     titles = {source.id: tidy_heading(source.title) for source in sources or []}
     sections: list[OutlineSection] = []
     used: set[str] = set()
     for note in notes or []:
-        heading = titles.get(note.source_id, "")[:KEY_POINT_CHARS]
+        heading = titles.get(note.source_id, "")[: run_policy().outliner.key_point_chars]
         if len(heading) < 3 or heading.lower() in used or len(sections) == count:
             continue
         used.add(heading.lower())
-        point = note_text(note.text, heading)[:KEY_POINT_CHARS] or heading
+        point = note_text(note.text, heading)[: run_policy().outliner.key_point_chars] or heading
         sections.append(OutlineSection(heading=heading, key_points=[point], source_ids=[note.source_id]))
-    if len(sections) >= 3:
+    if len(sections) >= run_policy().outliner.min_sections:
         return Outline(title=title, sections=sections)
     return Outline(title=title, sections=topic_sections(topic))

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from agents.outliner.planning import headline_like
 from agents.text.checks import heading_problem
 from agents.text.cleanup import tidy_heading
-from agents.text.lengths import MIN_SECTIONS
 from agents.text.topic_words import names_subject, plain_case, subject_words, topic_sections
+from core.policy import run_policy
 from core.state import DraftRequest, Outline, OutlineSection
 from core.text import content_words
 from tools.specifics import Corpus, unsupported
@@ -26,7 +26,6 @@ PROMPT_WORDS = frozenset(
     {"research", "note", "key", "point", "blog", "post", "outline", "section", "heading", "title"}
     | {"statistic", "list", "introduction", "conclusion", "json", "summary", "topic", "audience", "tone"}
 )
-SAME_HEADING = 0.5  # two headings sharing this share of their own words (not the topic's) say one thing
 _URL = re.compile(r"https?:|www\.|\.(?:com|org|net)\b", re.IGNORECASE)
 _POINT_NUMBERING = re.compile(r"^\s*#*\s*(?:\d{1,2}|[a-z])[.):]\s*", re.IGNORECASE)
 
@@ -35,7 +34,7 @@ def echoes_prompt(text: str, topic: str) -> bool:
     """True when two of the text's words (or its only one) are the prompt's, not the topic's."""
     words = content_words(text)
     echoed = words & (PROMPT_WORDS - content_words(topic))
-    return len(echoed) >= min(2, len(words)) and bool(echoed)
+    return len(echoed) >= min(run_policy().outliner.echoed_prompt_words, len(words)) and bool(echoed)
 
 
 def own_words(heading: str, topic: str) -> set[str]:
@@ -50,7 +49,10 @@ def says_the_same(words: set[str], other: set[str]) -> bool:
         return True
     if not other:
         return False
-    return words <= other or len(words & other) / len(words | other) >= SAME_HEADING
+    return (
+        words <= other
+        or len(words & other) / len(words | other) >= run_policy().outliner.same_unsourced_heading
+    )
 
 
 def plan_from_topic(outline: Outline, request: DraftRequest, count: int) -> tuple[Outline, list[str]]:
@@ -81,7 +83,9 @@ def plan_from_topic(outline: Outline, request: DraftRequest, count: int) -> tupl
         # A heading that will not do gives way to the section's first point when that is a
         # short phrase ("Feed the starter daily"), not a sentence.
         named = [tidy_heading(section.heading)] + [
-            tidy_heading(p) for p in points[:1] if headline_like(p) and len(p.split()) <= POINT_HEADING_WORDS
+            tidy_heading(p)
+            for p in points[:1]
+            if headline_like(p) and len(p.split()) <= run_policy().outliner.point_heading_words
         ]
         heading = next((h for h in named if usable(h, topic, subject, corpus, taken)), None)
         if heading is None:
@@ -91,7 +95,7 @@ def plan_from_topic(outline: Outline, request: DraftRequest, count: int) -> tupl
         taken.append(own_words(heading, topic))
         sections.append(OutlineSection(heading=heading, key_points=points or [heading]))
     for planned in topic_sections(topic):
-        if len(sections) >= MIN_SECTIONS:
+        if len(sections) >= run_policy().outliner.min_sections:
             break
         if all(planned.heading.lower() != s.heading.lower() for s in sections):
             sections.append(planned)
@@ -102,9 +106,6 @@ def plan_from_topic(outline: Outline, request: DraftRequest, count: int) -> tupl
             "or left the topic; the sections are named after the topic instead"
         )
     return Outline(title=title, sections=sections), warnings
-
-
-POINT_HEADING_WORDS = 7
 
 
 def usable(heading: str, topic: str, subject: set[str], corpus: Corpus, taken: list[set[str]]) -> bool:
@@ -126,7 +127,7 @@ def clean_points(points: Iterable[str], corpus: Corpus, topic: str) -> list[str]
     for point in points:
         text = _POINT_NUMBERING.sub("", point).strip(" -*#")
         if (
-            len(text.split()) < 3
+            len(text.split()) < run_policy().outliner.min_point_words
             or _URL.search(text)
             or re.search(r"[{}\[\]<>]", text)
             or echoes_prompt(text, topic)

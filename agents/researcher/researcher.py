@@ -17,15 +17,11 @@ from agents.text.prompts import bullet_list, messages_for, render, shared_contex
 from backends.structured import StructuredOutputError, invoke_structured
 from core.markers import split_sentences
 from core.model_replies import SearchQueries
+from core.policy import run_policy
 from core.state import DraftState, Note, Source, completed_rounds
 from tools.base import Document, HoldsWholeDocuments, SearchTool
 from tools.injection import looks_like_injection
 
-RESULTS_PER_QUERY = 4
-PIECES_PER_QUERY = 20
-MAX_QUERIES = 3
-MAX_SOURCES = 8
-NOTE_SENTENCES = 1
 _WORD = re.compile(r"[a-z0-9]{3,}")
 
 
@@ -46,11 +42,12 @@ def make_researcher(model: BaseChatModel, search: SearchTool) -> Callable[[Draft
         warnings: list[str] = []
         degraded = state.get("degraded", False)
         # The plain topic (or the gaps) always leads: a small model's queries can miss every source.
-        queries = (gaps[:2] if gaps else [request.topic])[:MAX_QUERIES]
+        policy = run_policy().researcher
+        queries = (gaps[: policy.gap_queries] if gaps else [request.topic])[: policy.max_queries]
         degraded = gather(search, queries, sources, warnings) or degraded
         if not holds_everything(search, sources):
             more = [q for q in propose_queries(model, state, gaps) if q not in queries]
-            more = more[: MAX_QUERIES - len(queries)]
+            more = more[: policy.max_queries - len(queries)]
             degraded = gather(search, more, sources, warnings) or degraded
             queries += more
         all_sources = list(sources.values())
@@ -74,7 +71,8 @@ def gather(search: SearchTool, queries: list[str], sources: dict[int, Source], w
     """Run ``queries`` and add what they find to ``sources``; True when research was degraded."""
     degraded = False
     # Pieces of whole documents collapse into their document: ask for more of them.
-    wanted = PIECES_PER_QUERY if isinstance(search, HoldsWholeDocuments) else RESULTS_PER_QUERY
+    policy = run_policy().researcher
+    wanted = policy.pieces_per_query if isinstance(search, HoldsWholeDocuments) else policy.results_per_query
     for query in queries:
         report = search.search(query, wanted)
         degraded = degraded or report.degraded
@@ -91,7 +89,7 @@ def holds_everything(search: SearchTool, sources: dict[int, Source]) -> bool:
     """True when the sources already hold every document the search tool has (a small notes
     folder): more queries could find nothing new, so the model is not asked for them."""
     count = getattr(search, "document_count", None)
-    return isinstance(count, int) and len(sources) >= min(count, MAX_SOURCES)
+    return isinstance(count, int) and len(sources) >= min(count, run_policy().researcher.max_sources)
 
 
 def add_document(sources: dict[int, Source], document: Document) -> None:
@@ -102,7 +100,7 @@ def add_document(sources: dict[int, Source], document: Document) -> None:
         if document.text not in same.text:
             sources[same.id] = same.model_copy(update={"text": f"{same.text}\n\n{document.text}"})
         return
-    if len(sources) >= MAX_SOURCES:
+    if len(sources) >= run_policy().researcher.max_sources:
         return
     number = max(sources, default=0) + 1
     sources[number] = Source(
@@ -121,21 +119,31 @@ def propose_queries(model: BaseChatModel, state: DraftState, gaps: list[str]) ->
     task = render("researcher", "queries", focus=focus)
     system = shared_context(request, state.get("notes", []), state.get("sources", []))
     try:
-        reply, _ = invoke_structured(model, SearchQueries, messages_for(system, task), max_tokens=120)
+        reply, _ = invoke_structured(
+            model,
+            SearchQueries,
+            messages_for(system, task),
+            max_tokens=run_policy().researcher.query_max_tokens,
+        )
     except StructuredOutputError:
         return []
     return list(dict.fromkeys(" ".join(q.split()) for q in reply.queries if q.strip()))
 
 
-def note_for(text: str, focus: list[str], sentences: int = NOTE_SENTENCES) -> str:
+def note_for(text: str, focus: list[str], sentences: int | None = None) -> str:
     """The sentences of ``text`` that share the most words with the focus, in their original order.
 
     Sentences that look like instructions to a model, or carry links or markup, are never taken:
     source text is data, and a hostile page must not steer the writer.
     """
+    policy = run_policy().researcher
+    sentences = policy.note_sentences if sentences is None else sentences
+    shortest, longest = policy.note_sentence_chars
     wanted = set(_WORD.findall(" ".join(focus).lower()))
     text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
-    candidates = [s for s in split_sentences(text) if 20 <= len(s) <= 400 and not looks_like_injection(s)]
+    candidates = [
+        s for s in split_sentences(text) if shortest <= len(s) <= longest and not looks_like_injection(s)
+    ]
     if not candidates:
         return ""
     ranked = sorted(

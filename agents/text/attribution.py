@@ -6,7 +6,7 @@ does not support its sentence moves to the source that does, or is dropped; an u
 that closely matches one source gets that source's number. Sentences are never rewritten.
 
 A model that can write paraphrases, and puts markers on its own general remarks too ("Knowing
-the rules is important [1]"). Its draft is checked strictly (``STRICT``): the claim must match
+the rules is important [1]"). Its draft is checked strictly (``strict()``): the claim must match
 one or two consecutive sentences of the source, not three, by half its content words, and every
 number it states must be in them. Its words that only name the post's topic back nothing: a
 sentence stating nothing beyond them ("Welcome to the world of rooftop solar panels [1]!") loses
@@ -19,13 +19,11 @@ import re
 from dataclasses import dataclass
 
 from core.markers import cited_ids, split_sentences, strip_citations
+from core.policy import run_policy
 from core.text import content_words
 from tools.citations import DEFAULT_SUPPORT_THRESHOLD
 
 SUPPORTED = DEFAULT_SUPPORT_THRESHOLD
-ADD_CITATION = 0.5  # an uncited sentence gets a marker only when it matches a source this well
-MIN_CLAIM_WORDS = 5
-WINDOW = 3  # source sentences per comparison window, as in the citation check
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _MARKER_AFTER_STOP = re.compile(r"[.!?][\"')]*\s*\[[\d,\s]+\]\s*$")
 
@@ -34,26 +32,35 @@ _MARKER_AFTER_STOP = re.compile(r"[.!?][\"')]*\s*\[[\d,\s]+\]\s*$")
 class Strictness:
     """How closely a source must back a cited sentence."""
 
-    window: int = WINDOW  # consecutive source sentences compared with the claim
+    window: int  # consecutive source sentences compared with the claim
     supported: float = SUPPORTED  # share of the claim's content words the window must hold
     numbers: bool = False  # every number of the claim must be in the window
 
 
-LENIENT = Strictness()
-STRICT = Strictness(window=2, supported=0.5, numbers=True)
+def lenient() -> Strictness:
+    """The check of an extractive draft: the run policy's ``window`` of source sentences."""
+    return Strictness(window=run_policy().text.window)
+
+
+def strict() -> Strictness:
+    """The check of a model's own prose: fewer sentences, more of the claim's words, its numbers."""
+    policy = run_policy().text
+    return Strictness(window=policy.strict_window, supported=policy.strict_supported, numbers=True)
+
+
 _END = re.compile(r"[.!?]+[\"')]*$")
 
 
 class SourceIndex:
-    """The content words of every window of ``WINDOW`` sentences of every source."""
+    """The content words of every window of ``strictness.window`` sentences of every source."""
 
     def __init__(
         self,
         texts: dict[int, str],
-        strictness: Strictness = LENIENT,
+        strictness: Strictness | None = None,
         topic_words: frozenset[str] = frozenset(),
     ) -> None:
-        self.strictness = strictness
+        self.strictness = strictness = strictness or lenient()
         self.topic_words = topic_words  # words that name the subject and so back no claim
         self.windows: dict[int, list[set[str]]] = {}
         self.numbers: dict[int, list[set[str]]] = {}
@@ -115,10 +122,19 @@ def attribute_sentence(sentence: str, index: SourceIndex) -> str:
     kept = [source_id for source_id in cited if index.support(words, source_id, numbers) >= supported]
     leading_marker = sentence.lstrip().startswith("[")  # would read as citing the heading above
     misplaced = bool(_MARKER_AFTER_STOP.search(sentence))  # "…they work. [1]": moved inside
-    if kept == cited and not leading_marker and not misplaced and (cited or len(words) < MIN_CLAIM_WORDS):
+    if (
+        kept == cited
+        and not leading_marker
+        and not misplaced
+        and (cited or len(words) < run_policy().text.min_claim_words)
+    ):
         return sentence
     best, score = index.best(words, numbers)
-    if not kept and best is not None and score >= max(supported, ADD_CITATION if not cited else 0.0):
+    if (
+        not kept
+        and best is not None
+        and score >= max(supported, run_policy().text.add_citation if not cited else 0.0)
+    ):
         kept = [best]
     if not cited and not kept:
         return sentence if not leading_marker else claim

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from core.markers import remove_markers, split_sentences
+from core.policy import run_policy
 from core.text import STOPWORDS, content_words
 from tools.specifics import find_specifics, states
 
@@ -75,12 +76,7 @@ _DANGLING = frozenset(
 )
 _CONNECTORS = frozenset({"and", "or", "but", "which", "that", "without", "because", "although", "whereas"})
 _ALPHA_WORD = re.compile(r"\b[a-z]{7,}\b")
-MIN_HEADING_WORDS = 2
-MAX_HEADING_WORDS = 10
-TITLE_OVERLAP = 0.85  # a sentence sharing this share of words with a title is that title
-FUSED_PART = 4  # each half of a fused word is a known word of at least this many letters
 # ("inter" + "net", "web" + "site": shorter halves split modern words the dictionaries lack)
-SAME_FACT_WORDS = 0.5  # two sentences with the same specifics and this word overlap state one fact
 
 
 def meta_sentences(text: str) -> list[str]:
@@ -94,13 +90,14 @@ _SUMMING_UP = re.compile(
 )
 
 
-LEAD_WORDS = 8  # a sentence this short ending in a colon introduces a list
-
-
 def dangling_leads(text: str) -> list[str]:
     """Short sentences ending in a colon ("Here's how it works:"): a list's lead-in, left
     dangling once the list is flattened into prose."""
-    return [s for s in split_sentences(text) if s.rstrip().endswith(":") and len(s.split()) <= LEAD_WORDS]
+    return [
+        s
+        for s in split_sentences(text)
+        if s.rstrip().endswith(":") and len(s.split()) <= run_policy().text.lead_words
+    ]
 
 
 def summing_up(text: str) -> list[str]:
@@ -116,11 +113,12 @@ def refers_to_page(sentence: str) -> bool:
 
 def title_sentences(text: str, titles: Iterable[str]) -> list[str]:
     """Sentences that are a source's title (or heading) standing alone, citation or not."""
+    overlap = run_policy().text.title_overlap
     keys = [content_words(t) for t in titles if len(content_words(t)) >= 2]
     found = []
     for sentence in split_sentences(text):
         words = content_words(remove_markers(sentence))
-        if len(words) >= 2 and any(len(words & key) / len(words | key) >= TITLE_OVERLAP for key in keys):
+        if len(words) >= 2 and any(len(words & key) / len(words | key) >= overlap for key in keys):
             found.append(sentence)
     return found
 
@@ -138,7 +136,8 @@ def fused_split(word: str, vocabulary: set[str]) -> tuple[str, str] | None:
     """The two known words an unknown ``word`` is made of, or None."""
     if is_known(word, vocabulary):
         return None
-    for cut in range(FUSED_PART, len(word) - FUSED_PART + 1):
+    part = run_policy().text.fused_part
+    for cut in range(part, len(word) - part + 1):
         if is_known(word[:cut], vocabulary) and is_known(word[cut:], vocabulary):
             return word[:cut], word[cut:]
     return None
@@ -189,6 +188,7 @@ def repair_fused(text: str, vocabulary: set[str]) -> str:
 def restated_facts(sections: Sequence[str]) -> list[str]:
     """Sentences that state a fact an earlier sentence of the post already stated: every name
     and number they hold (two or more, or one name) is in that sentence, and most of their words."""
+    overlap = run_policy().text.same_fact_words
     earlier: list[tuple[str, set[str]]] = []
     found = []
     for body in sections:
@@ -198,7 +198,7 @@ def restated_facts(sections: Sequence[str]) -> list[str]:
             words = content_words(plain)
             if len(specifics) >= 2 or any(s.kind != "number" for s in specifics):
                 for other_text, other in earlier:
-                    same_words = len(words & other) / max(1, len(words)) >= SAME_FACT_WORDS
+                    same_words = len(words & other) / max(1, len(words)) >= overlap
                     if same_words and all(states(other_text, s) for s in specifics):
                         found.append(sentence)
                         break
@@ -217,9 +217,9 @@ def heading_problem(heading: str, source_text: str = "") -> str | None:
         return "starts with the source's numbering"
     if _PLACEHOLDER.match(heading.strip()):
         return "is a placeholder"
-    if len(words) < MIN_HEADING_WORDS:
+    if len(words) < run_policy().text.min_heading_words:
         return "is a single word"
-    if len(words) > MAX_HEADING_WORDS:
+    if len(words) > run_policy().text.max_heading_words:
         return "is too long for a heading"
     if words[-1].lower().strip(".,:;!?") in _DANGLING or words[0].lower() in _CONNECTORS:
         return "is cut off mid-phrase"
@@ -232,24 +232,23 @@ def is_cut_clause(heading: str, source_text: str) -> bool:
     """True when the heading (three words or more) is a stretch of a source sentence that goes on
     past it in the same clause: a clause cut off, not a heading of its own."""
     plain = " ".join(heading.strip().rstrip("?.!:").lower().split())
-    if len(plain.split()) < 3:
+    if len(plain.split()) < run_policy().text.cut_off_heading_words:
         return False
     pattern = re.compile(r"(?<![\w-])" + re.escape(plain) + r"\s+[\w(]")
     return any(pattern.search(" ".join(s.lower().split())) for s in split_sentences(source_text))
 
 
-ECHO_WORDS = 0.6  # a sentence sharing this share of its content words with an earlier one says it again
-MIN_ECHO_WORDS = 5
-
-
 def echoed_sentences(earlier: Sequence[str], body: str) -> list[str]:
     """Sentences of ``body`` that say again what a sentence of an earlier section said, in other
     words (a section that opens by introducing the post's topic once more)."""
+    policy = run_policy().text
     before = [content_words(remove_markers(s)) for text in earlier for s in split_sentences(text)]
     found = []
     for sentence in split_sentences(body):
         words = content_words(remove_markers(sentence))
-        if len(words) >= MIN_ECHO_WORDS and any(len(words & b) / len(words) >= ECHO_WORDS for b in before):
+        if len(words) >= policy.min_echo_words and any(
+            len(words & b) / len(words) >= policy.echo_words for b in before
+        ):
             found.append(sentence)
     return found
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from core.markers import split_sentences
+from core.policy import run_policy
 
 _CHATTER = re.compile(
     r"^(sure|certainly|of course|okay|ok|here is|here's|here are|as an ai|i hope this|"
@@ -26,9 +27,6 @@ _META = re.compile(
 )
 _LETTERS = re.compile(r"[^\W\d_]{2,}")
 _WORD = re.compile(r"[a-z0-9']+")
-NEAR_DUPLICATE = 0.8
-ECHO_SHARE = 0.7
-_LOOP_NGRAM = 5
 
 
 def sentence_key(sentence: str) -> frozenset[str]:
@@ -38,9 +36,10 @@ def sentence_key(sentence: str) -> frozenset[str]:
 
 def is_near_duplicate(key: frozenset[str], seen: list[frozenset[str]]) -> bool:
     """True when ``key`` shares at least 80% of words (Jaccard) with an earlier sentence."""
-    if len(key) < 3:
+    if len(key) < run_policy().text.min_key_words:
         return False
-    return any(len(key & other) / len(key | other) >= NEAR_DUPLICATE for other in seen if other)
+    near = run_policy().text.near_duplicate
+    return any(len(key & other) / len(key | other) >= near for other in seen if other)
 
 
 def drop_repeated_sentences(text: str, seen: list[frozenset[str]] | None = None) -> str:
@@ -66,11 +65,12 @@ def drop_repeated_sentences(text: str, seen: list[frozenset[str]] | None = None)
 def cut_loop(text: str) -> str:
     """Cut the text where a 5-word sequence occurs for the third time (a generation loop)."""
     words = text.split(" ")
+    loop = run_policy().text.loop_ngram
     counts: dict[tuple[str, ...], int] = {}
-    for index in range(len(words) - _LOOP_NGRAM + 1):
-        gram = tuple(word.lower() for word in words[index : index + _LOOP_NGRAM])
+    for index in range(len(words) - loop + 1):
+        gram = tuple(word.lower() for word in words[index : index + loop])
         counts[gram] = counts.get(gram, 0) + 1
-        if counts[gram] == 3:
+        if counts[gram] == run_policy().text.loop_repeats:
             return " ".join(words[:index]).rstrip()
     return text
 
@@ -78,7 +78,11 @@ def cut_loop(text: str) -> str:
 def drop_echoed_instructions(text: str, prompt: str) -> str:
     """Drop sentences that repeat the prompt's own instructions (the critique's issues included,
     as the prompt listed them) or talk about the task: small models echo them."""
-    instructions = [sentence_key(s) for s in split_sentences(prompt) if len(sentence_key(s)) >= 3]
+    instructions = [
+        sentence_key(s)
+        for s in split_sentences(prompt)
+        if len(sentence_key(s)) >= run_policy().text.min_key_words
+    ]
     kept = []
     for paragraph in text.split("\n\n"):
         sentences = [
@@ -92,9 +96,10 @@ def drop_echoed_instructions(text: str, prompt: str) -> str:
 
 
 def _overlaps_instruction(key: frozenset[str], instructions: list[frozenset[str]]) -> bool:
-    if len(key) < 3:
+    if len(key) < run_policy().text.min_key_words:
         return False
-    return any(len(key & other) / len(key) >= ECHO_SHARE for other in instructions)
+    echo = run_policy().text.echo_share
+    return any(len(key & other) / len(key) >= echo for other in instructions)
 
 
 def tidy_heading(heading: str) -> str:
@@ -119,7 +124,7 @@ def strip_chatter(text: str) -> str:
         stripped = re.sub(
             r"(^|\s)\d{1,2}[.)]\s+(?=[A-Z])", r"\1", stripped
         )  # stray list numbering: "2. ", "2) "
-        if _CHATTER.match(stripped) and len(stripped) < 120:
+        if _CHATTER.match(stripped) and len(stripped) < run_policy().text.chatter_chars:
             continue
         lines.append(stripped)
     paragraphs = "\n".join(lines).split("\n\n")
@@ -227,7 +232,11 @@ def flatten_markdown(text: str) -> str:
     reply and heading lines within it dropped, and a citation opening a paragraph moved to the end
     of its first sentence."""
     paragraphs = text.strip().split("\n\n")
-    if len(paragraphs) > 1 and _TITLE_LINE.match(paragraphs[0].strip()) and len(paragraphs[0].split()) <= 10:
+    if (
+        len(paragraphs) > 1
+        and _TITLE_LINE.match(paragraphs[0].strip())
+        and len(paragraphs[0].split()) <= run_policy().text.title_line_words
+    ):
         paragraphs = paragraphs[1:]  # "Understanding Gzip Compression: How It Works"
     text = "\n\n".join(_LEAD_MARKER.sub(r"\g<sentence> [\g<n>]\g<stop>", p.strip()) for p in paragraphs)
     lines = []
@@ -244,15 +253,12 @@ def flatten_markdown(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
 
 
-HEADING_WORDS = 10  # a line this short, with no end punctuation, above more text is a heading
-
-
 def is_heading_line(line: str) -> bool:
     """A short line with no sentence punctuation (nor a colon introducing what follows)."""
     text = line.lstrip("#").strip()
     return (
         bool(text)
         and bool(_TITLE_LINE.match(text))
-        and len(text.split()) <= HEADING_WORDS
+        and len(text.split()) <= run_policy().text.heading_words
         and not text.endswith(":")
     )

@@ -12,16 +12,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from agents.text.checks import refers_to_page
-from agents.text.lengths import TOKENS_PER_WORD
 from core.markers import split_sentences
+from core.policy import run_policy
 from core.state import Passage, Source
 from core.text import stems
 from tools.injection import looks_like_injection
 
-PASSAGE_WORDS = 90  # a longer paragraph is cut into windows of about this many words
-MIN_PASSAGE_WORDS = 12
-EVIDENCE_CAP_WORDS = 350  # evidence one section call carries at most (see evidence_word_budget)
-RELEVANCE_FLOOR = 0.25  # a passage scoring under this share of the best one is not relevant
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d{1,2}[.)])\s+")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
@@ -55,24 +51,24 @@ def split_passages(text: str) -> list[tuple[str, str]]:
         flat = " ".join(_LIST_MARK.sub("", line).strip(" |") for line in lines)
         kept = [s for s in split_sentences(flat) if not looks_like_injection(s) and not refers_to_page(s)]
         for window in _windows(kept):
-            if len(window.split()) >= MIN_PASSAGE_WORDS:
+            if len(window.split()) >= run_policy().text.min_passage_words:
                 pieces.append((heading, window))
-            elif len(window.split()) >= 3:
+            elif len(window.split()) >= run_policy().text.min_fallback_passage_words:
                 short.append((heading, window))
     return pieces or short
 
 
 def _windows(sentences: list[str]) -> list[str]:
-    """Consecutive sentences grouped into windows of about ``PASSAGE_WORDS`` words."""
+    """Consecutive sentences grouped into windows of about the policy's ``passage_words`` words."""
     windows: list[str] = []
     current: list[str] = []
     for sentence in sentences:
-        if current and len(" ".join([*current, sentence]).split()) > PASSAGE_WORDS:
+        if current and len(" ".join([*current, sentence]).split()) > run_policy().text.passage_words:
             windows.append(" ".join(current))
             current = []
         current.append(sentence)
     if current:
-        if windows and len(" ".join(current).split()) < MIN_PASSAGE_WORDS:
+        if windows and len(" ".join(current).split()) < run_policy().text.min_passage_words:
             windows[-1] += " " + " ".join(current)
         else:
             windows.append(" ".join(current))
@@ -111,7 +107,7 @@ def evidence_word_budget(context_tokens: int, prompt_tokens: int, answer_tokens:
     """Words of evidence one call may carry: what the context window leaves after the prompt and
     the answer, never more than ``cap_words`` (more evidence than that was measured not to help)."""
     room = context_tokens - prompt_tokens - answer_tokens
-    return max(0, min(cap_words, int(room / TOKENS_PER_WORD)))
+    return max(0, min(cap_words, int(room / run_policy().text.tokens_per_word)))
 
 
 def assign_passages(
@@ -130,7 +126,7 @@ def assign_passages(
     for position, query in enumerate(queries):
         scores = index.scores(query)
         first = list(preferred[position]) if preferred and position < len(preferred) else []
-        floor = RELEVANCE_FLOOR * max(scores.values(), default=0.0)
+        floor = run_policy().text.relevance_floor * max(scores.values(), default=0.0)
         rest = sorted(
             (pid for pid in scores if pid not in first and scores[pid] >= floor), key=lambda pid: -scores[pid]
         )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from agents.text.readability import repeated_ngram_ratio
 from core.markers import split_sentences
+from core.policy import run_policy
 from core.state import DraftRequest, Passage, Source
 from tools.specifics import (
     Corpus,
@@ -63,8 +64,6 @@ def drop_invented(body: str, corpus: Corpus, grounded: bool) -> tuple[str, list[
     return "\n\n".join(paragraphs), removed
 
 
-COPY_NGRAM = 8
-COPY_LIMIT = 0.15  # the most of a post's word 8-grams that may repeat its sources (quotes, names)
 _WORDS = re.compile(r"[a-z0-9]+")  # as the bench counts them: "llama.cpp" is two words
 
 
@@ -73,9 +72,11 @@ def ngrams(text: str, n: int) -> list[tuple[str, ...]]:
     return [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
 
 
-def source_ngrams(source_texts: Iterable[str], n: int = COPY_NGRAM) -> set[tuple[str, ...]]:
-    """Every word ``n``-gram of the sources (build once, test many texts against it)."""
-    return {gram for text in source_texts for gram in ngrams(text, n)}
+def source_ngrams(source_texts: Iterable[str], n: int | None = None) -> set[tuple[str, ...]]:
+    """Every word ``n``-gram of the sources (build once, test many texts against it); ``n``
+    defaults to the policy's ``copy_ngram``."""
+    size = run_policy().text.copy_ngram if n is None else n
+    return {gram for text in source_texts for gram in ngrams(text, size)}
 
 
 def copied_ngram_ratio(
@@ -83,7 +84,7 @@ def copied_ngram_ratio(
 ) -> float | None:
     """Share of the prose's word 8-grams found verbatim in the sources, or in ``known`` (their
     :func:`source_ngrams`); None when the prose is too short to have one."""
-    grams = ngrams(prose, COPY_NGRAM)
+    grams = ngrams(prose, run_policy().text.copy_ngram)
     if not grams:
         return None
     known = source_ngrams(source_texts) if known is None else known
@@ -92,7 +93,7 @@ def copied_ngram_ratio(
 
 def copied_grams(text: str, known: set[tuple[str, ...]]) -> int:
     """How many of the text's word 8-grams a source holds verbatim (``known``: their n-grams)."""
-    return sum(gram in known for gram in ngrams(text, COPY_NGRAM))
+    return sum(gram in known for gram in ngrams(text, run_policy().text.copy_ngram))
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,9 @@ def better(new: SectionMeasure, old: SectionMeasure) -> bool:
     return new_cov > old_cov or new.invented < old.invented
 
 
-def missing_facts(evidence: Sequence[Passage], measure: SectionMeasure, limit: int = 3) -> list[str]:
+def missing_facts(
+    evidence: Sequence[Passage], measure: SectionMeasure, limit: int | None = None
+) -> list[str]:
     """Evidence sentences holding specifics the section does not state yet, most specifics first."""
     keys = {s.key for s in measure.missing}
     scored = []
@@ -135,4 +138,9 @@ def missing_facts(evidence: Sequence[Passage], measure: SectionMeasure, limit: i
             if hits:
                 scored.append((len(hits), passage.source_id, sentence))
     scored.sort(key=lambda item: -item[0])
-    return [f"[{source_id}] {sentence}" for _, source_id, sentence in scored[:limit]]
+    return [
+        f"[{source_id}] {sentence}"
+        for _, source_id, sentence in scored[
+            : run_policy().text.missing_facts_listed if limit is None else limit
+        ]
+    ]

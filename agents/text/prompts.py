@@ -13,11 +13,11 @@ from pathlib import Path
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from agents.text.checks import refers_to_page
+from core.policy import run_policy
 from core.state import DraftRequest, Note, Source
 
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 _HEADER = re.compile(r"^=== (\w+) ===$", re.MULTILINE)
-NOTE_CHARS = 360
 _PERSONAL = re.compile(r"\b(?:I|I'm|I've|my|me|[Ww]e|[Oo]ur|us)\b")
 
 
@@ -50,8 +50,8 @@ def research_block(notes: list[Note], sources: list[Source]) -> str:
     for note in notes:
         if _PERSONAL.search(note.text) or refers_to_page(note.text):
             continue  # the author speaking of themselves or their page: the writers would repeat it
-        title = _one_line(titles.get(note.source_id, "source"))[:80]
-        lines.append(f"[{note.source_id}] {note_text(note.text, title)[:NOTE_CHARS]}")
+        title = _one_line(titles.get(note.source_id, "source"))[: run_policy().text.note_title_chars]
+        lines.append(f"[{note.source_id}] {note_text(note.text, title)[: run_policy().text.note_chars]}")
     lines.append(">>>")
     return "\n".join(lines)
 

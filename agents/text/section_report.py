@@ -25,29 +25,12 @@ from agents.text.checks import (
     title_sentences,
     word_vocabulary,
 )
-from agents.text.grounding import COPY_NGRAM, copied_grams, corpus_for, invented, ngrams, source_ngrams
+from agents.text.grounding import copied_grams, corpus_for, invented, ngrams, source_ngrams
 from agents.text.outline import CONCLUSION_HEADING
 from core.markers import split_sentences
+from core.policy import run_policy
 from core.state import DraftRequest, Passage, Source
 from tools.specifics import Corpus, find_specifics, key_specifics, states
-
-SHORT = 0.75  # a section under this share of its plan is asked to explain more
-LONG = 1.5  # ... over this share, to tighten
-WORDS_PER_FACT = 45  # a section is asked to state about one evidence fact per this many words
-MAX_MISSING_SHOWN = 3  # left-out facts asked for per section and round, one call each
-QUOTED_CHARS = 160  # a sentence named in a problem is quoted up to this many characters
-WEIGHTS = {  # how much each problem counts when a revision is compared with the text it replaces
-    "invented": 3.0,
-    "meta": 2.0,
-    "title": 2.0,
-    "fused": 2.0,
-    "restated": 1.5,
-    "summary": 1.0,
-    "copied": 1.5,
-    "opening": 1.0,
-    "missing": 1.0,
-}
-LENGTH_WEIGHT = 4.0  # badness per share of the plan beyond the tolerated range
 
 
 @dataclass(frozen=True)
@@ -94,9 +77,11 @@ class SectionReport:
 
     def badness(self) -> float:
         """Weighted problems plus the length's distance from the plan beyond the tolerated range."""
+        policy = run_policy().text
         ratio = self.words / max(1, self.target)
-        off = max(0.0, SHORT - ratio, ratio - LONG)
-        return sum(WEIGHTS[k] * n for k, n in self.counts().items()) + LENGTH_WEIGHT * off
+        off = max(0.0, policy.short - ratio, ratio - policy.long)
+        weights = policy.problem_weights
+        return sum(getattr(weights, k) * n for k, n in self.counts().items()) + policy.length_weight * off
 
     def fixable(self) -> bool:
         """True when a fix call could help: an invented specific, talk about the evidence, copied
@@ -105,14 +90,15 @@ class SectionReport:
 
     def problems_by_kind(self) -> dict[str, list[str]]:
         """Each problem in words, as the revise call names it, by kind."""
+        policy = run_policy().text
         ratio = self.words / max(1, self.target)
         length = []
-        if ratio < SHORT:
+        if ratio < policy.short:
             length = [
                 f"The text has {self.words} words; it needs about {self.target}: "
                 "explain the evidence more fully."
             ]
-        elif ratio > LONG:
+        elif ratio > policy.long:
             length = [f"The text has {self.words} words; tighten it to about {self.target}."]
         return {
             "invented": [
@@ -154,9 +140,10 @@ class SectionReport:
 
 
 def quoted(sentence: str) -> str:
-    """The sentence on one line, cut to ``QUOTED_CHARS``, as a problem names it."""
+    """The sentence on one line, cut to the policy's ``quoted_chars``, as a problem names it."""
+    quoted = run_policy().text.quoted_chars
     text = " ".join(sentence.split())
-    return text if len(text) <= QUOTED_CHARS else text[: QUOTED_CHARS - 1].rstrip() + "…"
+    return text if len(text) <= quoted else text[: quoted - 1].rstrip() + "…"
 
 
 def check_section(
@@ -195,14 +182,15 @@ def check_section(
 def left_out_facts(body: str, evidence: Sequence[Passage], target: int) -> list[str]:
     """Evidence sentences (``[n] sentence``) holding names or numbers the section does not state,
     most specifics first, when the section states fewer than its share of the evidence's facts."""
+    policy = run_policy().text
     wanted = key_specifics(p.text for p in evidence)
     if not wanted:
         return []
-    expected = min(len(wanted), max(1, target // WORDS_PER_FACT))
+    expected = min(len(wanted), max(1, target // policy.words_per_fact))
     stated = sum(states(body, s) for s in wanted)
-    shortfall = SHORT * target - len(body.split())
+    shortfall = policy.short * target - len(body.split())
     if shortfall > 0:  # a short section explains more of its evidence rather than padding
-        expected = min(len(wanted), max(expected, stated + 1 + int(shortfall // WORDS_PER_FACT)))
+        expected = min(len(wanted), max(expected, stated + 1 + int(shortfall // policy.words_per_fact)))
     if stated >= expected:
         return []
     scored = []
@@ -212,20 +200,15 @@ def left_out_facts(body: str, evidence: Sequence[Passage], target: int) -> list[
             if unstated and not sentence.endswith("?"):
                 scored.append((len(unstated), f'[{passage.source_id}] "{quoted(sentence)}"'))
     scored.sort(key=lambda item: -item[0])
-    return [text for _, text in scored[: min(MAX_MISSING_SHOWN, expected - stated)]]
-
-
-POST_COPY_BUDGET = 0.12  # a draft copying at most this share of its 8-grams has no copying to fix
-# (the target is <= 15%; a later round's rewordings of copied sentences cost a full prompt
-# evaluation each and were mostly refused for losing a number, so they must be needed)
+    return [text for _, text in scored[: min(policy.max_missing_shown, expected - stated)]]
 
 
 def within_copy_budget(bodies: Sequence[str], checker: Checker) -> bool:
-    """True when the draft's sections together copy at most ``POST_COPY_BUDGET`` of their word
-    8-grams from the sources."""
-    total = sum(len(ngrams(body, COPY_NGRAM)) for body in bodies)
+    """True when the draft's sections together copy at most ``post_copy_budget`` (policy) of
+    their word 8-grams from the sources."""
+    total = sum(len(ngrams(body, run_policy().text.copy_ngram)) for body in bodies)
     copied = sum(copied_grams(body, checker.known_grams) for body in bodies)
-    return copied <= POST_COPY_BUDGET * total
+    return copied <= run_policy().text.post_copy_budget * total
 
 
 _RUN_IN_LABEL = re.compile(r"\*\*([^*\n]{3,60}?)[.:]?\*\*")  # "**Low light.** The ZZ plant…"

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agents.text.checks import MAX_HEADING_WORDS, english_words, fused_split, is_known
+from agents.text.checks import english_words, fused_split, is_known
+from core.policy import run_policy
 from core.state import OutlineSection
 from core.text import content_words
 
@@ -194,7 +195,9 @@ def fitting(heading: str, short: str, phrase: str) -> str:
     applications" -> "Before getting Python logging right in small applications")."""
     upper = phrase[:1].upper() + phrase[1:]
     full = heading.format(p=phrase, P=upper)
-    return full if len(full.split()) <= MAX_HEADING_WORDS else short.format(p=phrase, P=upper)
+    return (
+        full if len(full.split()) <= run_policy().text.max_heading_words else short.format(p=phrase, P=upper)
+    )
 
 
 def subject_words(topic: str) -> set[str]:

@@ -10,12 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agents.text.grounding import COPY_LIMIT, copied_grams, copied_ngram_ratio
+from agents.text.grounding import copied_grams, copied_ngram_ratio
 from agents.writer.digest import MARKUP, already_stated, fact_candidates
+from core.policy import run_policy
 from core.state import Passage
-
-COPY_BUDGET = 0.12  # share of the draft's word 8-grams that may repeat a source verbatim
-COPY_CEILING = COPY_LIMIT  # ... and never more, but to give a body section its one fact
 
 
 def ration_copied_facts(
@@ -24,8 +22,8 @@ def ration_copied_facts(
     subjects: Sequence[str],
     lengths: Sequence[int],
     known: set[tuple[str, ...]],
-    budget: float = COPY_BUDGET,
-    ceiling: float = COPY_CEILING,
+    budget: float | None = None,
+    ceiling: float | None = None,
 ) -> list[str]:
     """Add the facts that copy a source's wording (eight words or more in the source's order)
     where they are worth most. First every body section with evidence that cites nothing yet gets
@@ -33,6 +31,8 @@ def ration_copied_facts(
     whole draft copies at most ``ceiling`` of its 8-grams; then the other facts, most specifics
     first, while it copies at most ``budget``. Sections stop at their planned length; a fact the
     draft states anywhere is not added again."""
+    budget = run_policy().writer.copy_budget if budget is None else budget
+    ceiling = run_policy().text.copy_limit if ceiling is None else ceiling
     texts = list(bodies)
     offered = [
         fact_candidates(passages, subjects[i]) if passages else [] for i, passages in enumerate(evidence)

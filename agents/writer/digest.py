@@ -14,19 +14,14 @@ import re
 from collections.abc import Sequence
 
 from agents.text.evidence import stems
-from agents.text.grounding import COPY_NGRAM, copied_grams, source_ngrams
+from agents.text.grounding import copied_grams, source_ngrams
 from core.markers import split_sentences
+from core.policy import run_policy
 from core.state import Passage
 from core.text import content_words
 from tools.injection import looks_like_injection
 from tools.specifics import Specific, find_specifics, key_specifics, states
 
-MAX_FACT_WORDS = 10  # a condensed fact stays a short claim
-MIN_FACT_WORDS = 4
-FRAGMENT_WORDS = 6  # a shorter model "sentence" without a verb is a fragment (a copied list item)
-PLAIN_SHARE = 0.4  # model sentences that state no fact of the evidence fill at most this share
-RUN_ON_WORDS = 40  # a model "sentence" longer than this is a run-on list, never kept
-ON_TOPIC_WORDS = 3  # a model sentence must share this many content words with its section's subject
 MARKUP = re.compile(r"\*\*|__|`|\[\d+(?:,\s*\d+)*\]")
 _LEAD = re.compile(
     r"^(?:so|and|but|also|then|still|however|in practice|in short|for example|for instance|of course|"
@@ -58,10 +53,15 @@ def condense(sentence: str) -> str:
     short core exists."""
     text = " ".join(MARKUP.sub("", sentence).split()).strip()
     text = _CONJUNCTION.sub("", _LEAD.sub("", text))
-    if len(text.split()) > MAX_FACT_WORDS:
+    if len(text.split()) > run_policy().writer.max_fact_words:
         text = core_clauses(text)
     words = text.split()
-    if not words or _RELATIVE.match(text) or len(words) > MAX_FACT_WORDS + 6 or not has_verb(text):
+    if (
+        not words
+        or _RELATIVE.match(text)
+        or len(words) > run_policy().writer.max_fact_words + run_policy().writer.fact_words_slack
+        or not has_verb(text)
+    ):
         return ""
     if text.count('"') % 2 or text.count("“") != text.count("”") or text.count("(") != text.count(")"):
         return ""  # a quotation or aside cut in half
@@ -97,14 +97,15 @@ def core_clauses(text: str) -> str:
         end = heads[0]
         while (
             end + 1 < len(clauses)
-            and len(text[clauses[heads[0]][0] : clauses[end + 1][1]].split()) <= MAX_FACT_WORDS
+            and len(text[clauses[heads[0]][0] : clauses[end + 1][1]].split())
+            <= run_policy().writer.max_fact_words
         ):
             end += 1
         return _CONJUNCTION.sub("", text[clauses[heads[0]][0] : clauses[end][1]].strip(" ,;:"))
     before = [i for i in heads if i <= target]
     if before:
         window = _CONJUNCTION.sub("", text[clauses[before[-1]][0] : clauses[target][1]].strip(" ,;:"))
-        if len(window.split()) <= MAX_FACT_WORDS + 6:
+        if len(window.split()) <= run_policy().writer.max_fact_words + run_policy().writer.fact_words_slack:
             return window
     alone = _SUBORDINATOR.sub("", pieces[target])
     return alone if alone != pieces[target] or not _DEPENDENT.match(alone) else ""
@@ -154,8 +155,8 @@ def fact_candidates(evidence: Sequence[Passage], subject_text: str = "") -> list
             words = content_words(fact)
             count = len(find_specifics(fact))
             if (
-                len(fact.split()) < MIN_FACT_WORDS
-                or len(words) < (3 if count else 4)
+                len(fact.split()) < run_policy().writer.min_fact_words
+                or len(words) < run_policy().writer.fact_content_words[0 if count else 1]
                 or fact.lower() in seen
                 or _FIRST_PERSON.search(fact)
             ):
@@ -176,7 +177,7 @@ def on_topic(sentence: str, subject: set[str], core: set[str]) -> bool:
         return False
     words = content_words(sentence)
     named = set(stems(sentence)) & subject_stems(core)
-    return bool(named) and len(words & subject) >= ON_TOPIC_WORDS
+    return bool(named) and len(words & subject) >= run_policy().writer.on_topic_words
 
 
 def subject_stems(core: set[str]) -> set[str]:
@@ -202,11 +203,16 @@ def weave(body: str, evidence: Sequence[Passage], subject_text: str, target_word
     kept, plain_words = [], 0
     for sentence in split_sentences(body):
         size = len(sentence.split())
-        if size > RUN_ON_WORDS or (size < FRAGMENT_WORDS and not has_verb(sentence)):
+        if size > run_policy().writer.run_on_words or (
+            size < run_policy().writer.fragment_words and not has_verb(sentence)
+        ):
             continue  # not a sentence: a run-on list or a copied list item, whatever facts it holds
         if states_facts(sentence, wanted):
             kept.append(sentence)  # the model explains a fact of its evidence: always kept
-        elif on_topic(sentence, subject, core) and plain_words + size <= PLAIN_SHARE * target_words:
+        elif (
+            on_topic(sentence, subject, core)
+            and plain_words + size <= run_policy().writer.plain_share * target_words
+        ):
             kept.append(sentence)
             plain_words += size
     text, known = " ".join(kept), source_ngrams(p.text for p in evidence)
@@ -222,7 +228,7 @@ def weave(body: str, evidence: Sequence[Passage], subject_text: str, target_word
 def copies(text: str, fact: str, known: set[tuple[str, ...]]) -> bool:
     """True when the fact, after ``text``, repeats one of the sources' 8-word runs: by itself, or
     run on from the text's last words (two neighbouring sentences of a source in their order)."""
-    tail = " ".join(MARKUP.sub(" ", text).split()[-(COPY_NGRAM - 1) :])
+    tail = " ".join(MARKUP.sub(" ", text).split()[-(run_policy().text.copy_ngram - 1) :])
     return copied_grams(f"{tail} {fact}", known) > 0
 
 

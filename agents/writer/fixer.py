@@ -20,6 +20,7 @@ from agents.text.prompts import render
 from agents.text.section_report import Checker, quoted
 from agents.writer.sections import WritingContext
 from core.markers import split_sentences
+from core.policy import run_policy
 from core.state import Passage
 from tools.specifics import find_specifics, states
 
@@ -34,11 +35,6 @@ class Written:
 
 
 WRITER_CALL = "writer_call"  # run metadata naming a writer call that is not a section's text
-MAX_FIX_CALLS = 5  # sentence-level revise calls per section and round
-MAX_COPY_FIXES = 3  # ... of which copied sentences take at most this many (left-out facts need some)
-FIX_MAX_TOKENS = 90  # a fix is one or two sentences
-FIX_WORDS = (4, 60)  # a usable fixed sentence (or two) has this many words
-MAX_FIX_SENTENCES = 2
 
 
 def same_facts(original: str, fixed: str) -> bool:
@@ -66,11 +62,11 @@ class Fixer:
     def rewrite(self, template: str, sentence: str, body: str, **values: object) -> str:
         """The model's fix for ``sentence`` of ``body`` (or an addition to it when ``sentence`` is
         ""), or "" when the budget is spent or the fix fails the checks."""
-        if self.calls >= MAX_FIX_CALLS:
+        if self.calls >= run_policy().writer.max_fix_calls:
             return ""
         self.calls += 1
         ask_for = render("writer", template, sentence=quoted(sentence), cite=self.cite, **values)
-        reply = self.reply_to(ask_for, FIX_MAX_TOKENS)
+        reply = self.reply_to(ask_for, run_policy().writer.fix_max_tokens)
         fixed = clean_section(flatten_markdown(reply), self.context.known_ids, list(self.context.seen))
         fixed = " ".join(fixed.split())
         rest = replace_sentence(body, sentence, "") if sentence else body
@@ -88,9 +84,12 @@ class Fixer:
         """A fix is one or two plain sentences of a sane length with no problem of its own, that
         does not repeat the rest of the section."""
         words = len(text.split())
-        if not FIX_WORDS[0] <= words <= FIX_WORDS[1] or text.count('"') >= 2:
+        if (
+            not run_policy().writer.fix_words[0] <= words <= run_policy().writer.fix_words[1]
+            or text.count('"') >= 2
+        ):
             return False
-        if len(split_sentences(text)) > MAX_FIX_SENTENCES or restated_facts([rest, text]):
+        if len(split_sentences(text)) > run_policy().writer.max_fix_sentences or restated_facts([rest, text]):
             return False
         if meta_sentences(text) or title_sentences(text, self.checker.titles):
             return False

@@ -19,10 +19,9 @@ from agents.writer.fixer import Written
 from agents.writer.free_writing import improve, section_messages, write_section
 from agents.writer.sections import WritingContext
 from core.markers import remove_markers, split_sentences
+from core.policy import run_policy
 from core.state import Critique, Passage, Section
 from tools.specifics import key_specifics
-
-MAX_REVISED_SHARE = 0.5  # a revision round rewrites at most this share of the sections
 
 
 def kind_of(position: int, count: int) -> str:
@@ -53,16 +52,15 @@ def section_task(
     return headings[position], template, values
 
 
-GIST_SENTENCES = 2  # sentences of each body section the conclusion is shown
-
-
 def gist(bodies: Sequence[str]) -> str:
     """The opening sentences of each body section, without citation markers, one line each: what
     a conclusion can draw its takeaway from (given only the headings, the model wrote one that
     fits any post, "a game-changer for homeowners")."""
     lines = []
     for body in bodies:
-        opening = " ".join(remove_markers(s) for s in split_sentences(body)[:GIST_SENTENCES])
+        opening = " ".join(
+            remove_markers(s) for s in split_sentences(body)[: run_policy().writer.gist_sentences]
+        )
         if opening:
             lines.append(f"- {opening}")
     return "\n".join(lines) or "- (nothing yet)"
@@ -184,5 +182,5 @@ def revision_targets(badness: list[float], named: dict[int, list[str]]) -> set[i
     """The sections to revise: those with problems or named by the critic, worst first, at most
     half of them."""
     open_positions = [i for i, b in enumerate(badness) if b > 0 or i in named]
-    limit = max(1, round(MAX_REVISED_SHARE * len(badness)))
+    limit = max(1, round(run_policy().writer.max_revised_share * len(badness)))
     return set(sorted(open_positions, key=lambda i: -badness[i])[:limit])

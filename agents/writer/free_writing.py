@@ -25,19 +25,19 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from agents.text.checks import dangling_leads, repair_fused
 from agents.text.cleanup import clean_section, flatten_markdown
 from agents.text.evidence import quoted_evidence
-from agents.text.grounding import COPY_NGRAM, copied_grams, ngrams
+from agents.text.grounding import copied_grams, ngrams
 from agents.text.lengths import max_tokens_for
 from agents.text.prompts import bullet_list, messages_for, render
 from agents.text.section_report import Checker, check_section
 from agents.writer.finishing import finish, pasted_wording
-from agents.writer.fixer import MAX_COPY_FIXES, Fixer, Written, replace_sentence, same_facts
+from agents.writer.fixer import Fixer, Written, replace_sentence, same_facts
 from agents.writer.must_explain import explain_line, points_to_explain
 from agents.writer.sections import WritingContext, drop_sentences
 from core.markers import split_sentences
+from core.policy import run_policy
 from core.state import Passage, Section
 from tools.specifics import find_specifics
 
-LENGTH_ROOM = 1.3  # a section's token cap allows this much more than its planned words
 _QUOTED_DATA = re.compile(r"<<<.*?>>>", re.DOTALL)
 
 
@@ -96,9 +96,6 @@ def section_messages(
     return messages_for(context.system, task)
 
 
-SECTION_COPY_BUDGET = 0.12  # share of a section's word 8-grams left copied from a source (post: <= 15%)
-
-
 def improve(
     context: WritingContext,
     checker: Checker,
@@ -135,7 +132,7 @@ def improve(
     for sentence in report.opening:
         body = replace_sentence(body, sentence, fixer.rewrite("fix_opening", sentence, body) or sentence)
     copies = copies_to_fix(body, report.copied, evidence, checker.known_grams) if fix_copies else []
-    for sentence in copies[:MAX_COPY_FIXES]:
+    for sentence in copies[: run_policy().writer.max_copy_fixes]:
         fixed = fixer.rewrite("fix_copied", sentence, body)
         body = replace_sentence(body, sentence, fixed if same_facts(sentence, fixed) else sentence)
     for fact in report.missing:
@@ -148,14 +145,16 @@ def copies_to_fix(
     body: str, copied: Sequence[str], evidence: Sequence[Passage], known: set[tuple[str, ...]]
 ) -> list[str]:
     """The copied sentences worth a fix call: those stating the evidence's facts, most copied
-    first, only while the section would copy more than ``SECTION_COPY_BUDGET`` of its 8-grams
+    first, only while the section would copy more than ``section_copy_budget`` (policy) of its 8-grams
     (a few source sentences with their facts read well and cite exactly; a simpler rewording
     of each lost precision, "Photovoltaic cells are used in rooftop solar panels"); then those
     stating none, which are left out at the end if still copied."""
     rhetoric = pasted_wording(copied, evidence)
     kept = [s for s in split_sentences(body) if s not in rhetoric]
-    total = sum(len(ngrams(s, COPY_NGRAM)) for s in kept)  # counted as copied_grams counts them
-    over = sum(copied_grams(s, known) for s in kept) - SECTION_COPY_BUDGET * total
+    total = sum(
+        len(ngrams(s, run_policy().text.copy_ngram)) for s in kept
+    )  # counted as copied_grams counts them
+    over = sum(copied_grams(s, known) for s in kept) - run_policy().writer.section_copy_budget * total
     facts = sorted((s for s in copied if s not in rhetoric), key=lambda s: -copied_grams(s, known))
     chosen = []
     for sentence in facts:
@@ -197,7 +196,7 @@ def ask(
     """One model call for a section's text, cleaned (chatter, links, loops, unknown citations).
     No sampling constraint: a model that can write is checked for copying afterwards and asked to
     rephrase (forbidding its next token made it misspell the word instead: "burry", "flys")."""
-    options: dict[str, Any] = {"max_tokens": max_tokens_for(round(length * LENGTH_ROOM))}
+    options: dict[str, Any] = {"max_tokens": max_tokens_for(round(length * run_policy().writer.length_room))}
     if seed is not None:
         options["seed"] = seed
     reply = str(context.model.invoke(messages, **options).content)

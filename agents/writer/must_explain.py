@@ -14,23 +14,23 @@ import re
 from collections.abc import Sequence
 
 from core.markers import split_sentences
+from core.policy import run_policy
 from core.state import Passage
 from core.text import STOPWORDS, content_words
 from tools.specifics import find_specifics
 
-POINT_WORDS = 7  # a point is shorter than the 8-gram the copy check counts
-WORDS_PER_POINT = 35  # a section is asked for about one point per this many planned words
-POINTS = (2, 5)  # fewest and most points one section is asked to explain
-MIN_POINT_WORDS = 3  # a clause shorter than this ("or DC") is read in its whole sentence
 _CLAUSE_BREAK = re.compile(r"[,;:|–—]|\s-\s")
 _WORD = re.compile(r"\S+")
 
 
 def points_to_explain(evidence: Sequence[Passage], focus: str, length: int) -> list[str]:
-    """Up to ``length / WORDS_PER_POINT`` (within ``POINTS``) short phrases, each holding a name
+    """Up to ``length / words_per_point`` (within ``points``; policy) short phrases, each holding a name
     or number of ``evidence``, one per sentence, from the sentences sharing most words with
     ``focus`` first."""
-    wanted = max(POINTS[0], min(POINTS[1], round(length / WORDS_PER_POINT)))
+    wanted = max(
+        run_policy().writer.points[0],
+        min(run_policy().writer.points[1], round(length / run_policy().writer.words_per_point)),
+    )
     focus_words = set(content_words(focus))
     sentences = [s for p in evidence for s in split_sentences(p.text) if not s.endswith("?")]
     ranked = sorted(
@@ -53,7 +53,7 @@ def points_to_explain(evidence: Sequence[Passage], focus: str, length: int) -> l
 
 
 def clause_around(sentence: str, phrase: str) -> str:
-    """The clause of ``sentence`` holding ``phrase``, cut to at most ``POINT_WORDS`` words
+    """The clause of ``sentence`` holding ``phrase``, cut to at most ``point_words`` (policy) words
     around it ("" when the phrase is not in the sentence)."""
     start = sentence.find(phrase)
     if start < 0:
@@ -62,22 +62,22 @@ def clause_around(sentence: str, phrase: str) -> str:
     right_break = _CLAUSE_BREAK.search(sentence, start + len(phrase))
     right = right_break.start() if right_break else len(sentence)
     words = [(m.start(), m.group(0)) for m in _WORD.finditer(sentence, left, right)]
-    if len(words) < MIN_POINT_WORDS:
+    if len(words) < run_policy().writer.min_point_words:
         words = [(m.start(), m.group(0)) for m in _WORD.finditer(sentence)]
     inside = [i for i, (at, word) in enumerate(words) if start <= at + len(word) and at < start + len(phrase)]
     if not inside:
         return ""
     first, last = inside[0], inside[-1]
-    while last - first + 1 < POINT_WORDS and (first > 0 or last < len(words) - 1):
+    while last - first + 1 < run_policy().writer.point_words and (first > 0 or last < len(words) - 1):
         if last < len(words) - 1:
             last += 1
-        if last - first + 1 < POINT_WORDS and first > 0:
+        if last - first + 1 < run_policy().writer.point_words and first > 0:
             first -= 1
     kept = [word for _, word in words[first : last + 1]]
     while len(kept) > 1 and kept[-1].lower() in STOPWORDS:  # "holds ten frames per" -> "holds ten frames"
         kept.pop()
     text = " ".join(kept).strip(" .!?\"'")
-    return text if len(text.split()) >= MIN_POINT_WORDS else ""
+    return text if len(text.split()) >= run_policy().writer.min_point_words else ""
 
 
 def explain_line(points: Sequence[str]) -> str:

@@ -11,17 +11,13 @@ from agents.text.prompts import bullet_list
 from agents.text.readability import flesch_reading_ease, repeated_ngram_ratio
 from agents.writer.digest import densify
 from agents.writer.sections import WritingContext, gained_section, generate, subject_of
+from core.policy import run_policy
 from core.state import (
     Critique,
     DraftRequest,
     Passage,
     Section,
 )
-
-REVISION_SEED = 7000  # plus the round number
-REPEAT_SLACK = 0.02  # a revision may repeat this much more of its 3-grams than the text it replaces
-READABILITY_SLACK = 5.0  # ... and read this much harder (Flesch reading ease points)
-MAX_REVISED_SHARE = 0.5  # a revision round rewrites at most this share of the sections
 
 
 def revise_round(
@@ -77,7 +73,7 @@ def revise_round(
             lengths[position],
             evidence[position],
             values,
-            seed=REVISION_SEED + context.round_number,
+            seed=run_policy().writer.revision_seed + context.round_number,
             seen=list(seen_before),
         )
         denser = densify(old.body, evidence[position], subject_of(context, heading), lengths[position])
@@ -117,7 +113,7 @@ def revision_targets(measures: list[SectionMeasure | None], evidence: list[list[
     open_positions = [
         i for i, m in enumerate(measures) if m is not None and evidence[i] and (m.missing or m.invented)
     ]
-    limit = max(1, round(MAX_REVISED_SHARE * len(measures)))
+    limit = max(1, round(run_policy().writer.max_revised_share * len(measures)))
     return set(sorted(open_positions, key=badness)[:limit])
 
 
@@ -145,7 +141,7 @@ def revise_all(
             lengths[position],
             [],
             values,
-            seed=REVISION_SEED + context.round_number,
+            seed=run_policy().writer.revision_seed + context.round_number,
         )
         if revision_not_worse(old.body, body, lengths[position]) and body != old.body:
             sections.append(Section(heading=heading, body=body))
@@ -158,18 +154,15 @@ def revise_all(
     return sections, changed
 
 
-LENGTH_SLACK = 0.1
-
-
 def revision_not_worse(old: str, new: str, planned: int) -> bool:
     """Accept a rewrite only if it keeps the length and is not measurably harder to read or more
     repetitive than the text it replaces: small models' rewrites often repeat phrases and
     lengthen sentences, and a round must not make the draft worse."""
     if not revision_keeps_length(old, new, planned):
         return False
-    if repeated_ngram_ratio(new) > repeated_ngram_ratio(old) + REPEAT_SLACK:
+    if repeated_ngram_ratio(new) > repeated_ngram_ratio(old) + run_policy().writer.repeat_slack:
         return False
-    return flesch_reading_ease(new) >= flesch_reading_ease(old) - READABILITY_SLACK
+    return flesch_reading_ease(new) >= flesch_reading_ease(old) - run_policy().writer.readability_slack
 
 
 def revision_keeps_length(old: str, new: str, planned: int) -> bool:
@@ -178,10 +171,11 @@ def revision_keeps_length(old: str, new: str, planned: int) -> bool:
     old_words, new_words = len(old.split()), len(new.split())
     if new_words == 0:
         return False
-    return abs(new_words - planned) <= max(abs(old_words - planned), LENGTH_SLACK * planned)
+    return abs(new_words - planned) <= max(
+        abs(old_words - planned), run_policy().writer.length_slack * planned
+    )
 
 
-LOW_SCORE = 5
 RUBRIC_ADVICE = {
     "clarity": "use short, plain sentences and say each thing only once",
     "depth": "add a specific fact, number or example from the research notes",
@@ -204,5 +198,5 @@ def revision_advice(critique: Critique | None, request: DraftRequest, has_source
     return [
         text.format(audience=request.audience, tone=request.tone)
         for item, text in advice.items()
-        if scores[item] <= LOW_SCORE
+        if scores[item] <= run_policy().writer.low_score
     ]

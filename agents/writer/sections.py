@@ -14,15 +14,16 @@ from langchain_core.language_models import BaseChatModel
 
 from agents.text.checks import meta_sentences
 from agents.text.cleanup import clean_section
-from agents.text.evidence import EVIDENCE_CAP_WORDS, evidence_word_budget, quoted_evidence
+from agents.text.evidence import evidence_word_budget, quoted_evidence
 from agents.text.grounding import drop_invented
-from agents.text.lengths import TOKENS_PER_WORD, max_tokens_for
+from agents.text.lengths import max_tokens_for
 from agents.text.outline import recap
 from agents.text.prompts import messages_for, render
 from agents.writer.digest import weave
 from agents.writer.unsourced_prose import publishable
 from backends.copy_guard import AvoidsCopying
 from core.markers import split_sentences
+from core.policy import run_policy
 from core.state import (
     DraftRequest,
     Outline,
@@ -30,9 +31,6 @@ from core.state import (
     Section,
 )
 from tools.specifics import Corpus
-
-TOO_SHORT = 0.3  # a new section under this share of its planned words is asked for again
-RETRY_SEED = 9001
 
 
 @dataclass
@@ -51,17 +49,20 @@ class WritingContext:
     seen: list[frozenset[str]] = field(default_factory=list)
 
 
-DEFAULT_CONTEXT_TOKENS = 8192  # a model that does not report its window (a server)
-PROMPT_OVERHEAD_WORDS = 120  # the section template's own words
-
-
 def evidence_budget(context: WritingContext, length: int) -> int:
     """Words of evidence a section call can carry: the model's context window less the prompt
     (shared context, brief, template, and the current text when revising) and the answer."""
-    window = getattr(context.model, "context_tokens", None) or DEFAULT_CONTEXT_TOKENS
-    prompt_words = len(context.system.split()) + len(context.brief.split()) + PROMPT_OVERHEAD_WORDS + length
-    prompt_tokens = round(prompt_words * TOKENS_PER_WORD)
-    return evidence_word_budget(window, prompt_tokens, max_tokens_for(length), EVIDENCE_CAP_WORDS)
+    window = getattr(context.model, "context_tokens", None) or run_policy().writer.default_context_tokens
+    prompt_words = (
+        len(context.system.split())
+        + len(context.brief.split())
+        + run_policy().writer.prompt_overhead_words
+        + length
+    )
+    prompt_tokens = round(prompt_words * run_policy().text.tokens_per_word)
+    return evidence_word_budget(
+        window, prompt_tokens, max_tokens_for(length), run_policy().text.evidence_cap_words
+    )
 
 
 def compose(
@@ -79,14 +80,21 @@ def compose(
         values["example"] = evidence[0].source_id
     seen_before = list(context.seen)
     body = generate(context, heading, template, length, evidence, values)
-    if len(body.split()) < TOO_SHORT * length and not (context.grounded and evidence):
+    if len(body.split()) < run_policy().writer.too_short * length and not (context.grounded and evidence):
         # (A section with evidence gets its facts woven in whatever the model wrote: asking the
         # model again costs a whole generation for text the checks would mostly drop.)
         # A fixed seed replays the same failure (e.g. an intro that only lists the headings,
         # which the cleanup removes): ask once more with another seed.
         seen_retry = list(seen_before)
         retried = generate(
-            context, heading, template, length, evidence, values, seed=RETRY_SEED, seen=seen_retry
+            context,
+            heading,
+            template,
+            length,
+            evidence,
+            values,
+            seed=run_policy().writer.retry_seed,
+            seen=seen_retry,
         )
         if len(retried.split()) > len(body.split()):
             body, context.seen[:] = retried, seen_retry

@@ -15,6 +15,7 @@ from itertools import pairwise
 
 from agents.text.topic_words import capitalised_words, names_subject, subject_words
 from core.markers import split_sentences
+from core.policy import run_policy
 from core.state import DraftRequest
 from core.text import STOPWORDS, content_words, plain_words
 
@@ -89,9 +90,6 @@ def without_label(paragraph: str, labels: set[str]) -> str:
     return paragraph
 
 
-OFF_TOPIC_WORDS = 25  # a paragraph this long that never names the topic's subject is about something else
-
-
 def word_pairs(text: str, exclude: Iterable[str] = ()) -> set[tuple[str, str]]:
     """Pairs of adjacent words within a clause, neither a stopword, a number nor in ``exclude``
     ("practical takeaway", "plain prose", "reader time" from "the reader's time")."""
@@ -108,7 +106,7 @@ def publishable(body: str, request: DraftRequest, labels: Iterable[str], prompt:
     """What a no-source section may publish: no prompt markers, no labels echoing a heading, no
     sentence of :func:`unbacked_sentences` nor one repeating a phrase of the section's ``prompt``
     ("This concludes with one practical takeaway"); "" when what is left runs to
-    ``OFF_TOPIC_WORDS`` and never names the topic's subject (the model wrote about something
+    ``off_topic_words`` (policy) and never names the topic's subject (the model wrote about something
     else: dogs for "Keeping backyard chickens"). ``labels``: the post's title and headings."""
     labels = [request.topic, *labels]
     label_words = content_words(" ".join(labels))
@@ -123,9 +121,9 @@ def publishable(body: str, request: DraftRequest, labels: Iterable[str], prompt:
         left = " ".join(s for s in split_sentences(paragraph) if s not in doomed)
         # A paragraph long enough to name the subject that never does is about something else
         # ("In today's digital age…" under "Common mistakes when keeping backyard chickens").
-        if left and (len(left.split()) < OFF_TOPIC_WORDS or names_subject(left, subject)):
+        if left and (len(left.split()) < run_policy().writer.off_topic_words or names_subject(left, subject)):
             kept.append(left)
     result = "\n\n".join(kept)
-    if len(result.split()) >= OFF_TOPIC_WORDS and not names_subject(result, subject):
+    if len(result.split()) >= run_policy().writer.off_topic_words and not names_subject(result, subject):
         return ""
     return result

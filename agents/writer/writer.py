@@ -18,6 +18,7 @@ from agents.writer.copy_budget import ration_copied_facts
 from agents.writer.free_rounds import free_first_draft, free_revision_round, without_bare_overview
 from agents.writer.revision import revise_round, revision_advice
 from agents.writer.sections import WritingContext, compose, evidence_budget, subject_of
+from core.policy import run_policy
 from core.state import (
     DraftRequest,
     DraftState,
@@ -28,8 +29,6 @@ from core.state import (
     author_notes,
     completed_rounds,
 )
-
-VOICE_CHARS = 700
 
 
 def make_writer(model: BaseChatModel, writing: WritingMode = "extractive") -> Callable[[DraftState], dict]:
@@ -81,7 +80,7 @@ def make_writer(model: BaseChatModel, writing: WritingMode = "extractive") -> Ca
         update: dict = {"sections": sections, "draft": render_markdown(outline.title, sections)}
         warnings = ([] if changed else [NOTHING_REVISED]) + left_out(sections)
         written = sum(len(s.body.split()) for s in sections)
-        if context.grounded and written < SHORT_SHARE * request.words:
+        if context.grounded and written < run_policy().writer.short_share * request.words:
             warnings.append(SHORT_DRAFT.format(words=written, target=request.words))
         if warnings:
             update["warnings"] = warnings
@@ -128,7 +127,6 @@ def left_out(sections: list[Section]) -> list[str]:
 
 
 NOTHING_REVISED = "the revision round changed no section: no rewrite measured better"
-SHORT_SHARE = 0.6
 SHORT_DRAFT = (
     "the draft is {words} of {target} words: most of the model's own sentences were off the subject or "
     "stated things no source says, so the post keeps the sources' facts only; a larger model "
@@ -159,7 +157,9 @@ def writer_brief(request: DraftRequest, outline: Outline, has_sources: bool) -> 
     """The brief that opens every section call of a round (identical, so llama.cpp reuses it)."""
     citing = render("writer", "cite") if has_sources else render("writer", "nocite")
     if request.voice_sample:
-        citing += "\n" + render("writer", "voice", sample=request.voice_sample[:VOICE_CHARS])
+        citing += "\n" + render(
+            "writer", "voice", sample=request.voice_sample[: run_policy().writer.voice_chars]
+        )
     headings = ", ".join(f'"{s.heading}"' for s in outline.sections)
     return render("writer", "brief", title=outline.title, headings=headings, citing=citing)
 

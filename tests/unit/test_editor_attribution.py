@@ -3,7 +3,8 @@
 import random
 
 from agents.editor.editor import make_editor, needs_edit
-from agents.text.attribution import STRICT, SourceIndex, attribute_section, attribute_sentence, with_markers
+from agents.text.attribution import SourceIndex, attribute_section, attribute_sentence, with_markers
+from agents.text.attribution import strict as strict_check
 from agents.text.readability import repeated_ngram_ratio
 from core.state import DraftRequest, Outline, OutlineSection, Section, Source
 from core.text import content_words
@@ -52,7 +53,7 @@ def test_strictly_a_citation_needs_one_or_two_source_sentences_that_hold_its_wor
         "Panels are rated at 350 to 430 watts. Most roofs face south in the north. "
         "Inverters convert DC to AC and last 10 to 15 years. Expect 0.5 percent loss a year."
     )
-    lenient, strict = SourceIndex({1: source}), SourceIndex({1: source}, STRICT)
+    lenient, strict = SourceIndex({1: source}), SourceIndex({1: source}, strict_check())
     faithful = "An inverter turns the panels' DC into AC and lasts 10 to 15 years [1]."
     assert attribute_sentence(faithful, strict) == faithful
     # Its general remark shares a few words with the source: enough loosely, not strictly.
@@ -70,7 +71,8 @@ def test_strictly_the_words_naming_the_topic_back_no_claim():
         "permitted development and need no planning application."
     )
     topic = frozenset(content_words("What to know about rooftop solar panels"))
-    strict, on_topic = SourceIndex({1: source}, STRICT), SourceIndex({1: source}, STRICT, topic)
+    strict = SourceIndex({1: source}, strict_check())
+    on_topic = SourceIndex({1: source}, strict_check(), topic)
     welcome = "Welcome to the world of rooftop solar panels [1]!"
     assert attribute_sentence(welcome, strict) == welcome  # the topic's words alone match the source
     assert attribute_sentence(welcome, on_topic) == "Welcome to the world of rooftop solar panels!"
@@ -217,8 +219,8 @@ def test_a_revision_that_reads_worse_or_repeats_more_is_rejected():
 
 
 def test_each_round_samples_its_revision_with_a_seed_of_its_own():
-    from agents.writer.revision import REVISION_SEED
     from agents.writer.writer import make_writer
+    from core.policy import DEFAULT_POLICY
     from core.state import Critique, DraftMetrics, RoundRecord, RubricScores
 
     headings = ("Green", "Black", "Oolong")
@@ -236,7 +238,9 @@ def test_each_round_samples_its_revision_with_a_seed_of_its_own():
     for done in (1, 2):
         model = ScriptedChatModel(default_reply=prose(70, 9))
         make_writer(model)({**state, "rounds": [record] * done})
-        assert {kwargs.get("seed") for _, kwargs in model.calls} == {REVISION_SEED + done + 1}
+        assert {kwargs.get("seed") for _, kwargs in model.calls} == {
+            DEFAULT_POLICY.writer.revision_seed + done + 1
+        }
 
 
 def test_measured_items_of_the_rubric_replace_the_models_guess():
@@ -282,8 +286,8 @@ def test_an_edit_may_not_cut_a_section_far_below_its_plan():
 
 
 def test_an_empty_new_section_is_asked_for_once_more_with_another_seed():
-    from agents.writer.sections import RETRY_SEED
     from agents.writer.writer import make_writer
+    from core.policy import DEFAULT_POLICY
 
     outline = Outline(
         title="All about tea",
@@ -297,7 +301,7 @@ def test_an_empty_new_section_is_asked_for_once_more_with_another_seed():
     model = ScriptedChatModel(replies=[heading_list, intro, *bodies, end])
     update = make_writer(model)({"request": DraftRequest(topic="Tea", words=300), "outline": outline})
     seeds = [kwargs.get("seed") for _, kwargs in model.calls]
-    assert seeds == [None, RETRY_SEED, None, None, None, None]
+    assert seeds == [None, DEFAULT_POLICY.writer.retry_seed, None, None, None, None]
     assert update["sections"][0].body == intro
 
 

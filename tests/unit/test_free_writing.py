@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agents.capability import FREE_WRITER_PARAMETERS, decide_writing, is_paraphrase, probe_writing
+from agents.capability import decide_writing, is_paraphrase, probe_writing
 from agents.text.checks import (
     dangling_opening,
     fused_words,
@@ -21,6 +21,7 @@ from agents.writer.fixer import Written
 from agents.writer.free_writing import impersonal, improve, write_section
 from agents.writer.sections import WritingContext
 from core.markers import split_sentences
+from core.policy import DEFAULT_POLICY
 from core.state import DraftRequest, Outline, OutlineSection, Passage, Section, Source
 from tests.fakes import ScriptedChatModel
 
@@ -42,7 +43,8 @@ class SizedModel(ScriptedChatModel):
 def test_the_decision_follows_the_measured_size_not_the_name():
     assert decide_writing(SizedModel(parameter_count=1_500_000_000)) == "free"
     assert decide_writing(SizedModel(parameter_count=135_000_000)) == "extractive"
-    assert decide_writing(SizedModel(parameter_count=FREE_WRITER_PARAMETERS - 1)) == "extractive"
+    bar = DEFAULT_POLICY.capability.free_writer_parameters
+    assert decide_writing(SizedModel(parameter_count=bar - 1)) == "extractive"
     # A chat model that reports nothing (a test double, a notebook's own model) takes the path
     # that works for every model; an explicit choice always wins.
     assert decide_writing(ScriptedChatModel()) == "extractive"
@@ -384,12 +386,14 @@ def test_every_measured_problem_becomes_a_typed_issue_and_an_opening_pronoun_is_
 
 
 def test_a_section_is_asked_to_explain_its_evidences_names_and_numbers_nearest_its_heading_first():
-    from agents.writer.must_explain import POINT_WORDS, points_to_explain
+    from agents.writer.must_explain import points_to_explain
 
     _, evidence = checker_and_evidence()
     points = points_to_explain(evidence, "Mites and how to treat them", 90)
     assert "3 mites per 100" in points[0]  # the mite sentence shares the heading's word
-    assert all(3 <= len(p.split()) <= POINT_WORDS for p in points)  # shorter than a copied 8-gram
+    assert all(
+        3 <= len(p.split()) <= DEFAULT_POLICY.writer.point_words for p in points
+    )  # shorter than a copied 8-gram
     assert len(points) == 3 and len(points_to_explain(evidence, "Mites", 40)) == 2  # ~1 per 35 words
     assert not any(p.endswith(" per") for p in points)  # no point ends on a dangling word
     model = ScriptedChatModel(replies=[GOOD], default_reply="no")
@@ -463,7 +467,6 @@ def test_an_overview_without_names_or_numbers_is_not_shown_to_the_opening():
 
 
 def test_copied_sentences_take_at_most_their_share_of_the_fix_calls_facts_first():
-    from agents.writer.fixer import MAX_COPY_FIXES
 
     checker, evidence = checker_and_evidence()
     lines = SOURCE.splitlines()[2:]
@@ -482,7 +485,7 @@ def test_copied_sentences_take_at_most_their_share_of_the_fix_calls_facts_first(
     model = ScriptedChatModel(default_reply="no")
     improve(context_for(model), checker, "Hives", Written([], text, text), 60, evidence, [])
     asked = [call[0][-1].text for call in model.calls if "copies a source" in call[0][-1].text]
-    assert len(asked) == MAX_COPY_FIXES
+    assert len(asked) == DEFAULT_POLICY.writer.max_copy_fixes
     assert not any("rewarding hobby" in a for a in asked)  # the one stating no fact waits its turn
 
 
