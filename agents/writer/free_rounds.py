@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from agents.text.checks import meta_sentences
 from agents.text.cleanup import clean_section
 from agents.text.outline import headings_of, recap
 from agents.text.prompts import bullet_list
@@ -58,9 +59,9 @@ def gist(bodies: Sequence[str]) -> str:
     fits any post, "a game-changer for homeowners")."""
     lines = []
     for body in bodies:
-        opening = " ".join(
-            remove_markers(s) for s in split_sentences(body)[: run_policy().writer.gist_sentences]
-        )
+        stating = [s for s in split_sentences(body) if not s.rstrip().endswith((":", "?"))]
+        stating = [s for s in stating if not meta_sentences(s)]
+        opening = " ".join(remove_markers(s) for s in stating[: run_policy().writer.gist_sentences])
         if opening:
             lines.append(f"- {opening}")
     return "\n".join(lines) or "- (nothing yet)"
@@ -88,9 +89,19 @@ def free_first_draft(
         section, found = write_section(
             context, checker, heading, template, lengths[position], ev, earlier, values
         )
+        if template == "free_conclusion" and thin(section.body, lengths[position]):
+            # It pasted the sentences it was shown, and the checks dropped them as repeats.
+            section, found = write_section(
+                context, checker, heading, "free_conclusion_headings", lengths[position], [], earlier, values
+            )
         sections.append(settled(context, section, position, count))
         notes += found
     return sections, notes
+
+
+def thin(body: str, length: int) -> bool:
+    """True when a section is left with under ``thin_conclusion`` (policy) of its planned words."""
+    return len(body.split()) < run_policy().writer.thin_conclusion * length
 
 
 def settled(context: WritingContext, section: Section, position: int, count: int) -> Section:

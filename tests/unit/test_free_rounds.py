@@ -124,3 +124,27 @@ def test_nothing_left_to_fix_after_the_first_round_ends_the_loop(tmp_path):
         TEXTS.update(TEXTS_BACKUP)
     assert len(result.rounds) == 1
     assert "after round 1 no section has a problem" in (result.stop_reason or "")
+
+
+class PastingWriter(Writer):
+    """Pastes the sentences the conclusion request shows it, until asked from the headings alone."""
+
+    def __call__(self, messages: list[BaseMessage]) -> object:
+        task = messages[-1].text
+        if "Now write the closing" in task and "What it explained" in task:
+            return TEXTS["hive"] + " " + TEXTS["mite"]
+        return super().__call__(messages)
+
+
+def test_a_conclusion_that_pastes_what_it_was_shown_is_written_again_from_the_headings(tmp_path):
+    docs = [
+        Document(title=t.splitlines()[0][2:], url=f"file:///{n}.md", text=t, origin="local")
+        for n, t in enumerate((HIVES, MITES, HONEY), 1)
+    ]
+    model = ScriptedChatModel(default_reply=PastingWriter())
+    request = DraftRequest(topic="Keeping bees in a small garden", words=450, rounds=1, search="local")
+    settings = load_settings(data_dir=tmp_path, writing="free")
+    result = draft(request, settings, chat_model=model, search=StaticSearch(docs))
+    closing = [m[-1].text for m, _ in model.calls if "Now write the closing" in m[-1].text]
+    assert len(closing) == 2 and "What it explained" in closing[0] and "What it explained" not in closing[1]
+    assert "Start small, watch your bees closely" in result.markdown.split("## Conclusion")[1]
