@@ -9,7 +9,6 @@ cited source facts ("extractive"). A model loaded in process is measured by its 
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from langchain_core.language_models import BaseChatModel
@@ -17,6 +16,7 @@ from langchain_core.messages import HumanMessage
 
 from agents.text.prompts import render
 from core.policy import run_policy
+from core.text import COMMA_WORD_RE
 
 WritingMode = Literal["free", "extractive"]
 WritingChoice = Literal["auto", "free", "extractive"]
@@ -26,7 +26,6 @@ PROBE_SENTENCE = (
     "strait and carries four lanes of traffic."
 )
 PROBE_FACTS = ("1937", "1,280")
-_WORDS = re.compile(r"[a-z0-9,]+")
 
 
 def decide_writing(model: BaseChatModel, choice: WritingChoice = "auto") -> WritingMode:
@@ -62,13 +61,13 @@ def probe_writing(model: BaseChatModel) -> WritingMode:
 def is_paraphrase(text: str) -> bool:
     """True when ``text`` keeps the probe's facts and citation in its own words."""
     policy = run_policy().capability
-    words = _WORDS.findall(text.lower())
+    words = COMMA_WORD_RE.findall(text.lower())
     fewest, most = policy.probe_words
     shared_run = policy.probe_max_shared_run
     if not fewest <= len(words) <= most or "[1]" not in text:
         return False
     if not all(fact in text for fact in PROBE_FACTS):
         return False
-    source = _WORDS.findall(PROBE_SENTENCE.lower())
+    source = COMMA_WORD_RE.findall(PROBE_SENTENCE.lower())
     runs = {tuple(source[i : i + shared_run]) for i in range(len(source) - shared_run + 1)}
     return not any(tuple(words[i : i + shared_run]) in runs for i in range(len(words)))

@@ -30,6 +30,24 @@ class Citable(Protocol):
 _MAX_RANGE = 20
 MARKER_RE = re.compile(r"\[\s*(\d{1,4}(?:\s*(?:[,;]|[-–])\s*\d{1,4})*)\s*\](?![(:])")
 LEADING_MARKERS_RE = re.compile(r"^(?:\s*\[\s*\d{1,4}(?:\s*(?:[,;]|[-–])\s*\d{1,4})*\s*\])+")
+# Narrower variants, for code that reads markers as a model or the writer types them (MARKER_RE
+# also takes "[ 2 ]", "[1; 3]" and "[2-4]", and leaves out "[1](url)"); each is the one copy of its kind.
+#: One id without spaces, ``[2]`` (the id is group 1); ``[1, 3]`` is not one.
+SINGLE_MARKER_RE = re.compile(r"\[(\d+)\]")
+#: A SINGLE_MARKER_RE with the one white-space character before it, so that deleting it leaves no
+#: gap: ``"is old [2]."`` -> ``"is old."``.
+SPACED_SINGLE_MARKER_RE = re.compile(r"\s?\[(\d+)\]")
+#: One id or a comma list, as the writer writes them: ``[2]``, ``[1, 3]``, ``[1,3]``.
+MARKER_LIST_RE = re.compile(r"\[\d+(?:,\s*\d+)*\]")
+#: The opening of a marker, closed or not (``[2``): a text that cites something.
+MARKER_START_RE = re.compile(r"\[\d+")
+#: A marker of ids, commas and spaces after the full stop that ends a text (``"…they work. [1]"``):
+#: the marker belongs before the stop.
+MARKER_AFTER_STOP_RE = re.compile(r"[.!?][\"')]*\s*\[[\d,\s]+\]\s*$")
+#: A single-id marker opening a text, then its first sentence: groups ``n`` (the id), ``sentence``
+#: and ``stop`` (``"[2] Tea is old. More."`` -> ``"2"``, ``"Tea is old"``, ``"."``).
+OPENING_MARKER_RE = re.compile(r"^\[(?P<n>\d+)\]\s*(?P<sentence>[^\n.!?]+)(?P<stop>[.!?])")
+
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,}).*?(?:^ {0,3}\1[ \t]*$|\Z)", re.MULTILINE | re.DOTALL)
 _INLINE_CODE_RE = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
 _HEADING_RE = re.compile(r"^ {0,3}(#{1,6})\s")

@@ -10,11 +10,11 @@ from collections import Counter
 
 from pydantic import BaseModel, Field
 
-from core.text import STOPWORDS
+from core.markers import SPACED_SINGLE_MARKER_RE
+from core.text import STOPWORDS, TAG_WORD_RE
 
 META_CHARS = 160
 WORDS_PER_MINUTE = 200
-_WORD = re.compile(r"[^\W\d_][\w'-]*", re.UNICODE)
 # Words that make poor tags, beyond the ordinary stopwords.
 NOT_TAGS = STOPWORDS | {"make", "made", "way", "ways", "new", "use", "using", "used", "part", "conclusion"}
 
@@ -58,7 +58,7 @@ def body_text(markdown: str) -> str:
     """The prose of the post: no headings, no References section, no citation markers."""
     main = re.split(r"^## References\s*$", markdown, flags=re.MULTILINE)[0]
     lines = [line for line in main.splitlines() if not line.lstrip().startswith("#")]
-    return re.sub(r"\s?\[\d+\]", "", "\n".join(lines)).strip()
+    return SPACED_SINGLE_MARKER_RE.sub("", "\n".join(lines)).strip()
 
 
 def meta_description(markdown: str) -> str:
@@ -76,7 +76,7 @@ def tags_for(title: str, markdown: str, limit: int = 5) -> list[str]:
     headings = " ".join(re.findall(r"^#{1,2} (.+)$", markdown, flags=re.MULTILINE))
     counts: Counter[str] = Counter()
     for weight, text in ((3, title), (2, headings), (1, body_text(markdown))):
-        for word in _WORD.findall(text.lower()):
+        for word in TAG_WORD_RE.findall(text.lower()):
             if len(word) > 2 and word not in NOT_TAGS:
                 counts[word] += weight
     tags = [word for word, _ in counts.most_common(limit)]

@@ -1,5 +1,5 @@
 """Word-level text helpers shared by every layer: stopwords, content-word tokens, retrieval stems
-and plain words."""
+and plain words, and the project's word patterns (the one tokenizer's, and its named variants)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,37 @@ _STOPWORD_LIST = """
 """
 STOPWORDS = frozenset(_STOPWORD_LIST.split())
 _WORD_RE = re.compile(r"[^\W_]+")
-_PLAIN_WORD_RE = re.compile(r"[a-z0-9]+")
+#: A run of ASCII letters and digits (on lower-cased text: :func:`plain_words`).
+PLAIN_WORD_RE = re.compile(r"[a-z0-9]+")
+
+# The other word patterns of the project, each the one copy of its kind: a measure that needs a
+# word other than the tokens' or the plain words takes one of these rather than a regex of its own.
+#: A run of ASCII letters only (no digits, no apostrophes).
+ASCII_WORD_RE = re.compile(r"[A-Za-z]+")
+#: A whole word of seven or more lower-case ASCII letters (on lower-cased text): long enough to be
+#: two words fused ("thermometerreading").
+LONG_ASCII_WORD_RE = re.compile(r"\b[a-z]{7,}\b")
+#: Two or more letters of any script, no digits: a word of letters ("ok", "café"; not "10", "a").
+LETTER_WORD_RE = re.compile(r"[^\W\d_]{2,}")
+#: ASCII letters with at most one apostrophe inside: an English word as readability formulas count
+#: them ("don't", "dog's"; "llama.cpp" is two words).
+ENGLISH_WORD_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+#: A plain word with its apostrophes kept (on lower-cased text): "don't" stays one word.
+APOSTROPHE_WORD_RE = re.compile(r"[a-z0-9']+")
+#: A plain word with its commas kept (on lower-cased text): "1,280" stays one number (and "work,"
+#: keeps its comma).
+COMMA_WORD_RE = re.compile(r"[a-z0-9,]+")
+#: Plain words joined by a dot, an underscore or an apostrophe (on lower-cased text): "llama.cpp",
+#: "snake_case" and "don't" stay one word; a trailing dot is left out.
+DOTTED_WORD_RE = re.compile(r"[a-z0-9]+(?:[._'][a-z0-9]+)*")
+#: An ASCII letter, then ASCII letters, digits, apostrophes and hyphens: a word of a phrase
+#: ("low-light", "o'clock", "mp3").
+HYPHENATED_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9'-]*")
+#: A letter of any script, then word characters, apostrophes and hyphens: a tag word ("low-light",
+#: "café", "b2b"; not "2024").
+TAG_WORD_RE = re.compile(r"[^\W\d_][\w'-]*")
+#: A run of non-space characters: a word as ``str.split()`` counts it, with its position.
+SPACED_WORD_RE = re.compile(r"\S+")
 
 
 def _stem(word: str) -> str:
@@ -64,4 +94,4 @@ def content_words(text: str) -> set[str]:
 def plain_words(text: str) -> list[str]:
     """Every lower-cased run of ASCII letters and digits, in order, stopwords kept and nothing
     stemmed (the usual ROUGE tokenisation): for repetition and n-gram measures of prose."""
-    return _PLAIN_WORD_RE.findall(text.lower())
+    return PLAIN_WORD_RE.findall(text.lower())

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from core.markers import remove_markers, split_sentences
+from core.text import DOTTED_WORD_RE
 
 SpecificKind = Literal["number", "name", "quote", "study"]
 
@@ -35,7 +36,6 @@ _STUDY = re.compile(
     r"|\b(studies|surveys|research(?:ers)?|scientists|experts)\s+(?:have\s+)?(?:show|shown|found|suggest|say)",
     re.IGNORECASE,
 )
-_WORD = re.compile(r"[a-z0-9]+(?:[._'][a-z0-9]+)*")
 COMMON_CAPITALISED = frozenset(
     [
         "i",
@@ -187,7 +187,7 @@ class Corpus:
     def __init__(self, texts: Iterable[str]) -> None:
         joined = "\n".join(texts)
         self.text = " " + normalise(joined) + " "
-        self.words = set(_WORD.findall(self.text))
+        self.words = set(DOTTED_WORD_RE.findall(self.text))
         self.numbers = {number_key(m.group(0)) for m in _NUMBER.finditer(remove_markers(joined))}
         self.studies = {s.key for s in find_specifics(joined) if s.kind == "study"}
         self.studies |= {f"study:{w}" for w in ("study", "survey", "report", "research") if w in self.words}
@@ -200,7 +200,7 @@ class Corpus:
             return specific.key in self.studies
         if contains_phrase(self.text, specific.key):
             return True
-        words = _WORD.findall(specific.key)
+        words = DOTTED_WORD_RE.findall(specific.key)
         return specific.kind == "name" and len(words) >= 2 and all(w in self.words for w in words)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from statistics import mean
@@ -12,7 +11,7 @@ from agents.text.cleanup import repeated_sentence_ratio
 from agents.text.grounding import copied_ngram_ratio, corpus_for, invented
 from agents.text.markdown import render_markdown, word_count
 from agents.text.readability import flesch_reading_ease, repeated_ngram_ratio
-from core.markers import split_sentences, strip_citations
+from core.markers import SINGLE_MARKER_RE, split_sentences, strip_citations
 from core.policy import run_policy
 from core.state import (
     Critique,
@@ -28,8 +27,6 @@ from core.state import (
 )
 from tools.citations import citation_support, weak_citation_issues
 from tools.specifics import coverage, find_specifics, key_specifics
-
-_CITATION = re.compile(r"\[(\d+)\]")
 
 
 def measure_draft(
@@ -60,7 +57,7 @@ def measure_draft(
         sections=sum(1 for s in sections if s.heading),
         repeated_sentence_ratio=round(repeated_sentence_ratio(markdown), 3),
         length_ratio=round(words / request.words, 3),
-        citations=len(_CITATION.findall(markdown)),
+        citations=len(SINGLE_MARKER_RE.findall(markdown)),
         citation_support=None if support is None or support.rate is None else round(support.rate, 3),
         reading_ease=flesch_reading_ease(prose),
         repeated_ngram_ratio=repeated_ngram_ratio(prose),

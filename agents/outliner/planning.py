@@ -19,7 +19,7 @@ from agents.text.cleanup import tidy_heading
 from agents.text.evidence import EvidenceIndex
 from core.policy import run_policy
 from core.state import Passage, Source
-from core.text import STOPWORDS, content_words
+from core.text import HYPHENATED_WORD_RE, STOPWORDS, content_words
 from tools.specifics import key_specifics
 
 GENERIC_HEADINGS = re.compile(
@@ -121,16 +121,13 @@ def _parts(heading: str, members: list[Passage], everything: Sequence[Passage]) 
     ]
 
 
-_PHRASE_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'-]*")
-
-
 def salient_phrase(part: Sequence[Passage], everything: Sequence[Passage], fallback: str) -> str:
     """The part's most distinctive run of one to three content words (tf-idf), capitalised."""
 
     def phrases(text: str) -> set[str]:
         found: set[str] = set()
         for run in re.split(r"[^A-Za-z0-9' -]+", text):
-            words = [w.lower() for w in _PHRASE_WORD.findall(run)]
+            words = [w.lower() for w in HYPHENATED_WORD_RE.findall(run)]
             chunk: list[str] = []
             for word in [*words, ""]:
                 if word and word not in STOPWORDS and len(word) > run_policy().outliner.short_word_letters:

@@ -7,7 +7,6 @@ outliner hands to the sections; the short notes only tell the other agents what 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from langchain_core.language_models import BaseChatModel
@@ -19,10 +18,9 @@ from core.markers import split_sentences
 from core.model_replies import SearchQueries
 from core.policy import run_policy
 from core.state import DraftState, Note, Source, completed_rounds
+from core.text import plain_words
 from tools.base import Document, HoldsWholeDocuments, SearchTool
 from tools.injection import looks_like_injection
-
-_WORD = re.compile(r"[a-z0-9]{3,}")
 
 
 def make_researcher(model: BaseChatModel, search: SearchTool) -> Callable[[DraftState], dict]:
@@ -139,7 +137,7 @@ def note_for(text: str, focus: list[str], sentences: int | None = None) -> str:
     policy = run_policy().researcher
     sentences = policy.note_sentences if sentences is None else sentences
     shortest, longest = policy.note_sentence_chars
-    wanted = set(_WORD.findall(" ".join(focus).lower()))
+    wanted = _long_words(" ".join(focus))
     text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     candidates = [
         s for s in split_sentences(text) if shortest <= len(s) <= longest and not looks_like_injection(s)
@@ -148,7 +146,12 @@ def note_for(text: str, focus: list[str], sentences: int | None = None) -> str:
         return ""
     ranked = sorted(
         range(len(candidates)),
-        key=lambda i: (-len(wanted & set(_WORD.findall(candidates[i].lower()))), i),
+        key=lambda i: (-len(wanted & _long_words(candidates[i])), i),
     )
     chosen = sorted(ranked[:sentences])
     return " ".join(candidates[i] for i in chosen)
+
+
+def _long_words(text: str) -> set[str]:
+    """The distinct plain words of three or more letters and digits (for matching a note's focus)."""
+    return {word for word in plain_words(text) if len(word) >= 3}

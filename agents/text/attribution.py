@@ -18,14 +18,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.markers import cited_ids, split_sentences, strip_citations
+from core.markers import MARKER_AFTER_STOP_RE, cited_ids, split_sentences, strip_citations
 from core.policy import run_policy
 from core.text import content_words
 from tools.citations import DEFAULT_SUPPORT_THRESHOLD
 
 SUPPORTED = DEFAULT_SUPPORT_THRESHOLD
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_MARKER_AFTER_STOP = re.compile(r"[.!?][\"')]*\s*\[[\d,\s]+\]\s*$")
 
 
 @dataclass(frozen=True)
@@ -121,7 +120,7 @@ def attribute_sentence(sentence: str, index: SourceIndex) -> str:
     supported = index.strictness.supported
     kept = [source_id for source_id in cited if index.support(words, source_id, numbers) >= supported]
     leading_marker = sentence.lstrip().startswith("[")  # would read as citing the heading above
-    misplaced = bool(_MARKER_AFTER_STOP.search(sentence))  # "…they work. [1]": moved inside
+    misplaced = bool(MARKER_AFTER_STOP_RE.search(sentence))  # "…they work. [1]": moved inside
     if (
         kept == cited
         and not leading_marker

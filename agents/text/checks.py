@@ -16,9 +16,9 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 
-from core.markers import remove_markers, split_sentences
+from core.markers import SINGLE_MARKER_RE, remove_markers, split_sentences
 from core.policy import run_policy
-from core.text import STOPWORDS, content_words
+from core.text import ASCII_WORD_RE, LONG_ASCII_WORD_RE, STOPWORDS, content_words
 from tools.specifics import find_specifics, states
 
 _META = re.compile(
@@ -29,7 +29,8 @@ _META = re.compile(
     r"|\b(?:the )?(?:first|second|third|fourth|fifth|next|last|final) (?:claim|point|fact)s? (?:is|are|was)\b"
     r"|\b(?:according to|based on|as (?:stated|shown|noted|mentioned) in)\s+(?:the\s+)?"
     r"(?:evidence|sources?|notes|passages?|excerpts?|data|research)\b"
-    r"|\b(?:the )?sources?(?: \[\d+\])? (?:says?|states?|notes?|mentions?|explains?|suggests?|shows?)\b"
+    rf"|\b(?:the )?sources?(?: {SINGLE_MARKER_RE.pattern})? "
+    r"(?:says?|states?|notes?|mentions?|explains?|suggests?|shows?)\b"
     r"|\b(?:this|our)\s+(?:\w+\s+){0,2}(?:guide|overview|primer|walkthrough)\b"
     r"|\b(?:the|this)\s+(?:[\w-]+\s+){1,3}section "
     r"(?:provides|covers|explains|describes|discusses|gives|lists)\b",
@@ -75,7 +76,6 @@ _DANGLING = frozenset(
     }
 )
 _CONNECTORS = frozenset({"and", "or", "but", "which", "that", "without", "because", "although", "whereas"})
-_ALPHA_WORD = re.compile(r"\b[a-z]{7,}\b")
 # ("inter" + "net", "web" + "site": shorter halves split modern words the dictionaries lack)
 
 
@@ -128,7 +128,9 @@ def fused_words(text: str, vocabulary: set[str]) -> list[str]:
     ``vocabulary``, the sources' and the request's words, or an English dictionary, also after
     a plural or verb ending) but splitting into two words that are."""
     return [
-        word for word in dict.fromkeys(_ALPHA_WORD.findall(text.lower())) if fused_split(word, vocabulary)
+        word
+        for word in dict.fromkeys(LONG_ASCII_WORD_RE.findall(text.lower()))
+        if fused_split(word, vocabulary)
     ]
 
 
@@ -173,7 +175,7 @@ def english_words() -> frozenset[str]:
 
 def word_vocabulary(texts: Iterable[str]) -> set[str]:
     """The lower-cased alphabetic words of ``texts`` (for :func:`fused_words`)."""
-    return {w for text in texts for w in re.findall(r"[a-z]+", text.lower())}
+    return {w for text in texts for w in ASCII_WORD_RE.findall(text.lower())}
 
 
 def repair_fused(text: str, vocabulary: set[str]) -> str:

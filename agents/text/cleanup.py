@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 
-from core.markers import split_sentences
+from core.markers import OPENING_MARKER_RE, SINGLE_MARKER_RE, SPACED_SINGLE_MARKER_RE, split_sentences
 from core.policy import run_policy
+from core.text import APOSTROPHE_WORD_RE, LETTER_WORD_RE
 
 _CHATTER = re.compile(
     r"^(sure|certainly|of course|okay|ok|here is|here's|here are|as an ai|i hope this|"
@@ -25,13 +26,11 @@ _META = re.compile(
     r"I am (?:so )?(?:excited|thrilled|happy|delighted) (?:to|about)|welcome to (?:my|our|the) blog)\b",
     re.IGNORECASE,
 )
-_LETTERS = re.compile(r"[^\W\d_]{2,}")
-_WORD = re.compile(r"[a-z0-9']+")
 
 
 def sentence_key(sentence: str) -> frozenset[str]:
     """The words of a sentence, for near-duplicate comparison."""
-    return frozenset(_WORD.findall(re.sub(r"\[\d+\]", "", sentence.lower())))
+    return frozenset(APOSTROPHE_WORD_RE.findall(SINGLE_MARKER_RE.sub("", sentence.lower())))
 
 
 def is_near_duplicate(key: frozenset[str], seen: list[frozenset[str]]) -> bool:
@@ -155,7 +154,7 @@ def keep_known_citations(text: str, known_ids: set[int]) -> str:
     def replace(match: re.Match[str]) -> str:
         return match.group(0) if int(match.group(1)) in known_ids else ""
 
-    cleaned = re.sub(r"\s?\[(\d+)\]", replace, text)
+    cleaned = SPACED_SINGLE_MARKER_RE.sub(replace, text)
     # A space left before closing punctuation goes; not one before a file suffix (" .gz files").
     return re.sub(r" +([.,;:!?])(?=\s|$|\[)", r"\1", cleaned)
 
@@ -196,7 +195,7 @@ def drop_wordless_sentences(text: str) -> str:
     """Drop sentences with fewer than two words of letters ("... [10.11.]", "1. 2. 3.")."""
     kept = []
     for paragraph in text.split("\n\n"):
-        sentences = [s for s in split_sentences(paragraph) if len(_LETTERS.findall(s)) >= 2]
+        sentences = [s for s in split_sentences(paragraph) if len(LETTER_WORD_RE.findall(s)) >= 2]
         if sentences:
             kept.append(" ".join(sentences))
     return "\n\n".join(kept)
@@ -222,7 +221,6 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+")
 _EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])")
 
 
-_LEAD_MARKER = re.compile(r"^\[(?P<n>\d+)\]\s*(?P<sentence>[^\n.!?]+)(?P<stop>[.!?])")
 _TITLE_LINE = re.compile(r"^[^.!?\n]{3,80}$")
 
 
@@ -238,7 +236,7 @@ def flatten_markdown(text: str) -> str:
         and len(paragraphs[0].split()) <= run_policy().text.title_line_words
     ):
         paragraphs = paragraphs[1:]  # "Understanding Gzip Compression: How It Works"
-    text = "\n\n".join(_LEAD_MARKER.sub(r"\g<sentence> [\g<n>]\g<stop>", p.strip()) for p in paragraphs)
+    text = "\n\n".join(OPENING_MARKER_RE.sub(r"\g<sentence> [\g<n>]\g<stop>", p.strip()) for p in paragraphs)
     lines = []
     raw = text.splitlines()
     for number, line in enumerate(raw):

@@ -16,6 +16,7 @@ from agents.text.readability import repeated_ngram_ratio
 from core.markers import split_sentences
 from core.policy import run_policy
 from core.state import DraftRequest, Passage, Source
+from core.text import plain_words
 from tools.specifics import (
     Corpus,
     Specific,
@@ -64,11 +65,8 @@ def drop_invented(body: str, corpus: Corpus, grounded: bool) -> tuple[str, list[
     return "\n\n".join(paragraphs), removed
 
 
-_WORDS = re.compile(r"[a-z0-9]+")  # as the bench counts them: "llama.cpp" is two words
-
-
 def ngrams(text: str, n: int) -> list[tuple[str, ...]]:
-    words = _WORDS.findall(text.lower())
+    words = plain_words(text)  # as the bench counts them: "llama.cpp" is two words
     return [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
 
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from agents.text.checks import english_words, fused_split, is_known
 from core.policy import run_policy
 from core.state import OutlineSection
-from core.text import content_words
+from core.text import ASCII_WORD_RE, PLAIN_WORD_RE, content_words
 
 _WH_WORDS = frozenset({"how", "why", "what", "when", "where", "which", "who", "whether"})
 # Words ending in -ing that name things rather than activities ("Morning routines").
@@ -162,7 +162,7 @@ def capitalised_words(topic: str) -> list[str]:
 def plain_case(text: str) -> str:
     """``text`` with its capitalised ordinary words lower-cased, so a Title Case heading ("A Brief
     History of Telescopes") is not read as a name; names and acronyms keep their capitals."""
-    return re.sub(r"[A-Za-z]+", lambda m: m.group(0).lower() if is_ordinary(m.group(0)) else m.group(0), text)
+    return ASCII_WORD_RE.sub(lambda m: m.group(0).lower() if is_ordinary(m.group(0)) else m.group(0), text)
 
 
 def is_ordinary(word: str) -> bool:
@@ -226,7 +226,7 @@ def names_subject(text: str, subject: set[str]) -> bool:
     """True when ``text`` uses a word of the subject (or a form of it: "punctured", "telescopic").
     A subject in another script than the Latin one cannot be checked (the embedded model
     answers "الشاي في المنزل" in English): True."""
-    if not any(re.fullmatch(r"[a-z0-9]+", w) for w in subject):
+    if not any(PLAIN_WORD_RE.fullmatch(w) for w in subject):
         return True
     words = content_words(text)
     for wanted in subject:

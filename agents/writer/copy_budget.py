@@ -7,11 +7,11 @@ the share of the draft's word 8-grams found verbatim in a source stays within a 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from agents.text.grounding import copied_grams, copied_ngram_ratio
 from agents.writer.digest import MARKUP, already_stated, fact_candidates
+from core.markers import MARKER_START_RE
 from core.policy import run_policy
 from core.state import Passage
 
@@ -39,7 +39,7 @@ def ration_copied_facts(
     ]
     body = range(1, len(texts) - 1)  # between the intro and the conclusion
     for position in [*body, 0, len(texts) - 1]:
-        if not offered[position] or _CITED.search(texts[position]):
+        if not offered[position] or MARKER_START_RE.search(texts[position]):
             continue
         # A body section states at least one fact of its sources even past the ceiling: a
         # heading with nothing under it tells the reader nothing.
@@ -87,6 +87,3 @@ def with_fact(
     trial = [*texts[:position], f"{text} {fact[:-1]} [{source_id}].".strip(), *texts[position + 1 :]]
     copied = copied_ngram_ratio(MARKUP.sub(" ", " ".join(trial)), known=known) or 0.0
     return trial if copied <= limit else texts
-
-
-_CITED = re.compile(r"\[\d+")

@@ -15,14 +15,14 @@ from collections.abc import Sequence
 
 from agents.text.evidence import stems
 from agents.text.grounding import copied_grams, source_ngrams
-from core.markers import split_sentences
+from core.markers import MARKER_LIST_RE, split_sentences
 from core.policy import run_policy
 from core.state import Passage
 from core.text import content_words
 from tools.injection import looks_like_injection
 from tools.specifics import Specific, find_specifics, key_specifics, states
 
-MARKUP = re.compile(r"\*\*|__|`|\[\d+(?:,\s*\d+)*\]")
+MARKUP = re.compile(r"\*\*|__|`|" + MARKER_LIST_RE.pattern)
 _LEAD = re.compile(
     r"^(?:so|and|but|also|then|still|however|in practice|in short|for example|for instance|of course|"
     r"at the other end of the scale|on the other hand|as a result|that said|in other words|today|"

@@ -16,11 +16,10 @@ from collections.abc import Sequence
 from core.markers import split_sentences
 from core.policy import run_policy
 from core.state import Passage
-from core.text import STOPWORDS, content_words
+from core.text import SPACED_WORD_RE, STOPWORDS, content_words
 from tools.specifics import find_specifics
 
 _CLAUSE_BREAK = re.compile(r"[,;:|–—]|\s-\s")
-_WORD = re.compile(r"\S+")
 
 
 def points_to_explain(evidence: Sequence[Passage], focus: str, length: int) -> list[str]:
@@ -61,9 +60,9 @@ def clause_around(sentence: str, phrase: str) -> str:
     left = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, start)), default=0)
     right_break = _CLAUSE_BREAK.search(sentence, start + len(phrase))
     right = right_break.start() if right_break else len(sentence)
-    words = [(m.start(), m.group(0)) for m in _WORD.finditer(sentence, left, right)]
+    words = [(m.start(), m.group(0)) for m in SPACED_WORD_RE.finditer(sentence, left, right)]
     if len(words) < run_policy().writer.min_point_words:
-        words = [(m.start(), m.group(0)) for m in _WORD.finditer(sentence)]
+        words = [(m.start(), m.group(0)) for m in SPACED_WORD_RE.finditer(sentence)]
     inside = [i for i, (at, word) in enumerate(words) if start <= at + len(word) and at < start + len(phrase)]
     if not inside:
         return ""
