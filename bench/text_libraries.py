@@ -24,9 +24,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from agents.text.readability import _WORD, count_syllables, flesch_reading_ease
+from agents.text.readability import count_syllables, flesch_reading_ease
 from core.markers import _BLOCK_PREFIX_RE, _blocks, split_sentences
-from core.text import _WORD_RE, stems, tokens
+from core.text import _WORD_RE, ENGLISH_WORD_RE, stems, tokens
 
 TOPICS = Path(__file__).parent / "topics"
 
@@ -60,8 +60,8 @@ def compare_stems(texts: dict[str, str], examples: int) -> None:
 
 def flesch(text: str, syllables: Callable[[str], int]) -> float:
     """:func:`flesch_reading_ease` with another syllable counter (same sentences and words)."""
-    sentences = [s for s in split_sentences(text) if _WORD.search(s)]
-    words = _WORD.findall(text)
+    sentences = [s for s in split_sentences(text) if ENGLISH_WORD_RE.search(s)]
+    words = ENGLISH_WORD_RE.findall(text)
     if not sentences or not words:
         return 0.0
     per_word = sum(syllables(word) for word in words) / len(words)
@@ -86,7 +86,7 @@ def compare_syllables(texts: dict[str, str], examples: int) -> None:
         known = cmu(word)
         return by_pyphen(word) if known is None else known
 
-    words = [word for text in texts.values() for word in _WORD.findall(text)]
+    words = [word for text in texts.values() for word in ENGLISH_WORD_RE.findall(text)]
     distinct = sorted({word.lower() for word in words if cmu(word) is not None})
     print(f"## Syllables: {len(words)} words, {len(distinct)} distinct ones in CMUdict")
     for name, count in [("hand-written", count_syllables), ("pyphen", by_pyphen)]:
@@ -95,7 +95,7 @@ def compare_syllables(texts: dict[str, str], examples: int) -> None:
             f"{w}={count(w)}/{cmu(w)}" for w in wrong[:: max(1, len(wrong) // examples)][:examples]
         )
         print(f"{name}: agrees with CMUdict on {len(distinct) - len(wrong)}/{len(distinct)}; e.g. {shown}")
-    sentences = [s for text in texts.values() for s in split_sentences(text) if _WORD.search(s)]
+    sentences = [s for text in texts.values() for s in split_sentences(text) if ENGLISH_WORD_RE.search(s)]
     for name, count in [("pyphen", by_pyphen), ("CMUdict+pyphen", textstat_like)]:
         documents = [flesch(text, count) - flesch_reading_ease(text) for text in texts.values()]
         per_sentence = [abs(flesch(s, count) - flesch_reading_ease(s)) for s in sentences]

@@ -7,7 +7,6 @@ import re
 from core.markers import split_sentences
 from core.text import ENGLISH_WORD_RE, plain_words
 
-_WORD = ENGLISH_WORD_RE  # the name bench/text_libraries.py measures (bench/ is not edited here)
 _VOWEL_GROUP = re.compile(r"[aeiouy]+")
 _SILENT_ENDING = re.compile(r"(?:[^aeiouyl]e|[^aeiouytd]ed|[^aeiouysxzhgc]es)$")
 
