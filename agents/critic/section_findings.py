@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from agents.text.lengths import section_lengths
-from agents.text.outline import headings_of, section_evidence
+from agents.text.outline import headings_of, is_recap, section_evidence
 from agents.text.section_report import check_section, make_checker, within_copy_budget
 from core.state import CritiqueIssue, DraftState, IssueKind
 
@@ -57,6 +57,8 @@ def section_findings(state: DraftState) -> list[CritiqueIssue]:
             continue
         report = check_section(section.body, checker, evidence[position], earlier, lengths[position], heading)
         earlier.append(section.body)
+        if is_recap(section.body, outline):
+            continue
         for kind, lines in report.problems_by_kind().items():
             if kind == "copied" and copying_ok:
                 continue

@@ -36,3 +36,12 @@ def section_evidence(outline: Outline, passages: dict[int, Passage]) -> list[lis
         return [passages[i] for i in ids if i in passages]
 
     return [pick(outline.intro_passage_ids), *(pick(s.passage_ids) for s in outline.sections), []]
+
+
+def is_recap(body: str, outline: Outline) -> bool:
+    """True when ``body`` is the plain recap an emptied intro or conclusion got: it names the
+    headings and states nothing, so the checks have nothing in it to fix (its headings are no
+    invented names)."""
+    return body in {
+        recap(outline, opening, sourced) for opening in (True, False) for sourced in (True, False)
+    }

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from agents.text.checks import meta_sentences
 from agents.text.cleanup import clean_section
-from agents.text.outline import headings_of, recap
+from agents.text.outline import headings_of, is_recap, recap
 from agents.text.prompts import bullet_list
 from agents.text.section_report import Checker, check_section, within_copy_budget
 from agents.writer.fixer import Written
@@ -137,7 +137,8 @@ def free_revision_round(
         )
         if not fix_copies:
             report.copied = []
-        badness.append(report.badness() if report.fixable() else 0.0)
+        fixable = report.fixable() and not is_recap(section.body, context.outline)
+        badness.append(report.badness() if fixable else 0.0)
     targets = revision_targets(badness, named)
     sections: list[Section] = []
     changes: list[str] = []

@@ -637,3 +637,29 @@ def test_copied_wording_is_a_problem_for_a_later_round_only_while_the_draft_copi
 
     assert copying_issues(["Bees are calm.", own, own, own + " " + copied, own]) == []
     assert copying_issues(["Bees are calm.", copied, "Mites bite.", GOOD, "Start small."]) != []
+
+
+def test_the_plain_recap_of_an_emptied_intro_is_no_problem_for_a_later_round():
+    from agents.critic.section_findings import section_findings
+    from agents.text.outline import recap
+
+    _, passages = checker_and_evidence()
+    outline = Outline(
+        title="Bees in a small garden",
+        sections=[
+            OutlineSection(heading=h, key_points=["a point"], passage_ids=[0])
+            for h in ("Calculating Your Honey Return", "Mites", "Honey")
+        ],
+    )
+    intro = recap(outline, True)
+    state: dict[str, Any] = {
+        "request": DraftRequest(topic="Keeping bees in a small garden", words=450),
+        "outline": outline,
+        "sources": [Source(id=1, title="Keeping bees in a small garden", url="file://bees.md", text=SOURCE)],
+        "passages": passages,
+        "sections": [Section(heading="", body=intro)]
+        + [Section(heading=h, body=GOOD) for h in ("Calculating Your Honey Return", "Mites", "Honey")],
+    }
+    assert not [i for i in section_findings(state) if i.section == ""]
+    state["sections"][0] = Section(heading="", body="Calculating Your Honey Return matters to every keeper.")
+    assert [i for i in section_findings(state) if i.section == ""]
