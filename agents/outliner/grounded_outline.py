@@ -57,7 +57,11 @@ def grounded_outline(
     outline = tidy_outline(
         Outline(title=title, sections=sections), {s.id for s in sources}, count, request.topic
     )
-    outline = with_evidence(outline, request.topic, index, [c.passage_ids for c in chosen])
+    # Each kept section's own subject's passages, matched by its key point: tidying may drop or
+    # add a section, and a list by position would hand the rest their neighbours' evidence.
+    by_point = {key_point(c, passages): c.passage_ids for c in chosen}
+    preferred = [by_point.get(s.key_points[0], []) if s.key_points else [] for s in outline.sections]
+    outline = with_evidence(outline, request.topic, index, preferred)
     relevance = index.scores(request.topic)
     intro = [pid for pid in sorted(relevance, key=lambda p: -relevance[p]) if pid in set(overview)]
     outline = outline.model_copy(

@@ -223,7 +223,8 @@ def heading_problem(heading: str, source_text: str = "") -> str | None:
         return "is a single word"
     if len(words) > run_policy().text.max_heading_words:
         return "is too long for a heading"
-    if words[-1].lower().strip(".,:;!?") in _DANGLING or words[0].lower() in _CONNECTORS:
+    question = heading.rstrip().endswith("?")  # "What should I leave out?" ends on its particle
+    if (words[-1].lower().strip(".,:;!?") in _DANGLING and not question) or words[0].lower() in _CONNECTORS:
         return "is cut off mid-phrase"
     if source_text and is_cut_clause(heading, source_text):
         return "is a fragment of a source sentence"

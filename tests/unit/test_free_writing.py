@@ -110,6 +110,8 @@ def test_headings_a_person_would_not_write_are_named():
     assert heading_problem("Part 3") == "is a placeholder"
     assert heading_problem("Commercial") == "is a single word"
     assert heading_problem("Without requiring massive") == "is cut off mid-phrase"
+    assert heading_problem("What to leave out") == "is cut off mid-phrase"
+    assert heading_problem("What should I leave out?") is None  # a question may end on its particle
     source = "Small models reach high scores on benchmarks and keep improving every month."
     assert heading_problem("Small models reach high scores", source) == "is a fragment of a source sentence"
 
@@ -663,3 +665,50 @@ def test_the_plain_recap_of_an_emptied_intro_is_no_problem_for_a_later_round():
     assert not [i for i in section_findings(state) if i.section == ""]
     state["sections"][0] = Section(heading="", body="Calculating Your Honey Return matters to every keeper.")
     assert [i for i in section_findings(state) if i.section == ""]
+
+
+def test_a_section_the_plan_drops_takes_no_other_sections_evidence_with_it():
+    from agents.outliner.outliner import make_outliner
+    from agents.outliner.planning import evidence_candidates
+    from agents.text.evidence import EvidenceIndex, build_passages
+
+    article = """# Composting at home
+
+## What to leave out
+Leave meat, fish, dairy and cooked food with oil out of an open heap, because they draw rats and smell.
+
+## Greens and browns
+Mix one bucket of greens with two buckets of browns such as cardboard and dry leaves.
+
+## Heat and turning
+A working heap reaches 55 to 65 degrees within three days, and turning it every week adds air.
+
+## When it is ready
+Finished compost is dark and crumbly and takes 2 to 3 months in a hot heap.
+"""
+    srcs = [Source(id=1, title="Composting at home", url="/notes/compost.md", text=article, origin="local")]
+    passages = build_passages(srcs)
+    state = {"request": DraftRequest(topic="Composting at home", words=600)}
+    state |= {"sources": srcs, "passages": passages}
+    candidates, _ = evidence_candidates(state["request"].topic, passages, srcs, EvidenceIndex(passages))
+    order = [c.heading for c in candidates]
+    reply = {
+        "title": "Compost at home, simply",
+        "sections": [
+            {
+                "subject": order.index("What to leave out") + 1,
+                "heading": "Part 1",
+            },  # unusable, as is its label
+            {"subject": order.index("Greens and browns") + 1, "heading": "Mixing greens and browns"},
+            {"subject": order.index("Heat and turning") + 1, "heading": "Heat and turning the heap"},
+            {"subject": order.index("When it is ready") + 1, "heading": "Knowing when it is ready"},
+        ],
+    }
+    outline = make_outliner(ScriptedChatModel(replies=[reply]), "free")(state)["outline"]
+    by_id = {p.id: p.text for p in passages}
+    for section in outline.sections:
+        text = " ".join(by_id[i] for i in section.passage_ids)
+        if section.heading == "Mixing greens and browns":
+            assert "bucket of greens" in text and "rats" not in text
+        if section.heading == "Heat and turning the heap":
+            assert "55 to 65 degrees" in text
