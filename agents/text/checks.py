@@ -140,12 +140,15 @@ def fused_split(word: str, vocabulary: set[str]) -> tuple[str, str] | None:
         return None
     part = run_policy().text.fused_part
     for cut in range(part, len(word) - part + 1):
+        if word[cut:].startswith(_DERIVATIONS) and is_known(word[:cut], vocabulary):
+            return None  # "sustain" + "ability": a word built with a suffix, not two run together
         if is_known(word[:cut], vocabulary) and is_known(word[cut:], vocabulary):
             return word[:cut], word[cut:]
     return None
 
 
 _ENDINGS = ("ies", "es", "s", "ed", "ing", "ly", "er", "est")
+_DERIVATIONS = ("ability", "ibility", "ation", "ness", "ment", "ship", "less", "ful")
 
 
 def is_known(word: str, vocabulary: set[str]) -> bool:

@@ -338,6 +338,11 @@ def test_a_section_left_without_text_is_reported_not_silently_lost():
     assert 'section "Black tea" was left out' in warnings and 'section "Green tea"' not in warnings
 
 
+def test_a_word_built_with_a_suffix_is_never_taken_for_two_fused_ones():
+    assert fused_words("Sustainability and adjustment matter.", set()) == []
+    assert fused_words("It plays a crucialrole here.", set()) == ["crucialrole"]
+
+
 def test_inflected_real_words_are_never_taken_for_fused_ones():
     vocabulary = word_vocabulary(["the repetition"])
     text = "The repetition occurred twice while studies kept running and stopped."
