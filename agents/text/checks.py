@@ -74,7 +74,31 @@ _DANGLING = frozenset(
         "across",
         "around",
     }
-)
+) - {  # a phrase may end on a verb's particle or object: "leave the light on", "the light you have"
+    "on",
+    "off",
+    "out",
+    "up",
+    "down",
+    "in",
+    "over",
+    "through",
+    "again",
+    "well",
+    "have",
+    "has",
+    "do",
+    "does",
+    "it",
+    "them",
+    "you",
+    "me",
+    "us",
+    "all",
+    "more",
+    "most",
+    "much",
+}
 _CONNECTORS = frozenset({"and", "or", "but", "which", "that", "without", "because", "although", "whereas"})
 # ("inter" + "net", "web" + "site": shorter halves split modern words the dictionaries lack)
 

@@ -110,7 +110,9 @@ def test_headings_a_person_would_not_write_are_named():
     assert heading_problem("Part 3") == "is a placeholder"
     assert heading_problem("Commercial") == "is a single word"
     assert heading_problem("Without requiring massive") == "is cut off mid-phrase"
-    assert heading_problem("What to leave out") == "is cut off mid-phrase"
+    assert heading_problem("The light and") == "is cut off mid-phrase"
+    assert heading_problem("How long to leave the light on") is None  # a particle ends a phrase
+    assert heading_problem("Matching plants to the light you have") is None
     assert heading_problem("What should I leave out?") is None  # a question may end on its particle
     source = "Small models reach high scores on benchmarks and keep improving every month."
     assert heading_problem("Small models reach high scores", source) == "is a fragment of a source sentence"
