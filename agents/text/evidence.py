@@ -15,7 +15,7 @@ from agents.text.checks import refers_to_page
 from core.markers import split_sentences
 from core.policy import run_policy
 from core.state import Passage, Source
-from core.text import stems
+from core.text import tokens
 from tools.injection import looks_like_injection
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
@@ -73,6 +73,24 @@ def _windows(sentences: list[str]) -> list[str]:
         else:
             windows.append(" ".join(current))
     return windows
+
+
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ed", "es", "s", "ly")
+
+
+def stems(text: str) -> list[str]:
+    """:func:`core.text.tokens` with common suffixes cut, so "composting" finds "compost". Kept
+    over PyStemmer's Snowball (``core.text.stems``, which the local notes search uses): with
+    Snowball the embedded model's grounded draft on three short notes lost its figures
+    (tests/integration/test_grounded_draft.py)."""
+    result = []
+    for word in tokens(text):
+        for suffix in _SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 4:  # keep a 4-letter stem
+                word = word[: -len(suffix)]
+                break
+        result.append(word)
+    return result
 
 
 class EvidenceIndex:
