@@ -494,6 +494,9 @@ class TextPolicy(_Group):
         description="a sentence sharing this share of its content words with an earlier one says it again",
     )
     min_echo_words: int = Field(default=5, description="a sentence shorter than this is never an echo")
+    min_stem_letters: int = Field(
+        default=4, description="the evidence index cuts a suffix only when this many letters stay"
+    )
     post_copy_budget: float = Field(
         default=0.12,
         description="a draft copying at most this share of its 8-grams has no copying for a later round "

@@ -84,9 +84,10 @@ def stems(text: str) -> list[str]:
     Snowball the embedded model's grounded draft on three short notes lost its figures
     (tests/integration/test_grounded_draft.py)."""
     result = []
+    least = run_policy().text.min_stem_letters
     for word in tokens(text):
         for suffix in _SUFFIXES:
-            if word.endswith(suffix) and len(word) - len(suffix) >= 4:  # keep a 4-letter stem
+            if word.endswith(suffix) and len(word) - len(suffix) >= least:
                 word = word[: -len(suffix)]
                 break
         result.append(word)

@@ -610,3 +610,10 @@ def test_a_fact_is_stated_once_in_the_whole_draft():
         "of Britain since then [2]."
     )
     assert "arrived" not in weave(own, [varroa], "Keeping bees Varroa mites", 120)
+
+
+def test_the_evidence_index_cuts_a_suffix_only_when_a_stem_of_four_letters_stays():
+    from agents.text.evidence import stems
+
+    assert stems("composting heaps") == ["compost", "heap"]
+    assert stems("ceding") == ["ceding"]  # "ced" would be too short to mean anything
