@@ -16,7 +16,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from agents.text.checks import fused_words, heading_problem, restated_facts, title_sentences, word_vocabulary
+from agents.text.checks import fused_words, restated_facts, title_sentences, word_vocabulary
+from agents.text.headings import heading_problem
 from bench.post_text import prose, word_total
 
 META_PHRASES = re.compile(

@@ -348,6 +348,7 @@ class ProblemWeights(_Group):
 
     invented: float = Field(default=3.0, description="a specific no source states")
     meta: float = Field(default=2.0, description="a sentence about the writing, not the subject")
+    voice: float = Field(default=2.0, description="a sentence in a source author's first person")
     title: float = Field(default=2.0, description="a sentence repeating a title")
     fused: float = Field(default=2.0, description="two words fused into one")
     restated: float = Field(default=1.5, description="one fact stated twice")
@@ -479,6 +480,9 @@ class TextPolicy(_Group):
     max_heading_words: int = Field(default=10, description="a heading of more words is a sentence")
     title_overlap: float = Field(
         default=0.85, description="a sentence sharing this share of words with a title is that title"
+    )
+    min_title_echo_words: int = Field(
+        default=3, description="a post title's head phrase this long, found in a sentence, names the post"
     )
     fused_part: int = Field(
         default=4, description="each half of a fused word is a known word of at least this many letters"

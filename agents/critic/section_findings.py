@@ -24,6 +24,7 @@ ISSUE_KINDS: dict[str, IssueKind] = {
     "invented": "unsupported_specifics",
     "copied": "copying",
     "meta": "damage",
+    "voice": "damage",
     "title": "damage",
     "fused": "damage",
     "restated": "repetition",
@@ -44,7 +45,7 @@ def section_findings(state: DraftState) -> list[CritiqueIssue]:
     while the whole draft copies more than its budget)."""
     request, outline, sections = state["request"], state["outline"], state["sections"]
     passages = {p.id: p for p in state.get("passages", [])}
-    checker = make_checker(request, state.get("sources", []), list(passages.values()))
+    checker = make_checker(request, state.get("sources", []), list(passages.values()), outline.title)
     evidence = section_evidence(outline, passages)
     lengths = section_lengths(request, outline)
     by_heading = {s.heading.lower(): s for s in sections}

@@ -12,9 +12,9 @@ from langchain_core.language_models import BaseChatModel
 from agents.capability import WritingMode
 from agents.outliner.planning import Candidate, evidence_candidates, headline_like
 from agents.outliner.tidy_outline import tidy_outline, topic_overlap, usable_heading
-from agents.text.checks import heading_problem
 from agents.text.cleanup import tidy_heading
 from agents.text.evidence import EvidenceIndex, assign_passages
+from agents.text.headings import heading_problem
 from agents.text.lengths import section_count
 from agents.text.prompts import messages_for, render, shared_context
 from backends.structured import StructuredOutputError, invoke_structured, json_schema_for

@@ -5,8 +5,8 @@ the outline for when the model cannot produce one.
 
 from __future__ import annotations
 
-from agents.text.checks import heading_problem
 from agents.text.cleanup import tidy_heading
+from agents.text.headings import heading_problem
 from agents.text.prompts import note_text
 from agents.text.topic_words import topic_sections
 from core.policy import run_policy

@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterable
 
 from agents.outliner.planning import headline_like
-from agents.text.checks import heading_problem
 from agents.text.cleanup import tidy_heading
+from agents.text.headings import heading_problem
 from agents.text.topic_words import names_subject, plain_case, subject_words, topic_sections
 from core.policy import run_policy
 from core.state import DraftRequest, Outline, OutlineSection

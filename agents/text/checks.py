@@ -6,7 +6,8 @@ problem back to the model in words, and the bench can count it:
 - a source's title standing as a sentence;
 - two words run together ("globalpatterns"), which a sampling constraint can cause;
 - a fact stated twice in one post;
-- headings that are fragments ("Without requiring massive", "II. Dependencies", "Part 3");
+- a sentence in a source author's first person ("As a winter cyclist, I have commuted 11 km…"),
+  or naming the post by its own title ("The winter cyclist's guide is a comprehensive resource");
 - a section that opens on a pronoun with nothing before it to refer to ("They work by…").
 """
 
@@ -18,7 +19,7 @@ from collections.abc import Iterable, Sequence
 
 from core.markers import SINGLE_MARKER_RE, remove_markers, split_sentences
 from core.policy import run_policy
-from core.text import ASCII_WORD_RE, LONG_ASCII_WORD_RE, STOPWORDS, content_words
+from core.text import ASCII_WORD_RE, LONG_ASCII_WORD_RE, content_words
 from tools.specifics import find_specifics, states
 
 _META = re.compile(
@@ -33,7 +34,8 @@ _META = re.compile(
     r"(?:says?|states?|notes?|mentions?|explains?|suggests?|shows?)\b"
     r"|\b(?:this|our)\s+(?:\w+\s+){0,2}(?:guide|overview|primer|walkthrough)\b"
     r"|\b(?:the|this)\s+(?:[\w-]+\s+){1,3}section "
-    r"(?:provides|covers|explains|describes|discusses|gives|lists)\b",
+    r"(?:provides|covers|explains|describes|discusses|gives|lists|offers|outlines|summari[sz]es|"
+    r"presents|contains|includes|highlights|shows|focuses)\b",
     re.IGNORECASE,
 )
 _PAGE = re.compile(
@@ -43,64 +45,36 @@ _PAGE = re.compile(
     r"|\bthis (?:article|guide|post|page|faq|newsletter|piece|report|checklist|explainer)\b",
     re.IGNORECASE,
 )
-_NUMBERING = re.compile(r"^\s*(?:(?:part|step|section|chapter)\s+)?(?:[ivxlc]+|\d+|[a-z])[.):]\s+", re.I)
 _PRONOUN_OPENING = re.compile(r"^(?:they|it|these|those|this|their|its)\s+[a-z]", re.IGNORECASE)
 _IMPERSONAL_IT = re.compile(
     r"^it(?:\s+is|\s+was|'s|\s+pays|\s+helps|\s+makes sense)\b[^.!?]{0,40}?\b(?:to|that|whether|how|worth)\b",
     re.IGNORECASE,
 )
-_PLACEHOLDER = re.compile(r"^(?:part|section|step|chapter|point|heading|topic)\s*\d+$", re.IGNORECASE)
-_DANGLING = frozenset(
-    STOPWORDS
-    | {
-        "without",
-        "with",
-        "within",
-        "versus",
-        "vs",
-        "like",
-        "including",
-        "such",
-        "requiring",
-        "using",
-        "than",
-        "toward",
-        "towards",
-        "via",
-        "into",
-        "onto",
-        "upon",
-        "among",
-        "across",
-        "around",
-    }
-) - {  # a phrase may end on a verb's particle or object: "leave the light on", "the light you have"
-    "on",
-    "off",
-    "out",
-    "up",
-    "down",
-    "in",
-    "over",
-    "through",
-    "again",
-    "well",
-    "have",
-    "has",
-    "do",
-    "does",
-    "it",
-    "them",
-    "you",
-    "me",
-    "us",
-    "all",
-    "more",
-    "most",
-    "much",
-}
-_CONNECTORS = frozenset({"and", "or", "but", "which", "that", "without", "because", "although", "whereas"})
 # ("inter" + "net", "web" + "site": shorter halves split modern words the dictionaries lack)
+
+
+_FIRST_PERSON = re.compile(r"\b(?:I(?:['’](?:m|ve|d|ll))?|[Mm]y|[Mm]e|[Mm]ine|[Mm]yself)\b")
+_QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")
+
+
+def borrowed_voice(text: str) -> list[str]:
+    """Sentences that speak as "I" outside a quotation. The post's writer has no experience of
+    their own; such a sentence puts a source author's ("I have commuted 11 km each way for six
+    winters") in the reader's blogger's mouth."""
+    return [s for s in split_sentences(text) if _FIRST_PERSON.search(_QUOTED.sub("", s))]
+
+
+def names_the_post(text: str, title: str, topic: str = "") -> list[str]:
+    """Sentences that name the post by its own title ("The art of keeping a sourdough starter
+    healthy at home is crucial", "The winter cyclist's guide is a comprehensive resource"): its
+    head phrase, before any colon, of three words or more, word for word. A head that only
+    restates the ``topic`` names the subject, not the post, and is not looked for."""
+    head = re.split(r"[:–—]| - ", title, maxsplit=1)[0]
+    words = ASCII_WORD_RE.findall(head.lower())
+    if len(words) < run_policy().text.min_title_echo_words or content_words(head) <= content_words(topic):
+        return []
+    pattern = re.compile(r"\b" + r"\W+".join(map(re.escape, words)) + r"\b")
+    return [s for s in split_sentences(text) if pattern.search(s.lower())]
 
 
 def meta_sentences(text: str) -> list[str]:
@@ -233,39 +207,6 @@ def restated_facts(sections: Sequence[str]) -> list[str]:
                         break
             earlier.append((plain, words))
     return found
-
-
-def heading_problem(heading: str, source_text: str = "") -> str | None:
-    """Why a heading is not a phrase a person would write, or None when it is.
-
-    Numbering copied from a source ("II. Dependencies"), a placeholder ("Part 3"), one word
-    ("Commercial"), a run-on, or a clause cut off mid-phrase ("Without requiring massive").
-    """
-    words = heading.split()
-    if _NUMBERING.match(heading):
-        return "starts with the source's numbering"
-    if _PLACEHOLDER.match(heading.strip()):
-        return "is a placeholder"
-    if len(words) < run_policy().text.min_heading_words:
-        return "is a single word"
-    if len(words) > run_policy().text.max_heading_words:
-        return "is too long for a heading"
-    question = heading.rstrip().endswith("?")  # "What should I leave out?" ends on its particle
-    if (words[-1].lower().strip(".,:;!?") in _DANGLING and not question) or words[0].lower() in _CONNECTORS:
-        return "is cut off mid-phrase"
-    if source_text and is_cut_clause(heading, source_text):
-        return "is a fragment of a source sentence"
-    return None
-
-
-def is_cut_clause(heading: str, source_text: str) -> bool:
-    """True when the heading (three words or more) is a stretch of a source sentence that goes on
-    past it in the same clause: a clause cut off, not a heading of its own."""
-    plain = " ".join(heading.strip().rstrip("?.!:").lower().split())
-    if len(plain.split()) < run_policy().text.cut_off_heading_words:
-        return False
-    pattern = re.compile(r"(?<![\w-])" + re.escape(plain) + r"\s+[\w(]")
-    return any(pattern.search(" ".join(s.lower().split())) for s in split_sentences(source_text))
 
 
 def echoed_sentences(earlier: Sequence[str], body: str) -> list[str]:

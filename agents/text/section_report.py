@@ -14,11 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from agents.text.checks import (
+    borrowed_voice,
     dangling_opening,
     echoed_sentences,
     foreign_sentences,
     fused_words,
     meta_sentences,
+    names_the_post,
     repeated_within,
     restated_facts,
     summing_up,
@@ -43,6 +45,9 @@ class Checker:
     vocabulary: set[str]
     grounded: bool
     reference: str = ""  # the sources' and the request's text (which scripts they are written in)
+    post_title: str = ""  # the post's own title, which its sentences must not name
+    topic: str = ""
+    own_voice: bool = False  # the request asks for the writer's first person: "I" is no problem
 
 
 @dataclass
@@ -54,6 +59,7 @@ class SectionReport:
     invented: list[tuple[str, list[str]]] = field(default_factory=list)
     copied: list[str] = field(default_factory=list)
     meta: list[str] = field(default_factory=list)
+    voice: list[str] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)
     fused: list[str] = field(default_factory=list)
     restated: list[str] = field(default_factory=list)
@@ -66,6 +72,7 @@ class SectionReport:
         return {
             "invented": len(self.invented),
             "meta": len(self.meta),
+            "voice": len(self.voice),
             "title": len(self.titles),
             "fused": len(self.fused),
             "restated": len(self.restated),
@@ -85,8 +92,9 @@ class SectionReport:
 
     def fixable(self) -> bool:
         """True when a fix call could help: an invented specific, talk about the evidence, copied
-        wording, an opening pronoun or a left-out fact (length follows from the facts)."""
-        return bool(self.invented or self.meta or self.copied or self.opening or self.missing)
+        wording, a borrowed "I", an opening pronoun or a left-out fact (length follows from the
+        facts)."""
+        return bool(self.invented or self.meta or self.voice or self.copied or self.opening or self.missing)
 
     def problems_by_kind(self) -> dict[str, list[str]]:
         """Each problem in words, as the revise call names it, by kind."""
@@ -114,6 +122,11 @@ class SectionReport:
                 f'The sentence "{quoted(s)}" talks about the evidence or the post instead of the subject: '
                 "state the point itself."
                 for s in self.meta
+            ],
+            "voice": [
+                f'The sentence "{quoted(s)}" speaks as "I", in a source author\'s voice: '
+                "state the point without I, me or my."
+                for s in self.voice
             ],
             "title": [f'"{quoted(s)}" is a source\'s title, not a sentence: remove it.' for s in self.titles],
             "fused": [f'"{w}" runs two words together: separate them.' for w in self.fused],
@@ -164,6 +177,10 @@ def check_section(
         elif checker.known_grams and copied_grams(sentence, checker.known_grams) > 0:
             report.copied.append(sentence)
     report.meta = meta_sentences(body)
+    naming = names_the_post(body, checker.post_title, checker.topic)
+    report.meta += [s for s in naming if s not in report.meta]
+    if not checker.own_voice:
+        report.voice = [s for s in borrowed_voice(body) if s not in report.meta]
     report.titles = title_sentences(body, [*checker.titles, *([heading] if heading else [])])
     report.fused = fused_words(body, checker.vocabulary)
     repeats = set(restated_facts([*earlier, body]))
@@ -214,9 +231,14 @@ def within_copy_budget(bodies: Sequence[str], checker: Checker) -> bool:
 _RUN_IN_LABEL = re.compile(r"\*\*([^*\n]{3,60}?)[.:]?\*\*")  # "**Low light.** The ZZ plant…"
 
 
-def make_checker(request: DraftRequest, sources: Sequence[Source], passages: Sequence[Passage]) -> Checker:
+_OWN_VOICE = re.compile(r"\bfirst[- ]person\b|\bpersonal\b|\bin my (?:own )?(?:voice|words)\b", re.IGNORECASE)
+
+
+def make_checker(
+    request: DraftRequest, sources: Sequence[Source], passages: Sequence[Passage], post_title: str = ""
+) -> Checker:
     """The checks' reference material: what may be stated, the sources' 8-grams, their titles
-    and headings, and the words known to exist."""
+    and headings, the words known to exist, and the post's own title."""
     titles = [s.title for s in sources] + [p.heading for p in passages if p.heading]
     titles += [label for s in sources for label in _RUN_IN_LABEL.findall(s.text)]
     typed = [request.topic, request.audience, request.tone, request.feedback]
@@ -227,4 +249,7 @@ def make_checker(request: DraftRequest, sources: Sequence[Source], passages: Seq
         vocabulary=word_vocabulary([*typed, *(s.text for s in sources)]),
         grounded=bool(sources),
         reference="\n".join([*typed, *(s.text for s in sources)]),
+        post_title=post_title,
+        topic=request.topic,
+        own_voice=bool(_OWN_VOICE.search(f"{request.tone} {request.feedback}")),
     )

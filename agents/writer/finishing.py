@@ -28,7 +28,7 @@ def finish(
     """The last resort after the fixes: sentences that still state invented specifics or talk
     about the evidence are removed; those and the ``removed`` ones whose fix failed are reported."""
     report = check_section(body, checker, evidence, earlier, length, heading)
-    doomed = [*(s for s, _ in report.invented), *report.meta, *report.titles]
+    doomed = [*(s for s, _ in report.invented), *report.meta, *report.voice, *report.titles]
     pasted = [
         s for s in pasted_wording([*report.copied, *report.opening], evidence) if not referred_to(body, s)
     ]
@@ -41,7 +41,7 @@ def finish(
     if removed:
         notes.append(
             f"{where}: removed {removed} sentence(s) the model did not fix "
-            "(invented specifics or talk about the sources)"
+            "(invented specifics, talk about the sources, a source author's 'I')"
         )
     if pasted:
         notes.append(

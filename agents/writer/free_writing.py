@@ -129,6 +129,9 @@ def improve(
     for sentence in report.meta:
         fixed = fixer.rewrite("fix_meta", sentence, body)
         body, removed = replace_sentence(body, sentence, fixed), removed + (not fixed)
+    for sentence in report.voice:
+        fixed = fixer.rewrite("fix_voice", sentence, body)
+        body, removed = replace_sentence(body, sentence, fixed), removed + (not fixed)
     for sentence in report.opening:
         body = replace_sentence(body, sentence, fixer.rewrite("fix_opening", sentence, body) or sentence)
     copies = copies_to_fix(body, report.copied, evidence, checker.known_grams) if fix_copies else []

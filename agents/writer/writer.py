@@ -94,7 +94,7 @@ def free_writer_update(
 ) -> dict:
     """The writer's update for a model that can write: a first draft, or a revision round."""
     sources = state.get("sources", [])
-    checker = make_checker(context.request, sources, state.get("passages", []))
+    checker = make_checker(context.request, sources, state.get("passages", []), context.outline.title)
     evidence = without_bare_overview(evidence)
     previous = {s.heading.lower(): s for s in state.get("sections", [])}
     critique = state.get("critique")

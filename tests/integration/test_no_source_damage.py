@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from agents.text.checks import heading_problem, restated_facts
+from agents.text.checks import restated_facts
+from agents.text.headings import heading_problem
 from bench.damage import damage
 from core.settings import load_settings
 from core.state import DraftRequest

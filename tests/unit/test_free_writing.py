@@ -6,15 +6,17 @@ from typing import Any
 
 from agents.capability import decide_writing, is_paraphrase, probe_writing
 from agents.text.checks import (
+    borrowed_voice,
     dangling_opening,
     fused_words,
-    heading_problem,
     meta_sentences,
+    names_the_post,
     repair_fused,
     restated_facts,
     title_sentences,
     word_vocabulary,
 )
+from agents.text.headings import heading_problem
 from agents.text.section_report import check_section, make_checker
 from agents.writer.finishing import referred_to
 from agents.writer.fixer import Written
@@ -108,6 +110,9 @@ def test_headings_a_person_would_not_write_are_named():
     assert heading_problem("How a hot pile kills weed seeds") is None
     assert heading_problem("II. Dependencies") == "starts with the source's numbering"
     assert heading_problem("Part 3") == "is a placeholder"
+    assert heading_problem("Mistake 3: Loggers that stopped working") == "starts with the source's numbering"
+    assert heading_problem("Tip #2 - Feed it twice a day") == "starts with the source's numbering"
+    assert heading_problem("Python 3: what changed for logging") is None  # a version, not a count
     assert heading_problem("Commercial") == "is a single word"
     assert heading_problem("Without requiring massive") == "is cut off mid-phrase"
     assert heading_problem("The light and") == "is cut off mid-phrase"
@@ -719,3 +724,40 @@ Finished compost is dark and crumbly and takes 2 to 3 months in a hot heap.
             assert "bucket of greens" in text and "rats" not in text
         if section.heading == "Heat and turning the heap":
             assert "55 to 65 degrees" in text
+
+
+def test_a_sentence_in_a_source_authors_first_person_goes_back_to_the_model():
+    checker, evidence = checker_and_evidence()
+    borrowed = "As a beekeeper, I have kept Langstroth hives of ten frames for six summers [1]. "
+    plain = "Beekeeping rewards patience, since a new colony takes a whole season to settle [1]."
+    model = ScriptedChatModel(replies=[plain])
+    text = borrowed + GOOD
+    section, _ = improve(context_for(model), checker, "Hives", Written([], text, text), 60, evidence, [])
+    assert len(model.calls) == 1 and 'speaks as "I"' in model.calls[0][0][-1].text
+    assert section.body.startswith(plain) and "I have" not in section.body
+    # A quotation may say "I"; a request for the writer's own first person allows it.
+    assert borrowed_voice('One keeper put it simply: "I never open a hive in the rain."') == []
+    personal = make_checker(DraftRequest(topic="Bees", tone="personal, first-person"), [], [])
+    assert personal.own_voice and not checker.own_voice
+
+
+def test_a_failed_first_person_fix_removes_the_sentence_and_says_so():
+    checker, evidence = checker_and_evidence()
+    text = "My own hive holds ten frames per box [1]. " + GOOD
+    model = ScriptedChatModel(replies=["In my garden the hive holds ten frames [1]."])  # still "my"
+    section, notes = improve(context_for(model), checker, "Hives", Written([], text, text), 60, evidence, [])
+    assert section.body == GOOD and notes and "'I'" in notes[0]
+
+
+def test_a_sentence_naming_the_post_by_its_own_title_is_meta():
+    title = "The Winter Cyclist's Guide: Lights, Layers and Tyres"
+    text = "The winter cyclist's guide is a comprehensive resource. Lights need charging daily [1]."
+    assert names_the_post(text, title) == ["The winter cyclist's guide is a comprehensive resource."]
+    # A head phrase that only restates the topic names the subject, which a sentence may do.
+    assert names_the_post("Winter cycling pays off in January.", "Winter Cycling", "winter cycling") == []
+    topic_title = "Keeping a Sourdough Starter Healthy"
+    assert (
+        names_the_post("Keeping a sourdough starter healthy takes ten minutes.", topic_title, topic_title)
+        == []
+    )
+    assert meta_sentences("The quick reference section offers a clear summary of the points.") != []

@@ -4,8 +4,8 @@ made usable is left out and the result says so."""
 
 from agents.outliner.outliner import make_outliner
 from agents.outliner.unsourced_plan import plan_from_topic
-from agents.text.checks import heading_problem
 from agents.text.cleanup import strip_chatter
+from agents.text.headings import heading_problem
 from agents.text.markdown import render_markdown
 from agents.text.outline import recap
 from agents.text.topic_words import subject_words, topic_phrase, topic_sections
