@@ -10,11 +10,12 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
+from core.batch import TopicOutcome
 from core.errors import DraftsmithError
 from core.result import DraftResult
 from core.settings import Settings, describe_validation_error
@@ -22,16 +23,9 @@ from core.state import DraftRequest
 from graph import assembly
 
 
-class BatchOutcome(BaseModel):
-    """What happened to one topic."""
+class BatchOutcome(TopicOutcome):
+    """What happened to one topic, with its draft."""
 
-    line: int
-    topic: str
-    status: Literal["done", "failed"]
-    seconds: float = 0.0
-    score: float | None = None
-    run_id: str | None = None
-    error: str | None = None
     result: DraftResult | None = None  # the draft of a topic that is done, for the front end to publish
 
 

@@ -4,17 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.errors import (
-    BackendError,
-    BadInputError,
-    DraftsmithError,
-    ModelFileError,
-    NoDraftYetError,
-    RunFinishedError,
-    RunNotFoundError,
-    ServerTimeoutError,
-    ServerUnreachableError,
-)
+from core import errors
 from ui.web.advice import explain, without_cli_advice
 
 
@@ -53,52 +43,56 @@ def test_command_line_advice_is_cut_and_the_rest_kept(message, kept):
     ("error", "advice", "resumable"),
     [
         (
-            ServerUnreachableError("cannot reach the model server at http://h/v1", run_id="r1"),
+            errors.ServerUnreachableError("cannot reach the model server at http://h/v1", run_id="r1"),
             "**Server URL** in the sidebar",
             True,
         ),
-        (ServerTimeoutError("the model server did not answer within 60 s", run_id="r1"), "**Resume**", True),
         (
-            NoDraftYetError("run r1 stopped before its first draft was scored", run_id="r1"),
+            errors.ServerTimeoutError("the model server did not answer within 60 s", run_id="r1"),
+            "**Resume**",
+            True,
+        ),
+        (
+            errors.NoDraftYetError("run r1 stopped before its first draft was scored", run_id="r1"),
             "**Resume** continues",
             True,
         ),
-        (BackendError("writer failed in round 2: boom", run_id="r1"), "**Resume** continues", True),
+        (errors.BackendError("writer failed in round 2: boom", run_id="r1"), "**Resume** continues", True),
         (
-            ModelFileError("model file not found: /m/x.gguf (check the path, or omit --model)"),
+            errors.ModelFileError("model file not found: /m/x.gguf (check the path, or omit --model)"),
             "**GGUF file** in the sidebar",
             False,
         ),
         (
-            ModelFileError("could not download f.gguf from hub repository org/r: 404"),
+            errors.ModelFileError("could not download f.gguf from hub repository org/r: 404"),
             "**Hub repository**",
             False,
         ),
         (
-            BadInputError("invalid base_url: enter the server address"),
+            errors.BadInputError("invalid base_url: enter the server address"),
             "Change **Server URL** in the sidebar",
             False,
         ),
         (
-            BadInputError("invalid model: pick a model from the list"),
+            errors.BadInputError("invalid model: pick a model from the list"),
             "Change **Model** in the sidebar",
             False,
         ),
         (
-            ModelFileError(
+            errors.ModelFileError(
                 "model m is not downloaded yet and the hub cannot be reached (repository r, file f)"
             ),
             "**Download now**",
             False,
         ),
         (
-            BadInputError("invalid settings: base_url must start with http"),
+            errors.BadInputError("invalid settings: base_url must start with http"),
             "Change **Server URL** in the sidebar",
             False,
         ),
-        (BadInputError("invalid topic: at least 3 characters"), "Change **Topic** in the form", False),
-        (RunNotFoundError("no run r9 in /data", run_id="r9"), "**History**", False),
-        (RunFinishedError("run r1 already finished", run_id="r1"), "**History**", False),
+        (errors.BadInputError("invalid topic: at least 3 characters"), "Change **Topic** in the form", False),
+        (errors.RunNotFoundError("no run r9 in /data", run_id="r9"), "**History**", False),
+        (errors.RunFinishedError("run r1 already finished", run_id="r1"), "**History**", False),
     ],
 )
 def test_each_error_gets_the_pages_advice(error, advice, resumable):
@@ -109,7 +103,7 @@ def test_each_error_gets_the_pages_advice(error, advice, resumable):
 
 
 def test_an_error_without_advice_or_an_unexpected_one_is_still_one_line():
-    assert explain(DraftsmithError("the run store is corrupt")).advice == ""
+    assert explain(errors.DraftsmithError("the run store is corrupt")).advice == ""
     unexpected = explain(RuntimeError("boom\nTraceback (most recent call last)"))
     assert unexpected.message == "unexpected failure: boom" and unexpected.run_id is None
     assert explain(KeyError()).message == "unexpected failure: KeyError"
@@ -135,6 +129,6 @@ def test_an_error_without_advice_or_an_unexpected_one_is_still_one_line():
     ],
 )
 def test_validation_errors_are_plain_words_naming_the_field_on_the_page(message, plain):
-    explained = explain(BadInputError(message))
+    explained = explain(errors.BadInputError(message))
     assert explained.message == plain and "invalid" not in explained.message
     assert "Change **" in explained.advice

@@ -7,10 +7,12 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
+from pydantic import ConfigDict
+
+from core.batch import TopicOutcome
 from core.errors import BadInputError, DraftsmithError
 from core.settings import Settings
 from ui.cli.options import settings_from
@@ -21,18 +23,12 @@ if TYPE_CHECKING:
     from graph.batch import BatchOutcome
 
 
-@dataclass(frozen=True)
-class Published:
+class Published(TopicOutcome):
     """One topic of a batch as the command line reports it: the post's file, or why there is none."""
 
-    line: int
-    topic: str
-    status: Literal["done", "failed"]
-    seconds: float = 0.0
-    score: float | None = None
+    model_config = ConfigDict(frozen=True)
+
     path: str | None = None
-    run_id: str | None = None
-    error: str | None = None
 
 
 def run_batch(args: argparse.Namespace) -> int:
@@ -123,17 +119,20 @@ def write_post(outcome: BatchOutcome, out_dir: Path, used: set[str]) -> Publishe
     makes the topic fail with a one-line error."""
     from ui.exports import to_markdown, write_atomically
 
-    failed = Published(outcome.line, outcome.topic, "failed", outcome.seconds, error=outcome.error)
+    failed = Published(
+        line=outcome.line, topic=outcome.topic, status="failed", seconds=outcome.seconds, error=outcome.error
+    )
     if outcome.result is None:
         return failed
     path = out_dir / f"{unique_name(outcome.result.packaging.slug, used)}.md"
     try:
         write_atomically(path, to_markdown(outcome.result))
     except DraftsmithError as exc:
-        return replace(failed, error=str(exc))
+        return failed.model_copy(update={"error": str(exc)})
     except Exception as exc:  # one topic's failure must not stop the batch
-        return replace(failed, error=f"unexpected failure: {exc}")
-    return replace(failed, status="done", score=outcome.score, path=str(path), run_id=outcome.run_id)
+        return failed.model_copy(update={"error": f"unexpected failure: {exc}"})
+    done = {"status": "done", "score": outcome.score, "path": str(path), "run_id": outcome.run_id}
+    return failed.model_copy(update=done)
 
 
 def unique_name(slug: str, used: set[str]) -> str:

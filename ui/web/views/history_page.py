@@ -3,7 +3,10 @@ delete each."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from core.errors import DraftsmithError, NoDraftYetError, RunNotFoundError
 from core.settings import load_settings
@@ -64,30 +67,26 @@ def history_row(row: history.RunRow) -> None:
         with actions:
             buttons = st.container(horizontal=True, horizontal_alignment="right")
         if row.live:
-            buttons.button(
-                "Watch",
-                key=f"watch_{row.run_id}",
-                icon=":material/visibility:",
-                on_click=watch,
-                args=(row.run_id,),
-            )
+            row_button(buttons, "Watch", row.run_id, watch, icon=":material/visibility:")
         else:
-            buttons.button("Open", key=f"open_{row.run_id}", on_click=open_run, args=(row.run_id,))
+            row_button(buttons, "Open", row.run_id, open_run)
         if row.resumable:
             with text:
                 form = resume_option(row.run_id, key=f"resume_{row.run_id}")
             with buttons:
                 resume_button(row.run_id, key=f"resume_{row.run_id}", form=form)
         if row.status != "running":
-            buttons.button(
-                "Delete",
-                key=f"delete_{row.run_id}",
-                icon=":material/delete:",
-                on_click=ask_delete,
-                args=(row.run_id,),
-            )
+            row_button(buttons, "Delete", row.run_id, ask_delete, icon=":material/delete:")
         if st.session_state.get(CONFIRM) == row.run_id:
             confirm_delete(row)
+
+
+def row_button(
+    buttons: DeltaGenerator, label: str, run_id: str, action: Callable[[str], None], icon: str | None = None
+) -> None:
+    """One of a row's buttons, keyed by its label and the run (``open_r1``): a click calls
+    ``action(run_id)``."""
+    buttons.button(label, key=f"{label.lower()}_{run_id}", icon=icon, on_click=action, args=(run_id,))
 
 
 def row_caption(row: history.RunRow) -> str:
