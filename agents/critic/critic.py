@@ -19,9 +19,9 @@ from langchain_core.language_models import BaseChatModel
 from agents.capability import WritingMode
 from agents.critic.metrics import describe, measure_draft, measured_rubric, objective_findings
 from agents.critic.section_findings import fixable, section_findings
-from agents.text.prompts import messages_for, render, shared_context
+from agents.text.prompts import ask_structured, messages_for, render, shared_context
 from backends.ratings import RatesByProbability, expected_rating
-from backends.structured import StructuredOutputError, invoke_structured
+from backends.structured import StructuredOutputError
 from core.model_replies import CritiqueReply, JudgedScores
 from core.policy import run_policy
 from core.state import (
@@ -75,10 +75,11 @@ def make_critic(model: BaseChatModel, writing: WritingMode = "extractive") -> Ca
                 judged: dict[str, float] = dict(weighted)
                 issues, gaps = [], []
             else:
-                reply, _ = invoke_structured(
+                reply = ask_structured(
                     model,
                     CritiqueReply,
-                    messages_for(system, task),
+                    system,
+                    task,
                     max_tokens=run_policy().critic.critic_max_tokens,
                     temperature=run_policy().critic.critic_temperature,
                 )

@@ -16,8 +16,8 @@ from agents.text.cleanup import tidy_heading
 from agents.text.evidence import EvidenceIndex, assign_passages
 from agents.text.headings import heading_problem
 from agents.text.lengths import section_count
-from agents.text.prompts import messages_for, render, shared_context
-from backends.structured import StructuredOutputError, invoke_structured, json_schema_for
+from agents.text.prompts import ask_structured, render, shared_context
+from backends.structured import StructuredOutputError, json_schema_for
 from core.markers import split_sentences
 from core.model_replies import SectionChoice, SectionPlan
 from core.policy import run_policy
@@ -87,10 +87,11 @@ def choose_sections(
     picks, title = [], request.topic
     try:
         if asked:
-            reply, _ = invoke_structured(
+            reply = ask_structured(
                 model,
                 SectionChoice,
-                messages_for(system, task),
+                system,
+                task,
                 json_schema=schema,
                 max_tokens=run_policy().outliner.choice_max_tokens,
             )
@@ -132,10 +133,11 @@ def plan_sections(
     item = schema["$defs"]["NamedSection"] if "$defs" in schema else sections_schema["items"]
     item["properties"]["subject"] = {"enum": list(range(1, len(shown) + 1))}
     try:
-        reply, _ = invoke_structured(
+        reply = ask_structured(
             model,
             SectionPlan,
-            messages_for(system, task),
+            system,
+            task,
             json_schema=schema,
             max_tokens=run_policy().outliner.plan_max_tokens,
         )

@@ -22,8 +22,8 @@ from agents.outliner.unsourced_plan import plan_from_topic
 from agents.text.evidence import EvidenceIndex
 from agents.text.issues import issue_lines
 from agents.text.lengths import section_count
-from agents.text.prompts import bullet_list, messages_for, render, shared_context
-from backends.structured import StructuredOutputError, invoke_structured, json_schema_for
+from agents.text.prompts import ask_structured, bullet_list, render, shared_context
+from backends.structured import StructuredOutputError, json_schema_for
 from core.policy import run_policy
 from core.state import DraftState, Outline
 
@@ -58,10 +58,11 @@ def make_outliner(model: BaseChatModel, writing: WritingMode = "extractive") -> 
         on_topic = False
         for attempt in range(run_policy().outliner.off_topic_attempts):
             try:
-                outline, _ = invoke_structured(
+                outline = ask_structured(
                     model,
                     Outline,
-                    messages_for(system, task),
+                    system,
+                    task,
                     json_schema=outline_schema(count),
                     max_tokens=run_policy().outliner.outline_max_tokens,
                     **({"seed": run_policy().outliner.retry_seed + attempt} if attempt else {}),

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from langchain_core.language_models import BaseChatModel
 
 from agents.text.evidence import build_passages
-from agents.text.prompts import bullet_list, messages_for, render, shared_context
-from backends.structured import StructuredOutputError, invoke_structured
+from agents.text.prompts import ask_structured, bullet_list, render, shared_context
+from backends.structured import StructuredOutputError
 from core.markers import split_sentences
 from core.model_replies import SearchQueries
 from core.policy import run_policy
@@ -117,10 +117,11 @@ def propose_queries(model: BaseChatModel, state: DraftState, gaps: list[str]) ->
     task = render("researcher", "queries", focus=focus)
     system = shared_context(request, state.get("notes", []), state.get("sources", []))
     try:
-        reply, _ = invoke_structured(
+        reply = ask_structured(
             model,
             SearchQueries,
-            messages_for(system, task),
+            system,
+            task,
             max_tokens=run_policy().researcher.query_max_tokens,
         )
     except StructuredOutputError:

@@ -9,13 +9,18 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
+from typing import Any, TypeVar
 
+from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from pydantic import BaseModel
 
 from agents.text.checks import refers_to_page
+from backends.structured import invoke_structured
 from core.policy import run_policy
 from core.state import DraftRequest, Note, Source
 
+T = TypeVar("T", bound=BaseModel)
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 _HEADER = re.compile(r"^=== (\w+) ===$", re.MULTILINE)
 _PERSONAL = re.compile(r"\b(?:I|I'm|I've|my|me|[Ww]e|[Oo]ur|us)\b")
@@ -82,6 +87,17 @@ def shared_context(request: DraftRequest, notes: list[Note], sources: list[Sourc
 def messages_for(system: str, task: str) -> list[BaseMessage]:
     """A two-message chat: the shared context, then the agent's task."""
     return [SystemMessage(system), HumanMessage(task)]
+
+
+def ask_structured(model: BaseChatModel, reply: type[T], system: str, task: str, **options: Any) -> T:
+    """The model's validated ``reply`` to ``task`` in the shared context (``options`` such as
+    ``max_tokens``, ``json_schema`` or ``seed`` go to the call).
+
+    Raises:
+        StructuredOutputError: no usable reply; the caller chooses its fallback.
+    """
+    parsed, _ = invoke_structured(model, reply, messages_for(system, task), **options)
+    return parsed
 
 
 def bullet_list(items: list[str], empty: str = "- (none)") -> str:
