@@ -1,6 +1,7 @@
 """What damages a post for a reader, counted the same way for the pipeline and the one prompt.
 
-- fused words: two words of the sources run together ("crucialrole");
+- fused words: two words of the sources run together ("crucialrole"), or a word with a stray
+  tail ("runsny");
 - source titles standing as sentences;
 - meta sentences: talk about "the evidence", "this section", "the article" (a phrase list of
   the bench's own, not the app's filter);
@@ -16,7 +17,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from agents.text.checks import fused_words, restated_facts, title_sentences, word_vocabulary
+from agents.text.checks import fused_words, garbled_words, restated_facts, title_sentences, word_vocabulary
 from agents.text.headings import heading_problem
 from bench.post_text import prose, word_total
 
@@ -48,7 +49,9 @@ def damage(markdown: str, source_texts: Sequence[str], topic: str, target_words:
     return {
         "words": word_total(markdown),
         "length_ratio": round(word_total(markdown) / max(1, target_words), 2),
-        "fused_words": fused_words(text, vocabulary) if source_texts else [],
+        "fused_words": [*fused_words(text, vocabulary), *garbled_words(text, vocabulary)]
+        if source_texts
+        else [],
         "title_sentences": title_sentences(text, source_titles(source_texts)),
         "meta_sentences": [s for s in sentences if META_PHRASES.search(s)],
         "restated_facts": restated_facts(blocks),

@@ -27,6 +27,7 @@ ISSUE_KINDS: dict[str, IssueKind] = {
     "voice": "damage",
     "title": "damage",
     "fused": "damage",
+    "garbled": "damage",
     "restated": "repetition",
     "summary": "repetition",
     "opening": "damage",

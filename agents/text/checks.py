@@ -145,13 +145,31 @@ def fused_split(word: str, vocabulary: set[str]) -> tuple[str, str] | None:
     return None
 
 
-_ENDINGS = ("ies", "es", "s", "ed", "ing", "ly", "er", "est")
+_GARBLE_CANDIDATE = re.compile(r"(?<![\w'’-])[a-z]{5,}(?![\w'’-])")
+
+
+def garbled_words(text: str, vocabulary: set[str]) -> list[str]:
+    """Lower-case words no dictionary knows that are a known word with a stray tail of one or
+    two letters ("runsny"): a slip of generation a reader takes for a typo. A word unknown for
+    another reason ("website", "sulfur") is left alone."""
+    policy = run_policy().text
+    found = []
+    for word in dict.fromkeys(_GARBLE_CANDIDATE.findall(text)):
+        if is_known(word, vocabulary) or fused_split(word, vocabulary):
+            continue
+        cuts = range(1, policy.garbled_tail + 1)
+        if any(len(word) - n >= policy.fused_part and is_known(word[:-n], vocabulary) for n in cuts):
+            found.append(word)
+    return found
+
+
+_ENDINGS = ("ied", "ies", "ier", "iest", "es", "s", "ed", "ing", "ly", "er", "est")
 _DERIVATIONS = ("ability", "ibility", "ation", "ness", "ment", "ship", "less", "ful")
 
 
 def is_known(word: str, vocabulary: set[str]) -> bool:
-    """True when ``word`` (or it without a common ending: "occurred", "studies", "running") is a
-    known word."""
+    """True when ``word`` (or it without a common ending: "occurred", "studies", "running",
+    "specified", "healthier") is a known word."""
     words = english_words()
     if word in vocabulary or word in words:
         return True

@@ -19,6 +19,7 @@ from agents.text.checks import (
     echoed_sentences,
     foreign_sentences,
     fused_words,
+    garbled_words,
     meta_sentences,
     names_the_post,
     repeated_within,
@@ -62,6 +63,7 @@ class SectionReport:
     voice: list[str] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)
     fused: list[str] = field(default_factory=list)
+    garbled: list[str] = field(default_factory=list)
     restated: list[str] = field(default_factory=list)
     summary: list[str] = field(default_factory=list)
     opening: list[str] = field(default_factory=list)
@@ -75,6 +77,7 @@ class SectionReport:
             "voice": len(self.voice),
             "title": len(self.titles),
             "fused": len(self.fused),
+            "garbled": len(self.garbled),
             "restated": len(self.restated),
             "summary": len(self.summary),
             "copied": len(self.copied),
@@ -94,7 +97,16 @@ class SectionReport:
         """True when a fix call could help: an invented specific, talk about the evidence, copied
         wording, a borrowed "I", an opening pronoun or a left-out fact (length follows from the
         facts)."""
-        return bool(self.invented or self.meta or self.voice or self.copied or self.opening or self.missing)
+        problems = (
+            self.invented,
+            self.meta,
+            self.voice,
+            self.garbled,
+            self.copied,
+            self.opening,
+            self.missing,
+        )
+        return any(problems)
 
     def problems_by_kind(self) -> dict[str, list[str]]:
         """Each problem in words, as the revise call names it, by kind."""
@@ -130,6 +142,7 @@ class SectionReport:
             ],
             "title": [f'"{quoted(s)}" is a source\'s title, not a sentence: remove it.' for s in self.titles],
             "fused": [f'"{w}" runs two words together: separate them.' for w in self.fused],
+            "garbled": [f'"{w}" is not a word: spell it correctly.' for w in self.garbled],
             "restated": [
                 f'The sentence "{quoted(s)}" repeats a fact stated earlier in the post: '
                 "remove it or say something new."
@@ -183,6 +196,7 @@ def check_section(
         report.voice = [s for s in borrowed_voice(body) if s not in report.meta]
     report.titles = title_sentences(body, [*checker.titles, *([heading] if heading else [])])
     report.fused = fused_words(body, checker.vocabulary)
+    report.garbled = garbled_words(body, checker.vocabulary)
     repeats = set(restated_facts([*earlier, body]))
     if heading != CONCLUSION_HEADING:
         repeats |= set(echoed_sentences(earlier, body))

@@ -13,7 +13,14 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from agents.text.checks import borrowed_voice, meta_sentences, names_the_post, restated_facts, title_sentences
+from agents.text.checks import (
+    borrowed_voice,
+    garbled_words,
+    meta_sentences,
+    names_the_post,
+    restated_facts,
+    title_sentences,
+)
 from agents.text.cleanup import clean_section, flatten_markdown
 from agents.text.grounding import copied_grams, invented
 from agents.text.prompts import render
@@ -96,6 +103,8 @@ class Fixer:
         if names_the_post(text, self.checker.post_title, self.checker.topic):
             return False
         if not self.checker.own_voice and borrowed_voice(text):
+            return False
+        if garbled_words(text, self.checker.vocabulary):
             return False
         if any(invented(s, self.checker.corpus, self.checker.grounded) for s in split_sentences(text)):
             return False

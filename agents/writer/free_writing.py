@@ -132,6 +132,10 @@ def improve(
     for sentence in report.voice:
         fixed = fixer.rewrite("fix_voice", sentence, body)
         body, removed = replace_sentence(body, sentence, fixed), removed + (not fixed)
+    for word in report.garbled:
+        sentence = next((s for s in split_sentences(body) if word in s), "")
+        fixed = fixer.rewrite("fix_spelling", sentence, body, word=word) if sentence else ""
+        body = replace_sentence(body, sentence, fixed if same_facts(sentence, fixed) else sentence)
     for sentence in report.opening:
         body = replace_sentence(body, sentence, fixer.rewrite("fix_opening", sentence, body) or sentence)
     copies = copies_to_fix(body, report.copied, evidence, checker.known_grams) if fix_copies else []

@@ -15,6 +15,7 @@ class ProblemWeights(_Group):
     voice: float = Field(default=2.0, description="a sentence in a source author's first person")
     title: float = Field(default=2.0, description="a sentence repeating a title")
     fused: float = Field(default=2.0, description="two words fused into one")
+    garbled: float = Field(default=2.0, description="a known word with a stray tail ('runsny')")
     restated: float = Field(default=1.5, description="one fact stated twice")
     summary: float = Field(default=1.0, description="a section that summarises instead of explaining")
     copied: float = Field(default=1.5, description="a sentence copied from a source")
@@ -147,6 +148,10 @@ class TextPolicy(_Group):
     )
     min_title_echo_words: int = Field(
         default=3, description="a post title's head phrase this long, found in a sentence, names the post"
+    )
+    garbled_tail: int = Field(
+        default=2,
+        description="an unknown word that is a known one plus this many letters or fewer is garbled",
     )
     fused_part: int = Field(
         default=4, description="each half of a fused word is a known word of at least this many letters"

@@ -9,6 +9,7 @@ from agents.text.checks import (
     borrowed_voice,
     dangling_opening,
     fused_words,
+    garbled_words,
     meta_sentences,
     names_the_post,
     repair_fused,
@@ -761,3 +762,18 @@ def test_a_sentence_naming_the_post_by_its_own_title_is_meta():
         == []
     )
     assert meta_sentences("The quick reference section offers a clear summary of the points.") != []
+
+
+def test_a_garbled_word_is_sent_back_to_be_spelled_and_real_words_are_left_alone():
+    vocabulary = word_vocabulary(["The starter runs sour and runny above 30 degrees."])
+    assert garbled_words("Above 30 degrees it turns sour, or runsny.", vocabulary) == ["runsny"]
+    # Words an old dictionary lacks, or inflected with y turned i, are not garbled.
+    assert garbled_words("The website specified a healthier, sulfur-free mix.", vocabulary) == []
+    checker, evidence = checker_and_evidence()
+    slip = "Varroa mites spread fastt in late summer [1]. "
+    fixed = "Varroa mites spread fast in late summer [1]."
+    model = ScriptedChatModel(replies=[fixed])
+    text = slip + GOOD
+    section, _ = improve(context_for(model), checker, "Mites", Written([], text, text), 60, evidence, [])
+    assert '"fastt" is not a word' in model.calls[0][0][-1].text
+    assert section.body.startswith(fixed)
