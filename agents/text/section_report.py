@@ -212,7 +212,7 @@ def check_section(
 
 def left_out_facts(body: str, evidence: Sequence[Passage], target: int) -> list[str]:
     """Evidence sentences (``[n] sentence``) holding names or numbers the section does not state,
-    most specifics first, when the section states fewer than its share of the evidence's facts."""
+    most specifics first (none in a source author's first person), when the section states fewer than its share of the evidence's facts."""
     policy = run_policy().text
     wanted = key_specifics(p.text for p in evidence)
     if not wanted:
@@ -228,7 +228,8 @@ def left_out_facts(body: str, evidence: Sequence[Passage], target: int) -> list[
     for passage in evidence:
         for sentence in split_sentences(passage.text):
             unstated = [s for s in find_specifics(sentence) if s in wanted and not states(body, s)]
-            if unstated and not sentence.endswith("?"):
+            # (A question is no fact; a source author's "I" would come back in their voice.)
+            if unstated and not sentence.endswith("?") and not borrowed_voice(sentence):
                 scored.append((len(unstated), f'[{passage.source_id}] "{quoted(sentence)}"'))
     scored.sort(key=lambda item: -item[0])
     return [text for _, text in scored[: min(policy.max_missing_shown, expected - stated)]]

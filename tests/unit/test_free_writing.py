@@ -777,3 +777,12 @@ def test_a_garbled_word_is_sent_back_to_be_spelled_and_real_words_are_left_alone
     section, _ = improve(context_for(model), checker, "Mites", Written([], text, text), 60, evidence, [])
     assert '"fastt" is not a word' in model.calls[0][0][-1].text
     assert section.body.startswith(fixed)
+
+
+def test_a_left_out_fact_in_a_source_authors_first_person_is_not_asked_for():
+    checker, _ = checker_and_evidence()
+    told = "I keep 12 Langstroth hives on my allotment in Leeds. A top-bar hive costs about 150 dollars."
+    evidence = [Passage(id=0, source_id=1, text=told)]
+    report = check_section("Bees like a calm corner.", checker, evidence, [], 60)
+    assert report.missing and all("Leeds" not in line for line in report.missing)
+    assert any("150 dollars" in line for line in report.missing)
