@@ -1,5 +1,9 @@
 """What a model must reply, grammar-constrained and validated, before an agent turns the reply into
-state. None of these is stored in a run's checkpoints (the outline is: it lives in ``core.state``)."""
+state. None of these is stored in a run's checkpoints (the outline is: it lives in ``core.state``).
+
+How many queries or sections a reply holds is the run's policy's to say, not the class's: the
+agent asking gives the grammar those bounds with each call (``json_schema``), so a run with
+another policy gets its own."""
 
 from __future__ import annotations
 
@@ -7,21 +11,20 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from core.policy import DEFAULT_POLICY
 from core.state import Clipped100, Heading, ShortText, Title
 
 
 class SearchQueries(BaseModel):
     """Researcher output (grammar-constrained)."""
 
-    queries: list[Clipped100] = Field(min_length=1, max_length=DEFAULT_POLICY.researcher.max_queries)
+    queries: list[Clipped100] = Field(min_length=1)
 
 
 class SectionChoice(BaseModel):
     """Outliner output when the evidence offers sections: a title and the chosen candidates' numbers."""
 
     title: Title
-    sections: list[int] = Field(min_length=1, max_length=DEFAULT_POLICY.outliner.max_sections)
+    sections: list[int] = Field(min_length=1)
 
 
 class NamedSection(BaseModel):
@@ -35,7 +38,7 @@ class SectionPlan(BaseModel):
     """Outliner output for a model that can write: a title and each chosen subject's heading."""
 
     title: Title
-    sections: list[NamedSection] = Field(min_length=1, max_length=DEFAULT_POLICY.outliner.max_sections)
+    sections: list[NamedSection] = Field(min_length=1)
 
 
 # An enum, not ge/le: llama.cpp's JSON-schema grammar enforces enums but not integer bounds.

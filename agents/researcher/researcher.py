@@ -13,7 +13,7 @@ from langchain_core.language_models import BaseChatModel
 
 from agents.text.evidence import build_passages
 from agents.text.prompts import ask_structured, bullet_list, render, shared_context
-from backends.structured import StructuredOutputError
+from backends.structured import StructuredOutputError, json_schema_for
 from core.markers import split_sentences
 from core.model_replies import SearchQueries
 from core.policy import run_policy
@@ -116,17 +116,21 @@ def propose_queries(model: BaseChatModel, state: DraftState, gaps: list[str]) ->
     focus = f"Focus on these open questions:\n{bullet_list(gaps)}" if gaps else ""
     task = render("researcher", "queries", focus=focus)
     system = shared_context(request, state.get("notes", []), state.get("sources", []))
+    most = run_policy().researcher.max_queries
+    schema = json_schema_for(SearchQueries)
+    schema["properties"]["queries"]["maxItems"] = most
     try:
         reply = ask_structured(
             model,
             SearchQueries,
             system,
             task,
+            json_schema=schema,
             max_tokens=run_policy().researcher.query_max_tokens,
         )
     except StructuredOutputError:
         return []
-    return list(dict.fromkeys(" ".join(q.split()) for q in reply.queries if q.strip()))
+    return list(dict.fromkeys(" ".join(q.split()) for q in reply.queries if q.strip()))[:most]
 
 
 def note_for(text: str, focus: list[str], sentences: int | None = None) -> str:

@@ -212,7 +212,8 @@ def check_section(
 
 def left_out_facts(body: str, evidence: Sequence[Passage], target: int) -> list[str]:
     """Evidence sentences (``[n] sentence``) holding names or numbers the section does not state,
-    most specifics first (none in a source author's first person), when the section states fewer than its share of the evidence's facts."""
+    most specifics first (none in a source author's first person), when the section states fewer
+    than its share of the evidence's facts."""
     policy = run_policy().text
     wanted = key_specifics(p.text for p in evidence)
     if not wanted:

@@ -11,9 +11,9 @@ under the run's policy (:func:`with_policy`). A LangGraph server client may pass
 JSON; it is validated into a :class:`Policy` when read. Checkpoints do not keep the policy: a
 resumed run gets the one ``resume_draft`` is given.
 
-The JSON schemas the model's replies are constrained to (``core.state.Outline``,
-``core.model_replies.SearchQueries`` and the section choices) are classes, built once at import:
-their bounds are derived from :data:`DEFAULT_POLICY`, not from a run's policy.
+The replies' counts (search queries, chosen sections) are bounded by the run's policy: the agent
+gives the grammar those bounds with each call. The stored outline's validation bounds
+(``core.state.Outline``) are a class's, built once at import from :data:`DEFAULT_POLICY`.
 
 Values are the ones tuned on the bench (``bench/README.md``); change them in this package, nowhere else.
 

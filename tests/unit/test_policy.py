@@ -141,3 +141,21 @@ def test_a_critic_node_reads_the_policy_of_its_own_run_only():
     make_critic(model)(state)
     short, full = model.prompts
     assert "Green tea is steamed" in full and "Green tea is steamed" not in short
+
+
+def test_how_many_search_queries_a_reply_may_hold_is_the_runs_policy_not_the_class():
+    from agents.researcher.researcher import propose_queries
+
+    five = '{"queries": ["tea one", "tea two", "tea three", "tea four", "tea five"]}'
+    state = {"request": DraftRequest(topic="Brewing tea at home")}
+
+    def asked(policy: Policy | None) -> list[str]:
+        model = ScriptedChatModel(replies=[five])
+        config = {"configurable": {POLICY_KEY: policy}} if policy is not None else {}
+        return RunnableLambda(lambda s: propose_queries(model, s, [])).invoke(state, config=config)
+
+    assert len(asked(None)) == DEFAULT_POLICY.researcher.max_queries
+    wider = DEFAULT_POLICY.model_copy(
+        update={"researcher": DEFAULT_POLICY.researcher.model_copy(update={"max_queries": 5})}
+    )
+    assert len(asked(wider)) == 5
