@@ -91,12 +91,3 @@ def is_recap(body: str, outline: Outline) -> bool:
     return body in {
         recap(outline, opening, sourced) for opening in (True, False) for sourced in (True, False)
     }
-
-
-def section_evidence(outline: Outline, passages: dict[int, Passage]) -> list[list[Passage]]:
-    """The passages of the intro, each body section and the conclusion (none for the conclusion)."""
-
-    def pick(ids: list[int]) -> list[Passage]:
-        return [passages[i] for i in ids if i in passages]
-
-    return [pick(outline.intro_passage_ids), *(pick(s.passage_ids) for s in outline.sections), []]
