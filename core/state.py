@@ -174,7 +174,10 @@ class CritiqueIssue(BaseModel):
     kind: IssueKind
     text: str = Field(description="the finding in one line, as a person reads it")
     section: str | None = Field(
-        default=None, description="heading of the section it concerns ('' = intro); None: whole draft"
+        default=None, description="heading of the section it concerns, shown ('' = intro); None: whole draft"
+    )
+    section_index: int | None = Field(
+        default=None, description="index of the section it concerns (``Section.index``); None: whole draft"
     )
     source_id: int | None = Field(default=None, description="the source it concerns, if one")
 
@@ -224,11 +227,25 @@ class StepTelemetry(BaseModel):
         return self.completion_tokens / self.seconds if self.seconds > 0 else 0.0
 
 
-class Section(BaseModel):
-    """One part of a draft: the intro has an empty heading."""
+SectionRole = Literal["intro", "body", "conclusion"]
 
-    heading: str = ""
+
+class Section(BaseModel):
+    """One part of a draft. Its identity (``role``, ``index``) and its plan (planned words, the
+    outline's passages for it, its subject) are set once, when the writer plans the sections
+    (``agents.text.outline.plan_sections``); later stages read them. The heading is display text
+    only: no stage finds a section by it. The defaults are what a checkpoint saved before sections
+    had an identity holds (``agents.text.outline.identified`` gives those sections theirs)."""
+
+    heading: str = Field(default="", description="the heading shown above it ('' for the intro)")
     body: str
+    role: SectionRole = "body"
+    index: int | None = Field(
+        default=None, description="0 the intro, 1..n the body sections, n+1 the conclusion; None: not set"
+    )
+    words: int = Field(default=0, ge=0, description="planned length in words (0: no plan)")
+    passage_ids: list[int] = Field(default_factory=list, description="the outline's passages for it")
+    subject: str = Field(default="", description="what it is about, for telling on- from off-subject text")
 
 
 def merge_sources(existing: list[Source], new: list[Source]) -> list[Source]:

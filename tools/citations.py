@@ -108,20 +108,22 @@ def weak_citation_issues(
             text = f'weak citation [{claim.source_id}] (overlap {claim.score:.2f}): "{sentence}"'
         else:
             kind, text = "unknown_source", f'citation [{claim.source_id}] points to no source: "{sentence}"'
+        holder = section_of(claim.sentence, sections)
         issues.append(
             CritiqueIssue(
                 kind=kind,
                 text=text,
-                section=section_of(claim.sentence, sections),
+                section=holder.heading if holder else None,
+                section_index=holder.index if holder else None,
                 source_id=claim.source_id,
             )
         )
     return issues
 
 
-def section_of(sentence: str, sections: Sequence[Section]) -> str | None:
-    """The heading of the first section whose text holds ``sentence`` (markers aside), or None."""
+def section_of(sentence: str, sections: Sequence[Section]) -> Section | None:
+    """The first section whose text holds ``sentence`` (markers aside), or None."""
     for section in sections:
         if sentence in " ".join(remove_markers(section.body).split()):
-            return section.heading
+            return section
     return None

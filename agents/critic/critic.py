@@ -19,6 +19,7 @@ from langchain_core.language_models import BaseChatModel
 from agents.capability import WritingMode
 from agents.critic.metrics import describe, measure_draft, measured_rubric, objective_findings
 from agents.critic.section_findings import fixable, section_findings
+from agents.text.outline import identified
 from agents.text.prompts import ask_structured, messages_for, render, shared_context
 from backends.ratings import RatesByProbability, expected_rating
 from backends.structured import StructuredOutputError
@@ -30,6 +31,7 @@ from core.state import (
     DraftState,
     RoundRecord,
     RubricScores,
+    Section,
     author_notes,
     completed_rounds,
 )
@@ -46,7 +48,8 @@ def make_critic(model: BaseChatModel, writing: WritingMode = "extractive") -> Ca
     model that can write, the measured issues also name each section's own problems."""
 
     def critic(state: DraftState) -> dict:
-        request, outline, sections = state["request"], state["outline"], state["sections"]
+        request, outline = state["request"], state["outline"]
+        sections = identified(state["sections"], request, outline)
         sources = state.get("sources", [])
         metrics, weak_citations = measure_draft(
             request, outline, sections, sources, state.get("passages", [])
@@ -100,7 +103,7 @@ def make_critic(model: BaseChatModel, writing: WritingMode = "extractive") -> Ca
         critique = Critique(
             scores=scores,
             overall=round(overall, 1),
-            issues=measured_issues + model_notes(issues, measured_issues, [s.heading for s in sections]),
+            issues=measured_issues + model_notes(issues, measured_issues, sections),
             gaps=gaps,
             metrics=metrics,
             fallback=fallback,
@@ -120,22 +123,32 @@ def make_critic(model: BaseChatModel, writing: WritingMode = "extractive") -> Ca
 
 
 def model_notes(
-    lines: list[str], measured: list[CritiqueIssue], headings: Sequence[str] = ()
+    lines: list[str], measured: list[CritiqueIssue], sections: Sequence[Section] = ()
 ) -> list[CritiqueIssue]:
     """The critic model's own issues, as notes, without those the measurements already name; a
     note that quotes a section's heading is about that section."""
     known = {issue.text for issue in measured}
-    return [
-        CritiqueIssue(kind="note", text=line, section=named_section(line, headings))
-        for line in lines
-        if line not in known
-    ]
+    notes = []
+    for line in lines:
+        if line in known:
+            continue
+        named = named_section(line, sections)
+        notes.append(
+            CritiqueIssue(
+                kind="note",
+                text=line,
+                section=named.heading if named else None,
+                section_index=named.index if named else None,
+            )
+        )
+    return notes
 
 
-def named_section(line: str, headings: Sequence[str]) -> str | None:
-    """The heading (of two words or more) that ``line`` names, if one."""
+def named_section(line: str, sections: Sequence[Section]) -> Section | None:
+    """The first section whose heading (of two words or more) ``line`` quotes, if one: the model
+    names a section only by its words."""
     lowered = line.lower()
-    return next((h for h in headings if len(h.split()) >= 2 and h.lower() in lowered), None)
+    return next((s for s in sections if len(s.heading.split()) >= 2 and s.heading.lower() in lowered), None)
 
 
 def weighted_judgements(model: BaseChatModel, system: str, draft: str) -> dict[str, float]:

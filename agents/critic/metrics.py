@@ -54,7 +54,7 @@ def measure_draft(
     )
     metrics = DraftMetrics(
         words=words,
-        sections=sum(1 for s in sections if s.heading),
+        sections=sum(1 for s in sections if s.role != "intro"),
         repeated_sentence_ratio=round(repeated_sentence_ratio(markdown), 3),
         length_ratio=round(words / request.words, 3),
         citations=len(SINGLE_MARKER_RE.findall(markdown)),

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agents.text.lengths import section_lengths
-from agents.text.outline import headings_of, is_recap, section_evidence
+from agents.text.outline import evidence_of, identified, is_recap
 from agents.text.section_report import check_section, make_checker, within_copy_budget
 from core.state import CritiqueIssue, DraftState, IssueKind
 
 
 def fixable(issues: Sequence[CritiqueIssue]) -> bool:
     """True when an issue names a section and a problem a later round's fixes can act on."""
-    return any(issue.section is not None and issue.kind in FIXABLE for issue in issues)
+    return any(issue.section_index is not None and issue.kind in FIXABLE for issue in issues)
 
 
 ISSUE_KINDS: dict[str, IssueKind] = {
@@ -44,25 +43,29 @@ FIXABLE: frozenset[IssueKind] = frozenset(
 def section_findings(state: DraftState) -> list[CritiqueIssue]:
     """Each section's measured problems as typed issues naming the section (copied wording only
     while the whole draft copies more than its budget)."""
-    request, outline, sections = state["request"], state["outline"], state["sections"]
+    request, outline = state["request"], state["outline"]
+    sections = identified(state["sections"], request, outline)
     passages = {p.id: p for p in state.get("passages", [])}
     checker = make_checker(request, state.get("sources", []), list(passages.values()), outline.title)
-    evidence = section_evidence(outline, passages)
-    lengths = section_lengths(request, outline)
-    by_heading = {s.heading.lower(): s for s in sections}
     copying_ok = within_copy_budget([s.body for s in sections], checker)
     issues: list[CritiqueIssue] = []
     earlier: list[str] = []
-    for position, heading in enumerate(headings_of(outline)):
-        section = by_heading.get(heading.lower())
-        if section is None:
-            continue
-        report = check_section(section.body, checker, evidence[position], earlier, lengths[position], heading)
+    for section in sorted((s for s in sections if s.index is not None), key=lambda s: s.index or 0):
+        concluding = section.role == "conclusion"
+        evidence = evidence_of(section, passages)
+        report = check_section(
+            section.body, checker, evidence, earlier, section.words, section.heading, concluding=concluding
+        )
         earlier.append(section.body)
         if is_recap(section.body, outline):
             continue
         for kind, lines in report.problems_by_kind().items():
             if kind == "copied" and copying_ok:
                 continue
-            issues += [CritiqueIssue(kind=ISSUE_KINDS[kind], text=line, section=heading) for line in lines]
+            issues += [
+                CritiqueIssue(
+                    kind=ISSUE_KINDS[kind], text=line, section=section.heading, section_index=section.index
+                )
+                for line in lines
+            ]
     return issues

@@ -18,14 +18,14 @@ from agents.capability import WritingMode
 from agents.text.attribution import SourceIndex, attribute_section, lenient, strict
 from agents.text.cleanup import clean_section, repeated_sentence_ratio
 from agents.text.grounding import corpus_for, drop_invented
-from agents.text.lengths import max_tokens_for, section_lengths
+from agents.text.lengths import max_tokens_for
 from agents.text.markdown import render_markdown
-from agents.text.outline import CONCLUSION_HEADING, recap
+from agents.text.outline import identified, recap
 from agents.text.prompts import messages_for, render, shared_context
 from agents.text.readability import repeated_ngram_ratio
 from core.markers import cited_ids
 from core.policy import run_policy
-from core.state import DraftRequest, DraftState, Outline, Section
+from core.state import DraftState, Section
 from core.text import content_words
 from tools.specifics import coverage, key_specifics
 
@@ -41,12 +41,11 @@ def make_editor(model: BaseChatModel, writing: WritingMode = "extractive") -> Ca
         known_ids = {s.id for s in state.get("sources", [])}
         system = shared_context(request, state.get("notes", []), state.get("sources", []))
         corpus = corpus_for(request, state.get("sources", []))
-        planned = planned_lengths(request, outline)
         edited: list[Section] = []
-        for section in state["sections"]:
+        for section in identified(state["sections"], request, outline):
             if not section.body:
                 continue
-            target = planned.get(section.heading.lower())
+            target = section.words or None  # its planned words (none: a section with no plan)
             if not may_edit or not needs_edit(section.body, target):
                 edited.append(section)
                 continue
@@ -60,7 +59,7 @@ def make_editor(model: BaseChatModel, writing: WritingMode = "extractive") -> Ca
                 section.body, candidate
             )
             body = candidate if better else section.body
-            edited.append(Section(heading=section.heading, body=body))
+            edited.append(section.model_copy(update={"body": body}))
         edited = dedupe_across_sections(edited, known_ids)
         if state.get("sources"):
             strictness = strict() if writing == "free" else lenient()
@@ -69,19 +68,12 @@ def make_editor(model: BaseChatModel, writing: WritingMode = "extractive") -> Ca
             index = SourceIndex(texts, strictness, topic_words)
             recaps = {recap(outline, True), recap(outline, False)}  # they state nothing to cite
             edited = [
-                s if s.body in recaps else Section(heading=s.heading, body=attribute_section(s.body, index))
+                s if s.body in recaps else s.model_copy(update={"body": attribute_section(s.body, index)})
                 for s in edited
             ]
         return {"sections": edited, "draft": render_markdown(outline.title, edited)}
 
     return editor
-
-
-def planned_lengths(request: DraftRequest, outline: Outline) -> dict[str, int]:
-    """Planned words per section, by lower-case heading ("" is the introduction)."""
-    lengths = section_lengths(request, outline)
-    headings = ["", *(section.heading for section in outline.sections), CONCLUSION_HEADING]
-    return {heading.lower(): length for heading, length in zip(headings, lengths, strict=True)}
 
 
 def needs_edit(body: str, planned: int | None) -> bool:
@@ -119,5 +111,5 @@ def dedupe_across_sections(sections: list[Section], known_ids: set[int]) -> list
     for section in sections:
         body = clean_section(section.body, known_ids, seen)
         if body:
-            result.append(Section(heading=section.heading, body=body))
+            result.append(section.model_copy(update={"body": body}))
     return result

@@ -179,9 +179,13 @@ def check_section(
     earlier: Sequence[str],
     target: int,
     heading: str = "",
+    concluding: bool | None = None,
 ) -> SectionReport:
     """Every problem of ``body`` (see module doc); ``earlier`` is the text of the sections before
-    it. The conclusion may sum up what they said, but not restate their facts."""
+    it. The conclusion (``concluding``; None: the section headed as the conclusion is) may sum up
+    what they said, but not restate their facts."""
+    if concluding is None:
+        concluding = heading == CONCLUSION_HEADING
     report = SectionReport(words=len(body.split()), target=target)
     for sentence in split_sentences(body):
         found = invented(sentence, checker.corpus, checker.grounded)
@@ -198,11 +202,11 @@ def check_section(
     report.fused = fused_words(body, checker.vocabulary)
     report.garbled = garbled_words(body, checker.vocabulary)
     repeats = set(restated_facts([*earlier, body]))
-    if heading != CONCLUSION_HEADING:
+    if not concluding:
         repeats |= set(echoed_sentences(earlier, body))
     repeats |= set(repeated_within(body))
     report.restated = [s for s in split_sentences(body) if s in repeats]
-    report.summary = summing_up(body) if heading != CONCLUSION_HEADING else []
+    report.summary = summing_up(body) if not concluding else []
     report.meta += [s for s in foreign_sentences(body, checker.reference) if s not in report.meta]
     opening = dangling_opening(body)
     report.opening = [opening] if opening and opening not in report.meta else []

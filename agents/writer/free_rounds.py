@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from agents.text.checks import meta_sentences
 from agents.text.cleanup import clean_section
-from agents.text.outline import headings_of, is_recap, recap
+from agents.text.outline import is_recap, recap
 from agents.text.prompts import bullet_list
 from agents.text.section_report import Checker, check_section, within_copy_budget
 from agents.writer.fixer import Written
@@ -25,32 +25,31 @@ from core.state import Critique, Passage, Section
 from tools.specifics import key_specifics
 
 
-def kind_of(position: int, count: int) -> str:
-    """ "intro", "section" or "conclusion" for a position among ``count`` sections."""
-    return "intro" if position == 0 else ("conclusion" if position == count - 1 else "section")
+def kind_of(part: Section) -> str:
+    """ "intro", "section" or "conclusion": the templates' name for the section's role."""
+    return "section" if part.role == "body" else part.role
 
 
 def section_task(
     context: WritingContext,
-    position: int,
-    length: int,
+    part: Section,
     evidence: list[Passage],
     earlier: Sequence[str] = (),
 ) -> tuple[str, str, dict[str, object]]:
-    """The heading, template and values of the section at ``position`` (intro and conclusion
+    """The heading, template and values of the planned section ``part`` (intro and conclusion
     included); the conclusion is shown what the ``earlier`` sections said."""
-    headings = headings_of(context.outline)
-    kind = kind_of(position, len(headings))
-    body_headings = headings[1:-1]
+    kind = kind_of(part)
+    body_headings = [s.heading for s in context.outline.sections]
     values: dict[str, object] = {}
     if kind == "section":
+        position = part.index or 0
         planned = context.outline.sections[position - 1]
         covered = ", ".join(f'"{h}"' for h in body_headings[: position - 1]) or "nothing yet"
         values = {"covered": covered, "points": bullet_list(planned.key_points)}
     elif kind == "conclusion":
         values = {"covered": ", ".join(f'"{h}"' for h in body_headings), "said": gist(earlier[1:])}
     template = f"free_{kind}" if evidence or kind == "conclusion" else f"free_{kind}_plain"
-    return headings[position], template, values
+    return part.heading, template, values
 
 
 def gist(bodies: Sequence[str]) -> str:
@@ -76,25 +75,22 @@ def without_bare_overview(evidence: list[list[Passage]]) -> list[list[Passage]]:
 
 
 def free_first_draft(
-    context: WritingContext, checker: Checker, lengths: list[int], evidence: list[list[Passage]]
+    context: WritingContext, checker: Checker, plan: list[Section], evidence: list[list[Passage]]
 ) -> tuple[list[Section], list[str]]:
-    """Every section written by the model from its evidence, checked and fixed."""
+    """Every planned section written by the model from its evidence, checked and fixed."""
     sections: list[Section] = []
     notes: list[str] = []
-    count = len(headings_of(context.outline))
-    for position in range(count):
-        ev = evidence[position] if kind_of(position, count) != "conclusion" else []
+    for position, part in enumerate(plan):
+        ev = evidence[position] if part.role != "conclusion" else []
         earlier = [s.body for s in sections]
-        heading, template, values = section_task(context, position, lengths[position], ev, earlier)
-        section, found = write_section(
-            context, checker, heading, template, lengths[position], ev, earlier, values
-        )
-        if template == "free_conclusion" and thin(section.body, lengths[position]):
+        heading, template, values = section_task(context, part, ev, earlier)
+        section, found = write_section(context, checker, heading, template, part.words, ev, earlier, values)
+        if template == "free_conclusion" and thin(section.body, part.words):
             # It pasted the sentences it was shown, and the checks dropped them as repeats.
             section, found = write_section(
-                context, checker, heading, "free_conclusion_headings", lengths[position], [], earlier, values
+                context, checker, heading, "free_conclusion_headings", part.words, [], earlier, values
             )
-        sections.append(settled(context, section, position, count))
+        sections.append(settled(context, part, section.body))
         notes += found
     return sections, notes
 
@@ -104,36 +100,39 @@ def thin(body: str, length: int) -> bool:
     return len(body.split()) < run_policy().writer.thin_conclusion * length
 
 
-def settled(context: WritingContext, section: Section, position: int, count: int) -> Section:
-    """The section with sentences repeating earlier ones removed (the draft's memory of its
-    sentences updated); an intro or conclusion left empty gets a plain recap."""
-    body = clean_section(section.body, context.known_ids, context.seen)
-    kind = kind_of(position, count)
-    if not body and kind != "section":
-        body = recap(context.outline, kind == "intro")
-    return Section(heading=section.heading, body=body)
+def settled(context: WritingContext, part: Section, body: str) -> Section:
+    """The planned section ``part`` holding ``body`` without sentences repeating earlier ones
+    (the draft's memory of its sentences updated); an intro or conclusion left empty gets a
+    plain recap."""
+    body = clean_section(body, context.known_ids, context.seen)
+    if not body and part.role != "body":
+        body = recap(context.outline, part.role == "intro")
+    return part.model_copy(update={"body": body})
 
 
 def free_revision_round(
     context: WritingContext,
     checker: Checker,
-    previous: dict[str, Section],
-    lengths: list[int],
+    current: list[Section],
     evidence: list[list[Passage]],
     critique: Critique,
 ) -> tuple[list[Section], list[str], list[str]]:
     """Revise the sections that still have problems or that the critic named; returns the
-    sections, what changed (in words), and notes for the run's warnings."""
-    headings = headings_of(context.outline)
-    count = len(headings)
-    current = [previous.get(h.lower()) or Section(heading=h, body="") for h in headings]
-    named = critic_problems(critique, headings)
+    sections, what changed (in words), and notes for the run's warnings. ``current`` holds every
+    planned section, in order, with the previous round's text (empty where it has none)."""
+    named = critic_problems(critique)
     fix_copies = not within_copy_budget([s.body for s in current], checker)
     badness = []
     for position, section in enumerate(current):
         earlier = [s.body for s in current[:position]]
         report = check_section(
-            section.body, checker, evidence[position], earlier, lengths[position], section.heading
+            section.body,
+            checker,
+            evidence[position],
+            earlier,
+            section.words,
+            section.heading,
+            concluding=section.role == "conclusion",
         )
         if not fix_copies:
             report.copied = []
@@ -144,15 +143,15 @@ def free_revision_round(
     changes: list[str] = []
     notes: list[str] = []
     for position, old in enumerate(current):
-        name = f'"{old.heading}"' if old.heading else "the introduction"
+        name = f'"{old.heading}"' if old.role != "intro" else "the introduction"
         if position not in targets:
-            sections.append(settled(context, old, position, count))
+            sections.append(settled(context, old, old.body))
             continue
-        ev = evidence[position] if kind_of(position, count) != "conclusion" else []
+        ev = evidence[position] if old.role != "conclusion" else []
         earlier = [s.body for s in sections]
-        heading, template, values = section_task(context, position, lengths[position], ev, earlier)
+        heading, template, values = section_task(context, old, ev, earlier)
         written = Written(
-            messages=section_messages(context, heading, template, lengths[position], ev, values),
+            messages=section_messages(context, heading, template, old.words, ev, values),
             reply=old.body,
             body=old.body,
         )
@@ -161,7 +160,7 @@ def free_revision_round(
             checker,
             heading,
             written,
-            lengths[position],
+            old.words,
             ev,
             earlier,
             extra=named.get(position, []),
@@ -169,24 +168,21 @@ def free_revision_round(
         )
         notes += found
         if new.body != old.body and new.body:
-            sections.append(settled(context, new, position, count))
+            sections.append(settled(context, old, new.body))
             changes.append(f"revised {name}")
         else:
-            sections.append(settled(context, old, position, count))
+            sections.append(settled(context, old, old.body))
             changes.append(f"kept {name}: its revision did not measure better")
     return sections, changes or ["no section needed a revision"], notes
 
 
-def critic_problems(critique: Critique, headings: Sequence[str]) -> dict[int, list[str]]:
-    """The critic's issues that name a section, by the section's position."""
-    positions = {h.lower(): i for i, h in enumerate(headings)}
+def critic_problems(critique: Critique) -> dict[int, list[str]]:
+    """The critic's notes that name a section, by the section's index (the checks measure the
+    other issues again)."""
     named: dict[int, list[str]] = {}
     for issue in critique.issues:
-        if issue.section is None or issue.kind != "note":  # the checks measure the rest again
-            continue
-        position = positions.get(issue.section.lower())
-        if position is not None:
-            named.setdefault(position, []).append(issue.text)
+        if issue.section_index is not None and issue.kind == "note":
+            named.setdefault(issue.section_index, []).append(issue.text)
     return named
 
 

@@ -6,11 +6,10 @@ from agents.text.cleanup import clean_section
 from agents.text.evidence import quoted_evidence
 from agents.text.grounding import SectionMeasure, better, measure_section, missing_facts
 from agents.text.issues import for_writer, issue_lines
-from agents.text.outline import headings_of
 from agents.text.prompts import bullet_list
 from agents.text.readability import flesch_reading_ease, repeated_ngram_ratio
 from agents.writer.digest import densify
-from agents.writer.sections import WritingContext, gained_section, generate, subject_of
+from agents.writer.sections import WritingContext, gained_section, generate
 from core.policy import run_policy
 from core.state import (
     Critique,
@@ -22,19 +21,18 @@ from core.state import (
 
 def revise_round(
     context: WritingContext,
-    previous: dict[str, Section],
-    lengths: list[int],
+    plan: list[Section],
+    current: list[Section | None],
     evidence: list[list[Passage]],
     issues: list[str],
 ) -> tuple[list[Section], bool]:
     """Rewrite the sections that measure worst; keep a rewrite only if it measures better.
+    ``current`` is the previous round's section at each index of the ``plan`` (None: it has none).
 
     Returns the sections and whether any of them changed.
     """
-    headings = headings_of(context.outline)
-    current = [previous.get(h.lower()) for h in headings]
     if not context.grounded:
-        return revise_all(context, current, headings, lengths, issues)
+        return revise_all(context, plan, current, issues)
     measures = [
         measure_section(s.body, ev, context.corpus, True) if s is not None else None
         for s, ev in zip(current, evidence, strict=True)
@@ -42,18 +40,14 @@ def revise_round(
     worst = revision_targets(measures, evidence)
     sections: list[Section] = []
     changed = False
-    for position, heading in enumerate(headings):
-        old = current[position]
-        if old is None:  # a section the plan gained: write it new
-            sections.append(
-                gained_section(context, headings, position, lengths[position], evidence[position])
-            )
+    for position, part in enumerate(plan):
+        length, old = part.words, current[position]
+        if old is None:  # a section without earlier text: write it new
+            sections.append(gained_section(context, part, evidence[position]))
             changed = True
             continue
         if position not in worst:
-            sections.append(
-                Section(heading=heading, body=clean_section(old.body, context.known_ids, context.seen))
-            )
+            sections.append(with_body(part, clean_section(old.body, context.known_ids, context.seen)))
             continue
         measure = measures[position]
         assert measure is not None
@@ -68,27 +62,27 @@ def revise_round(
         seen_before = list(context.seen)
         rewritten = generate(
             context,
-            heading,
+            part,
             "revise_evidence",
-            lengths[position],
             evidence[position],
             values,
             seed=run_policy().writer.revision_seed + context.round_number,
             seen=list(seen_before),
         )
-        denser = densify(old.body, evidence[position], subject_of(context, heading), lengths[position])
+        denser = densify(old.body, evidence[position], part.subject, length)
         body, new = best_revision([rewritten, denser], evidence[position], context)
-        if better(new, measure) and revision_not_worse(old.body, body, lengths[position]):
-            sections.append(
-                Section(heading=heading, body=clean_section(body, context.known_ids, context.seen))
-            )
+        if better(new, measure) and revision_not_worse(old.body, body, length):
+            sections.append(with_body(part, clean_section(body, context.known_ids, context.seen)))
             changed = True
         else:
             context.seen[:] = seen_before  # a worse rewrite must not replace the section
-            sections.append(
-                Section(heading=heading, body=clean_section(old.body, context.known_ids, context.seen))
-            )
+            sections.append(with_body(part, clean_section(old.body, context.known_ids, context.seen)))
     return sections, changed
+
+
+def with_body(part: Section, body: str) -> Section:
+    """The planned section ``part`` holding ``body``."""
+    return part.model_copy(update={"body": body})
 
 
 def best_revision(
@@ -118,39 +112,31 @@ def revision_targets(measures: list[SectionMeasure | None], evidence: list[list[
 
 
 def revise_all(
-    context: WritingContext,
-    current: list[Section | None],
-    headings: list[str],
-    lengths: list[int],
-    issues: list[str],
+    context: WritingContext, plan: list[Section], current: list[Section | None], issues: list[str]
 ) -> tuple[list[Section], bool]:
     """Without sources: every section is revised against the critique, kept if not worse."""
     sections, changed = [], False
-    for position, heading in enumerate(headings):
-        old = current[position]
+    for part, old in zip(plan, current, strict=True):
         if old is None:
-            sections.append(gained_section(context, headings, position, lengths[position], []))
+            sections.append(gained_section(context, part, []))
             changed = True
             continue
         seen_before = list(context.seen)
         values: dict[str, object] = {"text": old.body, "issues": bullet_list(issues)}
         body = generate(
             context,
-            heading,
+            part,
             "revise",
-            lengths[position],
             [],
             values,
             seed=run_policy().writer.revision_seed + context.round_number,
         )
-        if revision_not_worse(old.body, body, lengths[position]) and body != old.body:
-            sections.append(Section(heading=heading, body=body))
+        if revision_not_worse(old.body, body, part.words) and body != old.body:
+            sections.append(with_body(part, body))
             changed = True
         else:
             context.seen[:] = seen_before
-            sections.append(
-                Section(heading=heading, body=clean_section(old.body, context.known_ids, context.seen))
-            )
+            sections.append(with_body(part, clean_section(old.body, context.known_ids, context.seen)))
     return sections, changed
 
 

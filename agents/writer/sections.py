@@ -67,19 +67,20 @@ def evidence_budget(context: WritingContext, length: int) -> int:
 
 def compose(
     context: WritingContext,
-    heading: str,
+    part: Section,
     template: str,
-    length: int,
     evidence: list[Passage],
     **values: object,
 ) -> Section:
-    """Write one new section; a reply that comes back nearly empty is asked for once more."""
+    """Write the planned section ``part`` anew; a reply that comes back nearly empty is asked for
+    once more."""
+    length = part.words
     if evidence:
         template += "_evidence"
         values["evidence"] = quoted_evidence(evidence)
         values["example"] = evidence[0].source_id
     seen_before = list(context.seen)
-    body = generate(context, heading, template, length, evidence, values)
+    body = generate(context, part, template, evidence, values)
     if len(body.split()) < run_policy().writer.too_short * length and not (context.grounded and evidence):
         # (A section with evidence gets its facts woven in whatever the model wrote: asking the
         # model again costs a whole generation for text the checks would mostly drop.)
@@ -87,33 +88,26 @@ def compose(
         # which the cleanup removes): ask once more with another seed.
         seen_retry = list(seen_before)
         retried = generate(
-            context,
-            heading,
-            template,
-            length,
-            evidence,
-            values,
-            seed=run_policy().writer.retry_seed,
-            seen=seen_retry,
+            context, part, template, evidence, values, seed=run_policy().writer.retry_seed, seen=seen_retry
         )
         if len(retried.split()) > len(body.split()):
             body, context.seen[:] = retried, seen_retry
     if not body and template.startswith(("intro", "conclusion")):
         body = recap(context.outline, template.startswith("intro"), context.grounded)
-    return Section(heading=heading, body=body)
+    return part.model_copy(update={"body": body})
 
 
 def generate(
     context: WritingContext,
-    heading: str,
+    part: Section,
     template: str,
-    length: int,
     evidence: list[Passage],
     values: dict[str, object],
     seed: int | None = None,
     seen: list[frozenset[str]] | None = None,
 ) -> str:
-    """One model call for one section, cleaned; invented specifics removed."""
+    """One model call for the planned section ``part``, cleaned; invented specifics removed."""
+    heading, length = part.heading, part.words
     fill = {"heading": heading or "introduction", "length": length, "audience": context.request.audience}
     # The brief comes first and is the same for every section of a round, so llama.cpp
     # reuses it from one section's call to the next.
@@ -140,30 +134,15 @@ def generate(
         wording = render("writer", template, **fill, **dict.fromkeys(values, ""))  # its own words only
         body = publishable(body, context.request, labels, prompt=wording)
     if context.grounded or evidence:
-        body = weave(body, evidence, subject_of(context, heading), length)
+        body = weave(body, evidence, part.subject, length)
     return clean_section(body, context.known_ids, seen)
 
 
-def subject_of(context: WritingContext, heading: str) -> str:
-    """What a section is about, for telling on-subject model sentences from off-subject ones."""
-    return " ".join([context.request.topic, context.outline.title, heading])
-
-
-def gained_section(
-    context: WritingContext, headings: list[str], position: int, length: int, evidence: list[Passage]
-) -> Section:
-    """A section a revised plan added (no earlier text to revise): written new."""
-    last = len(headings) - 1
-    kind = "intro" if position == 0 else ("conclusion" if position == last else "section")
-    return compose(
-        context,
-        headings[position],
-        kind,
-        length,
-        evidence,
-        points="- " + headings[position],
-        covered="the other sections",
-    )
+def gained_section(context: WritingContext, part: Section, evidence: list[Passage]) -> Section:
+    """A planned section with no earlier text to revise (a revised plan added it, or the editor
+    left it out empty): written new."""
+    kind = "section" if part.role == "body" else part.role
+    return compose(context, part, kind, evidence, points="- " + part.heading, covered="the other sections")
 
 
 def drop_sentences(body: str, doomed: Sequence[str]) -> str:

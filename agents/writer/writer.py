@@ -9,15 +9,14 @@ from langchain_core.language_models import BaseChatModel
 from agents.capability import WritingMode
 from agents.text.evidence import within_budget
 from agents.text.grounding import corpus_for, source_ngrams
-from agents.text.lengths import section_lengths
 from agents.text.markdown import render_markdown
-from agents.text.outline import CONCLUSION_HEADING, section_evidence
+from agents.text.outline import by_index, evidence_of, identified, plan_sections
 from agents.text.prompts import bullet_list, render, shared_context
 from agents.text.section_report import make_checker
 from agents.writer.copy_budget import ration_copied_facts
 from agents.writer.free_rounds import free_first_draft, free_revision_round, without_bare_overview
 from agents.writer.revision import revise_round, revision_advice
-from agents.writer.sections import WritingContext, compose, evidence_budget, subject_of
+from agents.writer.sections import WritingContext, compose, evidence_budget
 from core.policy import run_policy
 from core.state import (
     DraftRequest,
@@ -58,23 +57,23 @@ def make_writer(model: BaseChatModel, writing: WritingMode = "extractive") -> Ca
             grounded=bool(known_ids),
             round_number=completed_rounds(state) + 1,
         )
-        lengths = section_lengths(request, outline)
+        plan = plan_sections(request, outline)
         evidence = [
-            within_budget(ev, evidence_budget(context, length))
-            for ev, length in zip(section_evidence(outline, passages), lengths, strict=True)
+            within_budget(evidence_of(part, passages), evidence_budget(context, part.words)) for part in plan
         ]
-        previous = {s.heading.lower(): s for s in state.get("sections", [])}
+        previous = by_index(identified(state.get("sections", []), request, outline))
         if writing == "free":
-            return free_writer_update(context, state, lengths, evidence)
+            return free_writer_update(context, state, plan, evidence)
         if critique is not None and previous:
             issues = revision_advice(critique, request, bool(known_ids)) + [
                 f"the author asks: {n}" for n in author_notes(state)
             ]
-            sections, changed = revise_round(context, previous, lengths, evidence, issues)
+            current = [previous.get(index) for index in range(len(plan))]
+            sections, changed = revise_round(context, plan, current, evidence, issues)
         else:
-            sections, changed = first_draft(context, lengths, evidence), True
+            sections, changed = first_draft(context, plan, evidence), True
         if context.grounded:
-            rationed = with_rationed_facts(context, sections, evidence, lengths, sources)
+            rationed = with_rationed_facts(sections, evidence, sources)
             changed = changed or rationed != sections
             sections = rationed
         update: dict = {"sections": sections, "draft": render_markdown(outline.title, sections)}
@@ -90,20 +89,19 @@ def make_writer(model: BaseChatModel, writing: WritingMode = "extractive") -> Ca
 
 
 def free_writer_update(
-    context: WritingContext, state: DraftState, lengths: list[int], evidence: list[list[Passage]]
+    context: WritingContext, state: DraftState, plan: list[Section], evidence: list[list[Passage]]
 ) -> dict:
     """The writer's update for a model that can write: a first draft, or a revision round."""
     sources = state.get("sources", [])
     checker = make_checker(context.request, sources, state.get("passages", []), context.outline.title)
     evidence = without_bare_overview(evidence)
-    previous = {s.heading.lower(): s for s in state.get("sections", [])}
+    previous = by_index(identified(state.get("sections", []), context.request, context.outline))
     critique = state.get("critique")
     if critique is not None and previous:
-        sections, changes, notes = free_revision_round(
-            context, checker, previous, lengths, evidence, critique
-        )
+        current = [previous.get(index) or part for index, part in enumerate(plan)]
+        sections, changes, notes = free_revision_round(context, checker, current, evidence, critique)
     else:
-        sections, notes = free_first_draft(context, checker, lengths, evidence)
+        sections, notes = free_first_draft(context, checker, plan, evidence)
         changes = ["first draft"]
     update: dict = {
         "sections": sections,
@@ -122,7 +120,7 @@ def left_out(sections: list[Section]) -> list[str]:
     return [
         f'section "{s.heading}" was left out: nothing the model wrote for it passed the checks'
         for s in sections
-        if s.heading and not s.body.strip()
+        if s.role != "intro" and not s.body.strip()
     ]
 
 
@@ -135,19 +133,15 @@ SHORT_DRAFT = (
 
 
 def with_rationed_facts(
-    context: WritingContext,
-    sections: list[Section],
-    evidence: list[list[Passage]],
-    lengths: list[int],
-    sources: list[Source],
+    sections: list[Section], evidence: list[list[Passage]], sources: list[Source]
 ) -> list[Section]:
     """The sections with the facts that copy a source's wording added where they are worth most,
     within the draft's copy budget (see :func:`agents.writer.copy_budget.ration_copied_facts`)."""
     bodies = ration_copied_facts(
         [s.body for s in sections],
         evidence,
-        [subject_of(context, s.heading) for s in sections],
-        lengths,
+        [s.subject for s in sections],
+        [s.words for s in sections],
         source_ngrams(s.text for s in sources),
     )
     return [s.model_copy(update={"body": body}) for s, body in zip(sections, bodies, strict=True)]
@@ -164,25 +158,17 @@ def writer_brief(request: DraftRequest, outline: Outline, has_sources: bool) -> 
     return render("writer", "brief", title=outline.title, headings=headings, citing=citing)
 
 
-def first_draft(context: WritingContext, lengths: list[int], evidence: list[list[Passage]]) -> list[Section]:
+def first_draft(context: WritingContext, plan: list[Section], evidence: list[list[Passage]]) -> list[Section]:
     """Intro, body sections and conclusion, each written from its own evidence."""
     outline = context.outline
-    sections = [compose(context, "", "intro", lengths[0], evidence[0])]
+    sections = [compose(context, plan[0], "intro", evidence[0])]
     for index, planned in enumerate(outline.sections):
         covered = ", ".join(s.heading for s in outline.sections[:index]) or "nothing yet"
         points = bullet_list(planned.key_points)
         if planned.source_ids and not evidence[index + 1]:
             points += "\nUseful notes: " + ", ".join(f"[{i}]" for i in planned.source_ids)
         sections.append(
-            compose(
-                context,
-                planned.heading,
-                "section",
-                lengths[index + 1],
-                evidence[index + 1],
-                points=points,
-                covered=covered,
-            )
+            compose(context, plan[index + 1], "section", evidence[index + 1], points=points, covered=covered)
         )
-    sections.append(compose(context, CONCLUSION_HEADING, "conclusion", lengths[-1], []))
+    sections.append(compose(context, plan[-1], "conclusion", []))
     return sections

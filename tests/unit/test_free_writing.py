@@ -595,12 +595,15 @@ def test_a_sources_bold_run_in_label_standing_as_a_sentence_is_dropped():
 
 
 def test_the_conclusion_is_shown_what_the_body_sections_said_not_only_their_headings():
+    from agents.text.outline import plan_sections
     from agents.writer.free_rounds import section_task
 
     context = context_for(ScriptedChatModel(replies=[]))
+    conclusion = plan_sections(context.request, context.outline)[4]
     intro = "Bees calm a garden [1]."
     hives = "A Langstroth hive stacks boxes of ten frames [1]. It costs about 300 dollars [1]. Third."
-    _, template, values = section_task(context, 4, 60, [], [intro, hives, "", "Mites spread in late summer."])
+    earlier = [intro, hives, "", "Mites spread in late summer."]
+    _, template, values = section_task(context, conclusion, [], earlier)
     assert template == "free_conclusion"
     said = str(values["said"])
     assert "A Langstroth hive stacks boxes of ten frames. It costs about 300 dollars." in said
