@@ -9,14 +9,13 @@ from typing import Annotated, Literal, TypedDict
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from core.policy import DEFAULT_POLICY
+from core.policy.outliner import MOST_KEY_POINTS, MOST_SECTION_SOURCES, MOST_SECTIONS
 
 SearchMode = Literal["auto", "web", "local", "off"]
 AgentName = Literal["researcher", "outliner", "writer", "editor", "critic"]
 AGENTS: tuple[AgentName, ...] = ("researcher", "outliner", "writer", "editor", "critic")
 MAX_ROUNDS = 5
 MAX_TOPIC_CHARS = 300
-_SHAPE = DEFAULT_POLICY.outliner  # the outline's bounds (a schema: the default policy's, fixed at import)
 
 
 class DraftRequest(BaseModel):
@@ -98,16 +97,17 @@ Title = Annotated[str, _clip(110), Field(min_length=5, max_length=110)]
 
 class OutlineSection(BaseModel):
     heading: Heading
-    key_points: list[ShortText] = Field(min_length=1, max_length=_SHAPE.max_key_points)
-    source_ids: list[int] = Field(default_factory=list, max_length=_SHAPE.max_section_sources)
+    key_points: list[ShortText] = Field(min_length=1, max_length=MOST_KEY_POINTS)
+    source_ids: list[int] = Field(default_factory=list, max_length=MOST_SECTION_SOURCES)
     passage_ids: list[int] = Field(default_factory=list, description="the evidence this section explains")
 
 
 class Outline(BaseModel):
-    """Outliner output (grammar-constrained): body sections; the writer adds intro and conclusion."""
+    """Outliner output (grammar-constrained): body sections; the writer adds intro and conclusion.
+    Its bounds are the format's; the outliner holds each run to its policy's (``tidy_outline``)."""
 
     title: Title
-    sections: list[OutlineSection] = Field(min_length=_SHAPE.min_sections, max_length=_SHAPE.max_sections)
+    sections: list[OutlineSection] = Field(min_length=1, max_length=MOST_SECTIONS)
     intro_passage_ids: list[int] = Field(default_factory=list, description="evidence for the introduction")
 
 

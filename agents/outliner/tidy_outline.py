@@ -53,8 +53,10 @@ def tidy_outline(outline: Outline, known_ids: set[int], count: int | None = None
         if not usable_heading(heading, seen):
             continue
         seen.add(heading.lower())
-        ids = [i for i in dict.fromkeys(section.source_ids) if i in known_ids]
-        sections.append({**section.model_dump(), "heading": heading, "source_ids": ids})
+        shape = run_policy().outliner
+        ids = [i for i in dict.fromkeys(section.source_ids) if i in known_ids][: shape.max_section_sources]
+        points = section.key_points[: shape.max_key_points]
+        sections.append({**section.model_dump(), "heading": heading, "source_ids": ids, "key_points": points})
     title = tidy_heading(outline.title)
     title = title if len(title) >= 5 else outline.title
     for planned in topic_sections(topic or title):

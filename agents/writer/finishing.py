@@ -33,6 +33,8 @@ def finish(
         s for s in pasted_wording([*report.copied, *report.opening], evidence) if not referred_to(body, s)
     ]
     body = drop_sentences(body, [*doomed, *pasted])
+    body, dangling = without_dangling_opening(body, evidence)
+    pasted += dangling
     if checker.grounded:
         body = cite_uncited(body, evidence)
     removed += len(set(doomed))
@@ -49,6 +51,17 @@ def finish(
             "did not fix (pasted wording, an opening pronoun)"
         )
     return Section(heading=heading, body=body), notes
+
+
+def without_dangling_opening(body: str, evidence: Sequence[Passage]) -> tuple[str, list[str]]:
+    """``body`` without the sentences that open it on a pronoun once those before them are gone
+    ("This includes both headlamps…" after "The guide covers lights" was removed), as long as
+    they state none of the evidence's names or numbers; and the sentences dropped."""
+    dropped: list[str] = []
+    while (opening := dangling_opening(body)) and pasted_wording([opening], evidence):
+        body = drop_sentences(body, [opening])
+        dropped.append(opening)
+    return body, dropped
 
 
 def cite_uncited(body: str, evidence: Sequence[Passage]) -> str:

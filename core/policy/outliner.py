@@ -6,16 +6,31 @@ from pydantic import Field
 
 from core.policy._group import _Group
 
+# What an outline can hold at most, whatever a run's policy says (the stored outline's format;
+# ``core.state.Outline`` validates against these, the outliner caps each run at its policy's values).
+MOST_SECTIONS = 12
+MOST_KEY_POINTS = 8
+MOST_SECTION_SOURCES = 12
+
 
 class OutlinerPolicy(_Group):
     """agents/outliner and the outline's shape (``core.state.Outline``)."""
 
     min_sections: int = Field(
-        default=3, description="fewest body sections of an outline and of a length plan"
+        default=3,
+        ge=1,
+        le=MOST_SECTIONS,
+        description="fewest body sections of an outline and of a length plan",
     )
-    max_sections: int = Field(default=6, description="most body sections of an outline and of a length plan")
-    max_key_points: int = Field(default=4, description="key points one outline section holds at most")
-    max_section_sources: int = Field(default=4, description="sources one outline section names at most")
+    max_sections: int = Field(
+        default=6, ge=1, le=MOST_SECTIONS, description="most body sections of an outline and of a length plan"
+    )
+    max_key_points: int = Field(
+        default=4, ge=1, le=MOST_KEY_POINTS, description="key points one outline section holds at most"
+    )
+    max_section_sources: int = Field(
+        default=4, ge=0, le=MOST_SECTION_SOURCES, description="sources one outline section names at most"
+    )
     key_point_sentence_chars: int = Field(
         default=150, description="a key point taken from a passage's first sentence is cut to this length"
     )

@@ -368,6 +368,8 @@ def test_the_authors_first_person_asides_are_left_out_of_the_evidence_but_their_
     text = "I run the bays at my allotment. Most systems I see pay back in 6 to 12 years. Tilt matters."
     kept = impersonal([Passage(id=0, source_id=1, text=text)])[0].text
     assert kept == "Most systems I see pay back in 6 to 12 years. Tilt matters."
+    # The opening is shown none of them: it would retell the author's story as its own.
+    assert impersonal([Passage(id=0, source_id=1, text=text)], keep_facts=False)[0].text == "Tilt matters."
 
 
 def test_a_pasted_sentence_that_the_next_one_refers_to_stays():
@@ -789,3 +791,14 @@ def test_a_left_out_fact_in_a_source_authors_first_person_is_not_asked_for():
     report = check_section("Bees like a calm corner.", checker, evidence, [], 60)
     assert report.missing and all("Leeds" not in line for line in report.missing)
     assert any("150 dollars" in line for line in report.missing)
+
+
+def test_a_sentence_left_opening_on_a_pronoun_once_the_one_before_is_removed_goes_too():
+    checker, evidence = checker_and_evidence()
+    text = (
+        "This guide offers practical advice on hives. It includes both hives and tools. "
+        "Either way, the bees need a calm corner of the garden with morning sun."
+    )
+    model = ScriptedChatModel(default_reply="This guide says more.")  # every fix fails
+    section, _ = improve(context_for(model), checker, "Hives", Written([], text, text), 40, evidence, [])
+    assert section.body == "Either way, the bees need a calm corner of the garden with morning sun."

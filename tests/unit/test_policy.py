@@ -159,3 +159,31 @@ def test_how_many_search_queries_a_reply_may_hold_is_the_runs_policy_not_the_cla
         update={"researcher": DEFAULT_POLICY.researcher.model_copy(update={"max_queries": 5})}
     )
     assert len(asked(wider)) == 5
+
+
+def test_an_outlines_bounds_are_the_runs_policy_not_the_defaults_fixed_at_import():
+    from agents.outliner.tidy_outline import tidy_outline
+
+    eight = Outline(
+        title="Brewing tea at home",
+        sections=[
+            OutlineSection(heading=f"{name} tea at home", key_points=["one", "two", "three", "four", "five"])
+            for name in ("Green", "Black", "White", "Oolong", "Herbal", "Iced", "Spiced", "Smoked")
+        ],
+    )  # more sections and key points than the default policy allows: still a valid outline
+
+    def tidied(policy: Policy | None) -> Outline:
+        config = {"configurable": {POLICY_KEY: policy}} if policy is not None else {}
+        return RunnableLambda(lambda o: tidy_outline(o, set(), None, "Brewing tea at home")).invoke(
+            eight, config=config
+        )
+
+    default = tidied(None)
+    assert len(default.sections) == DEFAULT_POLICY.outliner.max_sections
+    assert all(len(s.key_points) == DEFAULT_POLICY.outliner.max_key_points for s in default.sections)
+    wider = DEFAULT_POLICY.model_copy(
+        update={
+            "outliner": DEFAULT_POLICY.outliner.model_copy(update={"max_sections": 8, "max_key_points": 5})
+        }
+    )
+    assert [len(s.key_points) for s in tidied(wider).sections] == [5] * 8
