@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from agents.text.after_generation import settle
 from agents.text.checks import meta_sentences
-from agents.text.cleanup import clean_section
 from agents.text.outline import headings_of, is_recap, recap
 from agents.text.prompts import bullet_list
 from agents.text.section_report import Checker, check_section, within_copy_budget
@@ -107,7 +107,8 @@ def thin(body: str, length: int) -> bool:
 def settled(context: WritingContext, section: Section, position: int, count: int) -> Section:
     """The section with sentences repeating earlier ones removed (the draft's memory of its
     sentences updated); an intro or conclusion left empty gets a plain recap."""
-    body = clean_section(section.body, context.known_ids, context.seen)
+    joined = settle(section.body, context.known_ids, context.seen)  # agents.text.after_generation
+    context.seen, body = joined.seen, joined.body
     kind = kind_of(position, count)
     if not body and kind != "section":
         body = recap(context.outline, kind == "intro")

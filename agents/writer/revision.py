@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agents.text.cleanup import clean_section
+from agents.text.after_generation import settle
 from agents.text.evidence import quoted_evidence
 from agents.text.grounding import SectionMeasure, better, measure_section, missing_facts
 from agents.text.issues import for_writer, issue_lines
@@ -51,9 +51,7 @@ def revise_round(
             changed = True
             continue
         if position not in worst:
-            sections.append(
-                Section(heading=heading, body=clean_section(old.body, context.known_ids, context.seen))
-            )
+            sections.append(settled(context, heading, old.body))
             continue
         measure = measures[position]
         assert measure is not None
@@ -65,7 +63,6 @@ def revise_round(
             "evidence": quoted_evidence(evidence[position]),
             "example": evidence[position][0].source_id,
         }
-        seen_before = list(context.seen)
         rewritten = generate(
             context,
             heading,
@@ -74,21 +71,22 @@ def revise_round(
             evidence[position],
             values,
             seed=run_policy().writer.revision_seed + context.round_number,
-            seen=list(seen_before),
-        )
+        ).body
         denser = densify(old.body, evidence[position], subject_of(context, heading), lengths[position])
         body, new = best_revision([rewritten, denser], evidence[position], context)
         if better(new, measure) and revision_not_worse(old.body, body, lengths[position]):
-            sections.append(
-                Section(heading=heading, body=clean_section(body, context.known_ids, context.seen))
-            )
+            sections.append(settled(context, heading, body))
             changed = True
-        else:
-            context.seen[:] = seen_before  # a worse rewrite must not replace the section
-            sections.append(
-                Section(heading=heading, body=clean_section(old.body, context.known_ids, context.seen))
-            )
+        else:  # a worse rewrite must not replace the section
+            sections.append(settled(context, heading, old.body))
     return sections, changed
+
+
+def settled(context: WritingContext, heading: str, body: str) -> Section:
+    """The section whose text is ``body`` as it joins the draft (``agents.text.after_generation``)."""
+    joined = settle(body, context.known_ids, context.seen)
+    context.seen = joined.seen
+    return Section(heading=heading, body=joined.body)
 
 
 def best_revision(
@@ -132,9 +130,8 @@ def revise_all(
             sections.append(gained_section(context, headings, position, lengths[position], []))
             changed = True
             continue
-        seen_before = list(context.seen)
         values: dict[str, object] = {"text": old.body, "issues": bullet_list(issues)}
-        body = generate(
+        rewritten = generate(
             context,
             heading,
             "revise",
@@ -143,14 +140,13 @@ def revise_all(
             values,
             seed=run_policy().writer.revision_seed + context.round_number,
         )
+        body = rewritten.body
         if revision_not_worse(old.body, body, lengths[position]) and body != old.body:
+            context.seen = rewritten.seen  # settled as it was generated
             sections.append(Section(heading=heading, body=body))
             changed = True
         else:
-            context.seen[:] = seen_before
-            sections.append(
-                Section(heading=heading, body=clean_section(old.body, context.known_ids, context.seen))
-            )
+            sections.append(settled(context, heading, old.body))
     return sections, changed
 
 
