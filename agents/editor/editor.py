@@ -15,8 +15,9 @@ from collections.abc import Callable
 from langchain_core.language_models import BaseChatModel
 
 from agents.capability import WritingMode
+from agents.text.after_generation import Seen, Steps, after_generation, settle
 from agents.text.attribution import SourceIndex, attribute_section, lenient, strict
-from agents.text.cleanup import clean_section, repeated_sentence_ratio
+from agents.text.cleanup import repeated_sentence_ratio
 from agents.text.grounding import corpus_for, drop_invented
 from agents.text.lengths import max_tokens_for
 from agents.text.markdown import render_markdown
@@ -27,7 +28,7 @@ from core.markers import cited_ids
 from core.policy import run_policy
 from core.state import DraftState, Section
 from core.text import content_words
-from tools.specifics import coverage, key_specifics
+from tools.specifics import Corpus, coverage, key_specifics
 
 
 def make_editor(model: BaseChatModel, writing: WritingMode = "extractive") -> Callable[[DraftState], dict]:
@@ -53,12 +54,8 @@ def make_editor(model: BaseChatModel, writing: WritingMode = "extractive") -> Ca
             task = render("editor", "edit", title=outline.title, text=section.body, length=length)
             instructions = render("editor", "edit", title=outline.title, text="", length=length)
             reply = model.invoke(messages_for(system, task), max_tokens=max_tokens_for(length))
-            candidate = clean_section(str(reply.content), known_ids, prompt=instructions)
-            candidate, _ = drop_invented(candidate, corpus, bool(known_ids))
-            better = edit_is_better(section.body, candidate, target) and keeps_specifics(
-                section.body, candidate
-            )
-            body = candidate if better else section.body
+            steps = edit_steps(section.body, target, corpus, bool(known_ids))
+            body = after_generation(str(reply.content), known_ids, steps, prompt=instructions)
             edited.append(section.model_copy(update={"body": body}))
         edited = dedupe_across_sections(edited, known_ids)
         if state.get("sources"):
@@ -74,6 +71,17 @@ def make_editor(model: BaseChatModel, writing: WritingMode = "extractive") -> Ca
         return {"sections": edited, "draft": render_markdown(outline.title, edited)}
 
     return editor
+
+
+def edit_steps(original: str, planned: int | None, corpus: Corpus, grounded: bool) -> Steps[list[str]]:
+    """The editor's check and repair (``agents.text.after_generation``): sentences with invented
+    specifics go, and the edit is kept only when it is better than the ``original``."""
+
+    def keep_or_reject(candidate: str, _: list[str]) -> str:
+        better = edit_is_better(original, candidate, planned) and keeps_specifics(original, candidate)
+        return candidate if better else original
+
+    return Steps(check=lambda candidate: drop_invented(candidate, corpus, grounded), repair=keep_or_reject)
 
 
 def needs_edit(body: str, planned: int | None) -> bool:
@@ -105,11 +113,13 @@ def keeps_specifics(original: str, candidate: str) -> bool:
 
 
 def dedupe_across_sections(sections: list[Section], known_ids: set[int]) -> list[Section]:
-    """Drop sentences that repeat an earlier section's sentence; keep sections that end up empty out."""
-    seen: list[frozenset[str]] = []
+    """Drop sentences that repeat an earlier section's sentence; keep sections that end up empty out.
+    Each section is settled into the draft in order (``agents.text.after_generation``)."""
+    seen: Seen = ()
     result = []
     for section in sections:
-        body = clean_section(section.body, known_ids, seen)
-        if body:
-            result.append(section.model_copy(update={"body": body}))
+        joined = settle(section.body, known_ids, seen)
+        seen = joined.seen
+        if joined.body:
+            result.append(section.model_copy(update={"body": joined.body}))
     return result

@@ -13,6 +13,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
+from agents.text.after_generation import clean
 from agents.text.checks import (
     borrowed_voice,
     garbled_words,
@@ -21,7 +22,6 @@ from agents.text.checks import (
     restated_facts,
     title_sentences,
 )
-from agents.text.cleanup import clean_section, flatten_markdown
 from agents.text.grounding import copied_grams, invented
 from agents.text.prompts import render
 from agents.text.section_report import Checker, quoted
@@ -74,7 +74,7 @@ class Fixer:
         self.calls += 1
         ask_for = render("writer", template, sentence=quoted(sentence), cite=self.cite, **values)
         reply = self.reply_to(ask_for, run_policy().writer.fix_max_tokens)
-        fixed = clean_section(flatten_markdown(reply), self.context.known_ids, list(self.context.seen))
+        fixed = clean(reply, self.context.known_ids, self.context.seen, flatten=True)
         fixed = " ".join(fixed.split())
         rest = replace_sentence(body, sentence, "") if sentence else body
         return fixed if self.passes(fixed, rest) else ""

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from agents.text.after_generation import settle
 from agents.text.checks import meta_sentences
-from agents.text.cleanup import clean_section
 from agents.text.outline import is_recap, recap
 from agents.text.prompts import bullet_list
 from agents.text.section_report import Checker, check_section, within_copy_budget
@@ -104,7 +104,8 @@ def settled(context: WritingContext, part: Section, body: str) -> Section:
     """The planned section ``part`` holding ``body`` without sentences repeating earlier ones
     (the draft's memory of its sentences updated); an intro or conclusion left empty gets a
     plain recap."""
-    body = clean_section(body, context.known_ids, context.seen)
+    joined = settle(body, context.known_ids, context.seen)  # agents.text.after_generation
+    context.seen, body = joined.seen, joined.body
     if not body and part.role != "body":
         body = recap(context.outline, part.role == "intro")
     return part.model_copy(update={"body": body})

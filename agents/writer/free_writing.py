@@ -10,8 +10,10 @@ llama.cpp reuses the whole prompt it already holds), and a fix is kept only when
 same checks. Nothing is pasted in; a sentence that still states an invented specific after its
 fix is removed, and the writer reports it.
 
-The checks are ``agents.text.section_report``, the fix calls ``agents.writer.fixer``, and what is
-still wrong after them is removed by ``agents.writer.finishing``.
+The steps are those of ``agents.text.after_generation``: ``ask`` cleans the reply, ``improve``
+checks it (``agents.text.section_report``) and repairs it (the fix calls, ``agents.writer.fixer``;
+what is still wrong after them is removed by ``agents.writer.finishing``), and
+``agents.writer.free_rounds.settled`` settles it into the draft.
 """
 
 from __future__ import annotations
@@ -22,13 +24,13 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
+from agents.text.after_generation import Steps, checked, clean
 from agents.text.checks import dangling_leads, repair_fused
-from agents.text.cleanup import clean_section, flatten_markdown
 from agents.text.evidence import quoted_evidence
 from agents.text.grounding import copied_grams, ngrams
 from agents.text.lengths import max_tokens_for
 from agents.text.prompts import bullet_list, messages_for, render
-from agents.text.section_report import Checker, check_section
+from agents.text.section_report import Checker, SectionReport, check_section
 from agents.writer.finishing import finish, pasted_wording
 from agents.writer.fixer import Fixer, Written, replace_sentence, same_facts
 from agents.writer.must_explain import explain_line, points_to_explain
@@ -120,14 +122,31 @@ def improve(
     passes the same checks. Titles-as-sentences and restated facts are dropped; fused words split.
     ``extra`` problems (the critic's notes) first get one whole-section revision, kept only if it
     measures no worse. Copied wording is sent back only when ``fix_copies``."""
-    report = check_section(written.body, checker, evidence, earlier, length, heading)
-    leads = dangling_leads(written.body)
-    body = drop_sentences(written.body, [*report.titles, *report.restated, *report.summary, *leads])
-    body = repair_fused(body, checker.vocabulary)
-    if extra:
-        body = revised_whole(context, checker, heading, written, body, length, evidence, earlier, extra)
+    notes: list[str] = []
+
+    def check(body: str) -> tuple[str, SectionReport]:
         report = check_section(body, checker, evidence, earlier, length, heading)
-    fixer = Fixer(context, checker, written, evidence)
+        leads = dangling_leads(body)
+        body = drop_sentences(body, [*report.titles, *report.restated, *report.summary, *leads])
+        return repair_fused(body, checker.vocabulary), report
+
+    def repair(body: str, report: SectionReport) -> str:
+        if extra:
+            body = revised_whole(context, checker, heading, written, body, length, evidence, earlier, extra)
+            report = check_section(body, checker, evidence, earlier, length, heading)
+        body, removed = fix_calls(Fixer(context, checker, written, evidence), body, report, fix_copies)
+        section, found = finish(body, checker, evidence, earlier, length, heading, removed)
+        notes.extend(found)
+        return section.body
+
+    body = checked(written.body, Steps(check=check, repair=repair))  # agents.text.after_generation
+    return Section(heading=heading, body=body), notes
+
+
+def fix_calls(fixer: Fixer, body: str, report: SectionReport, fix_copies: bool) -> tuple[str, int]:
+    """``body`` with each problem of ``report`` sent back to the model in a targeted call, and
+    how many sentences were removed because their fix failed."""
+    checker, evidence = fixer.checker, fixer.evidence
     removed = 0
     for sentence, found in report.invented:
         fixed = fixer.rewrite("fix_invented", sentence, body, found=", ".join(found))
@@ -149,9 +168,9 @@ def improve(
         fixed = fixer.rewrite("fix_copied", sentence, body)
         body = replace_sentence(body, sentence, fixed if same_facts(sentence, fixed) else sentence)
     for fact in report.missing:
-        addition = fixer.rewrite("fix_missing", "", body, fact=fact, audience=context.request.audience)
+        addition = fixer.rewrite("fix_missing", "", body, fact=fact, audience=fixer.context.request.audience)
         body = f"{body} {addition}".strip()
-    return finish(body, checker, evidence, earlier, length, heading, removed)
+    return body, removed
 
 
 def copies_to_fix(
@@ -214,5 +233,5 @@ def ask(
         options["seed"] = seed
     reply = str(context.model.invoke(messages, **options).content)
     instructions = _QUOTED_DATA.sub("", str(messages[-1].content))  # the task without its evidence
-    body = clean_section(flatten_markdown(reply), context.known_ids, list(context.seen), prompt=instructions)
+    body = clean(reply, context.known_ids, context.seen, prompt=instructions, flatten=True)
     return Written(messages=messages, reply=reply, body=body)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agents.text.cleanup import clean_section
+from agents.text.after_generation import settle
 from agents.text.evidence import quoted_evidence
 from agents.text.grounding import SectionMeasure, better, measure_section, missing_facts
 from agents.text.issues import for_writer, issue_lines
@@ -47,7 +47,7 @@ def revise_round(
             changed = True
             continue
         if position not in worst:
-            sections.append(with_body(part, clean_section(old.body, context.known_ids, context.seen)))
+            sections.append(settled(context, part, old.body))
             continue
         measure = measures[position]
         assert measure is not None
@@ -59,7 +59,6 @@ def revise_round(
             "evidence": quoted_evidence(evidence[position]),
             "example": evidence[position][0].source_id,
         }
-        seen_before = list(context.seen)
         rewritten = generate(
             context,
             part,
@@ -67,22 +66,23 @@ def revise_round(
             evidence[position],
             values,
             seed=run_policy().writer.revision_seed + context.round_number,
-            seen=list(seen_before),
-        )
+        ).body
         denser = densify(old.body, evidence[position], part.subject, length)
         body, new = best_revision([rewritten, denser], evidence[position], context)
         if better(new, measure) and revision_not_worse(old.body, body, length):
-            sections.append(with_body(part, clean_section(body, context.known_ids, context.seen)))
+            sections.append(settled(context, part, body))
             changed = True
-        else:
-            context.seen[:] = seen_before  # a worse rewrite must not replace the section
-            sections.append(with_body(part, clean_section(old.body, context.known_ids, context.seen)))
+        else:  # a worse rewrite must not replace the section
+            sections.append(settled(context, part, old.body))
     return sections, changed
 
 
-def with_body(part: Section, body: str) -> Section:
-    """The planned section ``part`` holding ``body``."""
-    return part.model_copy(update={"body": body})
+def settled(context: WritingContext, part: Section, body: str) -> Section:
+    """The planned section ``part`` holding ``body`` as it joins the draft
+    (``agents.text.after_generation``)."""
+    joined = settle(body, context.known_ids, context.seen)
+    context.seen = joined.seen
+    return part.model_copy(update={"body": joined.body})
 
 
 def best_revision(
@@ -121,9 +121,8 @@ def revise_all(
             sections.append(gained_section(context, part, []))
             changed = True
             continue
-        seen_before = list(context.seen)
         values: dict[str, object] = {"text": old.body, "issues": bullet_list(issues)}
-        body = generate(
+        rewritten = generate(
             context,
             part,
             "revise",
@@ -131,12 +130,13 @@ def revise_all(
             values,
             seed=run_policy().writer.revision_seed + context.round_number,
         )
+        body = rewritten.body
         if revision_not_worse(old.body, body, part.words) and body != old.body:
-            sections.append(with_body(part, body))
+            context.seen = rewritten.seen  # settled as it was generated
+            sections.append(part.model_copy(update={"body": body}))
             changed = True
         else:
-            context.seen[:] = seen_before
-            sections.append(with_body(part, clean_section(old.body, context.known_ids, context.seen)))
+            sections.append(settled(context, part, old.body))
     return sections, changed
 
 

@@ -1,19 +1,21 @@
 """Writing one section: the shared context of a writer step, the model call, and its checks.
 
-Every section call is one short generation (small models stay on track); what comes back is
-cleaned, invented specifics are removed and, with evidence, the evidence's facts are woven in.
+Every section call is one short generation (small models stay on track); what comes back goes
+through ``agents.text.after_generation``: cleaned, invented specifics and talk about the task
+removed (the check) and, with evidence, the evidence's facts woven in (the repair), then settled
+into the draft.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
+from agents.text.after_generation import Seen, Settled, Steps, after_generation, settle
 from agents.text.checks import meta_sentences
-from agents.text.cleanup import clean_section
 from agents.text.evidence import evidence_word_budget, quoted_evidence
 from agents.text.grounding import drop_invented
 from agents.text.lengths import max_tokens_for
@@ -46,7 +48,7 @@ class WritingContext:
     corpus: Corpus
     grounded: bool
     round_number: int
-    seen: list[frozenset[str]] = field(default_factory=list)
+    seen: Seen = ()  # the draft's sentences so far: replaced as each section settles, never changed
 
 
 def evidence_budget(context: WritingContext, length: int) -> int:
@@ -79,19 +81,18 @@ def compose(
         template += "_evidence"
         values["evidence"] = quoted_evidence(evidence)
         values["example"] = evidence[0].source_id
-    seen_before = list(context.seen)
-    body = generate(context, part, template, evidence, values)
-    if len(body.split()) < run_policy().writer.too_short * length and not (context.grounded and evidence):
+    written = generate(context, part, template, evidence, values)
+    if len(written.body.split()) < run_policy().writer.too_short * length and not (
+        context.grounded and evidence
+    ):
         # (A section with evidence gets its facts woven in whatever the model wrote: asking the
         # model again costs a whole generation for text the checks would mostly drop.)
         # A fixed seed replays the same failure (e.g. an intro that only lists the headings,
         # which the cleanup removes): ask once more with another seed.
-        seen_retry = list(seen_before)
-        retried = generate(
-            context, part, template, evidence, values, seed=run_policy().writer.retry_seed, seen=seen_retry
-        )
-        if len(retried.split()) > len(body.split()):
-            body, context.seen[:] = retried, seen_retry
+        retried = generate(context, part, template, evidence, values, seed=run_policy().writer.retry_seed)
+        if len(retried.body.split()) > len(written.body.split()):
+            written = retried
+    context.seen, body = written.seen, written.body
     if not body and template.startswith(("intro", "conclusion")):
         body = recap(context.outline, template.startswith("intro"), context.grounded)
     return part.model_copy(update={"body": body})
@@ -104,9 +105,11 @@ def generate(
     evidence: list[Passage],
     values: dict[str, object],
     seed: int | None = None,
-    seen: list[frozenset[str]] | None = None,
-) -> str:
-    """One model call for the planned section ``part``, cleaned; invented specifics removed."""
+) -> Settled:
+    """One model call for the planned section ``part``, through ``agents.text.after_generation``
+    against the draft so far (``context.seen``, which it leaves as it is): cleaned, invented
+    specifics removed, the evidence's facts woven in, settled. The caller decides whether the
+    section joins the draft."""
     heading, length = part.heading, part.words
     fill = {"heading": heading or "introduction", "length": length, "audience": context.request.audience}
     # The brief comes first and is the same for every section of a round, so llama.cpp
@@ -121,21 +124,28 @@ def generate(
     if evidence and isinstance(context.model, AvoidsCopying):
         options["avoid_copying"] = [p.text for p in evidence]
     reply = context.model.invoke(messages_for(context.system, task), **options)
-    seen = context.seen if seen is None else seen
-    body = clean_section(str(reply.content), context.known_ids, list(seen), prompt=instructions)
-    # Without sources nothing can back a name or number a model that cannot write states (it
-    # invents inventors, dates and places): every one not in the request goes.
-    body, _ = drop_invented(body, context.corpus, grounded=True)
-    body = drop_sentences(body, meta_sentences(body))
-    if not context.grounded and not evidence:
-        # Without sources: no anecdotes, invented history or talk about the blog, and nothing
-        # off the topic's subject (``agents.writer.unsourced_prose``).
-        labels = [context.outline.title, *(s.heading for s in context.outline.sections)]
-        wording = render("writer", template, **fill, **dict.fromkeys(values, ""))  # its own words only
-        body = publishable(body, context.request, labels, prompt=wording)
-    if context.grounded or evidence:
-        body = weave(body, evidence, part.subject, length)
-    return clean_section(body, context.known_ids, seen)
+
+    def check(body: str) -> tuple[str, list[str]]:
+        # Without sources nothing can back a name or number a model that cannot write states (it
+        # invents inventors, dates and places): every one not in the request goes.
+        body, invented = drop_invented(body, context.corpus, grounded=True)
+        body = drop_sentences(body, meta_sentences(body))
+        if not context.grounded and not evidence:
+            # Without sources: no anecdotes, invented history or talk about the blog, and nothing
+            # off the topic's subject (``agents.writer.unsourced_prose``).
+            labels = [context.outline.title, *(s.heading for s in context.outline.sections)]
+            wording = render("writer", template, **fill, **dict.fromkeys(values, ""))  # its own words only
+            body = publishable(body, context.request, labels, prompt=wording)
+        return body, invented
+
+    def repair(body: str, _: list[str]) -> str:
+        if context.grounded or evidence:
+            return weave(body, evidence, part.subject, length)
+        return body
+
+    steps = Steps(check=check, repair=repair)
+    body = after_generation(str(reply.content), context.known_ids, steps, context.seen, prompt=instructions)
+    return settle(body, context.known_ids, context.seen)
 
 
 def gained_section(context: WritingContext, part: Section, evidence: list[Passage]) -> Section:
