@@ -29,7 +29,6 @@ from agents.text.checks import (
     word_vocabulary,
 )
 from agents.text.grounding import copied_grams, corpus_for, invented, ngrams, source_ngrams
-from agents.text.outline import CONCLUSION_HEADING
 from core.markers import split_sentences
 from core.policy import run_policy
 from core.state import DraftRequest, Passage, Source
@@ -179,13 +178,11 @@ def check_section(
     earlier: Sequence[str],
     target: int,
     heading: str = "",
-    concluding: bool | None = None,
+    concluding: bool = False,
 ) -> SectionReport:
     """Every problem of ``body`` (see module doc); ``earlier`` is the text of the sections before
-    it. The conclusion (``concluding``; None: the section headed as the conclusion is) may sum up
-    what they said, but not restate their facts."""
-    if concluding is None:
-        concluding = heading == CONCLUSION_HEADING
+    it. The conclusion (``concluding``: the section's role, never its heading) may sum up what
+    they said, but not restate their facts."""
     report = SectionReport(words=len(body.split()), target=target)
     for sentence in split_sentences(body):
         found = invented(sentence, checker.corpus, checker.grounded)

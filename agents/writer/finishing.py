@@ -24,10 +24,11 @@ def finish(
     length: int,
     heading: str,
     removed: int = 0,
+    concluding: bool = False,
 ) -> tuple[Section, list[str]]:
     """The last resort after the fixes: sentences that still state invented specifics or talk
     about the evidence are removed; those and the ``removed`` ones whose fix failed are reported."""
-    report = check_section(body, checker, evidence, earlier, length, heading)
+    report = check_section(body, checker, evidence, earlier, length, heading, concluding)
     doomed = [*(s for s, _ in report.invented), *report.meta, *report.voice, *report.titles]
     pasted = [
         s for s in pasted_wording([*report.copied, *report.opening], evidence) if not referred_to(body, s)

@@ -84,11 +84,14 @@ def free_first_draft(
         ev = evidence[position] if part.role != "conclusion" else []
         earlier = [s.body for s in sections]
         heading, template, values = section_task(context, part, ev, earlier)
-        section, found = write_section(context, checker, heading, template, part.words, ev, earlier, values)
+        concluding = part.role == "conclusion"
+        section, found = write_section(
+            context, checker, heading, template, part.words, ev, earlier, values, concluding
+        )
         if template == "free_conclusion" and thin(section.body, part.words):
             # It pasted the sentences it was shown, and the checks dropped them as repeats.
             section, found = write_section(
-                context, checker, heading, "free_conclusion_headings", part.words, [], earlier, values
+                context, checker, heading, "free_conclusion_headings", part.words, [], earlier, values, True
             )
         sections.append(settled(context, part, section.body))
         notes += found
@@ -166,6 +169,7 @@ def free_revision_round(
             earlier,
             extra=named.get(position, []),
             fix_copies=fix_copies,
+            concluding=old.role == "conclusion",
         )
         notes += found
         if new.body != old.body and new.body:

@@ -72,11 +72,12 @@ def write_section(
     evidence: list[Passage],
     earlier: Sequence[str],
     values: dict[str, object],
+    concluding: bool = False,
 ) -> tuple[Section, list[str]]:
     """Write one section, check it, revise it once if it has problems; return it and notes on
     what the checks changed (for the run's warnings)."""
     written = ask(context, section_messages(context, heading, template, length, evidence, values), length)
-    return improve(context, checker, heading, written, length, evidence, earlier)
+    return improve(context, checker, heading, written, length, evidence, earlier, concluding=concluding)
 
 
 def section_messages(
@@ -114,6 +115,7 @@ def improve(
     earlier: Sequence[str],
     extra: Sequence[str] = (),
     fix_copies: bool = True,
+    concluding: bool = False,
 ) -> tuple[Section, list[str]]:
     """Check ``written`` and fix its problems with targeted calls in the next turn of the same
     chat (llama.cpp reuses everything before the new turn): each sentence with an invented
@@ -125,17 +127,19 @@ def improve(
     notes: list[str] = []
 
     def check(body: str) -> tuple[str, SectionReport]:
-        report = check_section(body, checker, evidence, earlier, length, heading)
+        report = check_section(body, checker, evidence, earlier, length, heading, concluding)
         leads = dangling_leads(body)
         body = drop_sentences(body, [*report.titles, *report.restated, *report.summary, *leads])
         return repair_fused(body, checker.vocabulary), report
 
     def repair(body: str, report: SectionReport) -> str:
         if extra:
-            body = revised_whole(context, checker, heading, written, body, length, evidence, earlier, extra)
-            report = check_section(body, checker, evidence, earlier, length, heading)
+            body = revised_whole(
+                context, checker, heading, written, body, length, evidence, earlier, extra, concluding
+            )
+            report = check_section(body, checker, evidence, earlier, length, heading, concluding)
         body, removed = fix_calls(Fixer(context, checker, written, evidence), body, report, fix_copies)
-        section, found = finish(body, checker, evidence, earlier, length, heading, removed)
+        section, found = finish(body, checker, evidence, earlier, length, heading, removed, concluding)
         notes.extend(found)
         return section.body
 
@@ -207,6 +211,7 @@ def revised_whole(
     evidence: list[Passage],
     earlier: Sequence[str],
     extra: Sequence[str],
+    concluding: bool = False,
 ) -> str:
     """One whole-section revision for problems code cannot measure (the critic's notes), kept
     only when it measures no worse than ``body``."""
@@ -214,8 +219,8 @@ def revised_whole(
     fix = render("writer", "free_fix", heading=heading or "introduction", problems=problems, length=length)
     chat = [*written.messages, AIMessage(written.reply), HumanMessage(fix)]
     revised = ask(context, chat, length, seed=context.round_number)
-    before = check_section(body, checker, evidence, earlier, length, heading).badness()
-    after = check_section(revised.body, checker, evidence, earlier, length, heading).badness()
+    before = check_section(body, checker, evidence, earlier, length, heading, concluding).badness()
+    after = check_section(revised.body, checker, evidence, earlier, length, heading, concluding).badness()
     return revised.body if revised.body and after <= before else body
 
 

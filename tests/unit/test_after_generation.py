@@ -64,11 +64,12 @@ def test_the_extractive_writer_settles_a_section_only_when_it_joins_the_draft():
     context = context_for(model)
     context.grounded = False  # no weaving: the model's own sentences, checked
     context.seen = (sentence_key(KEPT),)
-    written = generate(context, "Hives", "section", 40, [], {"points": "- water", "covered": "nothing yet"})
+    part = Section(heading="Hives", body="", role="body", index=1, words=40, subject="bees hives")
+    written = generate(context, part, "section", [], {"points": "- water", "covered": "nothing yet"})
     assert context.seen == (sentence_key(KEPT),)  # generating leaves the draft's memory alone
     assert written.body == DOOMED  # chatter cleaned, the invented study checked out, the repeat settled
     assert written.seen == (sentence_key(KEPT), sentence_key(DOOMED))
-    section = compose(context, "Hives", "section", 40, [], points="- water", covered="nothing yet")
+    section = compose(context, part, "section", [], points="- water", covered="nothing yet")
     assert section.body == DOOMED and context.seen == written.seen  # the section joined the draft
 
 

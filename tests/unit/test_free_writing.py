@@ -315,7 +315,9 @@ def test_a_section_that_introduces_the_topic_again_is_caught_but_a_conclusion_ma
     assert echoed_sentences([intro], f"{again} {new}") == [again]
     checker, evidence = checker_and_evidence()
     assert check_section(again, checker, evidence, [intro], 40).restated == [again]
-    assert check_section(again, checker, [], [intro], 40, "Conclusion").restated == []
+    assert check_section(again, checker, [], [intro], 40, "Conclusion", concluding=True).restated == []
+    # A section is the conclusion by its role, not its heading.
+    assert check_section(again, checker, [], [intro], 40, "Conclusion").restated != []
 
 
 def test_a_sentence_that_slips_into_another_script_goes_back_to_the_model():
@@ -440,7 +442,7 @@ def test_a_closing_summary_before_the_conclusion_is_dropped_but_the_conclusion_m
     model = ScriptedChatModel(default_reply="no")
     section, _ = improve(context_for(model), checker, "Hives", Written([], text, text), 60, evidence, [])
     assert closing not in section.body and section.body.startswith(GOOD[:40])
-    report = check_section(text, checker, evidence, [], 60, CONCLUSION_HEADING)
+    report = check_section(text, checker, evidence, [], 60, CONCLUSION_HEADING, concluding=True)
     assert report.summary == []
     assert meta_sentences("According to the research, hives need shade [1].")
 
