@@ -77,6 +77,17 @@ def names_the_post(text: str, title: str, topic: str = "") -> list[str]:
     return [s for s in split_sentences(text) if pattern.search(s.lower())]
 
 
+def names_the_audience(text: str, audience: str) -> list[str]:
+    """Sentences that address the request's audience word for word ("…fascinating and practical
+    for curious general readers"): the writer echoing its instructions, not talking to a reader.
+    A short audience ("beginners", "home cooks") is ordinary prose and is not looked for."""
+    words = ASCII_WORD_RE.findall(audience.lower())
+    if len(words) < run_policy().text.min_audience_echo_words:
+        return []
+    pattern = re.compile(r"\b(?:for|to)\W+" + r"\W+".join(map(re.escape, words)) + r"\b")
+    return [s for s in split_sentences(text) if pattern.search(s.lower())]
+
+
 def meta_sentences(text: str) -> list[str]:
     """Sentences that talk about the task or the material ("the evidence shows", "this section",
     "skip to the table below")."""

@@ -21,6 +21,7 @@ from agents.text.checks import (
     fused_words,
     garbled_words,
     meta_sentences,
+    names_the_audience,
     names_the_post,
     repeated_within,
     restated_facts,
@@ -47,6 +48,7 @@ class Checker:
     reference: str = ""  # the sources' and the request's text (which scripts they are written in)
     post_title: str = ""  # the post's own title, which its sentences must not name
     topic: str = ""
+    audience: str = ""  # the request's audience, which a sentence naming echoes the prompt
     own_voice: bool = False  # the request asks for the writer's first person: "I" is no problem
 
 
@@ -191,7 +193,9 @@ def check_section(
         elif checker.known_grams and copied_grams(sentence, checker.known_grams) > 0:
             report.copied.append(sentence)
     report.meta = meta_sentences(body)
-    naming = names_the_post(body, checker.post_title, checker.topic)
+    naming = names_the_post(body, checker.post_title, checker.topic) + names_the_audience(
+        body, checker.audience
+    )
     report.meta += [s for s in naming if s not in report.meta]
     if not checker.own_voice:
         report.voice = [s for s in borrowed_voice(body) if s not in report.meta]
@@ -268,5 +272,6 @@ def make_checker(
         reference="\n".join([*typed, *(s.text for s in sources)]),
         post_title=post_title,
         topic=request.topic,
+        audience=request.audience,
         own_voice=bool(_OWN_VOICE.search(f"{request.tone} {request.feedback}")),
     )

@@ -18,6 +18,7 @@ from agents.text.checks import (
     borrowed_voice,
     garbled_words,
     meta_sentences,
+    names_the_audience,
     names_the_post,
     restated_facts,
     title_sentences,
@@ -100,7 +101,9 @@ class Fixer:
             return False
         if meta_sentences(text) or title_sentences(text, self.checker.titles):
             return False
-        if names_the_post(text, self.checker.post_title, self.checker.topic):
+        if names_the_post(text, self.checker.post_title, self.checker.topic) or names_the_audience(
+            text, self.checker.audience
+        ):
             return False
         if not self.checker.own_voice and borrowed_voice(text):
             return False

@@ -149,6 +149,10 @@ class TextPolicy(_Group):
     min_title_echo_words: int = Field(
         default=3, description="a post title's head phrase this long, found in a sentence, names the post"
     )
+    min_audience_echo_words: int = Field(
+        default=3,
+        description="an audience of this many words or more, addressed in a sentence, echoes the prompt",
+    )
     garbled_tail: int = Field(
         default=2,
         description="an unknown word that is a known one plus this many letters or fewer is garbled",

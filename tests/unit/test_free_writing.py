@@ -11,6 +11,7 @@ from agents.text.checks import (
     fused_words,
     garbled_words,
     meta_sentences,
+    names_the_audience,
     names_the_post,
     repair_fused,
     restated_facts,
@@ -804,3 +805,16 @@ def test_a_sentence_left_opening_on_a_pronoun_once_the_one_before_is_removed_goe
     model = ScriptedChatModel(default_reply="This guide says more.")  # every fix fails
     section, _ = improve(context_for(model), checker, "Hives", Written([], text, text), 40, evidence, [])
     assert section.body == "Either way, the bees need a calm corner of the garden with morning sun."
+
+
+def test_a_sentence_naming_the_requests_audience_echoes_the_prompt():
+    text = "Small models are fascinating and practical for curious general readers. They run offline [1]."
+    assert names_the_audience(text, "curious general readers") == [
+        "Small models are fascinating and practical for curious general readers."
+    ]
+    assert names_the_audience("Beginners can start today.", "beginners") == []  # ordinary prose
+    assert names_the_audience("A starter suits home cooks.", "home cooks") == []
+    checker, _ = checker_and_evidence()  # the default audience, "curious general readers"
+    assert check_section(text, checker, [], [], 20).meta == [
+        "Small models are fascinating and practical for curious general readers."
+    ]
