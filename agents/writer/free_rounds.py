@@ -88,19 +88,27 @@ def free_first_draft(
         section, found = write_section(
             context, checker, heading, template, part.words, ev, earlier, values, concluding
         )
-        if template == "free_conclusion" and thin(section.body, part.words):
-            # It pasted the sentences it was shown, and the checks dropped them as repeats.
-            section, found = write_section(
-                context, checker, heading, "free_conclusion_headings", part.words, [], earlier, values, True
+        fallback = FALLBACKS.get(part.role)
+        if fallback and template != fallback and thin(section.body, part.words):
+            # A conclusion pasted the sentences it was shown, and the checks dropped them as
+            # repeats; an opening retold a source author's story or named the post, and its fixes
+            # failed. Either is written once more without evidence; the longer text is kept.
+            again, more = write_section(
+                context, checker, heading, fallback, part.words, [], earlier, values, concluding
             )
+            if len(again.body.split()) > len(section.body.split()):
+                section, found = again, more
         sections.append(settled(context, part, section.body))
         notes += found
     return sections, notes
 
 
+FALLBACKS = {"intro": "free_intro_plain", "conclusion": "free_conclusion_headings"}  # no evidence shown
+
+
 def thin(body: str, length: int) -> bool:
-    """True when a section is left with under ``thin_conclusion`` (policy) of its planned words."""
-    return len(body.split()) < run_policy().writer.thin_conclusion * length
+    """True when a section is left with under ``thin_end`` (policy) of its planned words."""
+    return len(body.split()) < run_policy().writer.thin_end * length
 
 
 def settled(context: WritingContext, part: Section, body: str) -> Section:

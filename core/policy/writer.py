@@ -97,10 +97,10 @@ class WriterPolicy(_Group):
     gist_sentences: int = Field(
         default=2, description="sentences of each body section the conclusion is shown"
     )
-    thin_conclusion: float = Field(
+    thin_end: float = Field(
         default=0.5,
-        description="a conclusion left under this share of its plan once its repeats are dropped pasted "
-        "what it was shown, and is written again from the headings alone",
+        description="an opening or conclusion left under this share of its plan once its checks are done "
+        "is written again without evidence (the conclusion from the headings alone)",
     )
     length_room: float = Field(
         default=1.3, description="a section's token cap allows this much more than its planned words"

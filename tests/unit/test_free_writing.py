@@ -818,3 +818,21 @@ def test_a_sentence_naming_the_requests_audience_echoes_the_prompt():
     assert check_section(text, checker, [], [], 20).meta == [
         "Small models are fascinating and practical for curious general readers."
     ]
+
+
+def test_an_opening_left_thin_by_its_fixes_is_written_once_more_without_evidence():
+    from agents.writer.free_rounds import free_first_draft
+
+    checker, _ = checker_and_evidence()
+    evidence = [Passage(id=0, source_id=1, text="Bees like a calm corner of a garden and some morning sun.")]
+    borrowed = "As a beekeeper, I have watched my bees enjoy a calm corner every summer [1]."
+    plain = (
+        "Keeping bees in a small garden asks little space and rewards patience. "
+        "You will be able to judge which hive suits your plot and when a colony needs help."
+    )
+    model = ScriptedChatModel(replies=[borrowed, "I love my bees [1]."], default_reply=plain)
+    plan = [Section(heading="", body="", role="intro", index=0, words=40, subject="bees")]
+    sections, notes = free_first_draft(context_for(model), checker, plan, [evidence])
+    assert "opening of the post" in model.calls[-1][0][-1].text  # the plain template, no evidence
+    assert "<<<" not in model.calls[-1][0][-1].text
+    assert sections[0].body == plain and notes == []  # the first attempt was discarded
