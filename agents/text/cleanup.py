@@ -23,7 +23,8 @@ _META = re.compile(
     r"(?:improve|rewrite|revise) the section|"
     r"I (?:have |'ve )?(?:also )?(?:made (?:some )?changes|reorgani[sz]ed|rewrote|revised)|"
     r"hook (?:the )?readers?|I'?m (?:so )?(?:excited|thrilled|happy|delighted) (?:to|about)|"
-    r"I am (?:so )?(?:excited|thrilled|happy|delighted) (?:to|about)|welcome to (?:my|our|the) blog)\b",
+    r"I am (?:so )?(?:excited|thrilled|happy|delighted) (?:to|about)|welcome to (?:my|our|the) blog|"
+    r"congratulations (?:on|for)|thanks? (?:you )?for reading)\b",
     re.IGNORECASE,
 )
 

@@ -177,3 +177,11 @@ def test_heading_lines_inside_a_models_reply_are_dropped_not_run_into_the_text()
     # A lead-in to a list, and a last line cut off by the token cap, are text.
     assert flatten_markdown("Key steps:\n- one\n- two") == "Key steps:\none.\ntwo"
     assert flatten_markdown("Sentence one.\nand a cut off") == "Sentence one.\nand a cut off"
+
+
+def test_a_sentence_congratulating_or_thanking_the_reader_is_chatter():
+    text = (
+        "Congratulations on your decision to install rooftop solar panels! "
+        "Panels make direct current. Thanks for reading."
+    )
+    assert drop_echoed_instructions(text, "Write the closing paragraph.") == "Panels make direct current."
