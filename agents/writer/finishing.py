@@ -33,8 +33,10 @@ def finish(
     pasted = [
         s for s in pasted_wording([*report.copied, *report.opening], evidence) if not referred_to(body, s)
     ]
-    body = drop_sentences(body, [*doomed, *pasted])
+    orphans = [s for s in (following(body, d) for d in doomed) if s and orphaned(s, evidence)]
+    body = drop_sentences(body, [*doomed, *pasted, *orphans])
     body, dangling = without_dangling_opening(body, evidence)
+    dangling += orphans
     pasted += dangling
     if checker.grounded:
         body = cite_uncited(body, evidence)
@@ -52,6 +54,28 @@ def finish(
             "did not fix (pasted wording, an opening pronoun)"
         )
     return Section(heading=heading, body=body), notes
+
+
+def without(body: str, sentence: str, evidence: Sequence[Passage]) -> str:
+    """``body`` without ``sentence``, and without the sentence after it when that one would be left
+    pointing at nothing ("This temperature range ensures…"; see :func:`orphaned`)."""
+    after = following(body, sentence)
+    return drop_sentences(body, [sentence, *([after] if after and orphaned(after, evidence) else [])])
+
+
+def orphaned(sentence: str, evidence: Sequence[Passage]) -> bool:
+    """True when ``sentence`` opens on a pronoun and states none of the evidence's names or
+    numbers: once the sentence it referred to is gone it means nothing, and loses no fact."""
+    return dangling_opening(sentence) is not None and bool(pasted_wording([sentence], evidence))
+
+
+def following(body: str, sentence: str) -> str | None:
+    """The sentence after ``sentence`` in its paragraph, if any."""
+    for paragraph in body.split("\n\n"):
+        for current, after in itertools.pairwise(split_sentences(paragraph)):
+            if current == sentence:
+                return after
+    return None
 
 
 def without_dangling_opening(body: str, evidence: Sequence[Passage]) -> tuple[str, list[str]]:

@@ -31,7 +31,7 @@ from agents.text.grounding import copied_grams, ngrams
 from agents.text.lengths import max_tokens_for
 from agents.text.prompts import bullet_list, messages_for, render
 from agents.text.section_report import Checker, SectionReport, check_section
-from agents.writer.finishing import finish, pasted_wording
+from agents.writer.finishing import finish, pasted_wording, without
 from agents.writer.fixer import Fixer, Written, replace_sentence, same_facts
 from agents.writer.must_explain import explain_line, points_to_explain
 from agents.writer.sections import WritingContext, drop_sentences
@@ -154,13 +154,13 @@ def fix_calls(fixer: Fixer, body: str, report: SectionReport, fix_copies: bool) 
     removed = 0
     for sentence, found in report.invented:
         fixed = fixer.rewrite("fix_invented", sentence, body, found=", ".join(found))
-        body, removed = replace_sentence(body, sentence, fixed), removed + (not fixed)
+        body, removed = replaced(body, sentence, fixed, evidence), removed + (not fixed)
     for sentence in report.meta:
         fixed = fixer.rewrite("fix_meta", sentence, body)
-        body, removed = replace_sentence(body, sentence, fixed), removed + (not fixed)
+        body, removed = replaced(body, sentence, fixed, evidence), removed + (not fixed)
     for sentence in report.voice:
         fixed = fixer.rewrite("fix_voice", sentence, body)
-        body, removed = replace_sentence(body, sentence, fixed), removed + (not fixed)
+        body, removed = replaced(body, sentence, fixed, evidence), removed + (not fixed)
     for word in report.garbled:
         sentence = next((s for s in split_sentences(body) if word in s), "")
         fixed = fixer.rewrite("fix_spelling", sentence, body, word=word) if sentence else ""
@@ -175,6 +175,12 @@ def fix_calls(fixer: Fixer, body: str, report: SectionReport, fix_copies: bool) 
         addition = fixer.rewrite("fix_missing", "", body, fact=fact, audience=fixer.context.request.audience)
         body = f"{body} {addition}".strip()
     return body, removed
+
+
+def replaced(body: str, sentence: str, fixed: str, evidence: Sequence[Passage]) -> str:
+    """``body`` with ``sentence`` replaced by its ``fixed`` wording, or without it (and without a
+    sentence left pointing at it) when the fix failed."""
+    return replace_sentence(body, sentence, fixed) if fixed else without(body, sentence, evidence)
 
 
 def copies_to_fix(

@@ -836,3 +836,20 @@ def test_an_opening_left_thin_by_its_fixes_is_written_once_more_without_evidence
     assert "opening of the post" in model.calls[-1][0][-1].text  # the plain template, no evidence
     assert "<<<" not in model.calls[-1][0][-1].text
     assert sections[0].body == plain and notes == []  # the first attempt was discarded
+
+
+def test_a_sentence_left_pointing_at_a_removed_one_goes_too_unless_it_states_a_fact():
+    checker, evidence = checker_and_evidence()
+    invented = "A Harvard University survey found that 45% of hives fail in the first year [1]."
+    orphan = "This shows how hard beekeeping can be."
+    text = f"{GOOD} {invented} {orphan}"
+    model = ScriptedChatModel(default_reply="Harvard University says so [1].")  # every fix fails
+    section, _ = improve(context_for(model), checker, "Hives", Written([], text, text), 60, evidence, [])
+    assert invented not in section.body and orphan not in section.body
+    assert section.body.startswith(GOOD[:40])
+    # One that states the evidence's facts stays: losing it would lose the fact.
+    factual = "This is why a top-bar hive costs about 150 dollars [1]."
+    text = f"{invented} {factual} {GOOD}"
+    model = ScriptedChatModel(default_reply="Harvard University says so [1].")
+    section, _ = improve(context_for(model), checker, "Hives", Written([], text, text), 60, evidence, [])
+    assert factual in section.body
