@@ -93,13 +93,12 @@ def section_messages(
     fill = {"heading": heading or "introduction", "length": length, "audience": context.request.audience}
     if evidence:
         focus = f"{heading or context.request.topic} {values.get('points', '')}"
+        shown = impersonal(evidence, keep_facts=not template.startswith("free_intro"))
         values = {
             **values,
-            "evidence": quoted_evidence(
-                impersonal(evidence, keep_facts=not template.startswith("free_intro"))
-            ),
+            "evidence": quoted_evidence(shown),
             "example": evidence[0].source_id,
-            "must": explain_line(points_to_explain(evidence, focus, length)),
+            "must": explain_line(points_to_explain(shown, focus, length)),  # from what it is shown
         }
     task = context.brief + "\n\n" + render("writer", template, **fill, **values)
     return messages_for(context.system, task)

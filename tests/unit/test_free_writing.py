@@ -853,3 +853,14 @@ def test_a_sentence_left_pointing_at_a_removed_one_goes_too_unless_it_states_a_f
     model = ScriptedChatModel(default_reply="Harvard University says so [1].")
     section, _ = improve(context_for(model), checker, "Hives", Written([], text, text), 60, evidence, [])
     assert factual in section.body
+
+
+def test_the_opening_is_never_asked_to_explain_a_source_authors_first_person_fact():
+    from agents.writer.free_writing import section_messages
+
+    told = "I have commuted 11 km each way for six winters. Studded tyres grip on ice at -5 °C."
+    evidence = [Passage(id=0, source_id=1, text=told)]
+    context = context_for(ScriptedChatModel())
+    values = {"covered": "nothing yet", "points": ""}
+    asked = section_messages(context, "", "free_intro", 72, evidence, values)[-1].text
+    assert "11 km" not in asked and "-5 °C" in asked
