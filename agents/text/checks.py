@@ -88,6 +88,17 @@ def names_the_audience(text: str, audience: str) -> list[str]:
     return [s for s in split_sentences(text) if pattern.search(s.lower())]
 
 
+def without_audience_address(text: str, audience: str) -> str:
+    """``text`` without the phrase addressing the request's audience word for word ("…is
+    fascinating and practical for curious general readers." becomes "…is fascinating and
+    practical."): the writer echoing its instructions, which code can take out without asking."""
+    words = ASCII_WORD_RE.findall(audience.lower())
+    if len(words) < run_policy().text.min_audience_echo_words:
+        return text
+    pattern = re.compile(r",?\s*\b(?:for|to)\W+" + r"\W+".join(map(re.escape, words)) + r"\b", re.IGNORECASE)
+    return pattern.sub("", text)
+
+
 def meta_sentences(text: str) -> list[str]:
     """Sentences that talk about the task or the material ("the evidence shows", "this section",
     "skip to the table below")."""

@@ -89,12 +89,14 @@ def free_first_draft(
             context, checker, heading, template, part.words, ev, earlier, values, concluding
         )
         fallback = FALLBACKS.get(part.role)
-        if fallback and template != fallback and thin(section.body, part.words):
+        if fallback and thin(section.body, part.words):
             # A conclusion pasted the sentences it was shown, and the checks dropped them as
             # repeats; an opening retold a source author's story or named the post, and its fixes
-            # failed. Either is written once more without evidence; the longer text is kept.
+            # failed. Either is written once more without evidence (with another seed when it had
+            # none, so the model does not replay the same text); the longer text is kept.
+            seed = run_policy().writer.retry_seed if template == fallback else None
             again, more = write_section(
-                context, checker, heading, fallback, part.words, [], earlier, values, concluding
+                context, checker, heading, fallback, part.words, [], earlier, values, concluding, seed
             )
             if len(again.body.split()) > len(section.body.split()):
                 section, found = again, more

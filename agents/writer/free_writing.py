@@ -25,7 +25,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from agents.text.after_generation import Steps, checked, clean
-from agents.text.checks import dangling_leads, repair_fused
+from agents.text.checks import dangling_leads, repair_fused, without_audience_address
 from agents.text.evidence import quoted_evidence
 from agents.text.grounding import copied_grams, ngrams
 from agents.text.lengths import max_tokens_for
@@ -73,10 +73,12 @@ def write_section(
     earlier: Sequence[str],
     values: dict[str, object],
     concluding: bool = False,
+    seed: int | None = None,
 ) -> tuple[Section, list[str]]:
     """Write one section, check it, revise it once if it has problems; return it and notes on
     what the checks changed (for the run's warnings)."""
-    written = ask(context, section_messages(context, heading, template, length, evidence, values), length)
+    messages = section_messages(context, heading, template, length, evidence, values)
+    written = ask(context, messages, length, seed)
     return improve(context, checker, heading, written, length, evidence, earlier, concluding=concluding)
 
 
@@ -126,6 +128,7 @@ def improve(
     notes: list[str] = []
 
     def check(body: str) -> tuple[str, SectionReport]:
+        body = without_audience_address(body, checker.audience)
         report = check_section(body, checker, evidence, earlier, length, heading, concluding)
         leads = dangling_leads(body)
         body = drop_sentences(body, [*report.titles, *report.restated, *report.summary, *leads])

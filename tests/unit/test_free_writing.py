@@ -864,3 +864,35 @@ def test_the_opening_is_never_asked_to_explain_a_source_authors_first_person_fac
     values = {"covered": "nothing yet", "points": ""}
     asked = section_messages(context, "", "free_intro", 72, evidence, values)[-1].text
     assert "11 km" not in asked and "-5 °C" in asked
+
+
+def test_an_address_to_the_requests_audience_is_taken_out_in_code():
+    from agents.text.checks import without_audience_address
+
+    text = "Small models are fascinating and practical for curious general readers. They run offline [1]."
+    assert without_audience_address(text, "curious general readers") == (
+        "Small models are fascinating and practical. They run offline [1]."
+    )
+    assert without_audience_address("It suits home cooks.", "home cooks") == "It suits home cooks."
+    checker, evidence = checker_and_evidence()
+    model = ScriptedChatModel(replies=[])  # nothing is sent back: code took the phrase out
+    body = f"Bees are fascinating for curious general readers. {GOOD}"
+    section, _ = improve(context_for(model), checker, "Hives", Written([], body, body), 60, evidence, [])
+    assert section.body.startswith("Bees are fascinating.") and model.calls == []
+
+
+def test_an_opening_without_evidence_left_empty_is_written_once_more_with_another_seed():
+    from agents.writer.free_rounds import free_first_draft
+
+    checker, _ = checker_and_evidence()
+    plain = (
+        "Keeping bees in a small garden asks little space and rewards patience. "
+        "You will be able to judge which hive suits your plot and when a colony needs help."
+    )
+    model = ScriptedChatModel(
+        replies=["This post explains bees.", "This post is about bees."], default_reply=plain
+    )
+    plan = [Section(heading="", body="", role="intro", index=0, words=40, subject="bees")]
+    sections, _ = free_first_draft(context_for(model), checker, plan, [[]])
+    seeds = [kwargs.get("seed") for _, kwargs in model.calls]
+    assert seeds[-1] == DEFAULT_POLICY.writer.retry_seed and sections[0].body == plain
