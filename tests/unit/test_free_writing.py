@@ -896,3 +896,17 @@ def test_an_opening_without_evidence_left_empty_is_written_once_more_with_anothe
     sections, _ = free_first_draft(context_for(model), checker, plan, [[]])
     seeds = [kwargs.get("seed") for _, kwargs in model.calls]
     assert seeds[-1] == DEFAULT_POLICY.writer.retry_seed and sections[0].body == plain
+
+
+def test_a_garbled_sentence_the_model_cannot_mend_goes_when_it_states_no_fact():
+    checker, evidence = checker_and_evidence()
+    slip = "A colony turns calm, or grumpy, or fastt."
+    model = ScriptedChatModel(default_reply="A colony turns calm, or fastt.")  # still garbled
+    text = f"{GOOD} {slip}"
+    section, _ = improve(context_for(model), checker, "Mites", Written([], text, text), 60, evidence, [])
+    assert "fastt" not in section.body and section.body.startswith(GOOD[:40])
+    factual = "Varroa mites spread fastt when 3 mites per 100 bees fall out [1]."
+    text = f"{factual} {GOOD}"
+    model = ScriptedChatModel(default_reply="Varroa mites spread fastt [1].")
+    section, _ = improve(context_for(model), checker, "Mites", Written([], text, text), 60, evidence, [])
+    assert "3 mites per 100 bees" in section.body  # its fact stays, typo and all
