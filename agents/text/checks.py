@@ -73,30 +73,39 @@ def names_the_post(text: str, title: str, topic: str = "") -> list[str]:
     words = ASCII_WORD_RE.findall(head.lower())
     if len(words) < run_policy().text.min_title_echo_words or content_words(head) <= content_words(topic):
         return []
-    pattern = re.compile(r"\b" + r"\W+".join(map(re.escape, words)) + r"\b")
-    return [s for s in split_sentences(text) if pattern.search(s.lower())]
+    pattern = phrase_pattern(words)
+    return [s for s in split_sentences(text) if pattern.search(s)]
+
+
+def phrase_pattern(words: Sequence[str], lead: str = "") -> re.Pattern[str]:
+    """``words`` in order, any punctuation or space between them, after the optional ``lead``
+    pattern; case-insensitive."""
+    return re.compile(lead + r"\b" + r"\W+".join(map(re.escape, words)) + r"\b", re.IGNORECASE)
+
+
+def audience_address(audience: str) -> re.Pattern[str] | None:
+    """The phrase addressing the request's audience ("for curious general readers"), or None for
+    a short audience ("beginners", "home cooks"), which is ordinary prose."""
+    words = ASCII_WORD_RE.findall(audience.lower())
+    if len(words) < run_policy().text.min_audience_echo_words:
+        return None
+    return phrase_pattern(words, lead=r",?\s*\b(?:for|to)\W+")
 
 
 def names_the_audience(text: str, audience: str) -> list[str]:
     """Sentences that address the request's audience word for word ("…fascinating and practical
     for curious general readers"): the writer echoing its instructions, not talking to a reader.
     A short audience ("beginners", "home cooks") is ordinary prose and is not looked for."""
-    words = ASCII_WORD_RE.findall(audience.lower())
-    if len(words) < run_policy().text.min_audience_echo_words:
-        return []
-    pattern = re.compile(r"\b(?:for|to)\W+" + r"\W+".join(map(re.escape, words)) + r"\b")
-    return [s for s in split_sentences(text) if pattern.search(s.lower())]
+    pattern = audience_address(audience)
+    return [s for s in split_sentences(text) if pattern.search(s)] if pattern else []
 
 
 def without_audience_address(text: str, audience: str) -> str:
     """``text`` without the phrase addressing the request's audience word for word ("…is
     fascinating and practical for curious general readers." becomes "…is fascinating and
     practical."): the writer echoing its instructions, which code can take out without asking."""
-    words = ASCII_WORD_RE.findall(audience.lower())
-    if len(words) < run_policy().text.min_audience_echo_words:
-        return text
-    pattern = re.compile(r",?\s*\b(?:for|to)\W+" + r"\W+".join(map(re.escape, words)) + r"\b", re.IGNORECASE)
-    return pattern.sub("", text)
+    pattern = audience_address(audience)
+    return pattern.sub("", text) if pattern else text
 
 
 def meta_sentences(text: str) -> list[str]:

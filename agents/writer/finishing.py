@@ -36,8 +36,7 @@ def finish(
     orphans = [s for s in (following(body, d) for d in doomed) if s and orphaned(s, evidence)]
     body = drop_sentences(body, [*doomed, *pasted, *orphans])
     body, dangling = without_dangling_opening(body, evidence)
-    dangling += orphans
-    pasted += dangling
+    pasted += [*orphans, *dangling]
     if checker.grounded:
         body = cite_uncited(body, evidence)
     removed += len(set(doomed))
