@@ -165,11 +165,13 @@ def fix_calls(fixer: Fixer, body: str, report: SectionReport, fix_copies: bool) 
         body, removed = replaced(body, sentence, fixed, evidence), removed + (not fixed)
     for word in report.garbled:
         sentence = next((s for s in split_sentences(body) if word in s), "")
-        fixed = fixer.rewrite("fix_spelling", sentence, body, word=word) if sentence else ""
-        if sentence and not same_facts(sentence, fixed) and pasted_wording([sentence], evidence):
+        if not sentence:
+            continue
+        fixed = fixer.rewrite("fix_spelling", sentence, body, word=word)
+        if same_facts(sentence, fixed):
+            body = replace_sentence(body, sentence, fixed)
+        elif pasted_wording([sentence], evidence):
             body = without(body, sentence, evidence)  # it states no fact: a reader loses nothing
-        elif sentence:
-            body = replace_sentence(body, sentence, fixed if same_facts(sentence, fixed) else sentence)
     for sentence in report.opening:
         body = replace_sentence(body, sentence, fixer.rewrite("fix_opening", sentence, body) or sentence)
     copies = copies_to_fix(body, report.copied, evidence, checker.known_grams) if fix_copies else []
