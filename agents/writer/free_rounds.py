@@ -22,7 +22,6 @@ from agents.writer.sections import WritingContext
 from core.markers import remove_markers, split_sentences
 from core.policy import run_policy
 from core.state import Critique, Passage, Section
-from tools.specifics import key_specifics
 
 
 def kind_of(part: Section) -> str:
@@ -34,10 +33,10 @@ def section_task(
     context: WritingContext,
     part: Section,
     evidence: list[Passage],
-    earlier: Sequence[str] = (),
+    bodies: Sequence[str] = (),
 ) -> tuple[str, str, dict[str, object]]:
     """The heading, template and values of the planned section ``part`` (intro and conclusion
-    included); the conclusion is shown what the ``earlier`` sections said."""
+    included); the intro and the conclusion are shown what the body sections (``bodies``) said."""
     kind = kind_of(part)
     body_headings = [s.heading for s in context.outline.sections]
     values: dict[str, object] = {}
@@ -46,10 +45,14 @@ def section_task(
         planned = context.outline.sections[position - 1]
         covered = ", ".join(f'"{h}"' for h in body_headings[: position - 1]) or "nothing yet"
         values = {"covered": covered, "points": bullet_list(planned.key_points)}
-    elif kind == "conclusion":
-        values = {"covered": ", ".join(f'"{h}"' for h in body_headings), "said": gist(earlier[1:])}
-    template = f"free_{kind}" if evidence or kind == "conclusion" else f"free_{kind}_plain"
+    else:
+        values = {"covered": ", ".join(f'"{h}"' for h in body_headings), "said": gist(bodies)}
+    shown = bool(evidence) if kind == "section" else values["said"] != NOTHING_SAID
+    template = f"free_{kind}" if shown or kind == "conclusion" else f"free_{kind}_plain"
     return part.heading, template, values
+
+
+NOTHING_SAID = "- (nothing yet)"
 
 
 def gist(bodies: Sequence[str]) -> str:
@@ -63,27 +66,41 @@ def gist(bodies: Sequence[str]) -> str:
         opening = " ".join(remove_markers(s) for s in stating[: run_policy().writer.gist_sentences])
         if opening:
             lines.append(f"- {opening}")
-    return "\n".join(lines) or "- (nothing yet)"
+    return "\n".join(lines) or NOTHING_SAID
 
 
-def without_bare_overview(evidence: list[list[Passage]]) -> list[list[Passage]]:
-    """The sections' evidence, the intro's dropped when it states no name or number: a model
-    shown an overview of that kind pastes it, so it opens the post in its own words instead."""
-    if evidence and not key_specifics(p.text for p in evidence[0]):
-        return [[], *evidence[1:]]
-    return evidence
+def writing_order(plan: Sequence[Section]) -> list[int]:
+    """The positions of ``plan`` in the order they are written: the body sections, then the
+    conclusion, then the opening. An opening written first, from the sources, retold a source
+    author's story, named the post or listed its headings; written last, it introduces what the
+    body sections actually say."""
+    rank = {"body": 0, "conclusion": 1, "intro": 2}
+    return sorted(range(len(plan)), key=lambda position: (rank[plan[position].role], position))
+
+
+def body_evidence(plan: Sequence[Section], evidence: list[list[Passage]]) -> list[list[Passage]]:
+    """The sections' evidence, kept for the body sections only: the opening and the conclusion
+    are written from what the body sections said, so no fact of theirs is left out."""
+    return [ev if part.role == "body" else [] for part, ev in zip(plan, evidence, strict=True)]
+
+
+def bodies_of(sections: Sequence[Section]) -> list[str]:
+    """The texts of the body sections among ``sections``, in order."""
+    return [s.body for s in sections if s.role == "body"]
 
 
 def free_first_draft(
     context: WritingContext, checker: Checker, plan: list[Section], evidence: list[list[Passage]]
 ) -> tuple[list[Section], list[str]]:
-    """Every planned section written by the model from its evidence, checked and fixed."""
-    sections: list[Section] = []
+    """Every planned section written by the model (a body section from its evidence; the
+    conclusion and the opening from what the body sections said), checked and fixed."""
+    done: dict[int, Section] = {}
     notes: list[str] = []
-    for position, part in enumerate(plan):
-        ev = evidence[position] if part.role != "conclusion" else []
-        earlier = [s.body for s in sections]
-        heading, template, values = section_task(context, part, ev, earlier)
+    for position in writing_order(plan):
+        part = plan[position]
+        ev = evidence[position]
+        earlier = [done[p].body for p in sorted(done)]
+        heading, template, values = section_task(context, part, ev, bodies_of(list(done.values())))
         concluding = part.role == "conclusion"
         section, found = write_section(
             context, checker, heading, template, part.words, ev, earlier, values, concluding
@@ -91,18 +108,18 @@ def free_first_draft(
         fallback = FALLBACKS.get(part.role)
         if fallback and thin(section.body, part.words):
             # A conclusion pasted the sentences it was shown, and the checks dropped them as
-            # repeats; an opening retold a source author's story or named the post, and its fixes
-            # failed. Either is written once more without evidence (with another seed when it had
-            # none, so the model does not replay the same text); the longer text is kept.
+            # repeats; an opening restated the sections' facts or named the post, and its fixes
+            # failed. Either is written once more from the headings alone (with another seed when
+            # it had only those, so the model does not replay the same text); the longer is kept.
             seed = run_policy().writer.retry_seed if template == fallback else None
             again, more = write_section(
                 context, checker, heading, fallback, part.words, [], earlier, values, concluding, seed
             )
             if len(again.body.split()) > len(section.body.split()):
                 section, found = again, more
-        sections.append(settled(context, part, section.body))
+        done[position] = settled(context, part, section.body)
         notes += found
-    return sections, notes
+    return [done[position] for position in range(len(plan))], notes
 
 
 FALLBACKS = {"intro": "free_intro_plain", "conclusion": "free_conclusion_headings"}  # no evidence shown
@@ -137,8 +154,9 @@ def free_revision_round(
     named = critic_problems(critique)
     fix_copies = not within_copy_budget([s.body for s in current], checker)
     badness = []
+    order = writing_order(current)
     for position, section in enumerate(current):
-        earlier = [s.body for s in current[:position]]
+        earlier = [current[p].body for p in sorted(order[: order.index(position)])]
         report = check_section(
             section.body,
             checker,
@@ -153,17 +171,19 @@ def free_revision_round(
         fixable = report.fixable() and not is_recap(section.body, context.outline)
         badness.append(report.badness() if fixable else 0.0)
     targets = revision_targets(badness, named)
-    sections: list[Section] = []
+    done: dict[int, Section] = {}
     changes: list[str] = []
     notes: list[str] = []
-    for position, old in enumerate(current):
+    for position in order:
+        old = current[position]
         name = f'"{old.heading}"' if old.role != "intro" else "the introduction"
         if position not in targets:
-            sections.append(settled(context, old, old.body))
+            done[position] = settled(context, old, old.body)
             continue
-        ev = evidence[position] if old.role != "conclusion" else []
-        earlier = [s.body for s in sections]
-        heading, template, values = section_task(context, old, ev, earlier)
+        ev = evidence[position]
+        earlier = [done[p].body for p in sorted(done)]
+        bodies = bodies_of([done.get(p, s) for p, s in enumerate(current)])
+        heading, template, values = section_task(context, old, ev, bodies)
         written = Written(
             messages=section_messages(context, heading, template, old.words, ev, values),
             reply=old.body,
@@ -183,11 +203,12 @@ def free_revision_round(
         )
         notes += found
         if new.body != old.body and new.body:
-            sections.append(settled(context, old, new.body))
+            done[position] = settled(context, old, new.body)
             changes.append(f"revised {name}")
         else:
-            sections.append(settled(context, old, old.body))
+            done[position] = settled(context, old, old.body)
             changes.append(f"kept {name}: its revision did not measure better")
+    sections = [done[position] for position in range(len(current))]
     return sections, changes or ["no section needed a revision"], notes
 
 

@@ -46,19 +46,15 @@ _QUOTED_DATA = re.compile(r"<<<.*?>>>", re.DOTALL)
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|my|me|mine|[Ww]e|[Ww]e're|[Ww]e've|[Oo]ur|us)\b")
 
 
-def impersonal(evidence: Sequence[Passage], keep_facts: bool = True) -> list[Passage]:
+def impersonal(evidence: Sequence[Passage]) -> list[Passage]:
     """The passages without their authors' first-person sentences that state no name or number
     ("I run the compost bays at my allotment", "our newsletter asks readers"): a post written from
     them would speak in another person's voice. One that does ("Most systems I see pay back in 6 to
-    12 years") stays unless not ``keep_facts``: its fact is evidence, and the checks send a
-    sentence in that voice back. The opening gets none (it retold "As a winter cyclist, I have
-    commuted 11 km…" in the first person, and its facts belong to the sections)."""
+    12 years") stays: its fact is evidence, and the checks send a sentence in that voice back."""
     kept = []
     for passage in evidence:
         sentences = split_sentences(passage.text)
-        text = " ".join(
-            s for s in sentences if not _FIRST_PERSON.search(s) or (keep_facts and find_specifics(s))
-        )
+        text = " ".join(s for s in sentences if not _FIRST_PERSON.search(s) or find_specifics(s))
         kept.append(passage.model_copy(update={"text": text or passage.text}))
     return kept
 
@@ -95,7 +91,7 @@ def section_messages(
     fill = {"heading": heading or "introduction", "length": length, "audience": context.request.audience}
     if evidence:
         focus = f"{heading or context.request.topic} {values.get('points', '')}"
-        shown = impersonal(evidence, keep_facts=not template.startswith("free_intro"))
+        shown = impersonal(evidence)
         values = {
             **values,
             "evidence": quoted_evidence(shown),

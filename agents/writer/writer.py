@@ -14,7 +14,7 @@ from agents.text.outline import by_index, evidence_of, identified, plan_sections
 from agents.text.prompts import bullet_list, render, shared_context
 from agents.text.section_report import make_checker
 from agents.writer.copy_budget import ration_copied_facts
-from agents.writer.free_rounds import free_first_draft, free_revision_round, without_bare_overview
+from agents.writer.free_rounds import body_evidence, free_first_draft, free_revision_round
 from agents.writer.revision import revise_round, revision_advice
 from agents.writer.sections import WritingContext, compose, evidence_budget
 from core.policy import run_policy
@@ -94,7 +94,7 @@ def free_writer_update(
     """The writer's update for a model that can write: a first draft, or a revision round."""
     sources = state.get("sources", [])
     checker = make_checker(context.request, sources, state.get("passages", []), context.outline.title)
-    evidence = without_bare_overview(evidence)
+    evidence = body_evidence(plan, evidence)
     previous = by_index(identified(state.get("sections", []), context.request, context.outline))
     critique = state.get("critique")
     if critique is not None and previous:

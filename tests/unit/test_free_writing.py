@@ -371,8 +371,6 @@ def test_the_authors_first_person_asides_are_left_out_of_the_evidence_but_their_
     text = "I run the bays at my allotment. Most systems I see pay back in 6 to 12 years. Tilt matters."
     kept = impersonal([Passage(id=0, source_id=1, text=text)])[0].text
     assert kept == "Most systems I see pay back in 6 to 12 years. Tilt matters."
-    # The opening is shown none of them: it would retell the author's story as its own.
-    assert impersonal([Passage(id=0, source_id=1, text=text)], keep_facts=False)[0].text == "Tilt matters."
 
 
 def test_a_pasted_sentence_that_the_next_one_refers_to_stays():
@@ -477,13 +475,15 @@ def test_an_uncited_sentence_gets_the_one_source_that_states_its_names_and_numbe
     assert cite_uncited(mixed, evidence) == mixed  # no single source states it all
 
 
-def test_an_overview_without_names_or_numbers_is_not_shown_to_the_opening():
-    from agents.writer.free_rounds import without_bare_overview
+def test_only_the_body_sections_keep_their_evidence():
+    from agents.text.outline import plan_sections
+    from agents.writer.free_rounds import body_evidence
 
-    overview = [Passage(id=0, source_id=1, text="Bees are wonderful, and anyone can keep them.")]
+    context = context_for(ScriptedChatModel(replies=[]))
+    plan = plan_sections(context.request, context.outline)
     facts = [Passage(id=1, source_id=1, text="A top-bar hive costs about 150 dollars.")]
-    assert without_bare_overview([overview, facts, []]) == [[], facts, []]
-    assert without_bare_overview([facts, facts, []]) == [facts, facts, []]
+    kept = body_evidence(plan, [facts] * len(plan))
+    assert kept[0] == [] and kept[-1] == [] and all(ev == facts for ev in kept[1:-1])
 
 
 def test_copied_sentences_take_at_most_their_share_of_the_fix_calls_facts_first():
@@ -605,15 +605,17 @@ def test_the_conclusion_is_shown_what_the_body_sections_said_not_only_their_head
 
     context = context_for(ScriptedChatModel(replies=[]))
     conclusion = plan_sections(context.request, context.outline)[4]
-    intro = "Bees calm a garden [1]."
     hives = "A Langstroth hive stacks boxes of ten frames [1]. It costs about 300 dollars [1]. Third."
-    earlier = [intro, hives, "", "Mites spread in late summer."]
-    _, template, values = section_task(context, conclusion, [], earlier)
+    bodies = [hives, "", "Mites spread in late summer."]
+    _, template, values = section_task(context, conclusion, [], bodies)
     assert template == "free_conclusion"
     said = str(values["said"])
     assert "A Langstroth hive stacks boxes of ten frames. It costs about 300 dollars." in said
     assert "Mites spread in late summer." in said
-    assert "Bees calm a garden" not in said and "[1]" not in said and "Third" not in said
+    assert "[1]" not in said and "Third" not in said
+    opening = plan_sections(context.request, context.outline)[0]
+    assert section_task(context, opening, [], bodies)[1] == "free_intro"
+    assert section_task(context, opening, [], ["", ""])[1] == "free_intro_plain"  # nothing to show
 
 
 def test_a_sentence_about_the_guide_itself_is_meta():
@@ -855,15 +857,21 @@ def test_a_sentence_left_pointing_at_a_removed_one_goes_too_unless_it_states_a_f
     assert factual in section.body
 
 
-def test_the_opening_is_never_asked_to_explain_a_source_authors_first_person_fact():
-    from agents.writer.free_writing import section_messages
+def test_the_opening_is_written_last_from_what_the_body_sections_said():
+    from agents.text.outline import plan_sections
+    from agents.writer.free_rounds import free_first_draft, writing_order
 
-    told = "I have commuted 11 km each way for six winters. Studded tyres grip on ice at -5 °C."
-    evidence = [Passage(id=0, source_id=1, text=told)]
-    context = context_for(ScriptedChatModel())
-    values = {"covered": "nothing yet", "points": ""}
-    asked = section_messages(context, "", "free_intro", 72, evidence, values)[-1].text
-    assert "11 km" not in asked and "-5 °C" in asked
+    checker, evidence = checker_and_evidence()
+    context = context_for(ScriptedChatModel(default_reply=GOOD))
+    plan = plan_sections(context.request, context.outline)
+    assert writing_order(plan) == [*range(1, len(plan)), 0]
+    sections, _ = free_first_draft(context, checker, plan, [[], *[evidence] * (len(plan) - 2), []])
+    asked = [call[0][-1].text for call in context.model.calls]
+    opening = next(text for text in asked if "opening of the post" in text)
+    assert asked.index(opening) > max(i for i, text in enumerate(asked) if "the closing paragraph" in text)
+    assert GOOD.split(" [")[0] in opening  # the body's gist
+    assert "[1]" not in opening.split("<<<")[1]  # shown without markers, so it cites nothing anew
+    assert [s.role for s in sections] == [p.role for p in plan]  # returned in the post's order
 
 
 def test_an_address_to_the_requests_audience_is_taken_out_in_code():
