@@ -83,29 +83,38 @@ def phrase_pattern(words: Sequence[str], lead: str = "") -> re.Pattern[str]:
     return re.compile(lead + r"\b" + r"\W+".join(map(re.escape, words)) + r"\b", re.IGNORECASE)
 
 
-def audience_address(audience: str) -> re.Pattern[str] | None:
-    """The phrase addressing the request's audience ("for curious general readers"), or None for
-    a short audience ("beginners", "home cooks"), which is ordinary prose."""
+def audience_phrase(audience: str) -> str | None:
+    """A pattern for the request's audience word for word, its last word singular or plural
+    ("curious general reader(s)"), or None for a short audience ("beginners", "home cooks"), which
+    is ordinary prose."""
     words = ASCII_WORD_RE.findall(audience.lower())
     if len(words) < run_policy().text.min_audience_echo_words:
         return None
-    return phrase_pattern(words, lead=r",?\s*\b(?:for|to)\W+")
+    *lead, last = words
+    stem = last[:-1] if last.endswith("s") else last
+    return r"\b" + r"\W+".join([*map(re.escape, lead), re.escape(stem) + "s?"]) + r"\b"
 
 
 def names_the_audience(text: str, audience: str) -> list[str]:
-    """Sentences that address the request's audience word for word ("…fascinating and practical
-    for curious general readers"): the writer echoing its instructions, not talking to a reader.
-    A short audience ("beginners", "home cooks") is ordinary prose and is not looked for."""
-    pattern = audience_address(audience)
+    """Sentences that name the request's audience word for word ("…fascinating and practical
+    for curious general readers", "As a curious general reader, you…"): the writer echoing its
+    instructions, not talking to a reader. A short audience is not looked for."""
+    phrase = audience_phrase(audience)
+    pattern = re.compile(phrase, re.IGNORECASE) if phrase else None
     return [s for s in split_sentences(text) if pattern.search(s)] if pattern else []
 
 
 def without_audience_address(text: str, audience: str) -> str:
-    """``text`` without the phrase addressing the request's audience word for word ("…is
-    fascinating and practical for curious general readers." becomes "…is fascinating and
-    practical."): the writer echoing its instructions, which code can take out without asking."""
-    pattern = audience_address(audience)
-    return pattern.sub("", text) if pattern else text
+    """``text`` without the phrases addressing the request's audience word for word, which code
+    can take out without asking: "…is fascinating and practical for curious general readers."
+    becomes "…is fascinating and practical.", and "As a curious general reader, you might…"
+    becomes "You might…"."""
+    phrase = audience_phrase(audience)
+    if not phrase:
+        return text
+    text = re.sub(r",?\s*\b(?:for|to)\W+" + phrase, "", text, flags=re.IGNORECASE)
+    opening = re.compile(r"(?:^|(?<=[.!?]\s)|(?<=\n))(?-i:As) an?\s+" + phrase + r",\s*(\w)", re.IGNORECASE)
+    return opening.sub(lambda m: m.group(1).upper(), text)
 
 
 def meta_sentences(text: str) -> list[str]:

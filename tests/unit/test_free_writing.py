@@ -816,6 +816,8 @@ def test_a_sentence_naming_the_requests_audience_echoes_the_prompt():
     ]
     assert names_the_audience("Beginners can start today.", "beginners") == []  # ordinary prose
     assert names_the_audience("A starter suits home cooks.", "home cooks") == []
+    singular = "Curious general reader or not, you can run one."
+    assert names_the_audience(singular, "curious general readers") == [singular]
     checker, _ = checker_and_evidence()  # the default audience, "curious general readers"
     assert check_section(text, checker, [], [], 20).meta == [
         "Small models are fascinating and practical for curious general readers."
@@ -882,6 +884,10 @@ def test_an_address_to_the_requests_audience_is_taken_out_in_code():
         "Small models are fascinating and practical. They run offline [1]."
     )
     assert without_audience_address("It suits home cooks.", "home cooks") == "It suits home cooks."
+    opening = "Solar is big.\n\nAs a curious general reader, you might wonder if it suits your roof."
+    assert without_audience_address(opening, "curious general readers") == (
+        "Solar is big.\n\nYou might wonder if it suits your roof."
+    )
     checker, evidence = checker_and_evidence()
     model = ScriptedChatModel(replies=[])  # nothing is sent back: code took the phrase out
     body = f"Bees are fascinating for curious general readers. {GOOD}"
