@@ -108,12 +108,12 @@ def without_audience_address(text: str, audience: str) -> str:
     """``text`` without the phrases addressing the request's audience word for word, which code
     can take out without asking: "…is fascinating and practical for curious general readers."
     becomes "…is fascinating and practical.", and "As a curious general reader, you might…"
-    becomes "You might…"."""
+    (or "As a curious reader, …", whatever the audience) becomes "You might…"."""
     phrase = audience_phrase(audience)
-    if not phrase:
-        return text
-    text = re.sub(r",?\s*\b(?:for|to)\W+" + phrase, "", text, flags=re.IGNORECASE)
-    opening = re.compile(r"(?:^|(?<=[.!?]\s)|(?<=\n))(?-i:As) an?\s+" + phrase + r",\s*(\w)", re.IGNORECASE)
+    if phrase:
+        text = re.sub(r",?\s*\b(?:for|to)\W+" + phrase, "", text, flags=re.IGNORECASE)
+    reader = r"(?:[\w-]+\s+){0,2}readers?" + (f"|{phrase}" if phrase else "")  # names no one
+    opening = re.compile(r"(?:^|(?<=[.!?]\s)|(?<=\n))(?-i:As) an?\s+(?:" + reader + r"),\s*(\w)", re.IGNORECASE)
     return opening.sub(lambda m: m.group(1).upper(), text)
 
 

@@ -36,7 +36,9 @@ def section_task(
     bodies: Sequence[str] = (),
 ) -> tuple[str, str, dict[str, object]]:
     """The heading, template and values of the planned section ``part`` (intro and conclusion
-    included); the intro and the conclusion are shown what the body sections (``bodies``) said."""
+    included); the conclusion is shown what the body sections (``bodies``) said. The opening is
+    shown none of it: shown the sections' sentences, the model pasted them, and shown the
+    sources, it retold a source author's story; asked only for a hook, it wrote one."""
     kind = kind_of(part)
     body_headings = [s.heading for s in context.outline.sections]
     values: dict[str, object] = {}
@@ -45,14 +47,10 @@ def section_task(
         planned = context.outline.sections[position - 1]
         covered = ", ".join(f'"{h}"' for h in body_headings[: position - 1]) or "nothing yet"
         values = {"covered": covered, "points": bullet_list(planned.key_points)}
-    else:
+    elif kind == "conclusion":
         values = {"covered": ", ".join(f'"{h}"' for h in body_headings), "said": gist(bodies)}
-    shown = bool(evidence) if kind == "section" else values["said"] != NOTHING_SAID
-    template = f"free_{kind}" if shown or kind == "conclusion" else f"free_{kind}_plain"
+    template = f"free_{kind}_plain" if kind == "section" and not evidence else f"free_{kind}"
     return part.heading, template, values
-
-
-NOTHING_SAID = "- (nothing yet)"
 
 
 def gist(bodies: Sequence[str]) -> str:
@@ -66,14 +64,13 @@ def gist(bodies: Sequence[str]) -> str:
         opening = " ".join(remove_markers(s) for s in stating[: run_policy().writer.gist_sentences])
         if opening:
             lines.append(f"- {opening}")
-    return "\n".join(lines) or NOTHING_SAID
+    return "\n".join(lines) or "- (nothing yet)"
 
 
 def writing_order(plan: Sequence[Section]) -> list[int]:
     """The positions of ``plan`` in the order they are written: the body sections, then the
-    conclusion, then the opening. An opening written first, from the sources, retold a source
-    author's story, named the post or listed its headings; written last, it introduces what the
-    body sections actually say."""
+    conclusion, then the opening, so the facts belong to the sections: an opening restating one
+    of theirs loses that sentence, not the section."""
     rank = {"body": 0, "conclusion": 1, "intro": 2}
     return sorted(range(len(plan)), key=lambda position: (rank[plan[position].role], position))
 
@@ -92,8 +89,8 @@ def bodies_of(sections: Sequence[Section]) -> list[str]:
 def free_first_draft(
     context: WritingContext, checker: Checker, plan: list[Section], evidence: list[list[Passage]]
 ) -> tuple[list[Section], list[str]]:
-    """Every planned section written by the model (a body section from its evidence; the
-    conclusion and the opening from what the body sections said), checked and fixed."""
+    """Every planned section written by the model (a body section from its evidence, the
+    conclusion from what the body sections said, the opening as a hook), checked and fixed."""
     done: dict[int, Section] = {}
     notes: list[str] = []
     for position in writing_order(plan):
@@ -122,7 +119,7 @@ def free_first_draft(
     return [done[position] for position in range(len(plan))], notes
 
 
-FALLBACKS = {"intro": "free_intro_plain", "conclusion": "free_conclusion_headings"}  # no evidence shown
+FALLBACKS = {"intro": "free_intro", "conclusion": "free_conclusion_headings"}  # no evidence shown
 
 
 def thin(body: str, length: int) -> bool:

@@ -614,8 +614,7 @@ def test_the_conclusion_is_shown_what_the_body_sections_said_not_only_their_head
     assert "Mites spread in late summer." in said
     assert "[1]" not in said and "Third" not in said
     opening = plan_sections(context.request, context.outline)[0]
-    assert section_task(context, opening, [], bodies)[1] == "free_intro"
-    assert section_task(context, opening, [], ["", ""])[1] == "free_intro_plain"  # nothing to show
+    assert section_task(context, opening, [], bodies)[1:] == ("free_intro", {})
 
 
 def test_a_sentence_about_the_guide_itself_is_meta():
@@ -859,7 +858,7 @@ def test_a_sentence_left_pointing_at_a_removed_one_goes_too_unless_it_states_a_f
     assert factual in section.body
 
 
-def test_the_opening_is_written_last_from_what_the_body_sections_said():
+def test_the_opening_is_written_last_as_a_hook_that_restates_no_section():
     from agents.text.outline import plan_sections
     from agents.writer.free_rounds import free_first_draft, writing_order
 
@@ -871,8 +870,8 @@ def test_the_opening_is_written_last_from_what_the_body_sections_said():
     asked = [call[0][-1].text for call in context.model.calls]
     opening = next(text for text in asked if "opening of the post" in text)
     assert asked.index(opening) > max(i for i, text in enumerate(asked) if "the closing paragraph" in text)
-    assert GOOD.split(" [")[0] in opening  # the body's gist
-    assert "[1]" not in opening.split("<<<")[1]  # shown without markers, so it cites nothing anew
+    assert "<<<" not in opening  # shown neither the sources nor the sections' sentences to paste
+    assert GOOD not in sections[0].body and sections[1].body.startswith(GOOD[:40])  # the facts stay
     assert [s.role for s in sections] == [p.role for p in plan]  # returned in the post's order
 
 
@@ -884,6 +883,7 @@ def test_an_address_to_the_requests_audience_is_taken_out_in_code():
         "Small models are fascinating and practical. They run offline [1]."
     )
     assert without_audience_address("It suits home cooks.", "home cooks") == "It suits home cooks."
+    assert without_audience_address("As a curious reader, you know it.", "cooks") == "You know it."
     opening = "Solar is big.\n\nAs a curious general reader, you might wonder if it suits your roof."
     assert without_audience_address(opening, "curious general readers") == (
         "Solar is big.\n\nYou might wonder if it suits your roof."
