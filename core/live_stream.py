@@ -26,7 +26,8 @@ _ECHOED_PROMPT = re.compile(
     r"open with why the subject|do not restate those|its evidence, quoted|"
     r"explain it to|earlier sections covered|sum up the main idea|keep everything else|"
     r"rewrite it as one sentence|say the same thing in your own words|say it more simply|be sure to explain|"
-    r"write one or two sentences|what it explained|tell .{0,40}what this means for them|in two or three sentences)",
+    r"write one or two sentences|what it explained|tell .{0,40}what this means for them|"
+    r"in two or three sentences)",
     re.IGNORECASE,
 )
 _LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s")

@@ -113,7 +113,8 @@ def without_audience_address(text: str, audience: str) -> str:
     if phrase:
         text = re.sub(r",?\s*\b(?:for|to)\W+" + phrase, "", text, flags=re.IGNORECASE)
     reader = r"(?:[\w-]+\s+){0,2}readers?" + (f"|{phrase}" if phrase else "")  # names no one
-    opening = re.compile(r"(?:^|(?<=[.!?]\s)|(?<=\n))(?-i:As) an?\s+(?:" + reader + r"),\s*(\w)", re.IGNORECASE)
+    start = r"(?:^|(?<=[.!?]\s)|(?<=\n))"
+    opening = re.compile(start + r"(?-i:As) an?\s+(?:" + reader + r"),\s*(\w)", re.IGNORECASE)
     return opening.sub(lambda m: m.group(1).upper(), text)
 
 
