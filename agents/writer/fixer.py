@@ -7,6 +7,7 @@ same checks (``agents.text.section_report``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -67,9 +68,10 @@ class Fixer:
         self.cite = cite_example(evidence, context)
         self.calls = 0
 
-    def rewrite(self, template: str, sentence: str, body: str, **values: object) -> str:
+    def rewrite(self, template: str, sentence: str, body: str, *, may_copy: int = 0, **values: object) -> str:
         """The model's fix for ``sentence`` of ``body`` (or an addition to it when ``sentence`` is
-        ""), or "" when the budget is spent or the fix fails the checks."""
+        ""), or "" when the budget is spent or the fix fails the checks (copying at most
+        ``may_copy`` of the sources' word 8-grams)."""
         if self.calls >= run_policy().writer.max_fix_calls:
             return ""
         self.calls += 1
@@ -78,7 +80,7 @@ class Fixer:
         fixed = clean(reply, self.context.known_ids, self.context.seen, flatten=True)
         fixed = " ".join(fixed.split())
         rest = replace_sentence(body, sentence, "") if sentence else body
-        return fixed if self.passes(fixed, rest) else ""
+        return fixed if self.passes(fixed, rest, may_copy) else ""
 
     def reply_to(self, ask_for: str, max_tokens: int) -> str:
         """One fix call: the request as the next turn of the section's chat."""
@@ -88,7 +90,7 @@ class Fixer:
         fixing = self.context.model.with_config(metadata={WRITER_CALL: "fix"})
         return str(fixing.invoke(chat, **options).content)
 
-    def passes(self, text: str, rest: str) -> bool:
+    def passes(self, text: str, rest: str, may_copy: int = 0) -> bool:
         """A fix is one or two plain sentences of a sane length with no problem of its own, that
         does not repeat the rest of the section."""
         words = len(text.split())
@@ -111,7 +113,16 @@ class Fixer:
             return False
         if any(invented(s, self.checker.corpus, self.checker.grounded) for s in split_sentences(text)):
             return False
-        return not (self.checker.known_grams and copied_grams(text, self.checker.known_grams))
+        return not self.checker.known_grams or copied_grams(text, self.checker.known_grams) <= may_copy
+
+
+def copying_less(sentence: str, checker: Checker) -> int:
+    """The most 8-grams a rewording of the copied ``sentence`` may still copy: under
+    ``copy_fix_share`` (policy) of the sentence's. A rewording that keeps a name's exact words
+    ("SmolLM2-135M from Hugging Face is under 100 MB") copies less and reads better; asking for
+    none threw it away and sent the whole pasted sentence back in the next round."""
+    copied = copied_grams(sentence, checker.known_grams)
+    return max(0, math.ceil(copied * run_policy().writer.copy_fix_share) - 1)
 
 
 def cite_example(evidence: Sequence[Passage], context: WritingContext) -> str:

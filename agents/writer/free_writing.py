@@ -32,7 +32,7 @@ from agents.text.lengths import max_tokens_for
 from agents.text.prompts import bullet_list, messages_for, render
 from agents.text.section_report import Checker, SectionReport, check_section
 from agents.writer.finishing import finish, pasted_wording, without
-from agents.writer.fixer import Fixer, Written, replace_sentence, same_facts
+from agents.writer.fixer import Fixer, Written, copying_less, replace_sentence, same_facts
 from agents.writer.must_explain import explain_line, points_to_explain
 from agents.writer.sections import WritingContext, drop_sentences
 from core.markers import split_sentences
@@ -172,7 +172,7 @@ def fix_calls(fixer: Fixer, body: str, report: SectionReport, fix_copies: bool) 
         body = replace_sentence(body, sentence, fixer.rewrite("fix_opening", sentence, body) or sentence)
     copies = copies_to_fix(body, report.copied, evidence, checker.known_grams) if fix_copies else []
     for sentence in copies[: run_policy().writer.max_copy_fixes]:
-        fixed = fixer.rewrite("fix_copied", sentence, body)
+        fixed = fixer.rewrite("fix_copied", sentence, body, may_copy=copying_less(sentence, checker))
         body = replace_sentence(body, sentence, fixed if same_facts(sentence, fixed) else sentence)
     for fact in report.missing:
         addition = fixer.rewrite("fix_missing", "", body, fact=fact, audience=fixer.context.request.audience)

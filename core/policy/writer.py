@@ -75,6 +75,10 @@ class WriterPolicy(_Group):
         default=3,
         description="... of which copied sentences take at most this many (left-out facts need some)",
     )
+    copy_fix_share: float = Field(
+        default=0.5,
+        description="a rewording of a copied sentence is kept when it copies under this share of its 8-grams",
+    )
     fix_max_tokens: int = Field(default=90, description="a fix is one or two sentences")
     fix_words: tuple[int, int] = Field(
         default=(4, 60), description="a usable fixed sentence (or two) has this many words"

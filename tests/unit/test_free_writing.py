@@ -528,6 +528,25 @@ def test_a_sentence_saying_again_what_its_own_section_said_is_dropped():
     assert again not in section.body and first in section.body
 
 
+def test_a_rewording_that_copies_under_half_of_what_its_sentence_copied_is_kept():
+    from agents.text.grounding import copied_grams
+    from agents.writer.fixer import copying_less
+
+    checker, evidence = checker_and_evidence()
+    copied = (
+        "The Langstroth hive holds ten frames per box and is the most common design in North America [1]."
+    )
+    text = f"{copied} Either way, the bees need a calm corner of the garden with morning sun."
+    # It keeps the source's own words for the hive ("the Langstroth hive holds ten frames per box").
+    closer = "In North America, the Langstroth hive holds ten frames per box, and most keepers use it [1]."
+    assert 0 < copied_grams(closer, checker.known_grams) <= copying_less(copied, checker)
+    model = ScriptedChatModel(replies=[closer], default_reply="no")
+    section, _ = improve(context_for(model), checker, "Hives", Written([], text, text), 30, evidence, [])
+    assert closer in section.body and copied not in section.body
+    pasted = "The Langstroth hive holds ten frames per box and is the most common design there [1]."
+    assert copied_grams(pasted, checker.known_grams) > copying_less(copied, checker)  # not kept
+
+
 def test_a_simpler_wording_of_a_copied_sentence_that_drops_its_number_is_not_kept():
     checker, evidence = checker_and_evidence()
     copied = "A top-bar hive costs about 150 dollars and suits gardeners who cannot lift heavy boxes [1]."
