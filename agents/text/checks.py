@@ -33,6 +33,7 @@ _META = re.compile(
     rf"|\b(?:the )?sources?(?: {SINGLE_MARKER_RE.pattern})? "
     r"(?:says?|states?|notes?|mentions?|explains?|suggests?|shows?)\b"
     r"|\b(?:this|our)\s+(?:\w+\s+){0,2}(?:guide|overview|primer|walkthrough)\b"
+    r"|\bthe (?:guide|post|article|blog)\s+(?:aims|will|is designed|sets out|helps|tries)\b"
     r"|\b(?:the|this)\s+(?:[\w-]+\s+){1,3}section "
     r"(?:provides|covers|explains|describes|discusses|gives|lists|offers|outlines|summari[sz]es|"
     r"presents|contains|includes|highlights|shows|focuses)\b",

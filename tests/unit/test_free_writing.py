@@ -641,6 +641,8 @@ def test_a_sentence_about_the_guide_itself_is_meta():
         "This quick guide shows you how to pick a hive."
     ]
     assert meta_sentences("Our overview ends here.") == ["Our overview ends here."]
+    aims = "The guide aims to help developers get Python logging right."
+    assert meta_sentences(aims) == [aims] and meta_sentences("The guide rope holds the tent.") == []
     assert meta_sentences("A queen guides the swarm to a new hive [1].") == []
     named = "The quick reference section provides a concise overview of the key points."
     assert meta_sentences(named) == [named]
