@@ -97,7 +97,8 @@ def free_first_draft(
         part = plan[position]
         ev = evidence[position]
         earlier = [done[p].body for p in sorted(done)]
-        heading, template, values = section_task(context, part, ev, bodies_of(list(done.values())))
+        bodies = bodies_of([done[p] for p in sorted(done)])
+        heading, template, values = section_task(context, part, ev, bodies)
         concluding = part.role == "conclusion"
         section, found = write_section(
             context, checker, heading, template, part.words, ev, earlier, values, concluding
