@@ -24,7 +24,7 @@ _META = re.compile(
     r"I (?:have |'ve )?(?:also )?(?:made (?:some )?changes|reorgani[sz]ed|rewrote|revised)|"
     r"hook (?:the )?readers?|I'?m (?:so )?(?:excited|thrilled|happy|delighted) (?:to|about)|"
     r"I am (?:so )?(?:excited|thrilled|happy|delighted) (?:to|about)|welcome to (?:my|our|the) blog|"
-    r"congratulations (?:on|for)|thanks? (?:you )?for reading)\b",
+    r"congratulations (?:on|for)|thanks? (?:you )?for reading|good luck)\b",
     re.IGNORECASE,
 )
 

@@ -182,6 +182,6 @@ def test_heading_lines_inside_a_models_reply_are_dropped_not_run_into_the_text()
 def test_a_sentence_congratulating_or_thanking_the_reader_is_chatter():
     text = (
         "Congratulations on your decision to install rooftop solar panels! "
-        "Panels make direct current. Thanks for reading."
+        "Panels make direct current. Thanks for reading. Good luck!"
     )
     assert drop_echoed_instructions(text, "Write the closing paragraph.") == "Panels make direct current."
