@@ -2,7 +2,8 @@
 
 Each problem goes back to the model as the next turn of the chat that wrote the section (so
 llama.cpp reuses the whole prompt it already holds), and a fix is kept only when it passes the
-same checks (``agents.text.section_report``).
+same checks (``agents.text.section_report``). In a later round, where that chat is no longer
+held, a fix that needs only its sentence goes in a short chat of its own.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from agents.text.checks import (
     title_sentences,
 )
 from agents.text.grounding import copied_grams, invented
-from agents.text.prompts import render
+from agents.text.prompts import messages_for, render
 from agents.text.section_report import Checker, quoted
 from agents.writer.sections import WritingContext
 from core.markers import split_sentences
@@ -41,9 +42,14 @@ class Written:
     messages: list[BaseMessage]
     reply: str
     body: str
+    cached: bool = True  # the engine still holds this chat: its reply was the last thing generated
 
 
 WRITER_CALL = "writer_call"  # run metadata naming a writer call that is not a section's text
+# Fixes that need only the sentence itself. While the section's chat is not what llama.cpp holds
+# (a later round rebuilds it), each goes in a short chat of its own: re-reading the section's
+# evidence cost 30-110 s a call on the 1.5B model at one thread, for a one-sentence rewording.
+SELF_CONTAINED = ("fix_copied", "fix_meta", "fix_voice", "fix_spelling")
 
 
 def same_facts(original: str, fixed: str) -> bool:
@@ -67,6 +73,7 @@ class Fixer:
         self.context, self.checker, self.written, self.evidence = context, checker, written, evidence
         self.cite = cite_example(evidence, context)
         self.calls = 0
+        self.warm = written.cached  # llama.cpp holds the section's chat, so a next turn is cheap
 
     def rewrite(self, template: str, sentence: str, body: str, *, may_copy: int = 0, **values: object) -> str:
         """The model's fix for ``sentence`` of ``body`` (or an addition to it when ``sentence`` is
@@ -76,15 +83,21 @@ class Fixer:
             return ""
         self.calls += 1
         ask_for = render("writer", template, sentence=quoted(sentence), cite=self.cite, **values)
-        reply = self.reply_to(ask_for, run_policy().writer.fix_max_tokens)
+        alone = template in SELF_CONTAINED and not self.warm
+        reply = self.reply_to(ask_for, run_policy().writer.fix_max_tokens, alone=alone)
         fixed = clean(reply, self.context.known_ids, self.context.seen, flatten=True)
         fixed = " ".join(fixed.split())
         rest = replace_sentence(body, sentence, "") if sentence else body
         return fixed if self.passes(fixed, rest, may_copy) else ""
 
-    def reply_to(self, ask_for: str, max_tokens: int) -> str:
-        """One fix call: the request as the next turn of the section's chat."""
-        chat = [*self.written.messages, AIMessage(self.written.reply), HumanMessage(ask_for)]
+    def reply_to(self, ask_for: str, max_tokens: int, alone: bool = False) -> str:
+        """One fix call: the request as the next turn of the section's chat, or ``alone`` in a
+        short chat of its own (the post's context and the request)."""
+        if alone:
+            chat = messages_for(self.context.system, f"{self.context.brief}\n\n{ask_for}")
+        else:
+            chat = [*self.written.messages, AIMessage(self.written.reply), HumanMessage(ask_for)]
+            self.warm = True
         options: dict[str, Any] = {"max_tokens": max_tokens, "seed": self.context.round_number}
         # Marked as a fix, so front ends do not show it as a new section's text.
         fixing = self.context.model.with_config(metadata={WRITER_CALL: "fix"})

@@ -186,6 +186,7 @@ def free_revision_round(
             messages=section_messages(context, heading, template, old.words, ev, values),
             reply=old.body,
             body=old.body,
+            cached=False,  # rebuilt: llama.cpp holds another chat by now
         )
         new, found = improve(
             context,

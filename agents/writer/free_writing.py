@@ -131,12 +131,14 @@ def improve(
         return repair_fused(body, checker.vocabulary), report
 
     def repair(body: str, report: SectionReport) -> str:
+        fixer = Fixer(context, checker, written, evidence)
         if extra:
             body = revised_whole(
                 context, checker, heading, written, body, length, evidence, earlier, extra, concluding
             )
             report = check_section(body, checker, evidence, earlier, length, heading, concluding)
-        body, removed = fix_calls(Fixer(context, checker, written, evidence), body, report, fix_copies)
+            fixer.warm = True  # that call left the section's chat in llama.cpp's cache
+        body, removed = fix_calls(fixer, body, report, fix_copies)
         section, found = finish(body, checker, evidence, earlier, length, heading, removed, concluding)
         notes.extend(found)
         return section.body

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from langchain_core.messages import HumanMessage, SystemMessage
+
 from agents.capability import decide_writing, is_paraphrase, probe_writing
 from agents.text.checks import (
     borrowed_voice,
@@ -945,3 +947,45 @@ def test_a_garbled_sentence_the_model_cannot_mend_goes_when_it_states_no_fact():
     model = ScriptedChatModel(default_reply="Varroa mites spread fastt [1].")
     section, _ = improve(context_for(model), checker, "Mites", Written([], text, text), 60, evidence, [])
     assert "3 mites per 100 bees" in section.body  # its fact stays, typo and all
+
+
+def cold_written(text: str) -> Written:
+    """A section's chat rebuilt by a later round: llama.cpp holds another chat by then."""
+    chat = [SystemMessage("You are one member of a small team."), HumanMessage("<<<\nTHE EVIDENCE\n>>>")]
+    return Written(chat, text, text, cached=False)
+
+
+def test_a_later_rounds_one_sentence_fix_goes_in_a_short_chat_without_the_evidence():
+    checker, evidence = checker_and_evidence()
+    copied = (
+        "The Langstroth hive holds ten frames per box and is the most common design in North America [1]."
+    )
+    text = f"{copied} Either way, the bees need a calm corner of the garden with morning sun."
+    own = "In North America most keepers use the Langstroth design, whose boxes take ten frames each [1]."
+    model = ScriptedChatModel(replies=[own])
+    section, _ = improve(context_for(model), checker, "Hives", cold_written(text), 30, evidence, [])
+    ((sent, _),) = model.calls
+    assert len(sent) == 2 and "THE EVIDENCE" not in sent[-1].text  # no re-reading of the evidence
+    assert (
+        sent[-1].text.startswith("You are the writer.") and "copies a source word for word" in sent[-1].text
+    )
+    assert own in section.body
+    hot = ScriptedChatModel(replies=[own])
+    improve(
+        context_for(hot), checker, "Hives", Written(cold_written(text).messages, text, text), 30, evidence, []
+    )
+    assert len(hot.calls[0][0]) == 4  # just written: the next turn of the chat llama.cpp still holds
+
+
+def test_a_fix_that_needs_the_evidence_stays_in_the_sections_chat_and_the_next_fixes_follow_it():
+    checker, evidence = checker_and_evidence()
+    invented = "A Harvard University survey found that 45% of hives fail in the first year [1]."
+    copied = (
+        "The Langstroth hive holds ten frames per box and is the most common design in North America [1]."
+    )
+    text = f"{invented} {copied} Either way, the bees need a calm corner of the garden with morning sun."
+    own = "In North America most keepers use the Langstroth design, whose boxes take ten frames each [1]."
+    model = ScriptedChatModel(replies=[FIXED, own])
+    improve(context_for(model), checker, "Hives", cold_written(text), 40, evidence, [])
+    assert [len(messages) for messages, _ in model.calls] == [4, 4]
+    assert "THE EVIDENCE" in model.calls[0][0][1].text and "no source says" in model.calls[0][0][-1].text
