@@ -951,11 +951,12 @@ def test_a_garbled_sentence_the_model_cannot_mend_goes_when_it_states_no_fact():
 
 def cold_written(text: str) -> Written:
     """A section's chat rebuilt by a later round: llama.cpp holds another chat by then."""
-    chat = [SystemMessage("You are one member of a small team."), HumanMessage("<<<\nTHE EVIDENCE\n>>>")]
+    task = 'You are the writer.\n\nNow write the section "Hives". Its evidence:\n<<<\nTHE EVIDENCE\n>>>\nGo.'
+    chat = [SystemMessage("You are one member of a small team."), HumanMessage(task)]
     return Written(chat, text, text, cached=False)
 
 
-def test_a_later_rounds_one_sentence_fix_goes_in_a_short_chat_without_the_evidence():
+def test_a_later_rounds_one_sentence_fix_goes_in_the_sections_chat_without_its_evidence():
     checker, evidence = checker_and_evidence()
     copied = (
         "The Langstroth hive holds ten frames per box and is the most common design in North America [1]."
@@ -965,10 +966,9 @@ def test_a_later_rounds_one_sentence_fix_goes_in_a_short_chat_without_the_eviden
     model = ScriptedChatModel(replies=[own])
     section, _ = improve(context_for(model), checker, "Hives", cold_written(text), 30, evidence, [])
     ((sent, _),) = model.calls
-    assert len(sent) == 2 and "THE EVIDENCE" not in sent[-1].text  # no re-reading of the evidence
-    assert (
-        sent[-1].text.startswith("You are the writer.") and "copies a source word for word" in sent[-1].text
-    )
+    # No re-reading of the evidence, but the section is still the model's own previous turn.
+    assert [m.text for m in sent[1:3]] == ['You are the writer.\n\nNow write the section "Hives".', text]
+    assert "copies a source word for word" in sent[-1].text
     assert own in section.body
     hot = ScriptedChatModel(replies=[own])
     improve(
