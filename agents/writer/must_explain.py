@@ -20,6 +20,7 @@ from core.text import SPACED_WORD_RE, STOPWORDS, content_words
 from tools.specifics import find_specifics
 
 _CLAUSE_BREAK = re.compile(r"[,;:|–—]|\s-\s")
+_EMPHASIS = re.compile(r"\*\*|__")  # a source's bold run-in label ("**Low light.** The ZZ plant")
 
 
 def points_to_explain(evidence: Sequence[Passage], focus: str, length: int) -> list[str]:
@@ -75,7 +76,7 @@ def clause_around(sentence: str, phrase: str) -> str:
     kept = [word for _, word in words[first : last + 1]]
     while len(kept) > 1 and kept[-1].lower() in STOPWORDS:  # "holds ten frames per" -> "holds ten frames"
         kept.pop()
-    text = " ".join(kept).strip(" .!?\"'")
+    text = _EMPHASIS.sub("", " ".join(kept)).strip(" .!?\"'")
     return text if len(text.split()) >= run_policy().writer.min_point_words else ""
 
 

@@ -989,3 +989,11 @@ def test_a_fix_that_needs_the_evidence_stays_in_the_sections_chat_and_the_next_f
     improve(context_for(model), checker, "Hives", cold_written(text), 40, evidence, [])
     assert [len(messages) for messages, _ in model.calls] == [4, 4]
     assert "THE EVIDENCE" in model.calls[0][0][1].text and "no source says" in model.calls[0][0][-1].text
+
+
+def test_a_point_to_explain_carries_no_markdown_emphasis_from_its_source():
+    from agents.writer.must_explain import points_to_explain
+
+    label = "**Low light.** The ZZ plant (Zamioculcas zamiifolia) will survive far from a window."
+    points = points_to_explain([Passage(id=0, source_id=1, text=label)], "Low light", 60)
+    assert points and "ZZ plant" in points[0] and "*" not in points[0]
