@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from agents.text.readability import repeated_ngram_ratio
-from core.markers import split_sentences
+from core.markers import remove_markers, split_sentences
 from core.policy import run_policy
 from core.state import DraftRequest, Passage, Source
 from core.text import plain_words
@@ -68,6 +68,22 @@ def drop_invented(body: str, corpus: Corpus, grounded: bool) -> tuple[str, list[
 def ngrams(text: str, n: int) -> list[tuple[str, ...]]:
     words = plain_words(text)  # as the bench counts them: "llama.cpp" is two words
     return [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+
+
+def repeated_runs(earlier: Sequence[str], body: str) -> list[str]:
+    """Sentences of ``body`` that repeat a run of ``copy_ngram`` (policy) words of an earlier
+    sentence, in ``earlier`` sections or in ``body`` itself: a model saying one clause twice ("…to
+    receive sufficient light for photosynthesis while minimizing exposure to harsh sunlight" in
+    two sentences in a row), which a reader notices at once even when the words around it differ."""
+    size = run_policy().text.copy_ngram
+    seen = {g for text in earlier for s in split_sentences(text) for g in ngrams(remove_markers(s), size)}
+    found = []
+    for sentence in split_sentences(body):
+        grams = set(ngrams(remove_markers(sentence), size))
+        if grams & seen:
+            found.append(sentence)
+        seen |= grams
+    return found
 
 
 def source_ngrams(source_texts: Iterable[str], n: int | None = None) -> set[tuple[str, ...]]:

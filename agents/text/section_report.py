@@ -29,7 +29,7 @@ from agents.text.checks import (
     title_sentences,
     word_vocabulary,
 )
-from agents.text.grounding import copied_grams, corpus_for, invented, ngrams, source_ngrams
+from agents.text.grounding import copied_grams, corpus_for, invented, ngrams, repeated_runs, source_ngrams
 from core.markers import split_sentences
 from core.policy import run_policy
 from core.state import DraftRequest, Passage, Source
@@ -205,7 +205,7 @@ def check_section(
     repeats = set(restated_facts([*earlier, body]))
     if not concluding:
         repeats |= set(echoed_sentences(earlier, body))
-    repeats |= set(repeated_within(body))
+    repeats |= set(repeated_within(body)) | set(repeated_runs(earlier, body))
     report.restated = [s for s in split_sentences(body) if s in repeats]
     report.summary = summing_up(body) if not concluding else []
     report.meta += [s for s in foreign_sentences(body, checker.reference) if s not in report.meta]

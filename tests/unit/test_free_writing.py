@@ -997,3 +997,15 @@ def test_a_point_to_explain_carries_no_markdown_emphasis_from_its_source():
     label = "**Low light.** The ZZ plant (Zamioculcas zamiifolia) will survive far from a window."
     points = points_to_explain([Passage(id=0, source_id=1, text=label)], "Low light", 60)
     assert points and "ZZ plant" in points[0] and "*" not in points[0]
+
+
+def test_a_sentence_repeating_a_run_of_eight_words_said_before_is_dropped_as_a_repeat():
+    checker, evidence = checker_and_evidence()
+    first = "Bright indirect light lets a plant receive sufficient light for growth while avoiding harsh sun."
+    again = "This range lets a plant receive sufficient light for growth while avoiding harsh sun and scorch."
+    other = "A north window gives the least light of all, so shade plants belong there."
+    report = check_section(f"{first} {again} {other}", checker, evidence, [], 60, "Light")
+    assert report.restated == [again]
+    closing = check_section(f"{other} {again}", checker, evidence, [first], 60, concluding=True)
+    assert closing.restated == [again]  # a conclusion may sum up, but not say a clause again
+    assert check_section(f"{first} {other}", checker, evidence, [], 60, "Light").restated == []
