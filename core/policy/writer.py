@@ -90,7 +90,9 @@ class WriterPolicy(_Group):
         default=7, description="a point is shorter than the 8-gram the copy check counts"
     )
     words_per_point: int = Field(
-        default=35, description="a section is asked for about one point per this many planned words"
+        default=25,
+        description="a section is asked for about one point per this many planned words (at 35 the"
+        " 1.5B model left out most of the names and numbers it was shown)",
     )
     points: tuple[int, int] = Field(
         default=(2, 5), description="fewest and most points one section is asked to explain"

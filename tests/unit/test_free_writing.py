@@ -414,7 +414,11 @@ def test_a_section_is_asked_to_explain_its_evidences_names_and_numbers_nearest_i
     assert all(
         3 <= len(p.split()) <= DEFAULT_POLICY.writer.point_words for p in points
     )  # shorter than a copied 8-gram
-    assert len(points) == 3 and len(points_to_explain(evidence, "Mites", 40)) == 2  # ~1 per 35 words
+    assert (
+        len(points_to_explain(evidence, "Mites", 75)) == 3
+        and len(points_to_explain(evidence, "Mites", 40)) == 2
+    )
+    assert len(points) == 3  # ~1 per 25 planned words, as many as the evidence has
     assert not any(p.endswith(" per") for p in points)  # no point ends on a dangling word
     model = ScriptedChatModel(replies=[GOOD], default_reply="no")
     write_section(
