@@ -17,8 +17,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from agents.text.checks import fused_words, garbled_words, restated_facts, title_sentences, word_vocabulary
+from agents.text.checks import restated_facts, title_sentences
 from agents.text.headings import heading_problem
+from agents.text.spelling import fused_words, garbled_words, word_vocabulary
 from bench.post_text import prose, word_total
 
 META_PHRASES = re.compile(

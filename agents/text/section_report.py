@@ -18,8 +18,6 @@ from agents.text.checks import (
     dangling_opening,
     echoed_sentences,
     foreign_sentences,
-    fused_words,
-    garbled_words,
     meta_sentences,
     names_the_audience,
     names_the_post,
@@ -27,9 +25,9 @@ from agents.text.checks import (
     restated_facts,
     summing_up,
     title_sentences,
-    word_vocabulary,
 )
 from agents.text.grounding import copied_grams, corpus_for, invented, ngrams, repeated_runs, source_ngrams
+from agents.text.spelling import fused_words, garbled_words, word_vocabulary
 from core.markers import split_sentences
 from core.policy import run_policy
 from core.state import DraftRequest, Passage, Source

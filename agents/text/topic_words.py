@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agents.text.checks import english_words, fused_split, is_known
+from agents.text.spelling import english_words, fused_split, is_known
 from core.policy import run_policy
 from core.state import OutlineSection
 from core.text import ASCII_WORD_RE, PLAIN_WORD_RE, content_words

@@ -20,7 +20,6 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from agents.text.after_generation import clean
 from agents.text.checks import (
     borrowed_voice,
-    garbled_words,
     meta_sentences,
     names_the_audience,
     names_the_post,
@@ -30,6 +29,7 @@ from agents.text.checks import (
 from agents.text.grounding import copied_grams, invented
 from agents.text.prompts import messages_for, render
 from agents.text.section_report import Checker, quoted
+from agents.text.spelling import garbled_words
 from agents.writer.sections import WritingContext
 from core.markers import split_sentences
 from core.policy import run_policy

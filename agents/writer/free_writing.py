@@ -25,12 +25,13 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from agents.text.after_generation import Steps, checked, clean
-from agents.text.checks import dangling_leads, repair_fused, without_audience_address
+from agents.text.checks import dangling_leads, without_audience_address
 from agents.text.evidence import quoted_evidence
 from agents.text.grounding import copied_grams, ngrams
 from agents.text.lengths import max_tokens_for
 from agents.text.prompts import bullet_list, messages_for, render
 from agents.text.section_report import Checker, SectionReport, check_section
+from agents.text.spelling import repair_fused
 from agents.writer.finishing import finish, pasted_wording, without
 from agents.writer.fixer import Fixer, Written, copying_less, replace_sentence, same_facts
 from agents.writer.must_explain import explain_line, points_to_explain

@@ -10,18 +10,15 @@ from agents.capability import decide_writing, is_paraphrase, probe_writing
 from agents.text.checks import (
     borrowed_voice,
     dangling_opening,
-    fused_words,
-    garbled_words,
     meta_sentences,
     names_the_audience,
     names_the_post,
-    repair_fused,
     restated_facts,
     title_sentences,
-    word_vocabulary,
 )
 from agents.text.headings import heading_problem
 from agents.text.section_report import check_section, make_checker
+from agents.text.spelling import fused_words, garbled_words, repair_fused, word_vocabulary
 from agents.writer.finishing import referred_to
 from agents.writer.fixer import Written
 from agents.writer.free_writing import impersonal, improve, write_section
