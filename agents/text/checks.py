@@ -45,12 +45,15 @@ _PAGE = re.compile(
     r"|\bthis (?:article|guide|post|page|faq|newsletter|piece|report|checklist|explainer)\b",
     re.IGNORECASE,
 )
-_PRONOUN_OPENING = re.compile(r"^(?:they|it|these|those|this|their|its)\s+[a-z]", re.IGNORECASE)
+_PRONOUN_OPENING = re.compile(
+    r"^(?:(?:they|it|these|those|this|their|its)\s+[a-z]"
+    r"|both\s+(?:are|were|have|had|can|could|will|would|run|use|work|need|of)\b)",  # not "Both X and Y"
+    re.IGNORECASE,
+)
 _IMPERSONAL_IT = re.compile(
     r"^it(?:\s+is|\s+was|'s|\s+pays|\s+helps|\s+makes sense)\b[^.!?]{0,40}?\b(?:to|that|whether|how|worth)\b",
     re.IGNORECASE,
 )
-# ("inter" + "net", "web" + "site": shorter halves split modern words the dictionaries lack)
 
 
 _FIRST_PERSON = re.compile(r"\b(?:I(?:['’](?:m|ve|d|ll))?|[Mm]y|[Mm]e|[Mm]ine|[Mm]yself)\b")

@@ -244,6 +244,8 @@ def test_a_section_opening_on_a_pronoun_is_sent_back_to_name_its_subject():
     assert dangling_opening("This warranty covers the panel for 25 years.") is not None
     assert dangling_opening("It is worth checking the roof first.") is None  # impersonal "it"
     assert dangling_opening("Panels work in cloud. They still produce power.") is None
+    assert dangling_opening("Both are designed to run on a plain CPU.") is not None  # both of what?
+    assert dangling_opening("Both llama.cpp and Ollama run on a plain CPU.") is None
     checker, evidence = checker_and_evidence()
     text = "They are the mites behind most lost colonies, so keepers count them [1]. " + GOOD
     named = "Varroa destructor mites are behind most lost colonies, so keepers count them [1]."
