@@ -223,13 +223,18 @@ _EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])")
 
 
 _TITLE_LINE = re.compile(r"^[^.!?\n]{3,80}$")
+# A label of two to five capitalised words opening a line ("Timing Lines: llama.cpp prints…"):
+# a source's or a slide's habit, read by a reader of prose as a heading fused into the sentence.
+_RUN_IN_LABEL = re.compile(
+    r"^[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|and|of|the|for|to|in|vs\.?)){1,4}:\s+(?=\S)"
+)
 
 
 def flatten_markdown(text: str) -> str:
-    """Prose from a model's markdown: bold and italic marks dropped, each list item made a
-    sentence of its paragraph (a post's sections are plain paragraphs), a title line opening the
-    reply and heading lines within it dropped, and a citation opening a paragraph moved to the end
-    of its first sentence."""
+    """Prose from a model's markdown: bold and italic marks and run-in labels ("Timing Lines: ")
+    dropped, each list item made a sentence of its paragraph (a post's sections are plain
+    paragraphs), a title line opening the reply and heading lines within it dropped, and a
+    citation opening a paragraph moved to the end of its first sentence."""
     paragraphs = text.strip().split("\n\n")
     if (
         len(paragraphs) > 1
@@ -242,7 +247,7 @@ def flatten_markdown(text: str) -> str:
     raw = text.splitlines()
     for number, line in enumerate(raw):
         item = _LIST_ITEM.match(line)
-        stripped = _EMPHASIS.sub("", line[item.end() :] if item else line).strip()
+        stripped = _RUN_IN_LABEL.sub("", _EMPHASIS.sub("", line[item.end() :] if item else line).strip())
         last = number == len(raw) - 1  # a last item may be cut off by the token cap: no stop added
         if not item and not last and is_heading_line(stripped):
             continue  # "From Light to Electricity" above its paragraph: read as a run-on sentence

@@ -185,3 +185,16 @@ def test_a_sentence_congratulating_or_thanking_the_reader_is_chatter():
         "Panels make direct current. Thanks for reading. Good luck!"
     )
     assert drop_echoed_instructions(text, "Write the closing paragraph.") == "Panels make direct current."
+
+
+def test_a_run_in_label_opening_a_line_is_dropped_but_a_one_word_subject_stays():
+    from agents.text.cleanup import flatten_markdown
+
+    reply = (
+        "Timing Lines: llama.cpp prints timing lines after each reply [2].\n\n"
+        "Small Model Performance: Qwen2.5-0.5B generates faster [2].\n\nOllama: a friendlier package."
+    )
+    assert flatten_markdown(reply) == (
+        "llama.cpp prints timing lines after each reply [2].\n\n"
+        "Qwen2.5-0.5B generates faster [2].\n\nOllama: a friendlier package."
+    )
