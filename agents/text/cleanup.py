@@ -223,10 +223,11 @@ _EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])")
 
 
 _TITLE_LINE = re.compile(r"^[^.!?\n]{3,80}$")
-# A label of two to five capitalised words opening a line ("Timing Lines: llama.cpp prints…"):
-# a source's or a slide's habit, read by a reader of prose as a heading fused into the sentence.
+# A label opening a line ("Timing Lines: llama.cpp prints…", "Hooch: Hooch is…"): two to five
+# capitalised words, or one before a capital, a source's or a slide's habit that a reader of prose
+# takes for a heading fused into the sentence. "Ollama: a friendlier package" names its subject.
 _RUN_IN_LABEL = re.compile(
-    r"^[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|and|of|the|for|to|in|vs\.?)){1,4}:\s+(?=\S)"
+    r"^[A-Z][\w'’-]*(?:(?:\s+(?:[A-Z][\w'’-]*|and|of|the|for|to|in|vs\.?)){1,4}:\s+(?=\S)|:\s+(?=[A-Z]))"
 )
 
 

@@ -192,9 +192,11 @@ def test_a_run_in_label_opening_a_line_is_dropped_but_a_one_word_subject_stays()
 
     reply = (
         "Timing Lines: llama.cpp prints timing lines after each reply [2].\n\n"
-        "Small Model Performance: Qwen2.5-0.5B generates faster [2].\n\nOllama: a friendlier package."
+        "Small Model Performance: Qwen2.5-0.5B generates faster [2].\n\nOllama: a friendlier package.\n\n"
+        "Hooch: Hooch is alcohol from a hungry yeast [2]."
     )
     assert flatten_markdown(reply) == (
         "llama.cpp prints timing lines after each reply [2].\n\n"
-        "Qwen2.5-0.5B generates faster [2].\n\nOllama: a friendlier package."
+        "Qwen2.5-0.5B generates faster [2].\n\nOllama: a friendlier package.\n\n"
+        "Hooch is alcohol from a hungry yeast [2]."
     )
