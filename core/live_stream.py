@@ -27,7 +27,7 @@ _ECHOED_PROMPT = re.compile(
     r"explain it to|earlier sections covered|sum up the main idea|keep everything else|"
     r"rewrite it as one sentence|say the same thing in your own words|say it more simply|be sure to explain|"
     r"write one or two sentences|what it explained|tell .{0,40}what this means for them|"
-    r"in two or three sentences)",
+    r"in two or three sentences|the reader has just read)",
     re.IGNORECASE,
 )
 _LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s")

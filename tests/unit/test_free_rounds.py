@@ -131,7 +131,7 @@ class PastingWriter(Writer):
 
     def __call__(self, messages: list[BaseMessage]) -> object:
         task = messages[-1].text
-        if "Now write the closing" in task and "What it explained" in task:
+        if "Now write the closing" in task and "What the post explained" in task:
             return TEXTS["hive"] + " " + TEXTS["mite"]
         return super().__call__(messages)
 
@@ -146,5 +146,7 @@ def test_a_conclusion_that_pastes_what_it_was_shown_is_written_again_from_the_he
     settings = load_settings(data_dir=tmp_path, writing="free")
     result = draft(request, settings, chat_model=model, search=StaticSearch(docs))
     closing = [m[-1].text for m, _ in model.calls if "Now write the closing" in m[-1].text]
-    assert len(closing) == 2 and "What it explained" in closing[0] and "What it explained" not in closing[1]
+    assert len(closing) == 2 and "What the post explained" in closing[0] and "explained" not in closing[1]
+    # Asked to restate what it was shown, the 1.5B model did; asked where to start, it gave advice.
+    assert all('"So where do I start?"' in text and "Do not restate" not in text for text in closing)
     assert "Start small, watch your bees closely" in result.markdown.split("## Conclusion")[1]
