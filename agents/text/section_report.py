@@ -28,7 +28,7 @@ from agents.text.checks import (
 )
 from agents.text.grounding import copied_grams, corpus_for, invented, ngrams, repeated_runs, source_ngrams
 from agents.text.spelling import fused_words, garbled_words, word_vocabulary
-from core.markers import split_sentences
+from core.markers import MARKER_RE, split_sentences
 from core.policy import run_policy
 from core.state import DraftRequest, Passage, Source
 from tools.specifics import Corpus, find_specifics, key_specifics, states
@@ -214,9 +214,18 @@ def check_section(
 
 
 def left_out_facts(body: str, evidence: Sequence[Passage], target: int) -> list[str]:
-    """Evidence sentences (``[n] sentence``) holding names or numbers the section does not state,
-    most specifics first (none in a source author's first person), when the section states fewer
-    than its share of the evidence's facts."""
+    """Evidence sentences (``[n] sentence``) to ask a section for: those it is short of
+    (``facts_short_of_plan``), or, when it cites nothing at all, the one stating most."""
+    found = facts_short_of_plan(body, evidence, target)
+    if not found and evidence and not MARKER_RE.search(body):
+        return uncited_fact(evidence)
+    return found
+
+
+def facts_short_of_plan(body: str, evidence: Sequence[Passage], target: int) -> list[str]:
+    """Evidence sentences holding names or numbers the section does not state, most specifics
+    first (none in a source author's first person), when the section states fewer than its share
+    of the evidence's facts."""
     policy = run_policy().text
     wanted = key_specifics(p.text for p in evidence)
     if not wanted:
@@ -237,6 +246,18 @@ def left_out_facts(body: str, evidence: Sequence[Passage], target: int) -> list[
                 scored.append((len(unstated), f'[{passage.source_id}] "{quoted(sentence)}"'))
     scored.sort(key=lambda item: -item[0])
     return [text for _, text in scored[: min(policy.max_missing_shown, expected - stated)]]
+
+
+def uncited_fact(evidence: Sequence[Passage]) -> list[str]:
+    """The evidence sentence (``[n] sentence``) stating most names and numbers, for a section that
+    cites nothing at all: one that talks around its subject in general terms ("create a new logger
+    instance in every file") states none of the evidence's specifics, so no fact was asked for."""
+    scored = [
+        (-len(find_specifics(sentence)), order, f'[{passage.source_id}] "{quoted(sentence)}"')
+        for order, (passage, sentence) in enumerate((p, s) for p in evidence for s in split_sentences(p.text))
+        if not sentence.endswith("?") and not borrowed_voice(sentence)
+    ]
+    return [min(scored)[2]] if scored else []
 
 
 def within_copy_budget(bodies: Sequence[str], checker: Checker) -> bool:

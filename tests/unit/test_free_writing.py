@@ -1012,3 +1012,17 @@ def test_a_sentence_repeating_a_run_of_eight_words_said_before_is_dropped_as_a_r
     closing = check_section(f"{other} {again}", checker, evidence, [first], 60, concluding=True)
     assert closing.restated == [again]  # a conclusion may sum up, but not say a clause again
     assert check_section(f"{first} {other}", checker, evidence, [], 60, "Light").restated == []
+
+
+def test_a_body_section_citing_nothing_is_asked_for_its_evidences_main_fact():
+    checker, evidence = checker_and_evidence()
+    vague = (
+        "Every keeper should look after the Langstroth hive and watch for Varroa destructor. "
+        "Good habits make the work easier, and the bees stay calmer through the season."
+    )
+    report = check_section(vague, checker, evidence, [], 30, "Hives")
+    assert len(report.missing) == 1 and report.missing[0].startswith("[1] ")
+    assert check_section(f"{vague} [1]", checker, evidence, [], 30, "Hives").missing == []
+    model = ScriptedChatModel(replies=[FIXED], default_reply="no")
+    section, _ = improve(context_for(model), checker, "Hives", Written([], vague, vague), 30, evidence, [])
+    assert "leaves out this fact" in model.calls[0][0][-1].text and section.body.endswith(FIXED)
