@@ -226,9 +226,14 @@ _TITLE_LINE = re.compile(r"^[^.!?\n]{3,80}$")
 # A label opening a line ("Timing Lines: llama.cpp prints…", "Hooch: Hooch is…"): two to five
 # capitalised words, or one before a capital, a source's or a slide's habit that a reader of prose
 # takes for a heading fused into the sentence. "Ollama: a friendlier package" names its subject.
-_RUN_IN_LABEL = re.compile(
+_LINE_LABEL = re.compile(
     r"^[A-Z][\w'’-]*(?:(?:\s+(?:[A-Z][\w'’-]*|and|of|the|for|to|in|vs\.?)){1,4}:\s+(?=\S)|:\s+(?=[A-Z]))"
 )
+
+
+def strip_emphasis(text: str) -> str:
+    """``text`` without Markdown bold and italic marks."""
+    return _EMPHASIS.sub("", text)
 
 
 def flatten_markdown(text: str) -> str:
@@ -248,7 +253,7 @@ def flatten_markdown(text: str) -> str:
     raw = text.splitlines()
     for number, line in enumerate(raw):
         item = _LIST_ITEM.match(line)
-        stripped = _RUN_IN_LABEL.sub("", _EMPHASIS.sub("", line[item.end() :] if item else line).strip())
+        stripped = _LINE_LABEL.sub("", _EMPHASIS.sub("", line[item.end() :] if item else line).strip())
         last = number == len(raw) - 1  # a last item may be cut off by the token cap: no stop added
         if not item and not last and is_heading_line(stripped):
             continue  # "From Light to Electricity" above its paragraph: read as a run-on sentence

@@ -84,6 +84,14 @@ def shared_context(request: DraftRequest, notes: list[Note], sources: list[Sourc
     )
 
 
+_QUOTED_DATA = re.compile(r"<<<.*?>>>", re.DOTALL)
+
+
+def without_quoted_data(task: str) -> str:
+    """``task`` without its ``<<< … >>>`` blocks (evidence, notes): the instructions alone."""
+    return _QUOTED_DATA.sub("", task)
+
+
 def messages_for(system: str, task: str) -> list[BaseMessage]:
     """A two-message chat: the shared context, then the agent's task."""
     return [SystemMessage(system), HumanMessage(task)]

@@ -10,7 +10,6 @@ then the section as the model's own turn.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +26,7 @@ from agents.text.checks import (
     title_sentences,
 )
 from agents.text.grounding import copied_grams, invented
-from agents.text.prompts import messages_for, render
+from agents.text.prompts import messages_for, render, without_quoted_data
 from agents.text.section_report import Checker, quoted
 from agents.text.spelling import garbled_words
 from agents.writer.sections import WritingContext
@@ -47,7 +46,6 @@ class Written:
     cached: bool = True  # the engine still holds this chat: its reply was the last thing generated
 
 
-_QUOTED = re.compile(r"<<<.*?>>>", re.DOTALL)
 WRITER_CALL = "writer_call"  # run metadata naming a writer call that is not a section's text
 # Fixes that need only the sentence itself. While the section's chat is not what llama.cpp holds
 # (a later round rebuilds it), each goes in a short chat without the evidence (Fixer.short_chat):
@@ -145,7 +143,7 @@ def request_line(task: str) -> str:
     for at, line in enumerate(lines):
         if line.startswith("Now write"):
             return "\n".join([*lines[:at], line.split(". ")[0].rstrip(".") + "."])
-    return _QUOTED.sub("", task)
+    return without_quoted_data(task)
 
 
 def copying_less(sentence: str, checker: Checker) -> int:

@@ -29,7 +29,7 @@ from agents.text.checks import dangling_leads, without_audience_address
 from agents.text.evidence import quoted_evidence
 from agents.text.grounding import copied_grams, ngrams
 from agents.text.lengths import max_tokens_for
-from agents.text.prompts import bullet_list, messages_for, render
+from agents.text.prompts import bullet_list, messages_for, render, without_quoted_data
 from agents.text.section_report import Checker, SectionReport, check_section
 from agents.text.spelling import repair_fused
 from agents.writer.finishing import finish, pasted_wording, without
@@ -40,9 +40,6 @@ from core.markers import split_sentences
 from core.policy import run_policy
 from core.state import Passage, Section
 from tools.specifics import find_specifics
-
-_QUOTED_DATA = re.compile(r"<<<.*?>>>", re.DOTALL)
-
 
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|my|me|mine|[Ww]e|[Ww]e're|[Ww]e've|[Oo]ur|us)\b")
 
@@ -249,6 +246,6 @@ def ask(
     if seed is not None:
         options["seed"] = seed
     reply = str(context.model.invoke(messages, **options).content)
-    instructions = _QUOTED_DATA.sub("", str(messages[-1].content))  # the task without its evidence
+    instructions = without_quoted_data(str(messages[-1].content))  # the task without its evidence
     body = clean(reply, context.known_ids, context.seen, prompt=instructions, flatten=True)
     return Written(messages=messages, reply=reply, body=body)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from agents.text.cleanup import strip_emphasis
 from core.markers import split_sentences
 from core.policy import run_policy
 from core.state import Passage
@@ -20,7 +21,6 @@ from core.text import SPACED_WORD_RE, STOPWORDS, content_words
 from tools.specifics import find_specifics
 
 _CLAUSE_BREAK = re.compile(r"[,;:|–—]|\s-\s")
-_EMPHASIS = re.compile(r"\*\*|__")  # a source's bold run-in label ("**Low light.** The ZZ plant")
 
 
 def points_to_explain(evidence: Sequence[Passage], focus: str, length: int) -> list[str]:
@@ -76,7 +76,7 @@ def clause_around(sentence: str, phrase: str) -> str:
     kept = [word for _, word in words[first : last + 1]]
     while len(kept) > 1 and kept[-1].lower() in STOPWORDS:  # "holds ten frames per" -> "holds ten frames"
         kept.pop()
-    text = _EMPHASIS.sub("", " ".join(kept)).strip(" .!?\"'")
+    text = strip_emphasis(" ".join(kept)).strip(" .!?\"'")  # "**Low light.** The ZZ plant"
     return text if len(text.split()) >= run_policy().writer.min_point_words else ""
 
 
