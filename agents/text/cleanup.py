@@ -231,9 +231,37 @@ _LINE_LABEL = re.compile(
 )
 
 
+_INLINE_CODE = re.compile(r"(`[^`\n]+`)")
+_FENCED = re.compile(r"(?P<before>[^\n]*)\n?```[^\n]*\n(?P<code>.*?)\n?```", re.DOTALL)
+
+
 def strip_emphasis(text: str) -> str:
-    """``text`` without Markdown bold and italic marks."""
-    return _EMPHASIS.sub("", text)
+    """``text`` without Markdown bold and italic marks (inside `code`, ``__name__`` stays)."""
+    parts = _INLINE_CODE.split(text)
+    return "".join(part if i % 2 else _EMPHASIS.sub("", part) for i, part in enumerate(parts))
+
+
+def code_as_prose(text: str) -> str:
+    """``text`` with each fenced code block made readable as prose: a one-line block ends the
+    sentence introducing it as inline code ("…where it's created: `logger =
+    logging.getLogger(__name__)`."); a longer one is left out with the sentence leading in to it.
+    Flattened line by line, a block became a stray "heading" ("import logging" dropped) or was run
+    into the prose, its ``__name__`` read as bold marks."""
+
+    def inline(match: re.Match[str]) -> str:
+        before, code = (
+            match.group("before").rstrip(),
+            [c for c in match.group("code").splitlines() if c.strip()],
+        )
+        if len(code) == 1 and "`" not in code[0]:
+            joiner = " " if before.endswith(":") or not before else ": "
+            return f"{before}{joiner}`{code[0].strip()}`." if before else f"`{code[0].strip()}`."
+        sentences = split_sentences(before)
+        if sentences and sentences[-1].endswith(":"):
+            sentences = sentences[:-1]
+        return " ".join(sentences)
+
+    return _FENCED.sub(inline, text)
 
 
 def flatten_markdown(text: str) -> str:
@@ -241,7 +269,7 @@ def flatten_markdown(text: str) -> str:
     dropped, each list item made a sentence of its paragraph (a post's sections are plain
     paragraphs), a title line opening the reply and heading lines within it dropped, and a
     citation opening a paragraph moved to the end of its first sentence."""
-    paragraphs = text.strip().split("\n\n")
+    paragraphs = code_as_prose(text).strip().split("\n\n")
     if (
         len(paragraphs) > 1
         and _TITLE_LINE.match(paragraphs[0].strip())
@@ -253,7 +281,7 @@ def flatten_markdown(text: str) -> str:
     raw = text.splitlines()
     for number, line in enumerate(raw):
         item = _LIST_ITEM.match(line)
-        stripped = _LINE_LABEL.sub("", _EMPHASIS.sub("", line[item.end() :] if item else line).strip())
+        stripped = _LINE_LABEL.sub("", strip_emphasis(line[item.end() :] if item else line).strip())
         last = number == len(raw) - 1  # a last item may be cut off by the token cap: no stop added
         if not item and not last and is_heading_line(stripped):
             continue  # "From Light to Electricity" above its paragraph: read as a run-on sentence

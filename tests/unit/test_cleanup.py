@@ -200,3 +200,15 @@ def test_a_run_in_label_opening_a_line_is_dropped_but_a_one_word_subject_stays()
         "Qwen2.5-0.5B generates faster [2].\n\nOllama: a friendlier package.\n\n"
         "Hooch is alcohol from a hungry yeast [2]."
     )
+
+
+def test_a_models_code_block_reads_as_inline_code_or_goes_with_its_lead_in():
+    from agents.text.cleanup import flatten_markdown
+
+    one_line = "Name it after its module:\n```python\nlogger = logging.getLogger(__name__)\n```\nThat is all."
+    assert (
+        flatten_markdown(one_line)
+        == "Name it after its module: `logger = logging.getLogger(__name__)`.\nThat is all."
+    )
+    longer = "Set it up:\n```python\nimport logging\nlogging.basicConfig()\n```\nThen log.\n\nUse `__name__`."
+    assert flatten_markdown(longer) == "Then log.\n\nUse `__name__`."
