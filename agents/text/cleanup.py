@@ -227,12 +227,13 @@ _TITLE_LINE = re.compile(r"^[^.!?\n]{3,80}$")
 # capitalised words, or one before a capital, a source's or a slide's habit that a reader of prose
 # takes for a heading fused into the sentence. "Ollama: a friendlier package" names its subject.
 _LINE_LABEL = re.compile(
-    r"^[A-Z][\w'’-]*(?:(?:\s+(?:[A-Z][\w'’-]*|and|of|the|for|to|in|vs\.?)){1,4}:\s+(?=\S)|:\s+(?=[A-Z]))"
+    r"^[A-Z][\w'’-]*(?:(?:\s+(?:[A-Z][\w'’-]*|a|an|and|at|by|of|on|the|for|to|in|with|vs\.?)){1,4}:(?:\s+(?=\S)|$)"
+    r"|:\s+(?=[A-Z]))"
 )
 
 
 _INLINE_CODE = re.compile(r"(`[^`\n]+`)")
-_FENCED = re.compile(r"(?P<before>[^\n]*)\n?```[^\n]*\n(?P<code>.*?)\n?```", re.DOTALL)
+_FENCED = re.compile(r"(?:(?P<before>[^\n]*)\n+)?```[^\n]*\n(?P<code>.*?)\n?```", re.DOTALL)
 
 
 def strip_emphasis(text: str) -> str:

@@ -212,3 +212,17 @@ def test_a_models_code_block_reads_as_inline_code_or_goes_with_its_lead_in():
     )
     longer = "Set it up:\n```python\nimport logging\nlogging.basicConfig()\n```\nThen log.\n\nUse `__name__`."
     assert flatten_markdown(longer) == "Then log.\n\nUse `__name__`."
+    lead_apart = (
+        "It is built in. Use this setup:\n\n```python\nimport logging\nlogging.basicConfig()\n```\n\nDone."
+    )
+    assert flatten_markdown(lead_apart) == "It is built in.\n\nDone."  # the lead-in goes, a blank line apart
+
+
+def test_a_lists_label_items_read_as_prose():
+    from agents.text.cleanup import flatten_markdown
+
+    reply = (
+        "1. **Obtaining a Logger Object**: The `getLogger()` call names it.\n"
+        "2. **Dictionary Setup**:\n   - It takes a dict."
+    )
+    assert flatten_markdown(reply) == "The `getLogger()` call names it.\n\nIt takes a dict."
